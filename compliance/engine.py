@@ -1,0 +1,163 @@
+"""The engine: files in, one Report out. Parse, check, never print or exit."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+from compliance import __version__
+from compliance.models.findings import Finding
+from compliance.models.report import Report, Subject, ToolInfo
+from compliance.parsers.mllog import parse_mllog
+from compliance.registry import CHECKERS, RULES, load_all, selected
+from compliance.rulebook.load import SUITES, canonical_round, load_rulebook, newest_round
+from compliance.rules.training.context import LogContext, structural_keys
+
+DEFAULT_MAX_FILE_BYTES = 8 << 30  # 8 GiB: beyond this a log is reported, not read
+
+
+class UsageError(Exception):
+    """The command cannot run: bad options, or nothing to check (exit code 2)."""
+
+
+@dataclass
+class AuditOptions:
+    suite: str | None = None
+    round: str | None = None
+    select: list[str] | None = None
+    ignore: list[str] | None = None
+    max_file_bytes: int | None = DEFAULT_MAX_FILE_BYTES
+    notes: list[str] = field(default_factory=list)
+
+
+def _collect(paths: list[str]) -> list[tuple[str, str]]:
+    """(display path, real path) for each log; folders give their result_*.txt files."""
+    found: list[tuple[str, str]] = []
+    missing: list[str] = []
+    for given in paths:
+        if os.path.isdir(given):
+            logs = []
+            for root, dirs, files in os.walk(given, followlinks=False):
+                dirs.sort()
+                for name in sorted(files):
+                    if name.startswith("result_") and name.endswith(".txt"):
+                        logs.append(os.path.join(root, name))
+            found.extend((p, p) for p in logs)
+        elif os.path.lexists(given):
+            found.append((given, given))
+        else:
+            missing.append(given)
+    if missing:
+        raise UsageError("no such file: " + ", ".join(missing))
+    if not found:
+        raise UsageError("nothing to check: no result_*.txt log under " + ", ".join(paths))
+    return found
+
+
+def _suite_for(benchmark: object) -> str | None:
+    if not isinstance(benchmark, str):
+        return None
+    from compliance.rulebook.load import suite_of_benchmark
+
+    return suite_of_benchmark(benchmark)
+
+
+def run_audit(paths: list[str], options: AuditOptions) -> Report:
+    load_all()
+    if options.suite is not None and options.suite not in SUITES:
+        raise UsageError(f"unknown suite {options.suite!r}; choose one of {', '.join(SUITES)}")
+    round_given = None
+    if options.round is not None:
+        round_given = canonical_round(options.round)
+        if round_given is None:
+            raise UsageError(f"{options.round!r} is not a round (use e.g. 5.1, v5.1 or 5.1.0)")
+    files = _collect(paths)
+
+    suites_to_try = [options.suite] if options.suite else list(SUITES)
+    books = {}
+    for suite in suites_to_try:
+        round_name = round_given or newest_round(suite)
+        from compliance.rulebook.load import available_rounds
+
+        if round_name not in available_rounds(suite):
+            if options.suite is not None or len(suites_to_try) == 1:
+                raise UsageError(
+                    f"no {suite} round {round_name}; rounds: {', '.join(available_rounds(suite))}"
+                )
+            continue
+        books[suite] = load_rulebook(suite, round_name)
+    if not books:
+        raise UsageError(f"no suite has a round {round_given}")
+    keep: set[str] = set()
+    for book in books.values():
+        keep |= book.mentioned_keys() | structural_keys(book)
+
+    report = Report(tool=ToolInfo("mlperf-audit", __version__), suite="", round="")
+    report.notes.extend(options.notes)
+    suites_seen: list[str] = []
+    rounds_seen: list[str] = []
+    any_records = False
+    for display, real in files:
+        log = parse_mllog(real, keep, display_path=display, max_bytes=options.max_file_bytes)
+        any_records = any_records or log.records > 0
+        if options.suite:
+            suite = options.suite
+        else:
+            detected = _suite_for(log.value("submission_benchmark"))
+            suite = detected if detected in books else ("training" if "training" in books else next(iter(books)))
+        book = books[suite]
+        ctx = LogContext(log, book, subject=display)
+        subject = Subject(
+            path=display,
+            suite=suite,
+            benchmark=ctx.benchmark or (log.value("submission_benchmark") if isinstance(log.value("submission_benchmark"), str) else None),
+            division=ctx.division,
+            records=log.records,
+            lines=log.lines,
+        )
+        report.subjects.append(subject)
+        for found in _check_log(ctx, book.round, options):
+            report.findings.append(found)
+        suites_seen.append(suite)
+        rounds_seen.append(book.round)
+
+    if not any_records:
+        reasons = []
+        for subject in report.subjects:
+            why = next((f.message for f in report.findings if f.subject == subject.path and f.code == "LOG000"), None)
+            reasons.append(f"{subject.path}: {why or 'no :::MLLOG record'}")
+        raise UsageError("nothing to check: " + "; ".join(reasons) + " (is this an MLPerf result log?)")
+
+    report.suite = suites_seen[0] if len(set(suites_seen)) == 1 else "mixed"
+    report.round = rounds_seen[0] if len(set(rounds_seen)) == 1 else "mixed"
+    report.suite_source = "given" if options.suite else "detected"
+    report.round_source = "given" if round_given else "newest"
+    if not options.suite:
+        report.notes.append(
+            f"Suite detected from the logs' submission_benchmark: {report.suite}."
+        )
+    if not round_given:
+        report.notes.append(
+            f"No --round given: checked against the newest {report.suite} round ({report.round}). "
+            "Name the round the logs belong to, e.g. --round 5.1."
+        )
+    shas = sorted({books[s].sha256 for s in set(suites_seen)})
+    report.rulebook_sha256 = shas[0] if len(shas) == 1 else ""
+    return report.finalise()
+
+
+def _check_log(ctx: LogContext, round_name: str, options: AuditOptions) -> list[Finding]:
+    findings: list[Finding] = []
+    for entry in CHECKERS:
+        if entry.subject != "training_log":
+            continue
+        for finding in entry.function(ctx):
+            rule = RULES[finding.code]
+            if ctx.book.suite not in rule.suites or not rule.applies_to_round(round_name):
+                continue
+            if ctx.division is not None and ctx.division not in rule.divisions:
+                continue
+            if not selected(finding.code, options.select, options.ignore):
+                continue
+            findings.append(finding)
+    return findings

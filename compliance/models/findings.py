@@ -1,0 +1,55 @@
+"""Findings: what a rule reports.
+
+These are plain frozen dataclasses rather than pydantic models so that the
+command line starts in a few milliseconds; ``compliance.schema`` builds the
+published JSON Schema from these same classes with pydantic's TypeAdapter.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Union
+
+Scalar = Union[str, int, float, bool, None]
+
+
+class Severity(str, Enum):
+    """How much a finding matters. Only ``error`` findings fail a check."""
+
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+    @property
+    def rank(self) -> int:
+        return {"error": 0, "warning": 1, "info": 2}[self.value]
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    """Where a finding points: a file, and a line in it when there is one."""
+
+    path: str
+    line: int | None = None
+    key: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One violation (or note) reported by one rule for one subject."""
+
+    code: str
+    name: str
+    severity: Severity
+    message: str
+    location: Location
+    subject: str
+    evidence: dict[str, Scalar] = field(default_factory=dict)
+    fix: str | None = None
+    url: str | None = None
+    waived_by: str | None = None
+
+    @property
+    def blocking(self) -> bool:
+        return self.severity is Severity.ERROR and self.waived_by is None

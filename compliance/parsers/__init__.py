@@ -1,0 +1,1 @@
+"""mlperf-audit parsers."""

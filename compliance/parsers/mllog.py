@@ -1,0 +1,348 @@
+"""Streaming reader for MLLOG result logs.
+
+A record is the ``:::MLLOG `` token followed by a JSON object. Anything before
+the token on a line (mpirun rank tags, timestamps) is allowed, lines without the
+token are ignored, and a line that merely mentions the token in prose is noted
+but is not a record. The file is read in blocks as bytes; the scanner jumps from
+token to token with ``bytes.find`` and counts newlines in between, so line
+numbers are the file's own and noise lines cost almost nothing.
+
+Nothing here raises on bad input: every problem becomes a ``ParseIssue`` and
+reading goes on.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+from collections.abc import Callable, Container
+from typing import Any, BinaryIO
+
+import orjson
+
+from compliance.models.mllog import KeyStats, ParseIssue, Record, TrainingLog
+
+TOKEN = b":::MLLOG "
+TOKEN_LEN = len(TOKEN)
+BLOCK_SIZE = 1 << 22  # 4 MiB read at a time
+MAX_LINE_BYTES = 1 << 24  # 16 MiB: a longer line is reported and skipped
+EXCERPT = 160
+
+# Kinds of parse issues (the LOG rules map them to codes).
+ISSUE_UNREADABLE = "unreadable"
+ISSUE_BAD_JSON = "bad-json"
+ISSUE_BAD_RECORD = "bad-record"
+ISSUE_PROSE = "prose-token"
+ISSUE_TRAILING = "trailing-text"
+ISSUE_MULTI = "several-records-on-line"
+ISSUE_ENCODING = "not-utf8"
+ISSUE_LONG_LINE = "line-too-long"
+
+_DECODER = json.JSONDecoder()
+
+
+def _excerpt(raw: bytes) -> str:
+    text = raw.decode("utf-8", "replace").strip()
+    return text if len(text) <= EXCERPT else text[: EXCERPT - 1] + "…"
+
+
+class _Builder:
+    """Accumulates records into a TrainingLog, keeping only wanted keys."""
+
+    __slots__ = ("log", "keep", "seq", "by_key", "stats", "max_unknown")
+
+    def __init__(self, log: TrainingLog, keep: Container[str] | Callable[[str], bool] | None):
+        self.log = log
+        self.keep = keep
+        self.seq = 0
+        self.by_key = log.by_key
+        self.stats = log.stats
+        self.max_unknown = 10_000
+
+    def wants(self, key: str) -> bool:
+        keep = self.keep
+        if keep is None:
+            return True
+        if callable(keep):
+            return bool(keep(key))
+        return key in keep
+
+    def add(self, line: int, obj: Any, raw: bytes) -> None:
+        issue = _validate(obj)
+        if issue is not None:
+            self.log.issues.append(ParseIssue(ISSUE_BAD_RECORD, line, issue, _excerpt(raw)))
+            return
+        key = obj["key"]
+        stats = self.stats.get(key)
+        if stats is None:
+            if len(self.stats) >= self.max_unknown and not self.wants(key):
+                self.seq += 1
+                return
+            stats = self.stats[key] = KeyStats(0, line)
+        stats.count += 1
+        if self.wants(key):
+            time_ms = obj["time_ms"]
+            if not isinstance(time_ms, (int, float)):
+                time_ms = float(time_ms)
+            record = Record(
+                self.seq,
+                line,
+                time_ms,
+                key,
+                obj["value"],
+                obj["metadata"],
+                obj.get("event_type"),
+                obj.get("namespace"),
+            )
+            bucket = self.by_key.get(key)
+            if bucket is None:
+                self.by_key[key] = [record]
+            else:
+                bucket.append(record)
+        self.seq += 1
+        self.log.records += 1
+
+
+def _validate(obj: Any) -> str | None:
+    """Return why a decoded JSON value is not a usable MLLOG record, or None."""
+    if not isinstance(obj, dict):
+        return f"the record is a JSON {type(obj).__name__}, not an object"
+    missing = [name for name in ("key", "time_ms", "value", "metadata") if name not in obj]
+    if missing:
+        return "the record has no " + ", ".join(f"'{m}'" for m in missing) + " field"
+    if not isinstance(obj["key"], str) or not obj["key"]:
+        return "the record's 'key' is not a non-empty string"
+    time_ms = obj["time_ms"]
+    if isinstance(time_ms, bool) or not isinstance(time_ms, (int, float)):
+        try:
+            float(time_ms)
+        except (TypeError, ValueError):
+            return f"the record's 'time_ms' ({time_ms!r}) is not a number"
+    if not isinstance(obj["metadata"], dict):
+        return "the record's 'metadata' is not a JSON object"
+    return None
+
+
+def _loads(payload: bytes) -> Any:
+    """Decode one JSON object quickly; fall back to the stdlib for NaN/Infinity."""
+    try:
+        return orjson.loads(payload)
+    except orjson.JSONDecodeError:
+        return json.loads(payload.decode("utf-8"))
+
+
+def _parse_line(builder: _Builder, line_no: int, raw: bytes, first_token: int) -> None:
+    """Parse every record on one line (``raw`` has no newline)."""
+    issues = builder.log.issues
+    start = first_token
+    found = 0
+    while start >= 0:
+        body_start = start + TOKEN_LEN
+        payload = raw[body_start:].strip()
+        if not payload.startswith(b"{"):
+            if found == 0:
+                issues.append(
+                    ParseIssue(
+                        ISSUE_PROSE,
+                        line_no,
+                        "the line mentions ':::MLLOG' but no JSON record follows it",
+                        _excerpt(raw),
+                    )
+                )
+            start = raw.find(TOKEN, body_start)
+            continue
+        try:
+            obj = orjson.loads(payload)
+            builder.add(line_no, obj, raw)
+            found += 1
+            return
+        except orjson.JSONDecodeError:
+            pass
+        # Slow path: NaN/Infinity, non-UTF-8 bytes, several records on a line,
+        # trailing text, or a record that is broken.
+        encoding = "utf-8"
+        try:
+            text = payload.decode("utf-8")
+        except UnicodeDecodeError:
+            encoding = "latin-1"
+            text = payload.decode("latin-1")
+            issues.append(
+                ParseIssue(
+                    ISSUE_ENCODING,
+                    line_no,
+                    "the record contains bytes that are not UTF-8; it was read as latin-1",
+                    _excerpt(raw),
+                )
+            )
+        lead = len(raw) - body_start - len(raw[body_start:].lstrip())
+        try:
+            obj, end = _DECODER.raw_decode(text)
+        except json.JSONDecodeError as err:
+            column = body_start + lead + len(text[: err.pos].encode(encoding)) + 1
+            issues.append(
+                ParseIssue(
+                    ISSUE_BAD_JSON,
+                    line_no,
+                    f"the record is not valid JSON: {err.msg} (column {column})",
+                    _excerpt(raw),
+                )
+            )
+            return
+        builder.add(line_no, obj, raw)
+        found += 1
+        rest = text[end:]
+        next_token = rest.find(":::MLLOG ")
+        if next_token < 0:
+            if rest.strip():
+                issues.append(
+                    ParseIssue(
+                        ISSUE_TRAILING,
+                        line_no,
+                        f"text follows the record on the same line: {rest.strip()[:60]!r}",
+                        _excerpt(raw),
+                    )
+                )
+            return
+        issues.append(
+            ParseIssue(
+                ISSUE_MULTI,
+                line_no,
+                "several MLLOG records share this line (interleaved output?); each was read",
+                _excerpt(raw),
+            )
+        )
+        start = body_start + lead + len(text[: end + next_token].encode(encoding))
+
+
+def _scan(stream: BinaryIO, builder: _Builder) -> int:
+    """Scan the stream; return the number of lines in it."""
+    line_no = 1
+    tail = b""
+    skipping_long_line = False
+    last_byte = b""
+    while True:
+        chunk = stream.read(BLOCK_SIZE)
+        final = not chunk
+        if chunk:
+            last_byte = chunk[-1:]
+        data = tail + chunk if tail else chunk
+        tail = b""
+        if skipping_long_line:
+            nl = data.find(b"\n")
+            if nl < 0:
+                if final:
+                    break
+                continue
+            data = data[nl + 1 :]
+            line_no += 1
+            skipping_long_line = False
+        if final:
+            if data:
+                _scan_region(data, line_no, builder)
+            break
+        cut = data.rfind(b"\n")
+        if cut < 0:
+            if len(data) > MAX_LINE_BYTES:
+                builder.log.issues.append(
+                    ParseIssue(
+                        ISSUE_LONG_LINE,
+                        line_no,
+                        f"the line is longer than {MAX_LINE_BYTES >> 20} MiB; it was skipped",
+                        _excerpt(data[:EXCERPT]),
+                    )
+                )
+                skipping_long_line = True
+            else:
+                tail = data
+            continue
+        line_no = _scan_region(data[: cut + 1], line_no, builder)
+        tail = data[cut + 1 :]
+    if not last_byte:
+        return 0
+    return line_no - 1 if last_byte == b"\n" else line_no
+
+
+def _scan_region(region: bytes, line_no: int, builder: _Builder) -> int:
+    """Parse the records in a run of whole lines; return the next line number."""
+    pos = 0
+    find = region.find
+    count = region.count
+    size = len(region)
+    while True:
+        p = find(TOKEN, pos)
+        if p < 0:
+            return line_no + count(b"\n", pos)
+        line_no += count(b"\n", pos, p)
+        line_start = region.rfind(b"\n", 0, p) + 1
+        line_end = find(b"\n", p)
+        if line_end < 0:
+            line_end = size
+        _parse_line(builder, line_no, region[line_start:line_end], p - line_start)
+        if line_end >= size:
+            return line_no
+        pos = line_end + 1
+        line_no += 1
+
+
+def parse_mllog(
+    path: str,
+    keep: Container[str] | Callable[[str], bool] | None = None,
+    *,
+    display_path: str | None = None,
+    max_bytes: int | None = None,
+) -> TrainingLog:
+    """Read one MLLOG file. Never raises for bad input; see ``TrainingLog.issues``."""
+    log = TrainingLog(path=display_path or path)
+    try:
+        info = os.stat(path)
+    except OSError as err:
+        log.readable = False
+        log.issues.append(ParseIssue(ISSUE_UNREADABLE, None, f"cannot read the file: {err.strerror}"))
+        return log
+    if not stat.S_ISREG(info.st_mode):
+        log.readable = False
+        log.issues.append(
+            ParseIssue(ISSUE_UNREADABLE, None, "not a regular file (a folder, device or pipe)")
+        )
+        return log
+    log.size_bytes = info.st_size
+    if max_bytes is not None and info.st_size > max_bytes:
+        log.readable = False
+        log.issues.append(
+            ParseIssue(
+                ISSUE_UNREADABLE,
+                None,
+                f"the file is {info.st_size / 1e6:.1f} MB, over the {max_bytes / 1e6:.0f} MB limit",
+            )
+        )
+        return log
+    builder = _Builder(log, keep)
+    try:
+        with open(path, "rb") as stream:
+            head = stream.read(4)
+            stream.seek(0)
+            log.lines = _scan(stream, builder)
+    except OSError as err:
+        log.readable = False
+        log.issues.append(ParseIssue(ISSUE_UNREADABLE, None, f"cannot read the file: {err.strerror}"))
+        return log
+    if log.records == 0 and head[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        log.issues.append(
+            ParseIssue(
+                ISSUE_UNREADABLE,
+                None,
+                "the file is UTF-16 text; MLLOG logs must be UTF-8 (re-save the log as UTF-8)",
+            )
+        )
+    return log
+
+
+def parse_mllog_bytes(data: bytes, keep: Container[str] | None = None, path: str = "<bytes>") -> TrainingLog:
+    """Parse an in-memory log (used by tests and by archive readers)."""
+    import io
+
+    log = TrainingLog(path=path, size_bytes=len(data))
+    builder = _Builder(log, keep)
+    log.lines = _scan(io.BytesIO(data), builder)
+    return log

@@ -1,0 +1,195 @@
+"""Rule registry: every finding's code is defined here once, with its docs.
+
+A *rule* is a stable code (``SEQ005``), a kebab-case name that names the
+violation, a default severity, the suites it applies to, and documentation with
+fixed headings. A *checker* is a function that inspects one kind of subject and
+yields findings for one or more codes. Codes are never reused: removed codes go
+to ``TOMBSTONES`` and renamed ones to ``REDIRECTS``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from compliance.models.findings import Finding, Severity
+
+DOC_HEADINGS = ("What it checks", "Why it matters", "Example", "How to fix", "Rule reference")
+DOCS_URL = "https://github.com/mlperf-audit/mlperf-audit/blob/main/docs/rules/{code}.md"
+CODE_PATTERN = re.compile(r"^[A-Z]{2,4}\d{3}$")
+NAME_PATTERN = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+
+TOMBSTONES: dict[str, str] = {}
+REDIRECTS: dict[str, str] = {}
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    code: str
+    name: str
+    severity: Severity
+    summary: str
+    doc: str
+    suites: tuple[str, ...]
+    since: str | None = None
+    until: str | None = None
+    divisions: tuple[str, ...] = ("closed", "open")
+    deliberate_difference: str | None = None
+
+    @property
+    def url(self) -> str:
+        return DOCS_URL.format(code=self.code)
+
+    def sections(self) -> dict[str, str]:
+        """The doc split by its '## Heading' sections."""
+        parts: dict[str, str] = {}
+        current = None
+        lines: list[str] = []
+        for line in self.doc.strip().splitlines():
+            if line.startswith("## "):
+                if current is not None:
+                    parts[current] = "\n".join(lines).strip()
+                current = line[3:].strip()
+                lines = []
+            else:
+                lines.append(line)
+        if current is not None:
+            parts[current] = "\n".join(lines).strip()
+        return parts
+
+    def applies_to_round(self, round_name: str) -> bool:
+        def key(text: str) -> tuple[int, ...]:
+            return tuple(int(p) for p in text.split("."))
+
+        if self.since and key(round_name) < key(self.since):
+            return False
+        if self.until and key(round_name) > key(self.until):
+            return False
+        return True
+
+    def finding(
+        self,
+        message: str,
+        *,
+        path: str,
+        subject: str,
+        line: int | None = None,
+        key: str | None = None,
+        observed: Any = None,
+        required: Any = None,
+        fix: str | None = None,
+        severity: Severity | None = None,
+        evidence: dict[str, Any] | None = None,
+    ) -> Finding:
+        from compliance.models.findings import Location
+
+        facts: dict[str, Any] = {}
+        if observed is not None:
+            facts["observed"] = _scalar(observed)
+        if required is not None:
+            facts["required"] = _scalar(required)
+        if evidence:
+            facts.update({k: _scalar(v) for k, v in evidence.items()})
+        return Finding(
+            code=self.code,
+            name=self.name,
+            severity=severity or self.severity,
+            message=message,
+            location=Location(path=path, line=line, key=key),
+            subject=subject,
+            evidence=facts,
+            fix=fix or self.sections().get("How to fix", "").split("\n\n")[0] or None,
+            url=self.url,
+        )
+
+
+def _scalar(value: Any) -> str | int | float | bool | None:
+    if value is None or isinstance(value, (str, int, float, bool)):
+        if isinstance(value, float) and (value != value or value in (float("inf"), float("-inf"))):
+            return str(value)
+        return value
+    text = repr(value)
+    return text if len(text) <= 300 else text[:299] + "…"
+
+
+RULES: dict[str, Rule] = {}
+
+
+def define(
+    code: str,
+    name: str,
+    severity: Severity,
+    summary: str,
+    doc: str,
+    *,
+    suites: Iterable[str] = ("training", "hpc"),
+    since: str | None = None,
+    until: str | None = None,
+    divisions: Iterable[str] = ("closed", "open"),
+    deliberate_difference: str | None = None,
+) -> Rule:
+    """Register a rule code; fails loudly on a reused, malformed or dead code."""
+    if not CODE_PATTERN.match(code):
+        raise ValueError(f"bad rule code {code!r}")
+    if not NAME_PATTERN.match(name):
+        raise ValueError(f"rule name {name!r} is not kebab-case")
+    if code in RULES:
+        raise ValueError(f"rule code {code} defined twice")
+    if code in TOMBSTONES:
+        raise ValueError(f"rule code {code} was removed and must not be reused")
+    rule = Rule(
+        code=code,
+        name=name,
+        severity=severity,
+        summary=summary,
+        doc=doc,
+        suites=tuple(suites),
+        since=since,
+        until=until,
+        divisions=tuple(divisions),
+        deliberate_difference=deliberate_difference,
+    )
+    RULES[code] = rule
+    return rule
+
+
+@dataclass(frozen=True, slots=True)
+class Checker:
+    subject: str  # "training_log"
+    codes: tuple[str, ...]
+    function: Callable[..., Iterator[Finding]] = field(compare=False)
+
+
+CHECKERS: list[Checker] = []
+
+
+def checker(subject: str, *rules: Rule) -> Callable[[Callable[..., Iterator[Finding]]], Callable[..., Iterator[Finding]]]:
+    """Register a function that checks one kind of subject for the given rules."""
+
+    def wrap(function: Callable[..., Iterator[Finding]]) -> Callable[..., Iterator[Finding]]:
+        CHECKERS.append(Checker(subject, tuple(r.code for r in rules), function))
+        return function
+
+    return wrap
+
+
+def load_all() -> None:
+    """Import every rule module so the registry is complete."""
+    import compliance.rules.training  # noqa: F401
+
+
+def resolve_code(code: str) -> str:
+    return REDIRECTS.get(code, code)
+
+
+def selected(code: str, select: Iterable[str] | None, ignore: Iterable[str] | None) -> bool:
+    """ruff-style selection by code or code prefix (``SEQ``, ``SEQ00``, ``SEQ005``)."""
+    if select:
+        if not any(code.startswith(prefix) for prefix in select):
+            return False
+    if ignore:
+        if any(code.startswith(prefix) for prefix in ignore):
+            return False
+    return True

@@ -1,0 +1,32 @@
+"""JSON report, valid against ``schemas/report.schema.json``."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from enum import Enum
+from typing import Any
+
+import orjson
+
+from compliance.models.report import Report
+
+SCHEMA_ID = "https://github.com/mlperf-audit/mlperf-audit/schemas/report.schema.json"
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def to_dict(report: Report) -> dict[str, Any]:
+    data = _plain(asdict(report))
+    return {"$schema": SCHEMA_ID, **data}
+
+
+def render(report: Report) -> str:
+    return orjson.dumps(to_dict(report), option=orjson.OPT_INDENT_2).decode() + "\n"

@@ -1,0 +1,261 @@
+"""Find, read, merge (``extends``) and validate round rule data."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import tomllib
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from compliance.rulebook.expr import compile_expression
+from compliance.rulebook.model import (
+    BenchmarkInfo,
+    KeySpec,
+    Quantity,
+    Rulebook,
+    RulebookError,
+    build_key,
+)
+
+SUITES = ("training", "hpc")
+_ROUND = re.compile(r"^[vV]?(\d+)\.(\d+)(?:\.0)?$")
+TOP_FIELDS = {
+    "schema",
+    "suite",
+    "round",
+    "extends",
+    "ruleset",
+    "sources",
+    "divisions",
+    "benchmarks",
+    "keys",
+    "derived",
+    "limits",
+    "timed_keys",
+    "seed_key",
+    "seed_required",
+    "notes",
+}
+BENCHMARK_FIELDS = {
+    "runs",
+    "offline_eval",
+    "hyperparameters_fixed",
+    "retired",
+    "source",
+    "quality",
+    "virtual",
+    "notes",
+}
+
+
+def data_dir() -> Path:
+    """The ``checkers/`` folder: inside the installed package, or the source tree."""
+    here = Path(__file__).resolve().parent.parent
+    for candidate in (here / "_data" / "checkers", here.parent / "checkers"):
+        if candidate.is_dir():
+            return candidate
+    raise FileNotFoundError("mlperf-audit's round data (checkers/) is missing from this installation")
+
+
+def canonical_round(text: str) -> str | None:
+    """'5.0', 'v5.0' and '5.0.0' all mean round 5.0; returns None for anything else."""
+    match = _ROUND.match(text.strip())
+    if not match:
+        return None
+    return f"{int(match.group(1))}.{int(match.group(2))}"
+
+
+def _round_key(name: str) -> tuple[int, int]:
+    major, minor = name.split(".")
+    return int(major), int(minor)
+
+
+def available_rounds(suite: str) -> list[str]:
+    folder = data_dir() / suite
+    rounds = []
+    for path in folder.glob("v*.toml"):
+        canon = canonical_round(path.stem)
+        if canon:
+            rounds.append(canon)
+    return sorted(rounds, key=_round_key)
+
+
+def newest_round(suite: str) -> str:
+    rounds = available_rounds(suite)
+    if not rounds:
+        raise FileNotFoundError(f"no round data for suite {suite!r}")
+    return rounds[-1]
+
+
+def _read(suite: str, round_name: str) -> tuple[dict[str, Any], bytes]:
+    path = data_dir() / suite / f"v{round_name}.toml"
+    raw = path.read_bytes()
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except tomllib.TOMLDecodeError as err:
+        raise RulebookError(f"{path.name}: {err}") from err
+    unknown = set(data) - TOP_FIELDS
+    if unknown:
+        raise RulebookError(f"{suite}/v{round_name}.toml: unknown top-level fields {sorted(unknown)}")
+    if data.get("suite") != suite or canonical_round(str(data.get("round", ""))) != round_name:
+        raise RulebookError(f"{suite}/v{round_name}.toml: suite/round fields do not match the file name")
+    return data, raw
+
+
+def _merge(parent: dict[str, Any], child: dict[str, Any]) -> dict[str, Any]:
+    out = dict(parent)
+    for name, value in child.items():
+        if name in ("keys", "derived"):
+            sections = {sec: dict(table) for sec, table in parent.get(name, {}).items()}
+            for section, table in value.items():
+                merged = sections.setdefault(section, {})
+                merged.update(table)  # a key spec in a later round replaces the earlier one whole
+            out[name] = sections
+        elif name in ("benchmarks", "limits", "sources"):
+            tables = {k: (dict(v) if isinstance(v, dict) else v) for k, v in parent.get(name, {}).items()}
+            for item, fields in value.items():
+                if isinstance(fields, dict) and isinstance(tables.get(item), dict):
+                    tables[item] = {**tables[item], **fields}
+                else:
+                    tables[item] = fields
+            out[name] = tables
+        else:
+            out[name] = value
+    return out
+
+
+def _quantity(name: str, raw: Any) -> Quantity:
+    if not isinstance(raw, dict) or "value" not in raw or "unit" not in raw:
+        raise RulebookError(f"limits.{name}: needs value and unit")
+    return Quantity(float(raw["value"]), str(raw["unit"]), str(raw.get("source", "")))
+
+
+@lru_cache(maxsize=None)
+def load_rulebook(suite: str, round_name: str) -> Rulebook:
+    """Load one round's rule data, following ``extends`` to earlier rounds."""
+    if suite not in SUITES:
+        raise RulebookError(f"unknown suite {suite!r}")
+    canon = canonical_round(round_name)
+    if canon is None:
+        raise RulebookError(f"{round_name!r} is not a round name (use e.g. 5.0, v5.0 or 5.0.0)")
+    chain: list[str] = []
+    blobs: list[bytes] = []
+    layers: list[dict[str, Any]] = []
+    current: str | None = canon
+    while current is not None:
+        if current in chain:
+            raise RulebookError(f"extends loop at {current}")
+        data, raw = _read(suite, current)
+        chain.append(current)
+        blobs.append(raw)
+        layers.append(data)
+        parent = data.get("extends")
+        current = canonical_round(str(parent)) if parent is not None else None
+        if parent is not None and current is None:
+            raise RulebookError(f"{suite}/v{chain[-1]}.toml: bad extends {parent!r}")
+    merged: dict[str, Any] = {}
+    for layer in reversed(layers):
+        merged = _merge(merged, layer)
+
+    benchmarks: dict[str, BenchmarkInfo] = {}
+    for name, raw in merged.get("benchmarks", {}).items():
+        unknown = set(raw) - BENCHMARK_FIELDS
+        if unknown:
+            raise RulebookError(f"benchmarks.{name}: unknown fields {sorted(unknown)}")
+        if raw.get("retired"):
+            continue
+        runs = raw.get("runs")
+        virtual = []
+        for vname, vraw in raw.get("virtual", {}).items():
+            builder = vraw.get("builder")
+            from compliance.rules.training.functions import VIRTUAL_BUILDERS
+
+            if builder not in VIRTUAL_BUILDERS:
+                raise RulebookError(f"benchmarks.{name}.virtual.{vname}: unknown builder {builder!r}")
+            args = tuple(sorted((k, v) for k, v in vraw.items() if k != "builder"))
+            virtual.append((vname, builder, args))
+        benchmarks[name] = BenchmarkInfo(
+            name=name,
+            runs=int(runs["value"]) if isinstance(runs, dict) else runs,
+            offline_eval=bool(raw.get("offline_eval", False)),
+            hyperparameters_fixed=bool(raw.get("hyperparameters_fixed", False)),
+            source=str(raw.get("source", "")),
+            quality=str(raw.get("quality", "")),
+            virtual=tuple(virtual),
+        )
+
+    divisions = tuple(merged.get("divisions", ["closed", "open"]))
+    sections: dict[str, dict[str, KeySpec]] = {}
+    for section, table in merged.get("keys", {}).items():
+        parts = section.split(".")
+        if parts[0] != "common" and parts[0] not in divisions:
+            raise RulebookError(f"keys.{section}: sections are common, <division> or <division>.<benchmark>")
+        if len(parts) >= 2 and parts[1] not in benchmarks:
+            # the benchmark is retired in this round: its rules go with it
+            if parts[1] in merged.get("benchmarks", {}):
+                continue
+            raise RulebookError(f"keys.{section}: unknown benchmark {parts[1]!r}")
+        sections[section] = {key: build_key(key, spec, section) for key, spec in table.items()}
+
+    derived = {}
+    for section, table in merged.get("derived", {}).items():
+        try:
+            derived[section] = {name: compile_expression(text) for name, text in table.items()}
+        except ValueError as err:
+            raise RulebookError(f"derived.{section}: {err}") from err
+
+    limits = {name: _quantity(name, raw) for name, raw in merged.get("limits", {}).items()}
+    known = _known_keys()
+    book = Rulebook(
+        suite=suite,
+        round=canon,
+        ruleset=str(merged.get("ruleset", f"{suite}_{canon}.0")),
+        chain=tuple(reversed(chain)),
+        sha256=hashlib.sha256(b"\0".join(blobs)).hexdigest(),
+        divisions=divisions,
+        benchmarks=benchmarks,
+        sections=sections,
+        derived=derived,
+        limits=limits,
+        timed_keys=tuple(merged.get("timed_keys", ())),
+        seed_key=str(merged.get("seed_key", "seed")),
+        seed_required=bool(merged.get("seed_required", False)),
+        known_keys=frozenset(),
+        sources={k: str(v) for k, v in merged.get("sources", {}).items()},
+    )
+    all_known = frozenset(known | book.mentioned_keys())
+    return Rulebook(**{**{f: getattr(book, f) for f in book.__dataclass_fields__}, "known_keys": all_known})
+
+
+@lru_cache(maxsize=1)
+def _known_keys() -> frozenset[str]:
+    path = data_dir() / "mllog_keys.toml"
+    data = tomllib.loads(path.read_text("utf-8"))
+    keys: set[str] = set()
+    for group in data.get("keys", {}).values():
+        keys.update(group)
+    return frozenset(keys)
+
+
+def benchmark_rounds(suite: str, benchmark: str) -> list[str]:
+    """The rounds of a suite whose rules know this benchmark (for hints)."""
+    found = []
+    for round_name in available_rounds(suite):
+        try:
+            book = load_rulebook(suite, round_name)
+        except RulebookError:
+            continue
+        if benchmark in book.benchmarks:
+            found.append(round_name)
+    return found
+
+
+def suite_of_benchmark(benchmark: str) -> str | None:
+    """Which suite's newest rules know this benchmark name."""
+    for suite in SUITES:
+        for round_name in reversed(available_rounds(suite)):
+            if benchmark in load_rulebook(suite, round_name).benchmarks:
+                return suite
+    return None

@@ -1,0 +1,1 @@
+"""Rule modules. Importing a module registers its rules and checkers."""

@@ -1,0 +1,216 @@
+"""SEED, LOG008 and KEY006: is this one run, seeded, with keys spelt right?"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterator
+
+from compliance.models.findings import Finding, Severity
+from compliance.registry import checker, define
+from compliance.rules.training.context import LogContext
+from compliance.rules.training.functions import is_integer, is_number
+
+SEED001 = define(
+    "SEED001",
+    "seed-missing",
+    Severity.ERROR,
+    "A closed-division log does not log its random seed.",
+    """
+## What it checks
+That a closed-division log has at least one `seed` record. It is an error in
+the rounds whose rules make the logged seed mandatory (`seed_required` in the
+round data: training 4.1 onwards, HPC 3.0) and a warning in earlier rounds,
+where published closed results without a seed were accepted.
+
+## Why it matters
+The rules require each run of a closed submission to use a different seed and
+to log it, so reviewers can tell runs apart and reproduce them. The official
+compliance checker does not look for it (only the package checker does, and
+only when a whole submission is checked).
+
+## Example
+A log whose `mllogger.event(key="seed", ...)` call was removed.
+
+## How to fix
+Log the seed at start-up: `mllogger.event(key=mllog.constants.SEED, value=seed)`.
+
+## Rule reference
+MLPerf Training rules, "Random numbers" (seeds must be logged; v4.1 onwards
+enforced by the seed checker).
+""",
+    divisions=("closed",),
+    deliberate_difference="The official compliance checker does not require a seed in a single log.",
+)
+
+SEED002 = define(
+    "SEED002",
+    "seed-not-integer",
+    Severity.ERROR,
+    "A logged seed is not a whole number.",
+    """
+## What it checks
+That each `seed` value is an integer (or a string holding one).
+
+## Why it matters
+The seed checker compares seeds as integers; anything else cannot be compared.
+
+## Example
+`seed` = "random".
+
+## How to fix
+Log the integer seed the run used.
+
+## Rule reference
+MLPerf Training rules, "Random numbers"; official seed checker.
+""",
+)
+
+LOG008 = define(
+    "LOG008",
+    "log-mixes-runs",
+    Severity.ERROR,
+    "The records do not all come from one run (conflicting submission fields, or a new run after run_stop).",
+    """
+## What it checks
+Signs that a file holds records of more than one run: `submission_*` fields
+with different values, or a new initialisation (`cache_clear`, `init_start`,
+`run_start`) after `run_stop`.
+
+## Why it matters
+Each result file is one run; a concatenation of runs (or of two systems'
+output) cannot be timed or attributed.
+
+## Example
+Two result logs appended into one `result_0.txt`.
+
+## How to fix
+Submit one file per run.
+
+## Rule reference
+MLPerf Training rules, "Logging" and "Submission": one log per run.
+""",
+)
+
+KEY006 = define(
+    "KEY006",
+    "unknown-key-looks-misspelt",
+    Severity.WARNING,
+    "A logged key is unknown to the rules but close to a known key name (a likely typo).",
+    """
+## What it checks
+Keys that no rule and no published log uses, whose name is very close to a
+known key (for example `opt_adamw_weigth_decay`).
+
+## Why it matters
+A misspelt key is ignored by every checker: if it was meant to be a required
+or checked hyperparameter, the check silently did not happen.
+
+## Example
+`opt_lerning_rate_warmup_steps` instead of `opt_learning_rate_warmup_steps`.
+
+## How to fix
+Use the constants from `mlperf_logging.mllog.constants` instead of strings.
+
+## Rule reference
+mlcommons/logging key constants.
+""",
+    deliberate_difference="The official checker ignores unknown keys.",
+)
+
+
+@checker("training_log", SEED001, SEED002)
+def seeds(ctx: LogContext) -> Iterator[Finding]:
+    if ctx.log.records == 0:
+        return
+    key = ctx.book.seed_key
+    records = ctx.log.all(key)
+    if not records:
+        if ctx.closed:
+            required = ctx.book.seed_required
+            yield ctx.finding(
+                SEED001,
+                f"no '{key}' record: closed-division runs must log their seed"
+                if required
+                else f"no '{key}' record: the {ctx.book.suite} {ctx.book.round} rules did not yet make a "
+                "logged seed mandatory (later rounds and the package seed checker do)",
+                key=key,
+                severity=None if required else Severity.WARNING,
+                observed="0 seed records",
+                required="at least one 'seed' record",
+            )
+        return
+    for record in records:
+        value = record.value
+        ok = (is_number(value) and is_integer(value)) or (isinstance(value, str) and value.strip().lstrip("-").isdigit())
+        if not ok:
+            yield ctx.finding(
+                SEED002,
+                f"seed is {value!r}, not an integer",
+                line=record.line,
+                key=key,
+                observed=repr(value),
+                required="an integer seed",
+            )
+            return
+
+
+_IDENTITY = ("submission_org", "submission_platform", "submission_division", "submission_benchmark", "submission_status")
+_RESTART = ("cache_clear", "init_start", "run_start")
+
+
+@checker("training_log", LOG008)
+def single_run(ctx: LogContext) -> Iterator[Finding]:
+    for key in _IDENTITY:
+        records = ctx.log.all(key)
+        values = []
+        for record in records:
+            if record.value not in values:
+                values.append(record.value)
+        if len(values) > 1:
+            second = next(r for r in records if r.value != records[0].value)
+            yield ctx.finding(
+                LOG008,
+                f"'{key}' has {len(values)} different values ({', '.join(repr(v) for v in values[:4])}): "
+                "the records come from more than one run or system",
+                line=second.line,
+                key=key,
+                observed=f"{records[0].value!r} at line {records[0].line}, {second.value!r} at line {second.line}",
+                required="one run per file",
+            )
+            return
+    stop = ctx.run_stop
+    if stop is None:
+        return
+    restarts = sorted(
+        (r for key in _RESTART for r in ctx.log.all(key) if r.seq > stop.seq), key=lambda r: r.seq
+    )
+    if restarts:
+        first = restarts[0]
+        yield ctx.finding(
+            LOG008,
+            f"'{first.key}' at line {first.line} starts a new run after run_stop (line {stop.line})",
+            line=first.line,
+            key=first.key,
+            observed=f"{len(restarts)} init/run records after run_stop",
+            required="one run per file",
+        )
+
+
+@checker("training_log", KEY006)
+def misspelt_keys(ctx: LogContext) -> Iterator[Finding]:
+    known = ctx.book.known_keys
+    candidates = sorted(known)
+    for key, stats in ctx.log.stats.items():
+        if key in known:
+            continue
+        close = difflib.get_close_matches(key, candidates, n=1, cutoff=0.88)
+        if close:
+            yield ctx.finding(
+                KEY006,
+                f"unknown key '{key}' looks like a misspelling of '{close[0]}'",
+                line=stats.first_line,
+                key=key,
+                observed=f"'{key}' ({stats.count} records)",
+                required=f"'{close[0]}'",
+                fix=f"Rename the key to '{close[0]}' (use mllog.constants).",
+            )

@@ -1,0 +1,697 @@
+"""KEY, HP, QLT and SUB: the round's key table, read from ``checkers/`` data.
+
+One generic checker walks the key specs that apply to the log (common, then
+division, then benchmark sections) and reports counts, per-record checks,
+first-record checks (evaluation schedule) and the quality target.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+from collections.abc import Iterator
+from typing import Any
+
+from compliance.models.findings import Finding, Severity
+from compliance.models.mllog import Record
+from compliance.registry import Rule, checker, define
+from compliance.rulebook.expr import MissingName, evaluate
+from compliance.rulebook.model import Check, KeySpec
+from compliance.rules.training.context import LogContext
+from compliance.rules.training.functions import CHECK_FUNCTIONS, is_integer, is_number
+
+KEY001 = define(
+    "KEY001",
+    "required-key-missing",
+    Severity.ERROR,
+    "A key the round's rules require is not logged, or is logged fewer times than required.",
+    """
+## What it checks
+The count of each key the round's rules require: exactly one, at least one,
+at least N, or at least one of a group (e.g. `block_start` or `epoch_start`).
+Which keys are required depends on the round, the division and the benchmark
+(`checkers/<suite>/v<round>.toml`).
+
+## Why it matters
+Reviewers and the scoring tools read these keys: without `run_stop` there is no
+time to train, without `global_batch_size` no RCP check, and from round 6.1 the
+numerical-precision and parallelism disclosures are mandatory.
+
+## Example
+A 6.1 log without `lowest_numerical_precision_in_linear`.
+
+## How to fix
+Log the key with the mllog library at the point the rules ask for it. If the
+key is there but the round is wrong, name the round with `--round`.
+
+## Rule reference
+MLPerf Training rules, "Logging" and the benchmark's section; the official
+compliance checker's REQ entries for the round.
+""",
+)
+
+KEY002 = define(
+    "KEY002",
+    "key-repeated-with-different-values",
+    Severity.ERROR,
+    "A key that must appear once appears several times with different values.",
+    """
+## What it checks
+Keys required exactly once (hyperparameters, `submission_*`) that appear more
+than once with values that differ.
+
+## Why it matters
+Two values for one hyperparameter means the log does not say which one the run
+used; reviewers cannot tell what was trained.
+
+## Example
+`opt_base_learning_rate` logged as 0.001 and again as 0.002.
+
+## How to fix
+Log each hyperparameter once, after its final value is known.
+
+## Rule reference
+Official compliance checker: `EXACTLY_ONE` keys.
+""",
+)
+
+KEY003 = define(
+    "KEY003",
+    "key-repeated-same-value",
+    Severity.WARNING,
+    "A key that should appear once is repeated with the same value.",
+    """
+## What it checks
+Keys required exactly once that are repeated with identical values (typically
+logged by several ranks).
+
+## Why it matters
+Harmless for the verdict (the official checker warns too), but it makes logs
+longer and hides real duplicates.
+
+## Example
+`opt_name` logged by two callbacks.
+
+## How to fix
+Log from rank 0 only.
+
+## Rule reference
+Official compliance checker: `EXACTLY_ONE` (warning when values are equal).
+""",
+)
+
+KEY004 = define(
+    "KEY004",
+    "key-value-invalid",
+    Severity.ERROR,
+    "A logged value breaks a rule every submission must follow (empty, negative, wrong type).",
+    """
+## What it checks
+The value checks of the common and division rules: non-empty names, positive
+counts, values from an allowed list, and so on.
+
+## Why it matters
+These values feed the result tables and the other checks.
+
+## Example
+`gradient_accumulation_steps` logged as 0.
+
+## How to fix
+Log the value the job really used; see the message for the bound.
+
+## Rule reference
+Official compliance checker, common and division rules of the round.
+""",
+)
+
+KEY005 = define(
+    "KEY005",
+    "record-metadata-missing",
+    Severity.ERROR,
+    "A record lacks a metadata field the rules need (e.g. epoch_num or samples_count on an eval).",
+    """
+## What it checks
+Metadata fields the rules read: `epoch_num`/`samples_count` on evaluation
+records, `status` on `run_stop`, `epoch_count`/`first_epoch_num` on blocks.
+
+## Why it matters
+Without them the convergence point (for RCPs) and the evaluation schedule
+cannot be read.
+
+## Example
+`eval_accuracy` with metadata `{"file": ..., "lineno": ...}` only.
+
+## How to fix
+Pass the metadata to the mllog call, e.g.
+`mllogger.event(key="eval_accuracy", value=acc, metadata={"samples_count": n})`.
+
+## Rule reference
+Official compliance checker, common rules; Training rules "Logging".
+""",
+)
+
+HP001 = define(
+    "HP001",
+    "closed-hyperparameter-not-allowed",
+    Severity.ERROR,
+    "A closed-division benchmark setting differs from the value or formula the round's rules fix.",
+    """
+## What it checks
+The closed-division rules of the benchmark: fixed hyperparameters (optimizer,
+betas, epsilon, weight decay, schedules), values tied to the batch size by a
+formula (learning rate, warmup and decay steps), and fixed dataset sizes.
+
+## Why it matters
+Closed-division results must be comparable: only the parameters the rules list
+as tunable may change.
+
+## Example
+llama31_8b with `opt_adamw_epsilon` = 1e-8 where the rules fix 1e-5.
+
+## How to fix
+Use the reference value (see "required"), or submit in the open division.
+
+## Rule reference
+MLPerf Training rules, "Hyperparameters" table; official compliance checker,
+closed_<benchmark> rules of the round.
+""",
+    divisions=("closed",),
+)
+
+QLT001 = define(
+    "QLT001",
+    "quality-target-not-reached",
+    Severity.ERROR,
+    "No evaluation in the log reaches the benchmark's quality target.",
+    """
+## What it checks
+That at least one evaluation result (`eval_accuracy`, or `eval_error` for some
+HPC benchmarks) meets the round's quality target for the benchmark.
+
+## Why it matters
+A run that never reaches the target did not converge: it is a failed run
+(scoring may drop one such run per set, but the log itself does not pass).
+
+## Example
+llama31_8b whose best log perplexity is 3.41 (target: ≤ 3.3).
+
+## How to fix
+Nothing in the log can fix this: the run must be repeated.
+
+## Rule reference
+MLPerf Training rules, "Benchmarks" quality table.
+""",
+)
+
+QLT002 = define(
+    "QLT002",
+    "quality-target-reached-after-run-stop",
+    Severity.ERROR,
+    "The quality target is only reached by an evaluation logged after run_stop.",
+    """
+## What it checks
+That an evaluation meeting the target comes before `run_stop`, both in the file
+and in time (benchmarks whose rules allow offline evaluation are exempt).
+
+## Why it matters
+The timed region ends when the target is reached; a target reached after the
+clock stopped was not timed. The official checker does not look at order.
+
+## Example
+`run_stop` at minute 40, the only passing `eval_accuracy` at minute 41.
+
+## How to fix
+Stop the clock (`run_stop`) after the evaluation that reaches the target.
+
+## Rule reference
+MLPerf Training rules, "Timing": the run ends when the quality target is reached.
+""",
+    deliberate_difference="The official checker accepts a target reached after run_stop.",
+)
+
+QLT003 = define(
+    "QLT003",
+    "evaluation-off-schedule",
+    Severity.ERROR,
+    "An evaluation is not at the point the round's rules fix (first eval, or eval interval).",
+    """
+## What it checks
+The evaluation cadence fixed by the rules for some benchmarks: where the first
+evaluation happens and how far apart evaluations are.
+
+## Why it matters
+Convergence is compared with reference points on the same evaluation grid; an
+eval off the grid can report convergence earlier than the rules allow.
+
+## Example
+deepseekv3_671b whose first eval is not at `gbs * floor(42 + 24576 / gbs)` samples.
+
+## How to fix
+Use the reference evaluation schedule for your batch size.
+
+## Rule reference
+Benchmark section of the Training rules; official compliance checker FIRST_CHECK.
+""",
+)
+
+SUB001 = define(
+    "SUB001",
+    "division-invalid",
+    Severity.ERROR,
+    "submission_division is not a division of the round (closed or open, lower case).",
+    """
+## What it checks
+That `submission_division` is exactly one of the round's divisions.
+
+## Why it matters
+The division decides which rules apply. The official checker crashes on a
+value like `Closed`; mlperf-audit reports it, applies the rules of the division
+it most likely means, and checks the rest.
+
+## Example
+`submission_division` = "Closed".
+
+## How to fix
+Log `closed` or `open` (lower case).
+
+## Rule reference
+MLPerf Training rules, "Divisions".
+""",
+)
+
+SUB002 = define(
+    "SUB002",
+    "benchmark-invalid",
+    Severity.ERROR,
+    "submission_benchmark is not a benchmark of the round.",
+    """
+## What it checks
+That `submission_benchmark` names a benchmark of the round being checked.
+
+## Why it matters
+The benchmark decides the quality target and the closed rules. The official
+checker crashes on an unknown name.
+
+## Example
+`submission_benchmark` = "resnet50" (the benchmark is called `resnet`), or a
+5.1 benchmark checked against round 6.1.
+
+## How to fix
+Use the official benchmark name; if the log belongs to another round, pass
+`--round`.
+
+## Rule reference
+MLPerf Training rules, "Benchmarks".
+""",
+)
+
+SUB003 = define(
+    "SUB003",
+    "submission-field-empty",
+    Severity.ERROR,
+    "submission_org or submission_platform is empty.",
+    """
+## What it checks
+That the submitter and platform names are logged and not empty.
+
+## Why it matters
+They identify the result in the published tables.
+
+## Example
+`submission_platform` = "".
+
+## How to fix
+Log the organisation and the system name used in `systems/<system>.json`.
+
+## Rule reference
+Official compliance checker, common rules.
+""",
+)
+
+
+_METADATA_OPS = {"metadata_any", "metadata_all"}
+
+
+def _default_rule(ctx: LogContext, spec: KeySpec, check: Check, kind: str) -> Rule:
+    from compliance.registry import RULES
+
+    code = check.code or spec.code
+    if code:
+        return RULES[code]
+    if kind == "first":
+        return QLT003
+    ops = {op for op, _ in check.conditions}
+    if ops & _METADATA_OPS or check.field.startswith("metadata") or (
+        "fn" in ops and dict(check.conditions).get("fn") == "metadata_implies"
+    ):
+        return KEY005
+    if "." in spec.section and spec.section.startswith("closed"):
+        return HP001
+    return KEY004
+
+
+def _field(record: Record, name: str) -> tuple[bool, Any]:
+    if name == "value":
+        return True, record.value
+    if name == "metadata":
+        return True, record.metadata
+    container_name, _, member = name.partition(".")
+    container = record.value if container_name == "value" else record.metadata
+    if isinstance(container, dict) and member in container:
+        return True, container[member]
+    return False, None
+
+
+def _py_equal(value: Any, literal: Any) -> bool:
+    if is_number(value) or isinstance(value, bool):
+        if isinstance(literal, (int, float)):
+            return value == literal
+        return False
+    return value == literal
+
+
+def _num(value: Any) -> float:
+    if is_number(value):
+        return value
+    raise TypeError(f"{value!r} is not a number")
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.10g}"
+    return repr(value)
+
+
+def evaluate_check(ctx: LogContext, check: Check, record: Record, state: dict[str, Any]) -> tuple[bool, str]:
+    """Return (holds, why-not) for one check on one record."""
+    present, value = _field(record, check.field)
+    if not present:
+        if check.if_present:
+            return True, ""
+        return False, f"the record has no {check.field.replace('.', ' field ', 1)}"
+    for op, operand in check.conditions:
+        try:
+            ok, why = _condition(ctx, check, op, operand, value, record, state)
+        except MissingName as err:
+            return False, f"cannot be checked: '{err.name}' is not logged"
+        except (TypeError, ValueError, ZeroDivisionError, OverflowError, KeyError) as err:
+            return False, f"{check.field} = {_fmt(value)} cannot be checked ({err})"
+        if not ok:
+            return False, why
+    return True, ""
+
+
+def _condition(
+    ctx: LogContext, check: Check, op: str, operand: Any, value: Any, record: Record, state: dict[str, Any]
+) -> tuple[bool, str]:
+    label = check.field
+    if op == "eq":
+        return _py_equal(value, operand), f"{label} is {_fmt(value)}, not {_fmt(operand)}"
+    if op == "ne":
+        return not _py_equal(value, operand), f"{label} must not be {_fmt(operand)}"
+    if op == "one_of":
+        ok = any(_py_equal(value, item) for item in operand)
+        return ok, f"{label} is {_fmt(value)}, not one of {', '.join(_fmt(x) for x in operand)}"
+    if op in ("ge", "gt", "le", "lt"):
+        node = check.expression(op)
+        bound = evaluate(node, ctx.resolve) if node is not None else operand
+        number = _num(value)
+        ok = {
+            "ge": number >= bound,
+            "gt": number > bound,
+            "le": number <= bound,
+            "lt": number < bound,
+        }[op]
+        sign = {"ge": ">=", "gt": ">", "le": "<=", "lt": "<"}[op]
+        return ok, f"{label} is {_fmt(value)}; the rules require {sign} {_fmt(bound)}"
+    if op == "expr_eq":
+        node = check.expression(op)
+        assert node is not None
+        wanted = evaluate(node, ctx.resolve)
+        number = _num(value)
+        if check.abs_tol is not None:
+            ok = abs(number - wanted) < check.abs_tol
+        elif check.rel_tol is not None:
+            ok = abs(number - wanted) <= check.rel_tol * max(abs(number), abs(wanted))
+        else:
+            ok = number == wanted
+        return ok, f"{label} is {_fmt(value)}; the rules require {operand} = {_fmt(wanted)}"
+    if op == "isclose":
+        return math.isclose(_num(value), operand), f"{label} is {_fmt(value)}, not ≈ {_fmt(operand)}"
+    if op == "nonempty":
+        return value != "", f"{label} is empty"
+    if op == "truthy":
+        return bool(value), f"{label} is {_fmt(value)}"
+    if op == "integer":
+        return is_integer(_num(value)), f"{label} is {_fmt(value)}, not a whole number"
+    if op == "int_type":
+        ok = isinstance(value, int) and not isinstance(value, bool)
+        return ok, f"{label} is {_fmt(value)}, not logged as an integer"
+    if op == "length":
+        return len(value) == operand, f"{label} has {len(value)} elements, not {operand}"
+    if op == "min_length":
+        return len(value) >= operand, f"{label} has {len(value)} elements, fewer than {operand}"
+    if op == "multiple_of":
+        node = check.expression(op)
+        assert node is not None
+        step = evaluate(node, ctx.resolve)
+        return is_integer(_num(value) / step), f"{label} is {_fmt(value)}, not a multiple of {_fmt(step)}"
+    if op == "has":
+        missing = [m for m in operand if not (isinstance(value, dict) and m in value)]
+        return not missing, f"{label} has no {', '.join(missing)}"
+    if op == "metadata_any":
+        return any(m in record.metadata for m in operand), "metadata has none of " + ", ".join(operand)
+    if op == "metadata_all":
+        missing = [m for m in operand if m not in record.metadata]
+        return not missing, "metadata has no " + ", ".join(missing)
+    if op == "after":
+        earlier = any(r.seq < record.seq for r in ctx.records(operand))
+        return earlier, f"no '{operand}' record comes before it"
+    if op == "fn":
+        return CHECK_FUNCTIONS[operand](record, value, dict(check.args), ctx.resolve, state)
+    raise ValueError(f"unknown operator {op}")  # pragma: no cover - the loader rejects it
+
+
+def _values_differ(records: list[Record]) -> bool:
+    first = records[0].value
+    for record in records[1:]:
+        if record.value != first or type(record.value) is not type(first):
+            if not (is_number(record.value) and is_number(first) and record.value == first):
+                return True
+    return False
+
+
+# run_start/run_stop/init_stop repeats are errors of their own (SEQ005).
+_SEQUENCE_OWNED = {"run_start", "run_stop", "init_stop"}
+# submission_* values are checked in code against the round's lists (SUB001-SUB003).
+_SUBMISSION_OWNED = {"submission_division", "submission_benchmark", "submission_org", "submission_platform"}
+
+
+@checker("training_log", KEY001, KEY002, KEY003, KEY004, KEY005, HP001, QLT001, QLT002, QLT003)
+def key_table(ctx: LogContext) -> Iterator[Finding]:
+    if ctx.log.records == 0:
+        return
+    groups_seen: set[frozenset[str]] = set()
+    for key, spec in ctx.specs.items():
+        records = ctx.records(key)
+        yield from _counts(ctx, key, spec, records, groups_seen)
+        if not records:
+            continue
+        targets = records if spec.occurrences == "all" else records[:1]
+        if key not in _SUBMISSION_OWNED:
+            yield from _run_checks(ctx, spec, spec.checks, targets, "checks")
+        yield from _run_checks(ctx, spec, spec.first, records[:1], "first")
+        if spec.target:
+            yield from _target(ctx, key, spec, records)
+    if ctx.log.records and not ctx.specs:
+        return
+
+
+def _counts(
+    ctx: LogContext, key: str, spec: KeySpec, records: list[Record], groups_seen: set[frozenset[str]]
+) -> Iterator[Finding]:
+    count = len(records)
+    where = f"{spec.section} rules"
+    if spec.req == "exactly_one":
+        if count == 0:
+            yield ctx.finding(
+                KEY001,
+                f"'{key}' is required exactly once but is not logged",
+                key=key,
+                observed="0 records",
+                required=f"exactly one '{key}' ({where})",
+            )
+        elif count > 1 and key not in _SEQUENCE_OWNED:
+            lines = ", ".join(str(r.line) for r in records[:5]) + (" …" if count > 5 else "")
+            if _values_differ(records):
+                values = sorted({_fmt(r.value) for r in records})
+                yield ctx.finding(
+                    KEY002,
+                    f"'{key}' is logged {count} times with different values: {', '.join(values[:5])}",
+                    line=records[1].line,
+                    key=key,
+                    observed=f"{count} records (lines {lines})",
+                    required=f"exactly one '{key}' ({where})",
+                )
+            else:
+                yield ctx.finding(
+                    KEY003,
+                    f"'{key}' is logged {count} times (same value each time)",
+                    line=records[1].line,
+                    key=key,
+                    observed=f"{count} records (lines {lines})",
+                    required=f"exactly one '{key}'",
+                )
+    elif spec.req == "at_least_one" and count == 0:
+        yield ctx.finding(
+            KEY001,
+            f"'{key}' is required at least once but is not logged",
+            key=key,
+            observed="0 records",
+            required=f"at least one '{key}' ({where})",
+        )
+    elif spec.req == "at_least" and count < spec.min_count:
+        yield ctx.finding(
+            KEY001,
+            f"'{key}' is required at least {spec.min_count} times but is logged {count} times",
+            line=records[-1].line if records else None,
+            key=key,
+            observed=f"{count} records",
+            required=f"at least {spec.min_count} '{key}' ({where})",
+        )
+    elif spec.req == "at_least_one_of":
+        group = frozenset((key, *spec.alternatives))
+        if group in groups_seen:
+            return
+        groups_seen.add(group)
+        if not any(ctx.count(k) for k in group):
+            names = " or ".join(f"'{k}'" for k in sorted(group))
+            yield ctx.finding(
+                KEY001,
+                f"none of {names} is logged",
+                key=key,
+                observed="0 records",
+                required=f"at least one of {names} ({where})",
+            )
+
+
+def _run_checks(
+    ctx: LogContext, spec: KeySpec, checks: tuple[Check, ...], records: list[Record], kind: str
+) -> Iterator[Finding]:
+    for index, check in enumerate(checks):
+        state: dict[str, Any] = {}
+        failures: list[tuple[Record, str]] = []
+        for record in records:
+            ok, why = evaluate_check(ctx, check, record, state)
+            if not ok:
+                failures.append((record, why))
+        if not failures:
+            continue
+        rule = _default_rule(ctx, spec, check, kind)
+        first_record, why = failures[0]
+        more = f" (and {len(failures) - 1} more of {len(records)} records)" if len(failures) > 1 else ""
+        what = "first record of" if kind == "first" else "record of"
+        yield ctx.finding(
+            rule,
+            f"'{spec.name}': {why}{more}",
+            line=first_record.line,
+            key=spec.name,
+            observed=_fmt(_field(first_record, check.field)[1]),
+            required=check.describe() + (f" on the {what} '{spec.name}'" if kind == "first" else ""),
+            evidence={
+                "failing_records": len(failures),
+                "rules_section": spec.section,
+                **({"source": check.source or spec.source} if (check.source or spec.source) else {}),
+            },
+        )
+
+
+def _target(ctx: LogContext, key: str, spec: KeySpec, records: list[Record]) -> Iterator[Finding]:
+    state: dict[str, Any] = {}
+    meeting = []
+    for record in records:
+        if all(evaluate_check(ctx, check, record, state)[0] for check in spec.target):
+            meeting.append(record)
+    requirement = " and ".join(check.describe() for check in spec.target)
+    if not meeting:
+        last = records[-1]
+        values = [r.value for r in records if is_number(r.value)]
+        best = None
+        if values:
+            lower_better = any(op in ("le", "lt") for c in spec.target for op, _ in c.conditions if c.field == "value")
+            best = min(values) if lower_better else max(values)
+        yield ctx.finding(
+            QLT001,
+            f"no '{key}' reaches the quality target ({requirement}); "
+            + (f"best value {_fmt(best)} over {len(records)} evaluations" if best is not None else f"{len(records)} evaluations"),
+            line=last.line,
+            key=key,
+            observed=_fmt(best) if best is not None else _fmt(last.value),
+            required=requirement,
+            evidence={"evaluations": len(records)},
+        )
+        return
+    if ctx.info is not None and ctx.info.offline_eval:
+        return
+    if ctx.run_stop is not None and all(ctx.after_run_stop(r) for r in meeting):
+        first = meeting[0]
+        yield ctx.finding(
+            QLT002,
+            f"the first '{key}' meeting the target (line {first.line}) comes after run_stop "
+            f"(line {ctx.run_stop.line})",
+            line=first.line,
+            key=key,
+            observed=f"target met at line {first.line}, time {first.time_ms:.0f}; run_stop at line "
+            f"{ctx.run_stop.line}, time {ctx.run_stop.time_ms:.0f}",
+            required="an evaluation meeting the target before run_stop",
+        )
+
+
+@checker("training_log", SUB001, SUB002, SUB003)
+def submission_fields(ctx: LogContext) -> Iterator[Finding]:
+    from compliance.rulebook.load import benchmark_rounds
+
+    book = ctx.book
+    div_record = ctx.log.first("submission_division")
+    if div_record is not None and not (isinstance(div_record.value, str) and div_record.value in book.divisions):
+        guess = f"; the {ctx.division} rules were applied" if ctx.division_guessed else ""
+        yield ctx.finding(
+            SUB001,
+            f"submission_division is {_fmt(div_record.value)}, not one of {', '.join(book.divisions)}{guess}",
+            line=div_record.line,
+            key="submission_division",
+            observed=_fmt(div_record.value),
+            required=" or ".join(book.divisions),
+            fix=f"Log submission_division as '{ctx.division}'." if ctx.division_guessed else None,
+        )
+    bench_record = ctx.log.first("submission_benchmark")
+    if bench_record is not None and ctx.benchmark is None:
+        value = bench_record.value
+        names = sorted(book.benchmarks)
+        hint = ""
+        if isinstance(value, str):
+            close = difflib.get_close_matches(value, names, n=1, cutoff=0.6)
+            if close:
+                hint = f"; did you mean '{close[0]}'?"
+            elsewhere = [r for r in benchmark_rounds(book.suite, value) if r != book.round]
+            if elsewhere:
+                hint += f" '{value}' is a benchmark of round {', '.join(elsewhere)}: is --round right?"
+        yield ctx.finding(
+            SUB002,
+            f"submission_benchmark {_fmt(value)} is not a {book.suite} {book.round} benchmark{hint}",
+            line=bench_record.line,
+            key="submission_benchmark",
+            observed=_fmt(value),
+            required="one of " + ", ".join(names),
+        )
+    for key in ("submission_org", "submission_platform"):
+        record = ctx.log.first(key)
+        if record is not None and (record.value == "" or (isinstance(record.value, str) and not record.value.strip())):
+            yield ctx.finding(
+                SUB003,
+                f"{key} is empty",
+                line=record.line,
+                key=key,
+                observed=_fmt(record.value),
+                required="a non-empty name",
+            )

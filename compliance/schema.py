@@ -1,0 +1,49 @@
+"""Generate the published JSON Schemas from the report models (pydantic).
+
+``python -m compliance.schema`` rewrites ``schemas/report.schema.json``; a test
+fails when the committed file is stale.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from compliance.reporters.json import SCHEMA_ID
+
+
+def report_schema() -> dict[str, Any]:
+    from pydantic import TypeAdapter
+
+    from compliance.models.report import Report
+
+    schema = TypeAdapter(Report).json_schema(mode="serialization")
+    schema["properties"] = {"$schema": {"type": "string", "title": "$Schema"}, **schema["properties"]}
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": SCHEMA_ID,
+        "title": "mlperf-audit report",
+        "description": "One run of mlperf-audit: what was checked, each finding, and the verdict.",
+        **{k: v for k, v in schema.items() if k != "title"},
+    }
+
+
+def render() -> str:
+    return json.dumps(report_schema(), indent=2, sort_keys=False) + "\n"
+
+
+def schema_path() -> Path:
+    return Path(__file__).resolve().parent.parent / "schemas" / "report.schema.json"
+
+
+def main() -> int:
+    path = schema_path()
+    path.write_text(render(), encoding="utf-8")
+    print(f"wrote {path}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())
