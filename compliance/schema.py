@@ -21,12 +21,20 @@ def report_schema() -> dict[str, Any]:
 
     schema = TypeAdapter(Report).json_schema(mode="serialization")
     schema["properties"] = {"$schema": {"type": "string", "title": "$Schema"}, **schema["properties"]}
+    # Every field is always written (dataclasses.asdict), so every field is required,
+    # and nothing else may appear.
+    for definition in [schema, *schema.get("$defs", {}).values()]:
+        if "properties" in definition:
+            definition["required"] = [p for p in definition["properties"] if p != "$schema"]
+            definition["additionalProperties"] = False
+    body = {k: v for k, v in schema.items() if k not in ("title", "description")}
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": SCHEMA_ID,
         "title": "mlperf-audit report",
-        "description": "One run of mlperf-audit: what was checked, each finding, and the verdict.",
-        **{k: v for k, v in schema.items() if k != "title"},
+        "description": "One run of mlperf-audit: what was checked, each finding, and the verdict. "
+        "'passed' is true when no unwaived finding of severity 'error' remains.",
+        **body,
     }
 
 

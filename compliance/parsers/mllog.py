@@ -14,6 +14,7 @@ reading goes on.
 from __future__ import annotations
 
 import json
+import math
 import os
 import stat
 from collections.abc import Callable, Container
@@ -114,22 +115,18 @@ def _validate(obj: Any) -> str | None:
     if not isinstance(obj["key"], str) or not obj["key"]:
         return "the record's 'key' is not a non-empty string"
     time_ms = obj["time_ms"]
-    if isinstance(time_ms, bool) or not isinstance(time_ms, (int, float)):
+    if isinstance(time_ms, bool):
+        return f"the record's 'time_ms' ({time_ms!r}) is not a number"
+    if not isinstance(time_ms, (int, float)):
         try:
-            float(time_ms)
-        except (TypeError, ValueError):
+            time_ms = float(time_ms)
+        except (TypeError, ValueError, OverflowError):
             return f"the record's 'time_ms' ({time_ms!r}) is not a number"
+    if not math.isfinite(time_ms):
+        return f"the record's 'time_ms' ({time_ms!r}) is not a finite number"
     if not isinstance(obj["metadata"], dict):
         return "the record's 'metadata' is not a JSON object"
     return None
-
-
-def _loads(payload: bytes) -> Any:
-    """Decode one JSON object quickly; fall back to the stdlib for NaN/Infinity."""
-    try:
-        return orjson.loads(payload)
-    except orjson.JSONDecodeError:
-        return json.loads(payload.decode("utf-8"))
 
 
 def _parse_line(builder: _Builder, line_no: int, raw: bytes, first_token: int) -> None:
@@ -140,6 +137,16 @@ def _parse_line(builder: _Builder, line_no: int, raw: bytes, first_token: int) -
     while start >= 0:
         body_start = start + TOKEN_LEN
         payload = raw[body_start:].strip()
+        if payload.startswith(b"["):
+            try:
+                _DECODER.raw_decode(payload.decode("utf-8", "replace"))
+            except json.JSONDecodeError:
+                pass
+            else:
+                issues.append(
+                    ParseIssue(ISSUE_BAD_RECORD, line_no, "the record is a JSON array, not an object", _excerpt(raw))
+                )
+                return
         if not payload.startswith(b"{"):
             if found == 0:
                 issues.append(
@@ -188,6 +195,11 @@ def _parse_line(builder: _Builder, line_no: int, raw: bytes, first_token: int) -
                     _excerpt(raw),
                 )
             )
+            return
+        except (ValueError, RecursionError) as err:
+            # e.g. nesting deeper than the parser allows, or an integer with thousands of digits
+            reason = "it is nested too deeply" if isinstance(err, RecursionError) else str(err)
+            issues.append(ParseIssue(ISSUE_BAD_JSON, line_no, f"the record cannot be read: {reason}", _excerpt(raw)))
             return
         builder.add(line_no, obj, raw)
         found += 1

@@ -332,7 +332,7 @@ def build_key(name: str, raw: Any, section: str) -> KeySpec:
     if unknown:
         raise RulebookError(f"{where}: unknown fields {sorted(unknown)}")
     if raw.get("drop"):
-        return KeySpec(name=name, req="drop", section=section)
+        return KeySpec(name=name, req="drop", section=section, source=raw.get("source"))
     req = raw.get("req", "none")
     if req not in REQUIREMENTS:
         raise RulebookError(f"{where}: req must be one of {REQUIREMENTS}")

@@ -332,7 +332,7 @@ Official compliance checker, common rules.
 _METADATA_OPS = {"metadata_any", "metadata_all"}
 
 
-def _default_rule(ctx: LogContext, spec: KeySpec, check: Check, kind: str) -> Rule:
+def _default_rule(ctx: LogContext, spec: KeySpec, check: Check, kind: str, absent: bool = False) -> Rule:
     from compliance.registry import RULES
 
     code = check.code or spec.code
@@ -341,7 +341,7 @@ def _default_rule(ctx: LogContext, spec: KeySpec, check: Check, kind: str) -> Ru
     if kind == "first":
         return QLT003
     ops = {op for op, _ in check.conditions}
-    if ops & _METADATA_OPS or check.field.startswith("metadata") or (
+    if ops & _METADATA_OPS or (absent and check.field.startswith("metadata")) or (
         "fn" in ops and dict(check.conditions).get("fn") == "metadata_implies"
     ):
         return KEY005
@@ -587,8 +587,8 @@ def _run_checks(
                 failures.append((record, why))
         if not failures:
             continue
-        rule = _default_rule(ctx, spec, check, kind)
         first_record, why = failures[0]
+        rule = _default_rule(ctx, spec, check, kind, absent=not _field(first_record, check.field)[0])
         more = f" (and {len(failures) - 1} more of {len(records)} records)" if len(failures) > 1 else ""
         what = "first record of" if kind == "first" else "record of"
         yield ctx.finding(

@@ -1,0 +1,42 @@
+"""The rule registry's invariants: stable, documented, tested codes."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from compliance.registry import CHECKERS, CODE_PATTERN, DOC_HEADINGS, NAME_PATTERN, RULES, TOMBSTONES, load_all
+from tests.rules.test_rule_cases import CASES
+
+load_all()
+
+
+def test_codes_and_names_are_well_formed_and_unique() -> None:
+    names = [rule.name for rule in RULES.values()]
+    assert len(names) == len(set(names)), "two rules share a name"
+    for code, rule in RULES.items():
+        assert CODE_PATTERN.match(code) and rule.code == code
+        assert NAME_PATTERN.match(rule.name)
+        assert code not in TOMBSTONES
+
+
+def test_every_rule_is_documented_with_the_fixed_headings() -> None:
+    for code, rule in RULES.items():
+        sections = rule.sections()
+        missing = [h for h in DOC_HEADINGS if not sections.get(h)]
+        assert not missing, f"{code} docs lack: {missing}"
+        assert rule.summary.endswith("."), code
+
+
+def test_every_rule_is_emitted_by_a_checker() -> None:
+    emitted = {code for checker in CHECKERS for code in checker.codes}
+    assert emitted == set(RULES)
+
+
+def test_every_rule_has_pass_and_fail_cases() -> None:
+    kinds: dict[str, set[str]] = defaultdict(set)
+    for code, case in CASES:
+        kinds[code].add("pass" if case["expect"] == "pass" else "fail")
+    for code in RULES:
+        assert kinds[code] >= {"pass", "fail"}, f"{code} needs a pass case and a fail/warning case"
+    unknown = set(kinds) - set(RULES)
+    assert not unknown, f"case files for unknown codes: {unknown}"
