@@ -138,3 +138,17 @@ def test_python_dash_m_and_console_script_behave_the_same() -> None:
     assert proc.returncode == 0 and "PASSED" in proc.stdout
     proc = subprocess.run([PYTHON, "-m", "compliance", "check", "/nonexistent/result_0.txt"], capture_output=True, text=True, env=python_env())
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
+
+
+def test_installed_console_script(tmp_path: Path) -> None:
+    import shutil
+    import sys
+
+    script = Path(sys.executable).parent / "mlperf-audit"
+    if not script.exists():
+        script = Path(shutil.which("mlperf-audit") or "")
+    if not script.is_file():
+        pytest.skip("mlperf-audit is not installed in this environment")
+    proc = subprocess.run([str(script), "check", GOOD, "--suite", "training", "--round", "5.1"], capture_output=True, text=True, cwd=tmp_path)
+    assert proc.returncode == 0 and "PASSED" in proc.stdout
+    assert list(tmp_path.iterdir()) == []
