@@ -49,17 +49,25 @@ def _excerpt(raw: bytes) -> str:
 
 
 class _Builder:
-    """Accumulates records into a TrainingLog, keeping only wanted keys."""
+    """Accumulates records into a TrainingLog, keeping only wanted keys.
 
-    __slots__ = ("log", "keep", "seq", "by_key", "stats", "max_unknown")
+    This is the hot loop of the whole tool: plain dicts and local names, one
+    dict lookup per record for the common case.
+    """
+
+    __slots__ = ("log", "keep", "seq", "by_key", "counts", "first_lines", "max_keys", "records")
 
     def __init__(self, log: TrainingLog, keep: Container[str] | Callable[[str], bool] | None):
         self.log = log
+        if keep is not None and not isinstance(keep, (set, frozenset, dict)) and not callable(keep):
+            keep = set(keep)
         self.keep = keep
         self.seq = 0
         self.by_key = log.by_key
-        self.stats = log.stats
-        self.max_unknown = 10_000
+        self.counts: dict[str, int] = {}
+        self.first_lines: dict[str, int] = {}
+        self.max_keys = 10_000  # distinct keys tracked; a hostile log cannot grow this without bound
+        self.records = 0
 
     def wants(self, key: str) -> bool:
         keep = self.keep
@@ -70,39 +78,51 @@ class _Builder:
         return key in keep
 
     def add(self, line: int, obj: Any, raw: bytes) -> None:
-        issue = _validate(obj)
-        if issue is not None:
-            self.log.issues.append(ParseIssue(ISSUE_BAD_RECORD, line, issue, _excerpt(raw)))
-            return
-        key = obj["key"]
-        stats = self.stats.get(key)
-        if stats is None:
-            if len(self.stats) >= self.max_unknown and not self.wants(key):
-                self.seq += 1
-                return
-            stats = self.stats[key] = KeyStats(0, line)
-        stats.count += 1
-        if self.wants(key):
+        try:
+            key = obj["key"]
             time_ms = obj["time_ms"]
-            if not isinstance(time_ms, (int, float)):
-                time_ms = float(time_ms)
-            record = Record(
-                self.seq,
-                line,
-                time_ms,
-                key,
-                obj["value"],
-                obj["metadata"],
-                obj.get("event_type"),
-                obj.get("namespace"),
-            )
+            metadata = obj["metadata"]
+            value = obj["value"]
+        except (KeyError, TypeError, IndexError):
+            key = time_ms = metadata = value = None
+        time_type = type(time_ms)
+        if (
+            type(key) is not str
+            or not key
+            or type(metadata) is not dict
+            or (time_type is not int and (time_type is not float or not math.isfinite(time_ms)))
+        ):
+            issue = _validate(obj)
+            if issue is not None:
+                self.log.issues.append(ParseIssue(ISSUE_BAD_RECORD, line, issue, _excerpt(raw)))
+                return
+            time_ms = float(time_ms)
+        counts = self.counts
+        seen = counts.get(key)
+        if seen is None:
+            if len(counts) >= self.max_keys and not self.wants(key):
+                self.seq += 1
+                self.records += 1
+                return
+            counts[key] = 1
+            self.first_lines[key] = line
+        else:
+            counts[key] = seen + 1
+        keep = self.keep
+        if keep is None or (key in keep if not callable(keep) else keep(key)):
+            record = Record(self.seq, line, time_ms, key, value, metadata, obj.get("event_type"), obj.get("namespace"))
             bucket = self.by_key.get(key)
             if bucket is None:
                 self.by_key[key] = [record]
             else:
                 bucket.append(record)
         self.seq += 1
-        self.log.records += 1
+        self.records += 1
+
+    def finish(self) -> None:
+        first = self.first_lines
+        self.log.stats = {key: KeyStats(count, first[key]) for key, count in self.counts.items()}
+        self.log.records = self.records
 
 
 def _validate(obj: Any) -> str | None:
@@ -281,16 +301,33 @@ def _scan_region(region: bytes, line_no: int, builder: _Builder) -> int:
     find = region.find
     count = region.count
     size = len(region)
+    loads = orjson.loads
+    decode_error = orjson.JSONDecodeError
+    add = builder.add
     while True:
         p = find(TOKEN, pos)
         if p < 0:
             return line_no + count(b"\n", pos)
         line_no += count(b"\n", pos, p)
-        line_start = region.rfind(b"\n", 0, p) + 1
         line_end = find(b"\n", p)
         if line_end < 0:
             line_end = size
-        _parse_line(builder, line_no, region[line_start:line_end], p - line_start)
+        # Fast path: one well-formed record on the line (trailing \r is JSON whitespace).
+        body = p + TOKEN_LEN
+        if region[body : body + 1] == b"{" and find(TOKEN, body, line_end) < 0:
+            payload = region[body:line_end]
+            try:
+                obj = loads(payload)
+            except decode_error:
+                obj = None
+            if obj is not None:
+                add(line_no, obj, payload)
+            else:
+                line_start = region.rfind(b"\n", 0, p) + 1
+                _parse_line(builder, line_no, region[line_start:line_end], p - line_start)
+        else:
+            line_start = region.rfind(b"\n", 0, p) + 1
+            _parse_line(builder, line_no, region[line_start:line_end], p - line_start)
         if line_end >= size:
             return line_no
         pos = line_end + 1
@@ -336,9 +373,11 @@ def parse_mllog(
             stream.seek(0)
             log.lines = _scan(stream, builder)
     except OSError as err:
+        builder.finish()
         log.readable = False
         log.issues.append(ParseIssue(ISSUE_UNREADABLE, None, f"cannot read the file: {err.strerror}"))
         return log
+    builder.finish()
     if log.records == 0 and head[:2] in (b"\xff\xfe", b"\xfe\xff"):
         log.issues.append(
             ParseIssue(
@@ -357,4 +396,5 @@ def parse_mllog_bytes(data: bytes, keep: Container[str] | None = None, path: str
     log = TrainingLog(path=path, size_bytes=len(data))
     builder = _Builder(log, keep)
     log.lines = _scan(io.BytesIO(data), builder)
+    builder.finish()
     return log
