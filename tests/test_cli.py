@@ -36,7 +36,8 @@ def test_failing_log_text_output_names_line_code_seen_required_fix(write_log) ->
     result = run_cli("check", str(path), "--suite", "training", "--round", "5.1", "--color", "never")
     assert result.code == 1
     line = next(l for l in result.out.splitlines() if "HP001" in l)
-    assert line.strip().startswith(f"{path}:") and ": HP001 " in line
+    assert line.startswith(f"{path}:") and ": HP001 " in line
+    assert line.split(":")[1].isdigit()  # path:line: CODE message
     text = result.out
     assert "seen:" in text and "required:" in text and "fix:" in text
     assert f"FAIL {path}" in text and "FAILED: 0 of 1 file(s) pass" in text

@@ -37,22 +37,23 @@ def render(report: Report, color: bool = False) -> str:
     for subject in report.subjects:
         findings = by_subject.get(subject.path, [])
         what = ", ".join(safe(x) for x in (subject.benchmark, subject.division) if x)
-        out.append(paint(safe(subject.path), "1") + (f"  ({what})" if what else ""))
+        out.append(paint("== " + safe(subject.path), "1") + (f"  ({what})" if what else ""))
         for f in findings:
             label = _LABEL[f.severity] if not f.waived_by else "waived"
             colour = {"error": "31", "warning": "33", "info": "36", "waived": "90"}[label]
-            out.append(f"  {_location(f)}: {paint(f.code, colour)} [{label}] {safe(f.message)}")
+            tag = "" if label == "error" else f" [{label}]"
+            out.append(f"{_location(f)}: {paint(f.code, colour)} {safe(f.message)}{tag}")
             observed = f.evidence.get("observed")
             required = f.evidence.get("required")
             if observed is not None:
-                out.append(f"      seen:     {safe(observed)}")
+                out.append(f"    seen:     {safe(observed)}")
             if required is not None:
-                out.append(f"      required: {safe(required)}")
+                out.append(f"    required: {safe(required)}")
             if f.fix:
-                out.append(f"      fix:      {safe(f.fix)}")
+                out.append(f"    fix:      {safe(f.fix)}")
         verdict = paint("PASS", "32") if subject.passed else paint("FAIL", "31")
         out.append(
-            f"  {verdict} {safe(subject.path)}: {subject.errors} error(s), {subject.warnings} warning(s), "
+            f"{verdict} {safe(subject.path)}: {subject.errors} error(s), {subject.warnings} warning(s), "
             f"{subject.records} records"
         )
         out.append("")
