@@ -8,3 +8,22 @@ from compliance.schema import render, schema_path
 def test_report_schema_is_up_to_date() -> None:
     committed = schema_path().read_text(encoding="utf-8")
     assert committed == render(), "schemas/report.schema.json is stale: run `python -m compliance.schema`"
+
+
+def test_readme_lists_every_rule() -> None:
+    from compliance.registry import RULES, load_all
+    from tests.conftest import ROOT
+
+    load_all()
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for code, rule in RULES.items():
+        assert f"| `{code}` | {rule.name} | {rule.severity.value} |" in readme, f"README rule table lacks {code}"
+
+
+def test_ci_runs_the_readme_test_command() -> None:
+    from tests.conftest import ROOT
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    command = ci.strip().splitlines()[-1]
+    assert command in readme
