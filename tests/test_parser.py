@@ -86,10 +86,12 @@ def test_records_lacking_fields_are_issues() -> None:
         ':::MLLOG {"time_ms": "x", "key": "a", "value": 1, "metadata": {}}',
         ':::MLLOG [1, 2]',
         ':::MLLOG {"time_ms": 1, "key": 7, "value": 1, "metadata": {}}',
+        ':::MLLOG {"time_ms": ' + "9" * 400 + ', "key": "eval_accuracy", "value": 1, "metadata": {}}',
+        ':::MLLOG {"time_ms": true, "key": "a", "value": 1, "metadata": {}}',
     ]
     log = parse_mllog_bytes("\n".join(lines).encode())
     assert log.records == 0
-    assert kinds(log) == [mllog.ISSUE_BAD_RECORD] * 4
+    assert kinds(log) == [mllog.ISSUE_BAD_RECORD] * 6
     assert "metadata" in log.issues[0].message and "time_ms" in log.issues[1].message
 
 

@@ -48,6 +48,25 @@ def _excerpt(raw: bytes) -> str:
     return text if len(text) <= EXCERPT else text[: EXCERPT - 1] + "…"
 
 
+_TIME_LIMIT = 1 << 63  # time_ms beyond a signed 64-bit integer is not a clock reading
+
+
+class _AskOnce(dict):  # type: ignore[type-arg]
+    """Membership test for a callable key filter, asking it once per key."""
+
+    def __init__(self, ask: Callable[[str], bool] | None):
+        super().__init__()
+        self.ask = ask
+
+    def __missing__(self, key: str) -> bool:
+        answer = bool(self.ask(key)) if self.ask is not None else True
+        self[key] = answer
+        return answer
+
+    def __contains__(self, key: object) -> bool:
+        return self[key]  # type: ignore[index]
+
+
 class _Builder:
     """Accumulates records into a TrainingLog, keeping only wanted keys.
 
@@ -55,13 +74,16 @@ class _Builder:
     dict lookup per record for the common case.
     """
 
-    __slots__ = ("log", "keep", "seq", "by_key", "counts", "first_lines", "max_keys", "records")
+    __slots__ = ("log", "keep", "keep_all", "keep_set", "seq", "by_key", "counts", "first_lines", "max_keys", "records")
 
     def __init__(self, log: TrainingLog, keep: Container[str] | Callable[[str], bool] | None):
         self.log = log
         if keep is not None and not isinstance(keep, (set, frozenset, dict)) and not callable(keep):
             keep = set(keep)
         self.keep = keep
+        # A callable filter is asked once per distinct key; the answer is cached in keep_set.
+        self.keep_all = keep is None
+        self.keep_set: Container[str] = keep if isinstance(keep, (set, frozenset, dict)) else _AskOnce(keep)
         self.seq = 0
         self.by_key = log.by_key
         self.counts: dict[str, int] = {}
@@ -90,6 +112,7 @@ class _Builder:
             type(key) is not str
             or not key
             or type(metadata) is not dict
+            or (time_type is int and not -_TIME_LIMIT < time_ms < _TIME_LIMIT)
             or (time_type is not int and (time_type is not float or not math.isfinite(time_ms)))
         ):
             issue = _validate(obj)
@@ -108,8 +131,7 @@ class _Builder:
             self.first_lines[key] = line
         else:
             counts[key] = seen + 1
-        keep = self.keep
-        if keep is None or (key in keep if not callable(keep) else keep(key)):
+        if self.keep_all or key in self.keep_set:
             record = Record(self.seq, line, time_ms, key, value, metadata, obj.get("event_type"), obj.get("namespace"))
             bucket = self.by_key.get(key)
             if bucket is None:
@@ -142,6 +164,8 @@ def _validate(obj: Any) -> str | None:
             time_ms = float(time_ms)
         except (TypeError, ValueError, OverflowError):
             return f"the record's 'time_ms' ({time_ms!r}) is not a number"
+    if isinstance(time_ms, int) and not -_TIME_LIMIT < time_ms < _TIME_LIMIT:
+        return "the record's 'time_ms' is out of range for a clock reading"
     if not math.isfinite(time_ms):
         return f"the record's 'time_ms' ({time_ms!r}) is not a finite number"
     if not isinstance(obj["metadata"], dict):
@@ -312,9 +336,10 @@ def _scan_region(region: bytes, line_no: int, builder: _Builder) -> int:
         line_end = find(b"\n", p)
         if line_end < 0:
             line_end = size
-        # Fast path: one well-formed record on the line (trailing \r is JSON whitespace).
+        # Fast path: one well-formed record on the line (trailing \r is JSON whitespace;
+        # a second record on the line makes this parse fail and takes the slow path).
         body = p + TOKEN_LEN
-        if region[body : body + 1] == b"{" and find(TOKEN, body, line_end) < 0:
+        if region[body : body + 1] == b"{":
             payload = region[body:line_end]
             try:
                 obj = loads(payload)
