@@ -63,6 +63,8 @@ class LogContext:
 
         self.run_start = log.first("run_start")
         self.run_stop = log.first("run_stop")
+        skew = book.limit("clock_skew")
+        self.skew_ms = 0.0 if skew is None else skew.value * {"ms": 1.0, "s": 1000.0, "min": 60000.0}[skew.unit]
 
     # -- data access ---------------------------------------------------------
 
@@ -106,13 +108,13 @@ class LogContext:
         stop = self.run_stop
         if stop is None:
             return False
-        return record.seq > stop.seq or (self.clock_sane and record.time_ms > stop.time_ms)
+        return record.seq > stop.seq or (self.clock_sane and record.time_ms > stop.time_ms + self.skew_ms)
 
     def before_run_start(self, record: Record) -> bool:
         start = self.run_start
         if start is None:
             return False
-        return record.seq < start.seq or (self.clock_sane and record.time_ms < start.time_ms)
+        return record.seq < start.seq or (self.clock_sane and record.time_ms < start.time_ms - self.skew_ms)
 
     def quality_keys(self) -> list[str]:
         return [key for key, spec in self.specs.items() if spec.target]
