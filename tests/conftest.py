@@ -14,6 +14,18 @@ FIXTURES = Path(__file__).parent / "fixtures"
 CORPUS = ROOT.parent / "shared" / "corpus"
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _private_cache(tmp_path_factory: pytest.TempPathFactory):
+    """Tests never touch the user's cache of parsed round files."""
+    old = os.environ.get("MLPERF_AUDIT_CACHE_DIR")
+    os.environ["MLPERF_AUDIT_CACHE_DIR"] = str(tmp_path_factory.mktemp("cache"))
+    yield
+    if old is None:
+        os.environ.pop("MLPERF_AUDIT_CACHE_DIR", None)
+    else:
+        os.environ["MLPERF_AUDIT_CACHE_DIR"] = old
+
+
 @pytest.fixture(autouse=True)
 def _no_network(monkeypatch: pytest.MonkeyPatch) -> None:
     """The tool must never touch the network."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import tomllib
 from functools import lru_cache
@@ -89,13 +90,60 @@ def newest_round(suite: str) -> str:
     return rounds[-1]
 
 
+def _cache_dir() -> str | None:
+    """Where parsed round files are cached (JSON), or None when caching is off."""
+    if os.environ.get("MLPERF_AUDIT_NO_CACHE"):
+        return None
+    base = os.environ.get("MLPERF_AUDIT_CACHE_DIR")
+    if not base:
+        home = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+        base = os.path.join(home, "mlperf-audit")
+    return base
+
+
+def _parse_toml(raw: bytes, name: str) -> dict[str, Any]:
+    """Parse a round file, through a JSON cache keyed by the file's sha256.
+
+    TOML parsing is most of the start-up cost of a check; the cache holds only
+    the parsed data (JSON, never code) and is skipped on any error.
+    """
+    import hashlib
+    import json
+
+    digest = hashlib.sha256(raw).hexdigest()
+    folder = _cache_dir()
+    cached = os.path.join(folder, f"round-{digest}.json") if folder else None
+    if cached:
+        try:
+            with open(cached, encoding="utf-8") as handle:
+                entry = json.load(handle)
+            if entry.get("sha256") == digest and entry.get("format") == _CACHE_FORMAT:
+                return entry["data"]
+        except (OSError, ValueError, AttributeError, TypeError):
+            pass
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
+        raise RulebookError(f"{name}: {err}") from err
+    if cached:
+        try:
+            os.makedirs(folder, exist_ok=True)  # type: ignore[arg-type]
+            tmp = f"{cached}.{os.getpid()}.tmp"
+            with open(tmp, "w", encoding="utf-8") as handle:
+                json.dump({"format": _CACHE_FORMAT, "sha256": digest, "data": data}, handle)
+            os.replace(tmp, cached)
+        except (OSError, ValueError, TypeError):
+            pass
+    return data
+
+
+_CACHE_FORMAT = 1
+
+
 def _read(suite: str, round_name: str) -> tuple[dict[str, Any], bytes]:
     path = data_dir() / suite / f"v{round_name}.toml"
     raw = path.read_bytes()
-    try:
-        data = tomllib.loads(raw.decode("utf-8"))
-    except tomllib.TOMLDecodeError as err:
-        raise RulebookError(f"{path.name}: {err}") from err
+    data = _parse_toml(raw, path.name)
     unknown = set(data) - TOP_FIELDS
     if unknown:
         raise RulebookError(f"{suite}/v{round_name}.toml: unknown top-level fields {sorted(unknown)}")

@@ -14,6 +14,13 @@ from compliance.rules.training.functions import VIRTUAL_BUILDERS
 TIMING_KEYS = ("cache_clear", "init_start", "init_stop", "run_start", "run_stop")
 
 
+def close_matches(word: str, candidates: list[str], n: int = 1, cutoff: float = 0.8) -> list[str]:
+    """Names close to ``word`` (for "did you mean" hints)."""
+    import difflib  # imported here: only needed when something is wrong
+
+    return difflib.get_close_matches(word, candidates, n=n, cutoff=cutoff)
+
+
 def structural_keys(book: Rulebook) -> set[str]:
     """Keys the code rules read whatever the data says."""
     return set(TIMING_KEYS) | set(book.timed_keys) | {

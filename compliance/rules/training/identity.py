@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterator
 
 from compliance.models.findings import Finding, Severity
 from compliance.registry import checker, define
-from compliance.rules.training.context import LogContext
+from compliance.rules.training.context import LogContext, close_matches
 from compliance.rules.training.functions import is_integer, is_number
 
 SEED001 = define(
@@ -203,7 +202,7 @@ def misspelt_keys(ctx: LogContext) -> Iterator[Finding]:
     for key, stats in ctx.log.stats.items():
         if key in known or len(key) > 100:
             continue
-        close = difflib.get_close_matches(key, candidates, n=1, cutoff=0.88)
+        close = close_matches(key, candidates, n=1, cutoff=0.88)
         if close:
             yield ctx.finding(
                 KEY006,

@@ -7,7 +7,6 @@ first-record checks (evaluation schedule) and the quality target.
 
 from __future__ import annotations
 
-import difflib
 import math
 from collections.abc import Iterator
 from typing import Any
@@ -17,7 +16,7 @@ from compliance.models.mllog import Record
 from compliance.registry import Rule, checker, define
 from compliance.rulebook.expr import MissingName, evaluate
 from compliance.rulebook.model import Check, KeySpec
-from compliance.rules.training.context import LogContext
+from compliance.rules.training.context import LogContext, close_matches
 from compliance.rules.training.functions import CHECK_FUNCTIONS, is_integer, is_number
 
 KEY001 = define(
@@ -670,7 +669,7 @@ def submission_fields(ctx: LogContext) -> Iterator[Finding]:
         names = sorted(book.benchmarks)
         hint = ""
         if isinstance(value, str):
-            close = difflib.get_close_matches(value, names, n=1, cutoff=0.6)
+            close = close_matches(value, names, n=1, cutoff=0.6)
             if close:
                 hint = f"; did you mean '{close[0]}'?"
             elsewhere = [r for r in benchmark_rounds(book.suite, value) if r != book.round]
