@@ -46,6 +46,8 @@ BENCHMARK_FIELDS = {
     "retired",
     "source",
     "quality",
+    "quality_unit",
+    "rules_section",
     "virtual",
     "notes",
 }
@@ -231,6 +233,8 @@ def load_rulebook(suite: str, round_name: str) -> Rulebook:
             hyperparameters_fixed=bool(raw.get("hyperparameters_fixed", False)),
             source=str(raw.get("source", "")),
             quality=str(raw.get("quality", "")),
+            quality_unit=str(raw.get("quality_unit", "")),
+            rules_section=str(raw.get("rules_section", "")),
             virtual=tuple(virtual),
         )
 

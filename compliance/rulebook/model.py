@@ -172,6 +172,8 @@ class BenchmarkInfo:
     hyperparameters_fixed: bool = False
     source: str = ""
     quality: str = ""
+    quality_unit: str = ""
+    rules_section: str = ""
     variant_keys: tuple[str, ...] = ()
     virtual: tuple[tuple[str, str, tuple[tuple[str, Any], ...]], ...] = ()
 

@@ -612,6 +612,8 @@ def _target(ctx: LogContext, key: str, spec: KeySpec, records: list[Record]) -> 
         if all(evaluate_check(ctx, check, record, state)[0] for check in spec.target):
             meeting.append(record)
     requirement = " and ".join(check.describe() for check in spec.target)
+    if ctx.info is not None and ctx.info.quality_unit and key == "eval_accuracy":
+        requirement += f" ({ctx.info.quality_unit})"
     if not meeting:
         last = records[-1]
         values = [r.value for r in records if is_number(r.value)]
