@@ -61,10 +61,12 @@ class Check:
     source: str | None = None
     compiled: tuple[tuple[str, Node], ...] = ()
 
-    def describe(self) -> str:
-        """A readable statement of what the check requires."""
+    def describe(self, key: str | None = None) -> str:
+        """A readable statement of what the check requires (``key`` names the value)."""
         parts = []
         subject = self.field
+        if key is not None:
+            subject = key if self.field == "value" else self.field.replace("value.", f"{key}.", 1)
         for op, operand in self.conditions:
             parts.append(_describe(subject, op, operand, self))
         text = " and ".join(parts)

@@ -596,7 +596,7 @@ def _run_checks(
             line=first_record.line,
             key=spec.name,
             observed=_fmt(_field(first_record, check.field)[1]),
-            required=check.describe() + (f" on the {what} '{spec.name}'" if kind == "first" else ""),
+            required=check.describe(spec.name) + (f" on the {what} '{spec.name}'" if kind == "first" else ""),
             evidence={
                 "failing_records": len(failures),
                 "rules_section": spec.section,
@@ -611,7 +611,7 @@ def _target(ctx: LogContext, key: str, spec: KeySpec, records: list[Record]) -> 
     for record in records:
         if all(evaluate_check(ctx, check, record, state)[0] for check in spec.target):
             meeting.append(record)
-    requirement = " and ".join(check.describe() for check in spec.target)
+    requirement = " and ".join(check.describe(key) for check in spec.target)
     if ctx.info is not None and ctx.info.quality_unit and key == "eval_accuracy":
         requirement += f" ({ctx.info.quality_unit})"
     if not meeting:
