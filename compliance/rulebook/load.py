@@ -47,6 +47,7 @@ BENCHMARK_FIELDS = {
     "source",
     "quality",
     "quality_unit",
+    "convergence",
     "rules_section",
     "virtual",
     "notes",
@@ -234,6 +235,7 @@ def load_rulebook(suite: str, round_name: str) -> Rulebook:
             source=str(raw.get("source", "")),
             quality=str(raw.get("quality", "")),
             quality_unit=str(raw.get("quality_unit", "")),
+            convergence=str(raw.get("convergence", "epoch_num")),
             rules_section=str(raw.get("rules_section", "")),
             virtual=tuple(virtual),
         )

@@ -175,6 +175,7 @@ class BenchmarkInfo:
     source: str = ""
     quality: str = ""
     quality_unit: str = ""
+    convergence: str = "epoch_num"  # how RCPs read the convergence point: epoch_num | samples_count | first_target_met
     rules_section: str = ""
     variant_keys: tuple[str, ...] = ()
     virtual: tuple[tuple[str, str, tuple[tuple[str, Any], ...]], ...] = ()

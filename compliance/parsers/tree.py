@@ -1,0 +1,258 @@
+"""Walk a Training/HPC submission tree into a ``SubmissionTree`` (no rule logic).
+
+The walker finds submissions at any level of the official layout — a results
+repository root (``closed/``, ``open/``), a division folder, or one
+organisation's folder (``<org>/{systems,results,benchmarks}``) — and records
+what it sees: result sets, system files, implementation folders, and layout
+issues (hidden entries, symlinks, names with spaces, oversized or empty files,
+stray entries). It never follows a symlink and never writes anything.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import stat
+
+from compliance.models.submission import LayoutIssue, ResultSet, SubmissionTree, SystemFile
+
+DIVISIONS = ("closed", "open")
+SCALES = ("strong", "weak")
+ORG_PARTS = ("systems", "results", "benchmarks")
+RESULT_FILE = re.compile(r"^result_(\d+)\.txt$")
+ALLOWED_IN_BENCHMARK = ("scaling.json", "package_checker_params")
+MAX_FILE_BYTES = 50 * 1000 * 1000  # the official repo checker's 50 MB limit
+MAX_ENTRIES = 200_000  # a hostile tree cannot make the walk unbounded
+
+# Layout issue kinds (the STR rules map them to codes).
+HIDDEN = "hidden"
+SPACES = "spaces"
+SYMLINK = "symlink"
+OVERSIZED = "oversized"
+EMPTY_FILE = "empty-file"
+EMPTY_FOLDER = "empty-folder"
+STRAY = "stray"
+CASE = "case"
+SPECIAL = "special-file"
+UNREADABLE = "unreadable"
+TOO_MANY = "too-many-entries"
+NO_SUBMISSION = "no-submission"
+
+
+class _Walker:
+    def __init__(self, root: str, display_root: str):
+        self.root = root
+        self.display_root = display_root
+        self.tree = SubmissionTree(root=display_root)
+        self.entries = 0
+
+    # -- helpers ---------------------------------------------------------------
+
+    def show(self, real: str) -> str:
+        rel = os.path.relpath(real, self.root)
+        if rel == ".":
+            return self.display_root
+        return os.path.join(self.display_root, rel)
+
+    def issue(self, kind: str, real: str, detail: str = "") -> None:
+        self.tree.issues.append(LayoutIssue(kind, self.show(real), detail))
+
+    def listdir(self, real: str) -> list[os.DirEntry[str]]:
+        try:
+            with os.scandir(real) as it:
+                entries = sorted(it, key=lambda e: e.name)
+        except OSError as err:
+            self.issue(UNREADABLE, real, err.strerror or str(err))
+            return []
+        self.entries += len(entries)
+        if self.entries > MAX_ENTRIES:
+            self.issue(TOO_MANY, real, f"more than {MAX_ENTRIES} entries; the rest was not read")
+            return []
+        kept = []
+        for entry in entries:
+            if self.screen(entry):
+                kept.append(entry)
+        return kept
+
+    def screen(self, entry: os.DirEntry[str]) -> bool:
+        """Report naming/type problems of one entry; return whether to look inside it."""
+        name = entry.name
+        if name.startswith("."):
+            self.issue(HIDDEN, entry.path)
+            return False
+        if " " in name or "\t" in name:
+            self.issue(SPACES, entry.path)
+        try:
+            info = entry.stat(follow_symlinks=False)
+        except OSError as err:
+            self.issue(UNREADABLE, entry.path, err.strerror or str(err))
+            return False
+        if stat.S_ISLNK(info.st_mode):
+            target = os.readlink(entry.path)
+            resolved = os.path.realpath(entry.path)
+            inside = resolved == self.root or resolved.startswith(self.root.rstrip(os.sep) + os.sep)
+            self.issue(SYMLINK, entry.path, f"-> {target}" + ("" if inside else " (outside the tree)"))
+            return False
+        if stat.S_ISDIR(info.st_mode):
+            return True
+        if not stat.S_ISREG(info.st_mode):
+            self.issue(SPECIAL, entry.path, "not a regular file or folder")
+            return False
+        if info.st_size > MAX_FILE_BYTES:
+            self.issue(OVERSIZED, entry.path, f"{info.st_size / 1e6:.1f} MB")
+        elif info.st_size == 0:
+            self.issue(EMPTY_FILE, entry.path)
+        return True
+
+    # -- levels ------------------------------------------------------------------
+
+    def walk(self) -> SubmissionTree:
+        root = self.root
+        names = {e.name: e for e in self.listdir(root)}
+        if self._is_org(names):
+            self.org(root, division=self._division_of(root), org=os.path.basename(root.rstrip(os.sep)))
+        elif self._division_folders(names):
+            for entry in self._division_folders(names):
+                self.division(entry.path, entry.name)
+        elif os.path.basename(root.rstrip(os.sep)).lower() in DIVISIONS:
+            self.division(root, os.path.basename(root.rstrip(os.sep)))
+        else:
+            # maybe one more level down (an archive's top folder, a round folder ...)
+            found = False
+            for entry in names.values():
+                if entry.is_dir(follow_symlinks=False):
+                    inner = {e.name: e for e in self.listdir(entry.path)}
+                    if self._is_org(inner):
+                        self.org(entry.path, division=None, org=entry.name)
+                        found = True
+                    elif self._division_folders(inner):
+                        for div in self._division_folders(inner):
+                            self.division(div.path, div.name)
+                        found = True
+            if not found:
+                self.issue(NO_SUBMISSION, root, "no <division>/<org>/{systems,results} folders found")
+        return self.tree
+
+    @staticmethod
+    def _is_org(names: dict[str, os.DirEntry[str]]) -> bool:
+        return "results" in names or "systems" in names
+
+    @staticmethod
+    def _division_folders(names: dict[str, os.DirEntry[str]]) -> list[os.DirEntry[str]]:
+        return [e for n, e in names.items() if n.lower() in DIVISIONS and e.is_dir(follow_symlinks=False)]
+
+    def _division_of(self, org_path: str) -> str | None:
+        parent = os.path.basename(os.path.dirname(os.path.abspath(org_path)))
+        if parent.lower() in DIVISIONS:
+            if parent != parent.lower():
+                self.issue(CASE, os.path.dirname(os.path.abspath(org_path)), f"'{parent}' should be '{parent.lower()}'")
+            return parent.lower()
+        return None
+
+    def division(self, path: str, name: str) -> None:
+        division = name.lower()
+        if name != division:
+            self.issue(CASE, path, f"'{name}' should be '{division}'")
+        entries = self.listdir(path)
+        if not entries:
+            self.issue(EMPTY_FOLDER, path)
+        for entry in entries:
+            if entry.is_dir(follow_symlinks=False):
+                self.org(entry.path, division, entry.name)
+            else:
+                self.issue(STRAY, entry.path, "a division folder holds one folder per organisation")
+
+    def org(self, path: str, division: str | None, org: str) -> None:
+        division = division or ""
+        for entry in self.listdir(path):
+            lowered = entry.name.lower()
+            if lowered in ORG_PARTS and entry.is_dir(follow_symlinks=False):
+                if entry.name != lowered:
+                    self.issue(CASE, entry.path, f"'{entry.name}' should be '{lowered}'")
+                getattr(self, lowered)(entry.path, division, org)
+            elif entry.is_dir(follow_symlinks=False):
+                self.issue(STRAY, entry.path, "an organisation folder holds systems/, results/ and benchmarks/")
+            elif lowered not in ("readme.md", "license.md", "license", "package_checker.log", "repo_checker.log", "summary.json"):
+                self.issue(STRAY, entry.path, "unexpected file in the organisation folder")
+
+    def systems(self, path: str, division: str, org: str) -> None:
+        for entry in self.listdir(path):
+            if entry.is_file(follow_symlinks=False) and entry.name.endswith(".json"):
+                name = entry.name[: -len(".json")]
+                self.tree.systems.append(SystemFile(self.show(entry.path), division, org, name, real_path=entry.path))
+            else:
+                self.issue(STRAY, entry.path, "systems/ holds one <system>.json per system")
+
+    def benchmarks(self, path: str, division: str, org: str) -> None:
+        names = []
+        for entry in self.listdir(path):
+            if entry.is_dir(follow_symlinks=False):
+                names.append(entry.name)
+                self._walk_files(entry.path)
+        self.tree.implementations[(division, org)] = names
+
+    def _walk_files(self, path: str) -> None:
+        """Screen every entry below an implementation folder (names, sizes, links)."""
+        stack = [path]
+        while stack:
+            current = stack.pop()
+            entries = self.listdir(current)
+            if not entries:
+                self.issue(EMPTY_FOLDER, current)
+            for entry in entries:
+                if entry.is_dir(follow_symlinks=False):
+                    stack.append(entry.path)
+
+    def results(self, path: str, division: str, org: str) -> None:
+        for system in self.listdir(path):
+            if not system.is_dir(follow_symlinks=False):
+                self.issue(STRAY, system.path, "results/ holds one folder per system")
+                continue
+            children = self.listdir(system.path)
+            if not children:
+                self.issue(EMPTY_FOLDER, system.path)
+            for child in children:
+                if not child.is_dir(follow_symlinks=False):
+                    self.issue(STRAY, child.path, "a system's results folder holds one folder per benchmark")
+                elif child.name in SCALES:
+                    for bench in self.listdir(child.path):
+                        if bench.is_dir(follow_symlinks=False):
+                            self.result_set(bench.path, division, org, system.name, bench.name, child.name)
+                        else:
+                            self.issue(STRAY, bench.path, f"{child.name}/ holds one folder per benchmark")
+                else:
+                    self.result_set(child.path, division, org, system.name, child.name, None)
+
+    def result_set(self, path: str, division: str, org: str, system: str, benchmark: str, scale: str | None) -> None:
+        result = ResultSet(self.show(path), division, org, system, benchmark, scale)
+        entries = self.listdir(path)
+        for entry in entries:
+            if entry.is_dir(follow_symlinks=False):
+                self.issue(STRAY, entry.path, "a benchmark folder holds result_N.txt files")
+                continue
+            if RESULT_FILE.match(entry.name):
+                result.logs.append(self.show(entry.path))
+                result.real_logs.append(entry.path)
+            elif entry.name == "scaling.json":
+                result.scaling_path = entry.path
+            elif entry.name in ALLOWED_IN_BENCHMARK:
+                result.other_files.append(self.show(entry.path))
+            else:
+                result.other_files.append(self.show(entry.path))
+                self.issue(STRAY, entry.path, "not a result_N.txt file")
+        order = sorted(range(len(result.logs)), key=lambda i: int(RESULT_FILE.match(os.path.basename(result.logs[i])).group(1)))  # type: ignore[union-attr]
+        result.logs = [result.logs[i] for i in order]
+        result.real_logs = [result.real_logs[i] for i in order]
+        if not entries:
+            self.issue(EMPTY_FOLDER, path, "no result files")
+        self.tree.result_sets.append(result)
+
+
+def walk_tree(path: str, display: str | None = None) -> SubmissionTree:
+    """Read the layout under ``path`` (a folder). Never raises for bad input."""
+    real = os.path.realpath(path)
+    walker = _Walker(real, display or path.rstrip(os.sep) or path)
+    if not os.path.isdir(real):
+        walker.issue(UNREADABLE, real, "not a folder")
+        return walker.tree
+    return walker.walk()

@@ -1,0 +1,109 @@
+"""Summaries: what the package rules need from one audited log.
+
+Each log is parsed and audited once; its ``RunSummary`` (small, picklable) is
+all the run-set, score, RCP and borrowing rules ever see of it.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from compliance.models.findings import Finding
+from compliance.models.submission import RunSummary
+from compliance.rules.training.context import LogContext
+from compliance.rules.training.functions import is_number
+
+# Keys that describe how a run was trained (compared across runs and entries).
+_HYPERPARAMETER = re.compile(
+    r"^(opt_|lars_|sgd_|scheduler_|lora_|model_)|(_batch_size|_learning_rate|_steps|_epochs|_samples|"
+    r"_parallelism|_rate|_decay|_epsilon|_eps|_beta_\d|_betas|_alpha|_rank|_size|_momentum)$"
+)
+_NOT_HYPERPARAMETER = {"train_samples", "eval_samples", "seed"}
+
+
+def _first_values(ctx: LogContext) -> dict[str, Any]:
+    values = {}
+    for key in sorted(ctx.log.by_key):
+        if key in _NOT_HYPERPARAMETER or key.startswith("submission_"):
+            continue
+        if _HYPERPARAMETER.search(key) or key in ("global_batch_size", "gradient_accumulation_steps", "max_sequence_length"):
+            value = ctx.log.by_key[key][0].value
+            if isinstance(value, (str, int, float, bool)) or value is None or isinstance(value, list):
+                values[key] = value
+    return values
+
+
+def convergence_point(ctx: LogContext) -> float | None:
+    """Samples or epochs to converge, read the way the official RCP checker reads them.
+
+    ``None`` when the run did not converge (no run_stop with status success).
+    """
+    stop = ctx.run_stop
+    if stop is None or stop.metadata.get("status") != "success":
+        return None
+    info = ctx.info
+    mode = info.convergence if info is not None else "epoch_num"
+    keys = ctx.quality_keys() or ["eval_accuracy"]
+    if mode == "first_target_met":
+        from compliance.rules.training.keys import evaluate_check
+
+        points = []
+        for key in keys:
+            spec = ctx.specs[key]
+            for record in ctx.records(key):
+                state: dict[str, Any] = {}
+                if all(evaluate_check(ctx, c, record, state)[0] for c in spec.target) and isinstance(record.value, dict):
+                    step = next((v for k, v in record.value.items() if k in ("samples_count", "step_num")), None)
+                    if is_number(step):
+                        points.append(step)
+        return float(min(points)) if points else None
+    field = "samples_count" if mode == "samples_count" else "epoch_num"
+    evals = sorted(
+        (r for key in {"eval_accuracy", "eval_error", *keys} for r in ctx.log.all(key) if r.seq < stop.seq),
+        key=lambda r: r.seq,
+    )
+    if not evals:
+        return None
+    value = evals[-1].metadata.get(field)
+    if not is_number(value):
+        return None
+    return round(float(value), 3) if field == "epoch_num" else float(value)
+
+
+def summarize(ctx: LogContext, findings: list[Finding]) -> RunSummary:
+    log = ctx.log
+    start, stop = ctx.run_start, ctx.run_stop
+    minutes = ctx.run_minutes()
+    target_codes = {"QLT001", "QLT002"}
+    reached = bool(ctx.quality_keys()) and not any(f.code in target_codes and f.blocking for f in findings)
+    status = stop.metadata.get("status") if stop is not None else None
+    gbs = log.value("global_batch_size")
+    seeds = [
+        (r.metadata.get("file"), r.metadata.get("lineno"), r.value) for r in log.all(ctx.book.seed_key)
+    ]
+    submission = {
+        key: log.value(key)
+        for key in ("submission_org", "submission_platform", "submission_division", "submission_benchmark", "submission_status")
+        if log.first(key) is not None
+    }
+    return RunSummary(
+        path=ctx.path,
+        benchmark=ctx.benchmark or (ctx.benchmark_raw if isinstance(ctx.benchmark_raw, str) else None),
+        division=ctx.division,
+        org=log.value("submission_org") if isinstance(log.value("submission_org"), str) else None,
+        platform=log.value("submission_platform") if isinstance(log.value("submission_platform"), str) else None,
+        status=status if isinstance(status, str) else None,
+        run_start_ms=start.time_ms if start is not None else None,
+        run_stop_ms=stop.time_ms if stop is not None else None,
+        minutes=minutes,
+        log_passed=not any(f.blocking for f in findings),
+        reached_target=reached,
+        converged=reached and status == "success",
+        convergence_point=convergence_point(ctx),
+        global_batch_size=float(gbs) if is_number(gbs) else None,
+        seeds=seeds,
+        hyperparameters=_first_values(ctx),
+        submission=submission,
+        records=log.records,
+    )
