@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 from compliance import __version__
 
-FORMATS = ("text", "json")
+FORMATS = ("text", "json", "csv")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -33,6 +33,8 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--select", metavar="CODES", help="comma-separated codes or prefixes to report (e.g. SEQ,QLT001)")
     check.add_argument("--ignore", metavar="CODES", help="comma-separated codes or prefixes not to report")
     check.add_argument("--color", choices=("auto", "always", "never"), default="auto", help="colour in text output")
+    check.add_argument("--rcp-bypass", action="store_true", help="waive failed or missing RCP checks (they stay in the report, marked waived)")
+    check.add_argument("--waivers", metavar="FILE", help="a TOML file of reviewed waivers (code, subject glob, reason, approver, expires)")
 
     sub.add_parser("rules", help="list every rule: code, name, severity, suites")
     rule = sub.add_parser("rule", help="show one rule's documentation")
@@ -67,7 +69,15 @@ def _check(args: argparse.Namespace) -> int:
         if not any(known.startswith(code) for known in RULES):
             print(f"mlperf-audit: error: no rule code starts with {code!r}", file=sys.stderr)
             return 2
-    options = AuditOptions(suite=args.suite, round=args.round_name, select=select, ignore=ignore)
+    options = AuditOptions(
+        suite=args.suite,
+        round=args.round_name,
+        select=select,
+        ignore=ignore,
+        rcp_bypass=args.rcp_bypass,
+        waivers=args.waivers,
+        progress=_progress_factory() if args.format == "text" and sys.stderr.isatty() else None,
+    )
     try:
         report = run_audit(args.paths, options)
     except UsageError as err:
@@ -77,6 +87,10 @@ def _check(args: argparse.Namespace) -> int:
         from compliance.reporters.json import render as render_json
 
         text = render_json(report)
+    elif args.format == "csv":
+        from compliance.reporters.csv import render as render_csv
+
+        text = render_csv(report)
     else:
         from compliance.reporters.text import render as render_text
 
@@ -86,6 +100,34 @@ def _check(args: argparse.Namespace) -> int:
         text = render_text(report, color=color)
     _write(text, args.output)
     return report.exit_code()
+
+
+def _progress_factory():  # type: ignore[no-untyped-def]
+    """A progress bar on the terminal (stderr) while logs are audited; never in JSON/CSV output."""
+
+    def start(total: int):  # type: ignore[no-untyped-def]
+        if total < 2:
+            return None
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+        progress = Progress(
+            TextColumn("auditing logs"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+            console=Console(stderr=True), transient=True,
+        )
+        progress.start()
+        task = progress.add_task("logs", total=total)
+        done = [0]
+
+        def advance(step: int) -> None:
+            done[0] += step
+            progress.update(task, advance=step)
+            if done[0] >= total:
+                progress.stop()
+
+        return advance
+
+    return start
 
 
 def _rules() -> int:

@@ -28,6 +28,9 @@ class AuditOptions:
     ignore: list[str] | None = None
     max_file_bytes: int | None = DEFAULT_MAX_FILE_BYTES
     notes: list[str] = field(default_factory=list)
+    rcp_bypass: bool = False
+    waivers: str | None = None  # a waiver file (TOML)
+    progress: object = None  # a callable(total) -> callable(advance) for a progress display, or None
 
 
 def _collect(paths: list[str]) -> list[tuple[str, str]]:
@@ -64,6 +67,18 @@ def _suite_for(benchmark: object) -> str | None:
 
 def run_audit(paths: list[str], options: AuditOptions) -> Report:
     load_all()
+    from compliance.package import audit_tree, looks_like_tree
+
+    trees = [p for p in paths if looks_like_tree(p)]
+    if trees:
+        if len(paths) > 1:
+            raise UsageError("check one submission tree (or archive) at a time")
+        from compliance.waivers import WaiverError
+
+        try:
+            return audit_tree(trees[0], options, options.progress)  # type: ignore[arg-type]
+        except WaiverError as err:
+            raise UsageError(str(err)) from err
     if options.suite is not None and options.suite not in SUITES:
         raise UsageError(f"unknown suite {options.suite!r}; choose one of {', '.join(SUITES)}")
     round_given = None
@@ -116,7 +131,7 @@ def run_audit(paths: list[str], options: AuditOptions) -> Report:
             lines=log.lines,
         )
         report.subjects.append(subject)
-        for found in _check_log(ctx, book.round, options):
+        for found in check_log_context(ctx, book.round, options.select, options.ignore):
             report.findings.append(found)
         suites_seen.append(suite)
         rounds_seen.append(book.round)
@@ -143,10 +158,18 @@ def run_audit(paths: list[str], options: AuditOptions) -> Report:
         )
     shas = sorted({books[s].sha256 for s in set(suites_seen)})
     report.rulebook_sha256 = shas[0] if len(shas) == 1 else ""
+    if options.waivers:
+        from compliance.waivers import WaiverError, apply_waivers, load_waivers
+
+        try:
+            report.findings = apply_waivers(report.findings, load_waivers(options.waivers), report.subjects[0].path)
+        except WaiverError as err:
+            raise UsageError(str(err)) from err
     return report.finalise()
 
 
-def _check_log(ctx: LogContext, round_name: str, options: AuditOptions) -> list[Finding]:
+def check_log_context(ctx: LogContext, round_name: str, select: list[str] | None, ignore: list[str] | None) -> list[Finding]:
+    """Run every log rule on one parsed log."""
     findings: list[Finding] = []
     for entry in CHECKERS:
         if entry.subject != "training_log":
@@ -157,7 +180,7 @@ def _check_log(ctx: LogContext, round_name: str, options: AuditOptions) -> list[
                 continue
             if ctx.division is not None and ctx.division not in rule.divisions:
                 continue
-            if not selected(finding.code, options.select, options.ignore):
+            if not selected(finding.code, select, ignore):
                 continue
             findings.append(finding)
     return findings

@@ -100,7 +100,7 @@ class Rule:
             location=Location(path=path, line=line, key=key),
             subject=subject,
             evidence=facts,
-            fix=fix or self.sections().get("How to fix", "").split("\n\n")[0] or None,
+            fix=fix or " ".join(self.sections().get("How to fix", "").split("\n\n")[0].split()) or None,
             url=self.url,
         )
 
@@ -177,7 +177,9 @@ def checker(subject: str, *rules: Rule) -> Callable[[Callable[..., Iterator[Find
 
 def load_all() -> None:
     """Import every rule module so the registry is complete."""
+    import compliance.rules.package  # noqa: F401
     import compliance.rules.training  # noqa: F401
+    import compliance.waivers  # noqa: F401
 
 
 def resolve_code(code: str) -> str:

@@ -30,6 +30,25 @@ class Subject:
 
 
 @dataclass(slots=True)
+class ResultRow:
+    """One benchmark entry of a submission: its score and verdict (the results table)."""
+
+    division: str
+    org: str
+    system: str  # the system's JSON file name without .json, as in results/<system>/
+    benchmark: str
+    scale: str | None
+    path: str
+    score_minutes: float | None  # olympic mean of the run times, scaling applied
+    runs: int
+    dropped: int  # failed runs dropped by olympic scoring
+    scaling_factor: float
+    rcp: str  # the RCP verdict (pass, fail, missing, bypassed, n/a ...)
+    rcp_norm_factor: float | None
+    passed: bool
+
+
+@dataclass(slots=True)
 class Report:
     """Everything one ``mlperf-audit check`` run found.
 
@@ -45,7 +64,25 @@ class Report:
     rulebook_sha256: str = ""
     subjects: list[Subject] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
+    results: list[ResultRow] = field(default_factory=list)
     passed: bool = True
+
+    def to_frame(self, what: str = "results"):  # type: ignore[no-untyped-def]
+        """The results table (or ``what="findings"``) as a pandas DataFrame, for notebooks."""
+        import pandas as pd
+
+        from compliance.reporters.json import to_dict
+
+        data = to_dict(self)
+        if what == "findings":
+            rows = []
+            for f in data["findings"]:
+                flat = {k: v for k, v in f.items() if k not in ("location", "evidence")}
+                flat.update({"path": f["location"]["path"], "line": f["location"]["line"], "key": f["location"]["key"]})
+                flat.update({f"evidence.{k}": v for k, v in f["evidence"].items()})
+                rows.append(flat)
+            return pd.DataFrame(rows)
+        return pd.DataFrame(data["results"], columns=[c for c in ResultRow.__dataclass_fields__])
 
     def finalise(self) -> "Report":
         """Sort findings and compute per-subject and overall verdicts."""

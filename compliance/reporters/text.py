@@ -34,35 +34,81 @@ def render(report: Report, color: bool = False) -> str:
     by_subject: dict[str, list[Finding]] = {}
     for finding in report.findings:
         by_subject.setdefault(finding.subject, []).append(finding)
+    tree = bool(report.results) or any(s.kind == "tree" for s in report.subjects)
     for subject in report.subjects:
         findings = by_subject.get(subject.path, [])
+        if tree and not findings:
+            continue  # a whole submission: only what has something to say
         what = ", ".join(safe(x) for x in (subject.benchmark, subject.division) if x)
         out.append(paint("== " + safe(subject.path), "1") + (f"  ({what})" if what else ""))
         for f in findings:
-            label = _LABEL[f.severity] if not f.waived_by else "waived"
-            colour = {"error": "31", "warning": "33", "info": "36", "waived": "90"}[label]
-            tag = "" if label == "error" else f" [{label}]"
-            out.append(f"{_location(f)}: {paint(f.code, colour)} {safe(f.message)}{tag}")
-            observed = f.evidence.get("observed")
-            required = f.evidence.get("required")
-            if observed is not None:
-                out.append(f"    seen:     {safe(observed)}")
-            if required is not None:
-                out.append(f"    required: {safe(required)}")
-            if f.fix:
-                out.append(f"    fix:      {safe(f.fix)}")
+            out.extend(_finding_lines(f, paint))
         verdict = paint("PASS", "32") if subject.passed else paint("FAIL", "31")
-        out.append(
-            f"{verdict} {safe(subject.path)}: {subject.errors} error(s), {subject.warnings} warning(s), "
-            f"{subject.records} records"
-        )
+        records = f", {subject.records} records" if subject.kind == "training_log" else ""
+        out.append(f"{verdict} {safe(subject.path)}: {subject.errors} error(s), {subject.warnings} warning(s){records}")
         out.append("")
-    passed = sum(1 for s in report.subjects if s.passed)
-    total = len(report.subjects)
+    if report.results:
+        out.extend(_results_table(report, paint))
+        out.append("")
     errors = sum(1 for f in report.findings if f.blocking)
-    warnings = sum(1 for f in report.findings if f.severity is Severity.WARNING)
+    warnings = sum(1 for f in report.findings if f.severity is Severity.WARNING and not f.waived_by)
+    waived = sum(1 for f in report.findings if f.waived_by)
     verdict = paint("PASSED", "32;1") if report.passed else paint("FAILED", "31;1")
-    out.append(f"{verdict}: {passed} of {total} file(s) pass; {errors} error(s), {warnings} warning(s).")
+    if tree:
+        entries = len(report.results)
+        passed = sum(1 for row in report.results if row.passed)
+        logs = [s for s in report.subjects if s.kind == "training_log"]
+        counts = f"{passed} of {entries} entr{'y' if entries == 1 else 'ies'} pass, {len(logs)} logs"
+    else:
+        passed = sum(1 for s in report.subjects if s.passed)
+        counts = f"{passed} of {len(report.subjects)} file(s) pass"
+    tail = f", {waived} waived" if waived else ""
+    out.append(f"{verdict}: {counts}; {errors} error(s), {warnings} warning(s){tail}.")
     if not report.passed:
         out.append("Run `mlperf-audit rule CODE` for what a rule checks and how to fix it.")
     return "\n".join(out) + "\n"
+
+
+def _finding_lines(f: Finding, paint) -> list[str]:  # noqa: ANN001
+    label = _LABEL[f.severity] if not f.waived_by else "waived"
+    colour = {"error": "31", "warning": "33", "info": "36", "waived": "90"}[label]
+    tag = "" if label == "error" else f" [{label}]"
+    lines = [f"{_location(f)}: {paint(f.code, colour)} {safe(f.message)}{tag}"]
+    observed = f.evidence.get("observed")
+    required = f.evidence.get("required")
+    if observed is not None:
+        lines.append(f"    seen:     {safe(observed)}")
+    if required is not None:
+        lines.append(f"    required: {safe(required)}")
+    if f.waived_by:
+        lines.append(f"    waived:   {safe(f.waived_by)}")
+    elif f.fix:
+        lines.append(f"    fix:      {safe(f.fix)}")
+    return lines
+
+
+def _results_table(report: Report, paint) -> list[str]:  # noqa: ANN001
+    header = ("division", "org", "system", "benchmark", "score (min)", "runs", "dropped", "scaling", "RCP", "verdict")
+    rows = []
+    for row in report.results:
+        rows.append(
+            (
+                row.division,
+                row.org,
+                row.system,
+                row.benchmark + (f" ({row.scale})" if row.scale else ""),
+                f"{row.score_minutes:.3f}" if row.score_minutes is not None else "-",
+                str(row.runs),
+                str(row.dropped),
+                f"{row.scaling_factor:.4f}",
+                row.rcp,
+                "PASS" if row.passed else "FAIL",
+            )
+        )
+    widths = [max(len(safe(r[i])) for r in (header, *rows)) for i in range(len(header))]
+    lines = [paint("Results", "1"), "  ".join(h.ljust(w) for h, w in zip(header, widths))]
+    for r in rows:
+        cells = [safe(c).ljust(w) for c, w in zip(r, widths)]
+        cells[-1] = paint(cells[-1], "32" if r[-1] == "PASS" else "31")
+        lines.append("  ".join(cells))
+    return lines

@@ -37,6 +37,7 @@ TOP_FIELDS = {
     "timed_keys",
     "seed_key",
     "seed_required",
+    "borrowing",
     "notes",
 }
 BENCHMARK_FIELDS = {
@@ -48,6 +49,7 @@ BENCHMARK_FIELDS = {
     "quality",
     "quality_unit",
     "convergence",
+    "olympic_drop",
     "rules_section",
     "virtual",
     "notes",
@@ -236,6 +238,7 @@ def load_rulebook(suite: str, round_name: str) -> Rulebook:
             quality=str(raw.get("quality", "")),
             quality_unit=str(raw.get("quality_unit", "")),
             convergence=str(raw.get("convergence", "epoch_num")),
+            olympic_drop=int(raw.get("olympic_drop", 1)),
             rules_section=str(raw.get("rules_section", "")),
             virtual=tuple(virtual),
         )
@@ -276,6 +279,8 @@ def load_rulebook(suite: str, round_name: str) -> Rulebook:
         timed_keys=tuple(merged.get("timed_keys", ())),
         seed_key=str(merged.get("seed_key", "seed")),
         seed_required=bool(merged.get("seed_required", False)),
+        batch_size_keys=frozenset(merged.get("borrowing", {}).get("batch_size_keys", ())),
+        not_hyperparameters=frozenset(merged.get("borrowing", {}).get("not_hyperparameters", ())),
         known_keys=frozenset(),
         sources={k: str(v) for k, v in merged.get("sources", {}).items()},
     )

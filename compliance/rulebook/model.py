@@ -175,6 +175,7 @@ class BenchmarkInfo:
     source: str = ""
     quality: str = ""
     quality_unit: str = ""
+    olympic_drop: int = 1  # runs dropped at each end by olympic scoring
     convergence: str = "epoch_num"  # how RCPs read the convergence point: epoch_num | samples_count | first_target_met
     rules_section: str = ""
     variant_keys: tuple[str, ...] = ()
@@ -198,6 +199,8 @@ class Rulebook:
     seed_required: bool
     known_keys: frozenset[str]
     sources: dict[str, str] = field(default_factory=dict)
+    batch_size_keys: frozenset[str] = frozenset()
+    not_hyperparameters: frozenset[str] = frozenset()
 
     def section_names(self, division: str | None, benchmark: str | None, variants: dict[str, str]) -> list[str]:
         """Sections in the order they apply; later ones override earlier key specs."""

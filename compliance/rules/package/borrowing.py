@@ -1,0 +1,207 @@
+"""HPB: hyperparameter borrowing between closed entries of the same benchmark.
+
+The rules let a submitter, during review, replace an entry's hyperparameters
+with another submitter's set for the same benchmark: batch-size parameters may
+differ, everything else is taken as a group (not for benchmarks whose
+hyperparameters are fixed). No official tool compares entries; this reports,
+for reviewers, which entries share a set, which differ only in batch-size
+parameters, and which are near copies that changed other parameters too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from itertools import combinations
+from typing import Any
+
+from compliance.models.findings import Finding, Severity
+from compliance.registry import checker, define
+from compliance.rules.package.context import PackageContext, ResultSetFacts
+
+_REF = "MLPerf Training rules, 'Hyperparameter Borrowing'; training_policies issue 551 (parallelism is not borrowable)."
+NEAR_COPY_SHARE = 0.8  # at least this share of the compared parameters equal ...
+NEAR_COPY_MAX_CHANGED = 2  # ... and at most this many non-batch parameters changed
+
+HPB001 = define(
+    "HPB001",
+    "hyperparameters-shared",
+    Severity.INFO,
+    "Two closed entries of different submitters use the same hyperparameter set (a borrowing candidate and its donor).",
+    f"""
+## What it checks
+Every pair of closed entries of one benchmark from different organisations:
+the hyperparameters their logs report (optimizer settings, learning-rate
+schedule, batch sizes and the other tunable keys; parallelism excluded).
+
+## Why it matters
+Borrowing is allowed once per entry during review, with the donor's whole set;
+reviewers need to see who shares a set with whom.
+
+## Example
+ACME's and Initech's llama31_8b entries both log the same opt_* values.
+
+## How to fix
+Nothing to fix: it is for the review record.
+
+## Rule reference
+{_REF}
+""",
+    divisions=("closed",),
+)
+
+HPB002 = define(
+    "HPB002",
+    "hyperparameters-differ-in-batch-size-only",
+    Severity.INFO,
+    "Two closed entries share their hyperparameters except batch-size parameters (allowed when borrowing).",
+    f"""
+## What it checks
+Pairs of entries whose sets are equal except for batch-size-type parameters
+(global and local batch size, gradient accumulation, batch-norm span; the list
+is data: `[borrowing] batch_size_keys`).
+
+## Why it matters
+This is what a legitimate borrowing looks like at a different scale.
+
+## Example
+The same set at global batch size 512 and 1024.
+
+## How to fix
+Nothing to fix.
+
+## Rule reference
+{_REF}
+""",
+    divisions=("closed",),
+)
+
+HPB003 = define(
+    "HPB003",
+    "borrowed-set-changed",
+    Severity.WARNING,
+    "A closed entry is a near copy of another's hyperparameters but changes non-batch parameters as well.",
+    f"""
+## What it checks
+Pairs of entries that agree on most parameters (80 % or more) but differ in
+one or two parameters that are not batch-size parameters.
+
+## Why it matters
+When borrowing, all non-batch parameters must be replaced as a group; a near
+copy with a few changes is either independent tuning that happens to be
+close, or a borrowing that changed what it may not.
+
+## Example
+Initech borrowed ACME's set but changed `opt_learning_rate_warmup_steps`.
+
+## How to fix
+If it is a borrowing, use the donor's whole set (batch-size parameters aside),
+or document the evidence the rules require for minimal changes.
+
+## Rule reference
+{_REF}
+""",
+    divisions=("closed",),
+)
+
+HPB004 = define(
+    "HPB004",
+    "borrowing-not-allowed",
+    Severity.WARNING,
+    "Closed entries of a benchmark with fixed hyperparameters do not all use the same set.",
+    f"""
+## What it checks
+For benchmarks whose hyperparameters the rules fix (llama31_405b), whether
+the closed entries differ in anything but batch-size parameters.
+
+## Why it matters
+Borrowing is not allowed for such benchmarks and nothing is tunable: a
+difference means a change the rules do not allow.
+
+## Example
+Two llama31_405b entries with different `opt_adamw_weight_decay`.
+
+## How to fix
+Use the fixed reference hyperparameters.
+
+## Rule reference
+{_REF}
+""",
+    divisions=("closed",),
+)
+
+
+def entry_set(facts: ResultSetFacts, ignore: frozenset[str]) -> dict[str, Any]:
+    """An entry's hyperparameters: its first passing run's, else its first run's."""
+    runs = [r for r in facts.runs if r.log_passed] or facts.runs
+    if not runs:
+        return {}
+    return {k: v for k, v in runs[0].hyperparameters.items() if k not in ignore}
+
+
+def compare(a: dict[str, Any], b: dict[str, Any], batch_keys: frozenset[str]) -> tuple[list[str], list[str], list[str]]:
+    """(keys compared, batch-size keys that differ, other keys that differ)."""
+    common = sorted(set(a) & set(b))
+    differ = [k for k in common if repr(a[k]) != repr(b[k])]
+    return common, [k for k in differ if k in batch_keys], [k for k in differ if k not in batch_keys]
+
+
+@checker("tree", HPB001, HPB002, HPB003, HPB004)
+def borrowing(ctx: PackageContext) -> Iterator[Finding]:
+    book = ctx.book
+    by_benchmark: dict[str, list[ResultSetFacts]] = {}
+    for facts in ctx.sets:
+        if ctx.division_of(facts) == "closed" and facts.runs and facts.result.benchmark in book.benchmarks:
+            by_benchmark.setdefault(facts.result.benchmark, []).append(facts)
+    for benchmark, entries in sorted(by_benchmark.items()):
+        fixed = book.benchmarks[benchmark].hyperparameters_fixed
+        sets = [(f, entry_set(f, book.not_hyperparameters)) for f in entries]
+        for (fa, a), (fb, b) in combinations(sets, 2):
+            if fa.result.org == fb.result.org and not fixed:
+                continue  # one submitter's own entries naturally share a set
+            common, batch, other = compare(a, b, book.batch_size_keys)
+            if len(common) < 3:
+                continue
+            pair = f"{fa.result.path} and {fb.result.path}"
+            evidence = {"compared": len(common), "differing": len(batch) + len(other)}
+            if fixed:
+                if other:
+                    yield ctx.finding(
+                        HPB004,
+                        f"{benchmark} has fixed hyperparameters (borrowing not allowed), but {pair} differ in "
+                        + ", ".join(other),
+                        path=fb.result.path,
+                        subject=ctx.tree.root,
+                        observed=", ".join(f"{k}: {a[k]!r} vs {b[k]!r}" for k in other[:5]),
+                        required="the fixed reference hyperparameters in every entry",
+                        evidence=evidence,
+                    )
+                continue
+            if not batch and not other:
+                yield ctx.finding(
+                    HPB001,
+                    f"{pair} share a hyperparameter set ({len(common)} parameters): a borrowing candidate and its donor",
+                    path=fb.result.path,
+                    subject=ctx.tree.root,
+                    observed=f"{len(common)} equal parameters",
+                    evidence=evidence,
+                )
+            elif not other:
+                yield ctx.finding(
+                    HPB002,
+                    f"{pair} differ only in batch-size parameters ({', '.join(batch)}): allowed when borrowing",
+                    path=fb.result.path,
+                    subject=ctx.tree.root,
+                    observed=", ".join(f"{k}: {a[k]!r} vs {b[k]!r}" for k in batch),
+                    evidence=evidence,
+                )
+            elif len(other) <= NEAR_COPY_MAX_CHANGED and (len(common) - len(other) - len(batch)) / len(common) >= NEAR_COPY_SHARE:
+                yield ctx.finding(
+                    HPB003,
+                    f"{pair} share {len(common) - len(other) - len(batch)} of {len(common)} parameters but differ in "
+                    f"{', '.join(other)}: a borrowed set must be taken whole (batch-size parameters aside)",
+                    path=fb.result.path,
+                    subject=ctx.tree.root,
+                    observed=", ".join(f"{k}: {a[k]!r} vs {b[k]!r}" for k in other),
+                    required="all non-batch-size parameters as in the donor's set",
+                    evidence=evidence,
+                )

@@ -1,0 +1,432 @@
+"""STR: the submission tree's folders and names."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from compliance.models.findings import Finding, Severity
+from compliance.parsers import tree as t
+from compliance.registry import checker, define
+from compliance.rules.package.context import PackageContext
+
+_REF = "MLPerf submission rules, 'Results directory structure'; mlperf_logging repo_checker and package_checker."
+
+STR001 = define(
+    "STR001",
+    "unexpected-entry",
+    Severity.ERROR,
+    "A file or folder is where the submission layout has no place for it.",
+    f"""
+## What it checks
+That the tree follows the official layout: `<division>/<org>/systems/<system>.json`,
+`<division>/<org>/results/<system>/<benchmark>/result_N.txt` (HPC:
+`results/<system>/<strong|weak>/<benchmark>/`), `<division>/<org>/benchmarks/...`.
+A `scaling.json` in a benchmark folder is allowed.
+
+## Why it matters
+The review tools and the results tables only read what is where they expect
+it; a stray file is at best ignored, at worst a result that never gets reviewed.
+
+## Example
+`closed/ACME/results/sysA/llama31_8b/notes.txt`, or `closed/ACME/logs/`.
+
+## How to fix
+Move the file where the layout expects it, or remove it.
+
+## Rule reference
+{_REF}
+""",
+)
+
+STR002 = define(
+    "STR002",
+    "hidden-entry",
+    Severity.ERROR,
+    "A hidden file or folder (name starting with '.') is in the submission.",
+    f"""
+## What it checks
+Names starting with a dot anywhere in the tree.
+
+## Why it matters
+Hidden files (`.DS_Store`, `.git`, editor backups) are not part of a
+submission; the official repository checker rejects them.
+
+## Example
+`closed/ACME/results/.DS_Store`
+
+## How to fix
+Delete them before submitting (`find . -name '.*' -delete` with care).
+
+## Rule reference
+{_REF}
+""",
+)
+
+STR003 = define(
+    "STR003",
+    "name-has-spaces",
+    Severity.ERROR,
+    "A file or folder name contains a space.",
+    f"""
+## What it checks
+Spaces (or tabs) in any name in the tree.
+
+## Why it matters
+The results tables and scripts split paths on spaces; the official
+repository checker rejects such names.
+
+## Example
+`closed/ACME/results/sys A/`
+
+## How to fix
+Rename with `_` or `-`.
+
+## Rule reference
+{_REF}
+""",
+)
+
+STR004 = define(
+    "STR004",
+    "symlink-in-submission",
+    Severity.ERROR,
+    "A symbolic link is in the submission (it is not followed).",
+    f"""
+## What it checks
+Symbolic links anywhere in the tree; links that point outside the tree are
+called out.
+
+## Why it matters
+A link is not content: once the tree is copied or archived it breaks, and a
+link outside the tree could expose or substitute files. mlperf-audit never
+follows links.
+
+## Example
+`closed/ACME/results/sysA/bert/result_0.txt -> /home/me/run7.log`
+
+## How to fix
+Replace the link with the file itself.
+
+## Rule reference
+{_REF}
+""",
+)
+
+STR005 = define(
+    "STR005",
+    "file-too-large",
+    Severity.ERROR,
+    "A file is larger than 50 MB.",
+    f"""
+## What it checks
+File sizes against the 50 MB limit of the results repositories.
+
+## Why it matters
+The results repositories do not accept files over 50 MB.
+
+## Example
+A 120 MB `result_0.txt` full of debug output.
+
+## How to fix
+Remove debug output from the log, or split implementation data out.
+
+## Rule reference
+{_REF}
+""",
+)
+
+STR006 = define(
+    "STR006",
+    "empty-entry",
+    Severity.ERROR,
+    "A file or folder is empty (for example a benchmark folder without results).",
+    f"""
+## What it checks
+Empty files and empty folders, in particular benchmark folders with no
+`result_N.txt`.
+
+## Why it matters
+An empty benchmark folder claims a result that is not there (the official
+package checker crashes on it).
+
+## Example
+`closed/ACME/results/sysA/ssd/` with nothing inside.
+
+## How to fix
+Add the run logs, or remove the folder.
+
+## Rule reference
+{_REF}
+""",
+)
+
+STR007 = define(
+    "STR007",
+    "name-case-wrong",
+    Severity.ERROR,
+    "A layout folder has the wrong case (e.g. 'Closed' instead of 'closed').",
+    f"""
+## What it checks
+The fixed folder names of the layout (`closed`, `open`, `systems`, `results`,
+`benchmarks`) are lower case.
+
+## Why it matters
+Tools on case-sensitive file systems do not find `Closed/` or `Results/`.
+mlperf-audit reads the folder anyway so that the rest is checked.
+
+## Example
+`Closed/ACME/results/...`
+
+## How to fix
+Rename the folder in lower case.
+
+## Rule reference
+{_REF}
+""",
+)
+
+STR008 = define(
+    "STR008",
+    "entry-unreadable",
+    Severity.ERROR,
+    "An entry cannot be read (permissions, a device or pipe, or a tree too large to walk).",
+    f"""
+## What it checks
+That every entry is a readable regular file or folder.
+
+## Why it matters
+What cannot be read cannot be reviewed.
+
+## Example
+A named pipe `result_0.txt`, or a folder without read permission.
+
+## How to fix
+Replace it with a regular, readable file.
+
+## Rule reference
+{_REF}
+""",
+)
+
+STR009 = define(
+    "STR009",
+    "archive-member-refused",
+    Severity.ERROR,
+    "An archive member was not unpacked (absolute or '..' path, link, device, or size limit).",
+    f"""
+## What it checks
+Each member of a submission archive: only regular files and folders with
+relative names inside the archive are read.
+
+## Why it matters
+Such members would write outside the submission when unpacked (a classic
+archive attack) or are not content at all.
+
+## Example
+A tar member named `../../etc/cron.d/job`.
+
+## How to fix
+Re-create the archive from the submission folder (`tar czf sub.tar.gz closed/`).
+
+## Rule reference
+{_REF}
+""",
+)
+
+STR010 = define(
+    "STR010",
+    "result-without-system",
+    Severity.ERROR,
+    "A results folder names a system that has no systems/<system>.json.",
+    f"""
+## What it checks
+Every `results/<system>/` has a matching `systems/<system>.json`.
+
+## Why it matters
+The system description is what the published table shows for the result.
+
+## Example
+`results/sysA/` but only `systems/sysB.json`.
+
+## How to fix
+Add the system description, or fix the folder name.
+
+## Rule reference
+{_REF}
+""",
+)
+
+STR011 = define(
+    "STR011",
+    "system-without-results",
+    Severity.WARNING,
+    "A system description has no results.",
+    f"""
+## What it checks
+Every `systems/<system>.json` has a `results/<system>/` folder.
+
+## Why it matters
+Usually a renamed results folder: the results then lack their system.
+
+## Example
+`systems/sysB.json` with no `results/sysB/`.
+
+## How to fix
+Remove the unused description, or fix the folder name.
+
+## Rule reference
+{_REF}
+""",
+)
+
+STR012 = define(
+    "STR012",
+    "unknown-benchmark-folder",
+    Severity.ERROR,
+    "A benchmark folder is not named after a benchmark of the round.",
+    f"""
+## What it checks
+`results/<system>/<benchmark>/` names a benchmark of the round.
+
+## Why it matters
+The official package checker skips unknown names with a warning, so such
+results are silently never reviewed.
+
+## Example
+`results/sysA/llama3_8b/` (the benchmark is `llama31_8b`).
+
+## How to fix
+Rename the folder to the benchmark's official name; check `--round`.
+
+## Rule reference
+{_REF}
+""",
+)
+
+STR013 = define(
+    "STR013",
+    "no-submission-found",
+    Severity.ERROR,
+    "No <division>/<org>/{systems,results} structure was found where one was expected.",
+    f"""
+## What it checks
+That the tree (or archive) holds at least one submission.
+
+## Why it matters
+An archive that unpacks to the wrong level is an easy mistake to upload.
+
+## Example
+An archive whose top folder is `submission/` with the logs loose inside.
+
+## How to fix
+Arrange the files as `<division>/<org>/...`.
+
+## Rule reference
+{_REF}
+""",
+)
+
+_KIND = {
+    t.STRAY: STR001,
+    t.HIDDEN: STR002,
+    t.SPACES: STR003,
+    t.SYMLINK: STR004,
+    t.OVERSIZED: STR005,
+    t.EMPTY_FILE: STR006,
+    t.EMPTY_FOLDER: STR006,
+    t.CASE: STR007,
+    t.UNREADABLE: STR008,
+    t.SPECIAL: STR008,
+    t.TOO_MANY: STR008,
+    "archive-member": STR009,
+    t.NO_SUBMISSION: STR013,
+}
+_MESSAGES = {
+    t.STRAY: "unexpected entry",
+    t.HIDDEN: "hidden entry",
+    t.SPACES: "the name contains a space",
+    t.SYMLINK: "symbolic link",
+    t.OVERSIZED: "file over 50 MB",
+    t.EMPTY_FILE: "empty file",
+    t.EMPTY_FOLDER: "empty folder",
+    t.CASE: "wrong case",
+    t.UNREADABLE: "cannot be read",
+    t.SPECIAL: "not a regular file",
+    t.TOO_MANY: "too many entries",
+    "archive-member": "archive member not unpacked",
+    t.NO_SUBMISSION: "no submission found",
+}
+
+
+_REQUIRED = {
+    t.STRAY: "<division>/<org>/{systems,results,benchmarks}/... as the layout defines",
+    t.HIDDEN: "no names starting with '.'",
+    t.SPACES: "names without spaces",
+    t.SYMLINK: "regular files and folders only",
+    t.OVERSIZED: "files of at most 50 MB",
+    t.EMPTY_FILE: "no empty files",
+    t.EMPTY_FOLDER: "no empty folders",
+    t.CASE: "lower-case layout folder names",
+    t.UNREADABLE: "readable regular files and folders",
+    t.SPECIAL: "regular files and folders only",
+    t.TOO_MANY: f"at most {t.MAX_ENTRIES} entries",
+    "archive-member": "relative names inside the archive; regular files and folders only",
+    t.NO_SUBMISSION: "<division>/<org>/results/<system>/<benchmark>/result_N.txt",
+}
+
+
+@checker("tree", STR001, STR002, STR003, STR004, STR005, STR006, STR007, STR008, STR009, STR013)
+def layout(ctx: PackageContext) -> Iterator[Finding]:
+    for issue in ctx.tree.issues:
+        rule = _KIND[issue.kind]
+        detail = f": {issue.detail}" if issue.detail else ""
+        yield ctx.finding(
+            rule,
+            f"{_MESSAGES[issue.kind]}{detail}",
+            path=issue.path,
+            subject=ctx.tree.root,
+            observed=issue.path,
+            required=_REQUIRED[issue.kind],
+        )
+
+
+@checker("tree", STR010, STR011, STR012)
+def systems_and_benchmarks(ctx: PackageContext) -> Iterator[Finding]:
+    with_results = {(r.division, r.org, r.system) for r in ctx.tree.result_sets}
+    seen_missing: set[tuple[str, str, str]] = set()
+    for facts in ctx.sets:
+        result = facts.result
+        key = (result.division, result.org, result.system)
+        if facts.system is None and key not in seen_missing:
+            seen_missing.add(key)
+            yield ctx.finding(
+                STR010,
+                f"results for system '{result.system}' but no systems/{result.system}.json",
+                path=result.path,
+                subject=ctx.tree.root,
+                observed=f"results/{result.system}/",
+                required=f"systems/{result.system}.json",
+            )
+        if result.benchmark not in ctx.book.benchmarks:
+            from compliance.rules.training.context import close_matches
+
+            close = close_matches(result.benchmark, sorted(ctx.book.benchmarks), cutoff=0.6)
+            hint = f"; did you mean '{close[0]}'?" if close else ""
+            yield ctx.finding(
+                STR012,
+                f"'{result.benchmark}' is not a {ctx.book.suite} {ctx.book.round} benchmark{hint}",
+                path=result.path,
+                subject=ctx.tree.root,
+                observed=result.benchmark,
+                required="one of " + ", ".join(sorted(ctx.book.benchmarks)),
+            )
+    for system in ctx.tree.systems:
+        if (system.division, system.org, system.name) not in with_results:
+            yield ctx.finding(
+                STR011,
+                f"systems/{system.name}.json has no results/{system.name}/ folder",
+                path=system.path,
+                subject=ctx.tree.root,
+                observed=system.path,
+                required=f"results/{system.name}/",
+            )

@@ -1,0 +1,204 @@
+"""RCP: closed entries' convergence against the Reference Convergence Points."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from compliance.models.findings import Finding, Severity
+from compliance.registry import checker, define
+from compliance.rules.package.context import PackageContext
+
+_REF = "MLPerf Training rules, 'Reference Convergence Points (RCPs)' and its appendix; mlperf_logging rcp_checker (the verifier is the source of truth)."
+
+RCP001 = define(
+    "RCP001",
+    "rcp-check-failed",
+    Severity.ERROR,
+    "The entry converges faster than the Reference Convergence Points allow.",
+    f"""
+## What it checks
+The olympic mean of the runs' epochs (or samples) to converge against the
+RCP for the entry's global batch size (or the interpolation between the two
+nearest RCPs): a one-sided pooled t-test at alpha 0.05 gives the fastest
+allowed mean. mlperf-audit computes it exactly as the official `rcp_checker`
+does, and also shows the bound the rules appendix's worked example would give.
+
+## Why it matters
+Converging much faster than the reference means different (not allowed)
+training dynamics in the closed division.
+
+## Example
+llama31_8b at batch size 64 with a mean of 190,000 samples where the RCP
+allows no less than 218,921.
+
+## How to fix
+Check the hyperparameters against the reference; if the result is genuine,
+ask the training working group to review it (the `--rcp-bypass` switch or a
+waiver keeps the finding visible as waived).
+
+## Rule reference
+{_REF}
+""",
+    divisions=("closed",),
+)
+
+RCP002 = define(
+    "RCP002",
+    "rcp-missing",
+    Severity.ERROR,
+    "No RCP covers the entry's batch size (above the largest reference batch size).",
+    f"""
+## What it checks
+That an RCP exists at, around or above the entry's global batch size.
+
+## Why it matters
+Without a reference the convergence cannot be judged; the rules require a
+missing RCP to be submitted (within a day of the deadline).
+
+## Example
+Global batch size 8192 where RCPs stop at 4096.
+
+## How to fix
+Submit the missing RCP to the working group (mlcommons/logging), or use
+`--rcp-bypass` until it is accepted.
+
+## Rule reference
+{_REF}
+""",
+    divisions=("closed",),
+)
+
+RCP003 = define(
+    "RCP003",
+    "rcp-check-impossible",
+    Severity.ERROR,
+    "The RCP check cannot run: no RCPs for the benchmark, no common batch size, or too few converged runs.",
+    f"""
+## What it checks
+The preconditions of the RCP test: RCP data for the benchmark and round, one
+global batch size for all runs, and at most one run (unet3d: four) that did
+not converge.
+
+## Why it matters
+A closed result needs a passing RCP test.
+
+## Example
+Runs logged with two different global batch sizes.
+
+## How to fix
+Fix the run set (see the message); the other findings of the entry say more.
+
+## Rule reference
+{_REF}
+""",
+    divisions=("closed",),
+)
+
+RCP004 = define(
+    "RCP004",
+    "score-needs-normalisation",
+    Severity.INFO,
+    "The entry converges faster than the RCP mean (within the allowed speed-up): its score is normalised.",
+    f"""
+## What it checks
+Entries that pass the RCP test but converge faster than the reference mean,
+and the factor (RCP mean / submission mean) their score must be multiplied
+by; the factor in `scaling.json` is compared with it.
+
+## Why it matters
+Normalisation keeps a lucky-fast convergence from inflating the score. The
+official tools write `scaling.json` into the submission; mlperf-audit only
+reads it and reports the factor needed.
+
+## Example
+Normalise by 226645.33 / 224256.0 = 1.0107.
+
+## How to fix
+Put `{{"scaling_factor": <factor>}}` in the benchmark folder's `scaling.json`
+if the committee does not do it for you.
+
+## Rule reference
+{_REF}
+""",
+    divisions=("closed",),
+)
+
+_FIXABLE = {"fail": RCP001, "fail-interpolated": RCP001, "missing": RCP002}
+
+
+@checker("tree", RCP001, RCP002, RCP003, RCP004)
+def check_rcps(ctx: PackageContext) -> Iterator[Finding]:
+    """Run the RCP test on every closed entry (results are stored on the entry's facts)."""
+    from compliance.rcp import RcpDataError, check_rcp
+
+    for facts in ctx.sets:
+        result = facts.result
+        if ctx.division_of(facts) != "closed" or result.benchmark not in ctx.book.benchmarks or not facts.runs:
+            continue
+        if result.scale == "weak":
+            continue  # weak-scaling HPC entries are scored on throughput of many models, not by RCPs
+        sizes = {run.global_batch_size for run in facts.runs}
+        batch = sizes.pop() if len(sizes) == 1 else None
+        try:
+            outcome = check_rcp(
+                ctx.book.suite,
+                ctx.book.round,
+                result.benchmark,
+                batch,
+                [run.convergence_point for run in facts.runs],
+                bypass=ctx.rcp_bypass,
+                required_runs=facts.required_runs,
+            )
+        except RcpDataError as err:
+            yield ctx.finding(RCP003, f"no RCP data: {err}", path=result.path, required="RCP data for the benchmark")
+            continue
+        facts.rcp = outcome
+        evidence = {
+            "status": outcome.status,
+            "batch_size": outcome.batch_size,
+            "submission_mean": outcome.submission_mean,
+            "rcp_mean": outcome.rcp_mean,
+            "min_mean": outcome.min_mean,
+            "max_speedup": outcome.max_speedup,
+            "norm_factor": outcome.norm_factor,
+            "documented_min_mean": outcome.documented_min_mean,
+            "rcps": ", ".join(outcome.rcp_names),
+        }
+        documented = ""
+        if outcome.documented_min_mean is not None and "appendix" not in outcome.message:
+            documented = f" (the rules appendix's method would require at least {outcome.documented_min_mean:.6g})"
+        rule = _FIXABLE.get(outcome.status)
+        if rule is not None and (not outcome.passed or outcome.bypassed):
+            yield ctx.finding(
+                rule,
+                outcome.message + documented,
+                path=result.path,
+                observed=f"mean {outcome.submission_mean:.6g}" if outcome.submission_mean is not None else outcome.status,
+                required=f">= {outcome.min_mean:.6g}" if outcome.min_mean is not None else "an RCP for the batch size",
+                evidence=evidence,
+            )
+        elif not outcome.passed:
+            yield ctx.finding(
+                RCP003,
+                outcome.message,
+                path=result.path,
+                observed=outcome.status,
+                required="one global batch size, RCPs for it, and at most the allowed non-converged runs",
+                evidence=evidence,
+            )
+        elif outcome.norm_factor > 1.0:
+            have = facts.scaling_factor if result.scaling_path else None
+            if have is None:
+                note = "; there is no scaling.json in the folder"
+            elif abs(have - outcome.norm_factor) <= 1e-6 * outcome.norm_factor:
+                note = "; scaling.json has this factor"
+            else:
+                note = f"; scaling.json has {have:.6g}"
+            yield ctx.finding(
+                RCP004,
+                f"{outcome.message}{note}{documented}",
+                path=result.path,
+                observed=f"scaling factor {have:.6g}" if have is not None else "no scaling.json",
+                required=f"scaling factor {outcome.norm_factor:.6g}",
+                evidence=evidence,
+            )

@@ -1,0 +1,433 @@
+"""RUN, XCK and SCR: each benchmark entry's set of runs, what its logs claim, and its score."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from compliance.models.findings import Finding, Severity
+from compliance.registry import checker, define
+from compliance.rules.package.context import PackageContext, ResultSetFacts
+
+RUN001 = define(
+    "RUN001",
+    "run-count-wrong",
+    Severity.ERROR,
+    "A benchmark entry has a different number of runs than the round requires.",
+    """
+## What it checks
+The number of `result_N.txt` logs in a benchmark folder against the round's
+run count for the benchmark (5, 10, 3, 40 …; HPC weak scaling: at least that
+many).
+
+## Why it matters
+The score is an olympic mean over exactly that many runs.
+
+## Example
+9 logs for llama31_8b, which needs 10.
+
+## How to fix
+Submit every run of the set (a failed run is submitted too; scoring drops it).
+
+## Rule reference
+MLPerf Training rules, "Benchmark results" (runs per benchmark);
+mlperf_logging benchmark_meta.
+""",
+)
+
+RUN002 = define(
+    "RUN002",
+    "run-set-inconsistent",
+    Severity.ERROR,
+    "The runs of one entry disagree on what was run (benchmark, division, org, platform or hyperparameters).",
+    """
+## What it checks
+That all logs of a benchmark folder report the same `submission_*` values and
+the same hyperparameters.
+
+## Why it matters
+The runs of a set must be repeats of one configuration; mixing
+configurations (or logs from another system) makes the score meaningless.
+
+## Example
+result_3.txt logged `opt_base_learning_rate` 0.002, the others 0.001.
+
+## How to fix
+Re-run the odd run with the set's configuration, or move the log.
+
+## Rule reference
+MLPerf Training rules, "Benchmark results".
+""",
+)
+
+RUN003 = define(
+    "RUN003",
+    "seed-not-distinct",
+    Severity.ERROR,
+    "Two runs of a closed entry log the same seed at the same place.",
+    """
+## What it checks
+Within a closed benchmark entry, no two runs log the same seed from the same
+source line (as the official seed checker compares them).
+
+## Why it matters
+Repeated runs must be independent; the same seed means a repeated run.
+
+## Example
+result_0.txt and result_4.txt both log seed 1234 from train.py:88.
+
+## How to fix
+Seed each run from the clock or /dev/urandom.
+
+## Rule reference
+MLPerf Training rules, "Random numbers"; mlperf_logging seed checker.
+""",
+    divisions=("closed",),
+)
+
+RUN004 = define(
+    "RUN004",
+    "too-many-failed-runs",
+    Severity.ERROR,
+    "More runs failed than olympic scoring can drop (one; four for unet3d).",
+    """
+## What it checks
+How many runs of an entry did not pass (log errors, target not reached, run
+not successful) against the number olympic scoring may drop.
+
+## Why it matters
+Only one failed run (unet3d: four) may be the dropped slowest run; with more
+the entry has no valid score.
+
+## Example
+Two llama31_8b runs that never reached log perplexity 3.3.
+
+## How to fix
+Re-run the failed runs.
+
+## Rule reference
+MLPerf Training rules, "Benchmark results" (olympic scoring).
+""",
+)
+
+RUN005 = define(
+    "RUN005",
+    "failed-run-dropped",
+    Severity.INFO,
+    "A failed run is dropped by olympic scoring (allowed: one per entry, four for unet3d).",
+    """
+## What it checks
+Entries with a failed run that scoring drops as the slowest.
+
+## Why it matters
+It is allowed, but reviewers like to know, and the run is still part of the
+submission.
+
+## Example
+One of ten runs aborted.
+
+## How to fix
+Nothing is required.
+
+## Rule reference
+MLPerf Training rules, "Benchmark results".
+""",
+)
+
+XCK001 = define(
+    "XCK001",
+    "division-disagrees",
+    Severity.ERROR,
+    "The division in the logs, the folder and the system description disagree.",
+    """
+## What it checks
+`submission_division` in each log against the `<division>/` folder and the
+system JSON's `division`.
+
+## Why it matters
+The division decides the rules applied; the official tools never compare
+them (a log saying closed in an open folder is checked by open rules only).
+
+## Example
+`open/ACME/...` with logs saying `submission_division: closed`.
+
+## How to fix
+Make the three agree.
+
+## Rule reference
+MLPerf submission rules; mlcommons/logging issue 241.
+""",
+)
+
+XCK002 = define(
+    "XCK002",
+    "org-disagrees",
+    Severity.ERROR,
+    "submission_org in the logs differs from the organisation folder or the system's submitter.",
+    """
+## What it checks
+`submission_org` against the `<org>/` folder name and the system JSON's
+`submitter` (ignoring case, spaces, dashes and underscores).
+
+## Why it matters
+Reused code often keeps another submitter's name in the logs; the published
+result would be attributed wrongly.
+
+## Example
+Logs say `submission_org: NVIDIA` in `closed/ACME/`.
+
+## How to fix
+Log your own organisation name.
+
+## Rule reference
+MLPerf submission rules; mlcommons/logging issue 241.
+""",
+)
+
+XCK003 = define(
+    "XCK003",
+    "platform-disagrees",
+    Severity.WARNING,
+    "submission_platform in the logs differs from the system folder name.",
+    """
+## What it checks
+`submission_platform` against `results/<system>/` (ignoring case and
+punctuation).
+
+## Why it matters
+It usually means logs copied from another system.
+
+## Example
+Logs say `submission_platform: dgx_h100` in `results/sysA/`.
+
+## How to fix
+Log the system name used for the folder and the system JSON.
+
+## Rule reference
+MLPerf submission rules.
+""",
+)
+
+XCK004 = define(
+    "XCK004",
+    "benchmark-disagrees",
+    Severity.ERROR,
+    "A log's submission_benchmark is not the benchmark its folder is named after.",
+    """
+## What it checks
+`submission_benchmark` against the `results/<system>/<benchmark>/` folder.
+
+## Why it matters
+The score would be published under the wrong benchmark.
+
+## Example
+A bert log in `results/sysA/llama31_8b/`.
+
+## How to fix
+Move the log to its benchmark's folder.
+
+## Rule reference
+MLPerf submission rules.
+""",
+)
+
+SCR001 = define(
+    "SCR001",
+    "scaling-file-invalid",
+    Severity.ERROR,
+    "scaling.json cannot be read or has no positive scaling_factor.",
+    """
+## What it checks
+A benchmark folder's `scaling.json` is `{"scaling_factor": <positive number>}`.
+
+## Why it matters
+The factor multiplies the published score; a broken file silently changes it
+(the official summarizer crashes or rewrites it).
+
+## Example
+`scaling.json` containing `1.0107` without the object around it.
+
+## How to fix
+Write `{"scaling_factor": 1.0107}` (the RCP check reports the factor needed).
+
+## Rule reference
+MLPerf Training rules, "RCPs" (normalisation); mlperf_logging result_summarizer.
+""",
+)
+
+
+def _norm(text: object) -> str:
+    return "".join(ch for ch in str(text).lower() if ch.isalnum())
+
+
+def _values(facts: ResultSetFacts, getter) -> dict[object, list[str]]:  # noqa: ANN001
+    found: dict[object, list[str]] = {}
+    for run in facts.runs:
+        value = getter(run)
+        key = repr(value)
+        found.setdefault(key, []).append(run.path)
+    return found
+
+
+@checker("tree", RUN001, RUN002, RUN003, RUN004, RUN005, SCR001)
+def run_sets(ctx: PackageContext) -> Iterator[Finding]:
+    for facts in ctx.sets:
+        result = facts.result
+        if result.benchmark not in ctx.book.benchmarks:
+            continue
+        path = result.path
+        count, required = len(result.logs), facts.required_runs
+        if required is not None and count and (count < required if result.scale == "weak" else count != required):
+            yield ctx.finding(
+                RUN001,
+                f"{count} run(s) for {result.benchmark}; the {ctx.book.suite} {ctx.book.round} rules require "
+                + (f"at least {required}" if result.scale == "weak" else f"{required}"),
+                path=path,
+                observed=f"{count} result_N.txt files",
+                required=f"{required} runs",
+            )
+        for label, getter in (
+            ("submission_benchmark", lambda r: r.submission.get("submission_benchmark")),
+            ("submission_division", lambda r: r.submission.get("submission_division")),
+            ("submission_org", lambda r: r.submission.get("submission_org")),
+            ("submission_platform", lambda r: r.submission.get("submission_platform")),
+            ("global_batch_size", lambda r: r.global_batch_size),
+        ):
+            groups = _values(facts, getter)
+            if len(groups) > 1:
+                yield ctx.finding(
+                    RUN002,
+                    f"the runs disagree on {label}: " + "; ".join(f"{v} in {len(p)} run(s)" for v, p in groups.items()),
+                    path=path,
+                    key=label,
+                    observed=", ".join(groups),
+                    required=f"one {label} for all runs of the entry",
+                )
+        keys = sorted({k for run in facts.runs for k in run.hyperparameters} - {"global_batch_size"})
+        differing = [k for k in keys if len({repr(run.hyperparameters.get(k)) for run in facts.runs}) > 1]
+        if differing:
+            yield ctx.finding(
+                RUN002,
+                f"the runs disagree on hyperparameters: {', '.join(differing[:8])}",
+                path=path,
+                observed=", ".join(differing),
+                required="the same hyperparameters in every run of the entry",
+            )
+        if ctx.division_of(facts) == "closed":
+            seen: dict[tuple[object, object, str], str] = {}
+            for run in facts.runs:
+                for file, line, value in run.seeds:
+                    marker = (file, line, repr(value))
+                    other = seen.get(marker)
+                    if other is not None and other != run.path:
+                        yield ctx.finding(
+                            RUN003,
+                            f"{run.path} logs seed {value!r} from {file}:{line}, as {other} does",
+                            path=run.path,
+                            subject=path,
+                            observed=f"seed {value!r} at {file}:{line} in two runs",
+                            required="a different seed for every run",
+                        )
+                    seen.setdefault(marker, run.path)
+        failed = [run for run in facts.runs if not (run.log_passed and run.converged)]
+        if len(failed) > facts.max_dropped:
+            yield ctx.finding(
+                RUN004,
+                f"{len(failed)} of {count} runs failed; olympic scoring can drop {facts.max_dropped}",
+                path=path,
+                observed=", ".join(run.path for run in failed[:5]),
+                required=f"at most {facts.max_dropped} failed run(s)",
+            )
+        elif failed:
+            yield ctx.finding(
+                RUN005,
+                f"{len(failed)} failed run(s) dropped by olympic scoring: {', '.join(run.path for run in failed)}",
+                path=path,
+                observed=f"{len(failed)} failed",
+            )
+        if facts.scaling_error:
+            yield ctx.finding(
+                SCR001,
+                f"scaling.json {facts.scaling_error}",
+                path=path + "/scaling.json",
+                subject=path,
+                required='{"scaling_factor": <positive number>}',
+            )
+
+
+def _same_name(a: str, b: str) -> bool:
+    """Names agree when one contains the other, ignoring case and punctuation ('MI355X' in 'MI355X_EPYC_pytorch')."""
+    x, y = _norm(a), _norm(b)
+    return bool(x) and bool(y) and (x in y or y in x)
+
+
+def _group(runs: list, getter) -> dict[str, list[str]]:  # noqa: ANN001
+    groups: dict[str, list[str]] = {}
+    for run in runs:
+        value = getter(run)
+        if isinstance(value, str):
+            groups.setdefault(value, []).append(run.path)
+    return groups
+
+
+def _where(paths: list[str]) -> str:
+    return paths[0] if len(paths) == 1 else f"{len(paths)} runs (first: {paths[0]})"
+
+
+@checker("tree", XCK001, XCK002, XCK003, XCK004)
+def cross_checks(ctx: PackageContext) -> Iterator[Finding]:
+    for facts in ctx.sets:
+        result = facts.result
+        system = facts.system.data if facts.system is not None and facts.system.data else {}
+        system_division = system.get("division") if isinstance(system.get("division"), str) else None
+        submitter = system.get("submitter") if isinstance(system.get("submitter"), str) else None
+        system_name = system.get("system_name") if isinstance(system.get("system_name"), str) else None
+        for division, paths in _group(facts.runs, lambda r: r.submission.get("submission_division")).items():
+            claims = {"folder": result.division or None, "system JSON": system_division.lower() if system_division else None}
+            wrong = {w: v for w, v in claims.items() if v and v != division.lower()}
+            if wrong:
+                yield ctx.finding(
+                    XCK001,
+                    f"{_where(paths)} say division {division!r}; " + ", ".join(f"the {w} says {v!r}" for w, v in wrong.items()),
+                    path=paths[0],
+                    subject=result.path,
+                    key="submission_division",
+                    observed=repr(division),
+                    required=" = ".join(f"{w} ({v})" for w, v in wrong.items()),
+                )
+        for org, paths in _group(facts.runs, lambda r: r.submission.get("submission_org")).items():
+            names = {"folder": result.org, "system JSON submitter": submitter}
+            wrong = {w: v for w, v in names.items() if v and not _same_name(v, org)}
+            if wrong:
+                yield ctx.finding(
+                    XCK002,
+                    f"{_where(paths)} say submission_org {org!r}; " + ", ".join(f"the {w} says {v!r}" for w, v in wrong.items()),
+                    path=paths[0],
+                    subject=result.path,
+                    key="submission_org",
+                    observed=repr(org),
+                    required=", ".join(f"{w}: {v}" for w, v in wrong.items()),
+                )
+        for platform, paths in _group(facts.runs, lambda r: r.submission.get("submission_platform")).items():
+            candidates = [n for n in (result.system, system_name) if n]
+            if candidates and not any(_same_name(platform, n) for n in candidates):
+                yield ctx.finding(
+                    XCK003,
+                    f"{_where(paths)} say submission_platform {platform!r}; the system is {result.system!r}"
+                    + (f" ({system_name!r})" if system_name else ""),
+                    path=paths[0],
+                    subject=result.path,
+                    key="submission_platform",
+                    observed=repr(platform),
+                    required=" or ".join(repr(n) for n in candidates),
+                )
+        for benchmark, paths in _group(facts.runs, lambda r: r.submission.get("submission_benchmark")).items():
+            if benchmark != result.benchmark:
+                yield ctx.finding(
+                    XCK004,
+                    f"{_where(paths)} are {benchmark!r} runs in the {result.benchmark!r} folder",
+                    path=paths[0],
+                    subject=result.path,
+                    key="submission_benchmark",
+                    observed=repr(benchmark),
+                    required=repr(result.benchmark),
+                )

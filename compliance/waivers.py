@@ -1,0 +1,148 @@
+"""Waivers: reviewed exceptions that turn findings into waived ones, still visible.
+
+A waiver file (TOML)::
+
+    [[waiver]]
+    code = "RCP001"                                   # a code or a code prefix
+    subject = "closed/ACME/results/sysA/llama31_8b*"  # a glob on the finding's subject or path
+    reason = "RCP for BS 1024 accepted at review on 2026-05-02"
+    approver = "Training WG chair"
+    expires = 2026-12-31                              # optional
+
+Waivers key on codes and paths, never on message text. A waiver that waives
+nothing, or has expired, is itself reported (WAV001, WAV002).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import fnmatch
+import tomllib
+from dataclasses import dataclass, replace
+
+from compliance.models.findings import Finding, Severity
+from compliance.registry import checker, define
+
+WAV001 = define(
+    "WAV001",
+    "waiver-unused",
+    Severity.WARNING,
+    "A waiver in the waiver file matched no finding.",
+    """
+## What it checks
+That each waiver still waives something.
+
+## Why it matters
+An unused waiver is stale: it may hide a future, unrelated finding that
+happens to match its code and path.
+
+## Example
+A waiver for RCP001 on an entry that now passes its RCP check.
+
+## How to fix
+Remove the waiver.
+
+## Rule reference
+mlperf-audit waivers (committee review record).
+""",
+    suites=("training", "hpc", "inference"),
+)
+
+WAV002 = define(
+    "WAV002",
+    "waiver-expired",
+    Severity.WARNING,
+    "A waiver's expiry date has passed; it was not applied.",
+    """
+## What it checks
+The `expires` date of each waiver against today.
+
+## Why it matters
+Exceptions granted for one review period should not silently carry over.
+
+## Example
+`expires = 2026-01-31` checked in March.
+
+## How to fix
+Renew the waiver with the committee, or fix the finding.
+
+## Rule reference
+mlperf-audit waivers (committee review record).
+""",
+    suites=("training", "hpc", "inference"),
+)
+
+RCP_BYPASS_CODES = ("RCP001", "RCP002")
+
+
+class WaiverError(ValueError):
+    """The waiver file is malformed (a usage error)."""
+
+
+@dataclass(frozen=True)
+class Waiver:
+    code: str
+    subject: str
+    reason: str
+    approver: str
+    expires: _dt.date | None = None
+    source: str = ""  # where it came from: the file, or --rcp-bypass
+
+    def matches(self, finding: Finding) -> bool:
+        if not finding.code.startswith(self.code):
+            return False
+        return any(fnmatch.fnmatchcase(text, self.subject) for text in (finding.subject, finding.location.path))
+
+
+def load_waivers(path: str) -> list[Waiver]:
+    try:
+        with open(path, "rb") as handle:
+            data = tomllib.load(handle)
+    except OSError as err:
+        raise WaiverError(f"cannot read the waiver file {path}: {err.strerror}") from err
+    except tomllib.TOMLDecodeError as err:
+        raise WaiverError(f"the waiver file {path} is not valid TOML: {err}") from err
+    entries = data.get("waiver", [])
+    if not isinstance(entries, list):
+        raise WaiverError(f"{path}: use [[waiver]] tables")
+    waivers = []
+    for number, entry in enumerate(entries, 1):
+        missing = [f for f in ("code", "subject", "reason", "approver") if not isinstance(entry.get(f), str) or not entry.get(f)]
+        if missing:
+            raise WaiverError(f"{path}: waiver {number} needs {', '.join(missing)}")
+        expires = entry.get("expires")
+        if expires is not None and not isinstance(expires, _dt.date):
+            raise WaiverError(f"{path}: waiver {number}: expires must be a date like 2026-12-31")
+        waivers.append(
+            Waiver(entry["code"].upper(), entry["subject"], entry["reason"], entry["approver"], expires, path)
+        )
+    return waivers
+
+
+def rcp_bypass_waivers() -> list[Waiver]:
+    return [
+        Waiver(code, "*", "--rcp-bypass: to be reviewed by the submission committee", "--rcp-bypass", None, "--rcp-bypass")
+        for code in RCP_BYPASS_CODES
+    ]
+
+
+@checker("waivers", WAV001, WAV002)
+def apply_waivers(findings: list[Finding], waivers: list[Waiver], root: str, today: _dt.date | None = None) -> list[Finding]:
+    """Mark waived findings; add WAV001/WAV002 for unused and expired waivers."""
+    today = today or _dt.date.today()
+    live = [w for w in waivers if w.expires is None or w.expires >= today]
+    used: set[Waiver] = set()
+    out = []
+    for finding in findings:
+        waiver = next((w for w in live if w.matches(finding)), None)
+        if waiver is not None:
+            used.add(waiver)
+            finding = replace(finding, waived_by=f"{waiver.approver}: {waiver.reason}")
+        out.append(finding)
+    for waiver in waivers:
+        where = f"{waiver.source}: code {waiver.code}, subject {waiver.subject}"
+        if waiver not in live:
+            out.append(WAV002.finding(f"waiver expired on {waiver.expires}: {where}", path=waiver.source, subject=root))
+        elif waiver not in used and waiver.source != "--rcp-bypass":
+            out.append(WAV001.finding(f"waiver matched no finding: {where}", path=waiver.source, subject=root))
+    return out
