@@ -130,6 +130,12 @@ def run_audit(paths: list[str], options: AuditOptions) -> Report:
             records=log.records,
             lines=log.lines,
         )
+        from compliance.summary import convergence_point, quality_series
+
+        series = quality_series(ctx)
+        if series is not None:
+            series.converged_at = convergence_point(ctx)
+        subject.quality = series
         report.subjects.append(subject)
         for found in check_log_context(ctx, book.round, options.select, options.ignore):
             report.findings.append(found)

@@ -203,6 +203,7 @@ def _audit(tree: SubmissionTree, display: str, options: Any, progress_factory: A
                     benchmark=summary.benchmark,
                     division=summary.division,
                     records=summary.records,
+                    quality=summary.quality,
                 )
             )
             report.findings.extend(log_findings[shown])
@@ -243,6 +244,10 @@ def _audit(tree: SubmissionTree, display: str, options: Any, progress_factory: A
                 rcp=rcp_text,
                 rcp_norm_factor=getattr(rcp, "norm_factor", None) if rcp is not None else None,
                 passed=entry_ok,
+                rcp_mean=getattr(rcp, "rcp_mean", None) if rcp is not None else None,
+                rcp_min_mean=getattr(rcp, "min_mean", None) if rcp is not None else None,
+                submission_mean=getattr(rcp, "submission_mean", None) if rcp is not None else None,
+                convergence_unit=getattr(rcp, "unit", None) if rcp is not None else None,
             )
         )
         entry.passed = entry_ok

@@ -10,6 +10,7 @@ import re
 from typing import Any
 
 from compliance.models.findings import Finding
+from compliance.models.report import QualitySeries
 from compliance.models.submission import RunSummary
 from compliance.rules.training.context import LogContext
 from compliance.rules.training.functions import is_number
@@ -71,6 +72,42 @@ def convergence_point(ctx: LogContext) -> float | None:
     return round(float(value), 3) if field == "epoch_num" else float(value)
 
 
+MAX_POINTS = 2000  # evaluations kept for a plot; a hostile log cannot bloat the report
+
+
+def quality_series(ctx: LogContext) -> QualitySeries | None:
+    """The log's evaluation curve: the quality metric against samples or epochs."""
+    keys = [k for k in ctx.quality_keys() if k not in ctx.virtual]
+    if not keys:
+        return None
+    key = keys[0]
+    spec = ctx.specs[key]
+    info = ctx.info
+    x_unit = "samples_count" if info is not None and info.convergence in ("samples_count", "first_target_met") else "epoch_num"
+    points: list[list[float]] = []
+    for record in ctx.records(key):
+        x = record.metadata.get(x_unit)
+        if x is None:
+            x = record.metadata.get("samples_count" if x_unit == "epoch_num" else "epoch_num")
+        if is_number(x) and is_number(record.value):
+            points.append([float(x), float(record.value)])
+            if len(points) >= MAX_POINTS:
+                break
+    target = None
+    lower = None
+    for check in spec.target:
+        if check.field != "value":
+            continue
+        bounds = dict(check.conditions)
+        for op in ("le", "lt"):
+            if is_number(bounds.get(op)) and bounds.get(op) != 1.0:
+                target, lower = float(bounds[op]), True
+        for op in ("ge", "gt"):
+            if is_number(bounds.get(op)) and bounds.get(op) != 0.0:
+                target, lower = float(bounds[op]), False
+    return QualitySeries(metric=key, x_unit=x_unit, points=points, target=target, lower_is_better=lower)
+
+
 def summarize(ctx: LogContext, findings: list[Finding]) -> RunSummary:
     log = ctx.log
     start, stop = ctx.run_start, ctx.run_stop
@@ -106,4 +143,11 @@ def summarize(ctx: LogContext, findings: list[Finding]) -> RunSummary:
         hyperparameters=_first_values(ctx),
         submission=submission,
         records=log.records,
+        quality=_with_convergence(quality_series(ctx), convergence_point(ctx)),
     )
+
+
+def _with_convergence(series: QualitySeries | None, point: float | None) -> QualitySeries | None:
+    if series is not None:
+        series.converged_at = point
+    return series

@@ -15,15 +15,20 @@ Scalar = Union[str, int, float, bool, None]
 
 
 class Severity(str, Enum):
-    """How much a finding matters. Only ``error`` findings fail a check."""
+    """How much a finding matters. Only ``error`` findings fail a check.
+
+    ``review`` marks what a machine cannot decide and a reviewer must look at
+    ("for the reviewer"): it never fails a check and is never dropped.
+    """
 
     ERROR = "error"
     WARNING = "warning"
+    REVIEW = "review"
     INFO = "info"
 
     @property
     def rank(self) -> int:
-        return {"error": 0, "warning": 1, "info": 2}[self.value]
+        return {"error": 0, "warning": 1, "review": 2, "info": 3}[self.value]
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,6 +14,18 @@ class ToolInfo:
 
 
 @dataclass(slots=True)
+class QualitySeries:
+    """A log's evaluation results over training progress, and the target they aim at."""
+
+    metric: str  # the key, e.g. eval_accuracy
+    x_unit: str  # samples_count or epoch_num
+    points: list[list[float]]  # [[x, value], ...] in log order
+    target: float | None = None
+    lower_is_better: bool | None = None
+    converged_at: float | None = None  # the convergence point the RCP test uses
+
+
+@dataclass(slots=True)
 class Subject:
     """One thing that was checked (a log file), and its verdict."""
 
@@ -27,6 +39,9 @@ class Subject:
     lines: int = 0
     errors: int = 0
     warnings: int = 0
+    quality: QualitySeries | None = None  # training logs: the evaluations, for plots
+
+
 
 
 @dataclass(slots=True)
@@ -46,6 +61,10 @@ class ResultRow:
     rcp: str  # the RCP verdict (pass, fail, missing, bypassed, n/a ...)
     rcp_norm_factor: float | None
     passed: bool
+    rcp_mean: float | None = None  # the reference convergence mean at the entry's batch size
+    rcp_min_mean: float | None = None  # the fastest mean the RCP test allows
+    submission_mean: float | None = None  # the entry's olympic mean convergence point
+    convergence_unit: str | None = None
 
 
 @dataclass(slots=True)

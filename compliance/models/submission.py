@@ -38,6 +38,7 @@ class RunSummary:
     hyperparameters: dict[str, Any] = field(default_factory=dict)
     submission: dict[str, Any] = field(default_factory=dict)  # submission_* values
     records: int = 0
+    quality: Any = None  # compliance.models.report.QualitySeries: the evaluation curve
 
 
 @dataclass(slots=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from compliance.models.findings import Finding, Severity
 from compliance.models.report import Report
 
-_LABEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "info"}
+_LABEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.REVIEW: "for the reviewer", Severity.INFO: "info"}
 _CONTROL = {c: f"\\x{c:02x}" for c in (*range(0, 32), 127) if chr(c) not in "\t"}
 
 
@@ -71,7 +71,7 @@ def render(report: Report, color: bool = False) -> str:
 
 def _finding_lines(f: Finding, paint) -> list[str]:  # noqa: ANN001
     label = _LABEL[f.severity] if not f.waived_by else "waived"
-    colour = {"error": "31", "warning": "33", "info": "36", "waived": "90"}[label]
+    colour = {"error": "31", "warning": "33", "for the reviewer": "35", "info": "36", "waived": "90"}[label]
     tag = "" if label == "error" else f" [{label}]"
     lines = [f"{_location(f)}: {paint(f.code, colour)} {safe(f.message)}{tag}"]
     observed = f.evidence.get("observed")

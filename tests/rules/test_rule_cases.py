@@ -168,7 +168,7 @@ def test_rule_case(code: str, case: dict[str, Any], tmp_path: Path, monkeypatch:
         for finding in reported:
             assert finding.message and finding.name and finding.url
             assert finding.evidence.get("required") is not None or finding.code.startswith("LOG")
-    elif expect in ("warning", "info"):
+    elif expect in ("warning", "info", "review"):
         assert reported and all(f.severity.value == expect for f in reported), described
         assert not any(f.blocking for f in mine if f.code == code)
     elif expect == "waived":

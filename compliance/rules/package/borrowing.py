@@ -25,7 +25,7 @@ NEAR_COPY_MAX_CHANGED = 2  # ... and at most this many non-batch parameters chan
 HPB001 = define(
     "HPB001",
     "hyperparameters-shared",
-    Severity.INFO,
+    Severity.REVIEW,
     "Two closed entries of different submitters use the same hyperparameter set (a borrowing candidate and its donor).",
     f"""
 ## What it checks
@@ -52,7 +52,7 @@ Nothing to fix: it is for the review record.
 HPB002 = define(
     "HPB002",
     "hyperparameters-differ-in-batch-size-only",
-    Severity.INFO,
+    Severity.REVIEW,
     "Two closed entries share their hyperparameters except batch-size parameters (allowed when borrowing).",
     f"""
 ## What it checks
