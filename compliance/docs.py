@@ -1,7 +1,8 @@
-"""Generated documentation: the README's rule table.
+"""Generated documentation: the README's rule table and docs/rules/<CODE>.md.
 
 ``python -m compliance.docs`` rewrites the table between the markers in
-README.md; a test fails when it is stale.
+README.md and one page per rule under docs/rules/ (from each rule's
+documentation in the registry); a test fails when either is stale.
 """
 
 from __future__ import annotations
@@ -32,6 +33,44 @@ def _family_order(code: str) -> int:
     return _FAMILIES.index(prefix) if prefix in _FAMILIES else len(_FAMILIES)
 
 
+def rule_page(code: str) -> str:
+    """One rule's documentation page (Markdown)."""
+    from compliance.registry import RULES, load_all
+
+    load_all()
+    rule = RULES[code]
+    lines = [
+        f"# {rule.code}: {rule.name}",
+        "",
+        rule.summary,
+        "",
+        "| | |",
+        "|---|---|",
+        f"| Severity | {rule.severity.value} |",
+        f"| Suites | {', '.join(rule.suites)} |",
+        f"| Divisions | {', '.join(rule.divisions)} |",
+        f"| Rounds | {rule.since or 'all'}{' to ' + rule.until if rule.until else ''} |",
+    ]
+    if rule.deliberate_difference:
+        lines.append(f"| Differs from the official checker | {rule.deliberate_difference} |")
+    lines += ["", rule.doc.strip(), ""]
+    return "\n".join(lines)
+
+
+def docs_dir() -> Path:
+    return Path(__file__).resolve().parent.parent / "docs" / "rules"
+
+
+def rule_pages() -> dict[str, str]:
+    from compliance.registry import RULES, load_all
+
+    load_all()
+    pages = {f"{code}.md": rule_page(code) for code in sorted(RULES)}
+    index = ["# Rules", "", "Generated from the rule registry by `python -m compliance.docs`.", "", rules_table(), ""]
+    pages["README.md"] = "\n".join(index)
+    return pages
+
+
 def readme_path() -> Path:
     return Path(__file__).resolve().parent.parent / "README.md"
 
@@ -45,7 +84,15 @@ def render_readme(text: str) -> str:
 def main() -> int:
     path = readme_path()
     path.write_text(render_readme(path.read_text(encoding="utf-8")), encoding="utf-8")
-    print(f"wrote {path}", file=sys.stderr)
+    folder = docs_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    pages = rule_pages()
+    for stale in folder.glob("*.md"):
+        if stale.name not in pages:
+            stale.unlink()
+    for name, text in pages.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    print(f"wrote {path} and {len(pages)} pages in {folder}", file=sys.stderr)
     return 0
 
 

@@ -17,6 +17,16 @@ def test_readme_rule_table_is_up_to_date() -> None:
     assert text == render_readme(text), "README rule table is stale: run `python -m compliance.docs`"
 
 
+def test_rule_docs_are_up_to_date() -> None:
+    from compliance.docs import docs_dir, rule_pages
+
+    pages = rule_pages()
+    present = {p.name for p in docs_dir().glob("*.md")}
+    assert present == set(pages), "docs/rules/ is stale: run `python -m compliance.docs`"
+    for name, text in pages.items():
+        assert (docs_dir() / name).read_text(encoding="utf-8") == text, f"docs/rules/{name} is stale"
+
+
 def test_ci_runs_the_readme_test_command() -> None:
     from tests.conftest import ROOT
 
