@@ -1,0 +1,97 @@
+"""GitHub Actions workflow commands: one annotation per finding, then one summary line.
+
+``::error file=PATH,line=N,title=CODE name::message``. Warnings use
+``::warning``; for-the-reviewer and info findings, and waived findings of any
+severity, use ``::notice`` (a waived one's message starts with ``waived: ``).
+Property values and messages are escaped as the Actions runner expects, so a
+newline in a message can never start a command of its own. The last line is a
+plain summary. Nothing else is printed.
+"""
+
+from __future__ import annotations
+
+import re
+
+from compliance.models.findings import Finding, Severity
+from compliance.models.report import Report
+
+_COMMANDS = {
+    Severity.ERROR: "error",
+    Severity.WARNING: "warning",
+    Severity.REVIEW: "notice",
+    Severity.INFO: "notice",
+}
+
+# Control characters other than CR and LF (which the escaping below encodes) are
+# shown as visible escapes so that nothing from a log reaches the runner's output raw.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+
+
+def _visible(text: str) -> str:
+    return _CONTROL.sub(
+        lambda m: f"\\x{ord(m.group()):02x}"
+        if ord(m.group()) < 0x100
+        else f"\\u{ord(m.group()):04x}",
+        text,
+    )
+
+
+def escape_data(text: object) -> str:
+    """A command's message: ``%``, CR and LF percent-encoded (the runner's own rules)."""
+    return _visible(str(text)).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def escape_property(text: object) -> str:
+    """A command's property value: as a message, plus ``:`` and ``,``."""
+    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def _message(finding: Finding) -> str:
+    head = finding.message
+    if finding.waived_by is not None:
+        head = f"waived: {head}"
+    elif finding.severity is Severity.REVIEW:
+        head = f"for the reviewer: {head}"
+    lines = [head]
+    observed = finding.evidence.get("observed")
+    required = finding.evidence.get("required")
+    if observed is not None:
+        lines.append(f"seen: {observed}")
+    if required is not None:
+        lines.append(f"required: {required}")
+    if finding.waived_by is not None:
+        lines.append(f"waived by: {finding.waived_by}")
+    elif finding.fix:
+        lines.append(f"fix: {finding.fix}")
+    if finding.location.path != finding.subject:
+        lines.append(f"subject: {finding.subject}")
+    return "\n".join(lines)
+
+
+def command(finding: Finding) -> str:
+    """The workflow command for one finding."""
+    name = "notice" if finding.waived_by is not None else _COMMANDS[finding.severity]
+    props = [f"file={escape_property(finding.location.path)}"]
+    if finding.location.line is not None and finding.location.line >= 1:
+        props.append(f"line={finding.location.line}")
+    props.append(f"title={escape_property(f'{finding.code} {finding.name}')}")
+    return f"::{name} {','.join(props)}::{escape_data(_message(finding))}"
+
+
+def render(report: Report) -> str:
+    lines = [command(f) for f in report.findings]
+    active = [f for f in report.findings if f.waived_by is None]
+    counts = [
+        f"{sum(1 for f in active if f.severity is Severity.ERROR)} error(s)",
+        f"{sum(1 for f in active if f.severity is Severity.WARNING)} warning(s)",
+        f"{sum(1 for f in active if f.severity is Severity.REVIEW)} for the reviewer",
+        f"{sum(1 for f in active if f.severity is Severity.INFO)} info",
+        f"{len(report.findings) - len(active)} waived",
+    ]
+    verdict = "PASSED" if report.passed else "FAILED"
+    subjects = len(report.subjects)
+    lines.append(
+        f"mlperf-audit {escape_data(report.tool.version)}: {verdict}: {', '.join(counts)}; "
+        f"{subjects} subject(s) checked (suite {escape_data(report.suite)}, round {escape_data(report.round)})."
+    )
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,185 @@
+"""JUnit XML for CI test reporters (Jenkins, GitLab, GitHub test-report actions).
+
+One ``<testsuite>`` per checked subject, in the report's order. Each suite has
+one passing ``<testcase name="mlperf-audit">`` (so subjects without findings
+still show up) and one ``<testcase>`` per rule code that has findings for that
+subject:
+
+- an unwaived error fails it (``<failure type="CODE">``);
+- otherwise a waived or for-the-reviewer finding skips it (``<skipped>``);
+- otherwise (warnings, info) it passes, with the findings in ``<system-out>``:
+  a warning never fails a build.
+
+The XML is built with ElementTree (never by string concatenation), characters
+that XML 1.0 cannot carry are shown escaped, and nothing time-dependent is
+written (no timestamps, no durations), so the same report gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+
+from compliance.models.findings import Finding, Severity
+from compliance.models.report import Report, Subject
+
+SUITE_CASE = "mlperf-audit"
+
+# Characters outside XML 1.0's Char production (C0 controls other than tab, LF
+# and CR; surrogates; U+FFFE and U+FFFF).
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _xml_text(value: object) -> str:
+    """Text that can stand in an XML 1.0 document: forbidden characters become visible escapes."""
+    text = str(value)
+
+    def show(match: re.Match[str]) -> str:
+        code = ord(match.group())
+        return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+    return _NOT_XML.sub(show, text)
+
+
+def _where(finding: Finding) -> str:
+    loc = finding.location
+    return f"{loc.path}:{loc.line}" if loc.line is not None else loc.path
+
+
+def _describe(finding: Finding) -> str:
+    """A finding as a few lines of text: where, what, seen, required, fix or waiver."""
+    label = {
+        Severity.ERROR: "error",
+        Severity.WARNING: "warning",
+        Severity.REVIEW: "for the reviewer",
+        Severity.INFO: "info",
+    }[finding.severity]
+    if finding.waived_by is not None:
+        label = f"waived {label}"
+    lines = [f"{_where(finding)}: {finding.code} [{label}] {finding.message}"]
+    observed = finding.evidence.get("observed")
+    required = finding.evidence.get("required")
+    if observed is not None:
+        lines.append(f"    seen:      {observed}")
+    if required is not None:
+        lines.append(f"    required:  {required}")
+    if finding.waived_by is not None:
+        lines.append(f"    waived by: {finding.waived_by}")
+    elif finding.fix:
+        lines.append(f"    fix:       {finding.fix}")
+    if finding.url:
+        lines.append(f"    rule:      {finding.url}")
+    return "\n".join(lines)
+
+
+def _skip_message(finding: Finding) -> str:
+    if finding.waived_by is not None:
+        return f"waived: {finding.waived_by}"
+    return f"for the reviewer: {finding.message}"
+
+
+def _more(count: int) -> str:
+    return f" (and {count} more)" if count else ""
+
+
+def _testcase(suite: ET.Element, classname: str, code: str, findings: list[Finding]) -> str:
+    """Add the testcase of one rule code; return its outcome: failed, skipped or passed."""
+    case = ET.SubElement(
+        suite, "testcase", {"name": _xml_text(f"{code} {findings[0].name}"), "classname": classname}
+    )
+    body = _xml_text("\n\n".join(_describe(f) for f in findings))
+    blocking = [f for f in findings if f.blocking]
+    skipping = [f for f in findings if f.waived_by is not None or f.severity is Severity.REVIEW]
+    if blocking:
+        failure = ET.SubElement(
+            case,
+            "failure",
+            {
+                "message": _xml_text(blocking[0].message + _more(len(blocking) - 1)),
+                "type": _xml_text(code),
+            },
+        )
+        failure.text = body
+        return "failed"
+    if skipping:
+        skipped = ET.SubElement(
+            case,
+            "skipped",
+            {"message": _xml_text(_skip_message(skipping[0]) + _more(len(skipping) - 1))},
+        )
+        skipped.text = body
+        return "skipped"
+    out = ET.SubElement(case, "system-out")
+    out.text = body
+    return "passed"
+
+
+def _subject_line(subject: Subject | None, findings: list[Finding]) -> str:
+    errors = sum(1 for f in findings if f.blocking)
+    warnings = sum(1 for f in findings if f.severity is Severity.WARNING and f.waived_by is None)
+    verdict = "FAIL" if errors else "PASS"
+    parts = [f"subject verdict {verdict}: {errors} error(s), {warnings} warning(s)"]
+    if subject is not None:
+        parts.append(f"kind {subject.kind}")
+        if subject.kind == "training_log":
+            parts.append(f"{subject.records} records")
+    return ", ".join(parts)
+
+
+def render(report: Report) -> str:
+    by_subject: dict[str, list[Finding]] = {}
+    for finding in report.findings:
+        by_subject.setdefault(finding.subject, []).append(finding)
+    known = {s.path: s for s in report.subjects}
+    # Subjects in the report's order; a finding about a subject the report does not
+    # list still gets a suite (after the others, in the order findings name them).
+    order = [s.path for s in report.subjects] + [p for p in by_subject if p not in known]
+
+    root = ET.Element("testsuites", {"name": "mlperf-audit"})
+    totals = {"tests": 0, "failures": 0, "errors": 0}
+    for path in order:
+        subject = known.get(path)
+        findings = by_subject.get(path, [])
+        name = _xml_text(path)
+        suite = ET.Element("testsuite", {"name": name})
+        props = ET.SubElement(suite, "properties")
+        facts: list[tuple[str, object]] = [
+            ("tool", f"{report.tool.name} {report.tool.version}"),
+            ("suite", report.suite),
+            ("round", report.round),
+            ("rulebook_sha256", report.rulebook_sha256),
+        ]
+        if subject is not None:
+            facts.append(("kind", subject.kind))
+            facts.extend(
+                (k, v)
+                for k, v in (("benchmark", subject.benchmark), ("division", subject.division))
+                if v
+            )
+        for key, value in facts:
+            ET.SubElement(props, "property", {"name": key, "value": _xml_text(value)})
+
+        outcomes = {"failed": 0, "skipped": 0, "passed": 0}
+        overall = ET.SubElement(suite, "testcase", {"name": SUITE_CASE, "classname": name})
+        ET.SubElement(overall, "system-out").text = _xml_text(_subject_line(subject, findings))
+        outcomes["passed"] += 1
+        by_code: dict[str, list[Finding]] = {}
+        for finding in findings:
+            by_code.setdefault(finding.code, []).append(finding)
+        for code in sorted(by_code):
+            outcomes[_testcase(suite, name, code, by_code[code])] += 1
+
+        tests = sum(outcomes.values())
+        suite.set("tests", str(tests))
+        suite.set("failures", str(outcomes["failed"]))
+        suite.set("errors", "0")
+        suite.set("skipped", str(outcomes["skipped"]))
+        suite.set("file", name)
+        root.append(suite)
+        totals["tests"] += tests
+        totals["failures"] += outcomes["failed"]
+
+    for key, value in totals.items():
+        root.set(key, str(value))
+    ET.indent(root, space="  ")
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
