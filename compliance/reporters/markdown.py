@@ -1,0 +1,537 @@
+"""Markdown audit record for the review committee.
+
+One document per ``check``: the header (tool, suite, round, rulebook
+fingerprint, notes), a summary, the results table, what is left for the
+reviewer, the waivers, then every organisation's entries with their verdict,
+score, runs, RCP figures and the evidence of each finding. Log findings are
+listed under the entry their log belongs to.
+
+Everything taken from the report (names, paths, messages, logged values) is
+escaped: it may come from a hostile log and must not become Markdown or HTML.
+The output is deterministic: the same report always gives the same bytes.
+
+``audit_layout`` (the grouping by organisation and entry) is shared with the
+HTML reporter.
+"""
+
+from __future__ import annotations
+
+import math
+import posixpath
+import re
+from dataclasses import dataclass, field
+
+from compliance.models.findings import Finding, Scalar, Severity
+from compliance.models.report import Report, ResultRow, Subject
+from compliance.registry import CODE_PATTERN, DOCS_URL
+
+SEVERITY_LABEL = {
+    Severity.ERROR: "error",
+    Severity.WARNING: "warning",
+    Severity.REVIEW: "for the reviewer",
+    Severity.INFO: "info",
+}
+SEVERITIES = (Severity.ERROR, Severity.WARNING, Severity.REVIEW, Severity.INFO)
+# Evidence keys shown on their own line; the rest go to "other evidence".
+SHOWN_EVIDENCE = ("observed", "required")
+
+
+# --------------------------------------------------------------------------- grouping
+
+
+@dataclass
+class EntryView:
+    """One benchmark entry (a results row) with its logs and findings."""
+
+    row: ResultRow
+    anchor: str
+    result_set: Subject | None = None
+    logs: list[Subject] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)  # about the entry as a whole
+    log_findings: dict[str, list[Finding]] = field(default_factory=dict)  # log path -> its findings
+
+    @property
+    def all_findings(self) -> list[Finding]:
+        out = list(self.findings)
+        for log in self.logs:
+            out.extend(self.log_findings.get(log.path, []))
+        return out
+
+
+@dataclass
+class OrgView:
+    """One submitter in one division: ``<division>/<org>``."""
+
+    division: str
+    org: str
+    root: str
+    anchor: str
+    entries: list[EntryView] = field(default_factory=list)
+    subjects: list[Subject] = field(default_factory=list)  # system descriptions and other files
+    findings: dict[str, list[Finding]] = field(
+        default_factory=dict
+    )  # path -> findings outside any entry
+
+
+@dataclass
+class AuditLayout:
+    orgs: list[OrgView] = field(default_factory=list)
+    others: list[Subject] = field(default_factory=list)  # files in no organisation (single logs)
+    other_findings: dict[str, list[Finding]] = field(default_factory=dict)
+    general: list[Finding] = field(
+        default_factory=list
+    )  # about the whole check (tree, waiver file)
+
+    def entries(self) -> list[EntryView]:
+        return [entry for org in self.orgs for entry in org.entries]
+
+
+def _inside(path: str, root: str) -> bool:
+    return path == root or path.startswith(root + "/")
+
+
+def _org_root(row: ResultRow) -> str:
+    if "/results/" in row.path:
+        return row.path.rsplit("/results/", 1)[0]
+    if row.path.startswith("results/"):
+        return ""
+    return posixpath.dirname(posixpath.dirname(posixpath.dirname(row.path)))
+
+
+def audit_layout(report: Report) -> AuditLayout:
+    """Group subjects and findings by organisation and entry, keeping the report's order."""
+    layout = AuditLayout()
+    orgs: dict[tuple[str, str, str], OrgView] = {}
+    entries: list[EntryView] = []
+    for row in report.results:
+        key = (row.division, row.org, _org_root(row))
+        if key not in orgs:
+            orgs[key] = OrgView(row.division, row.org, key[2], f"org-{len(orgs) + 1}")
+            layout.orgs.append(orgs[key])
+        entry = EntryView(row, f"entry-{len(entries) + 1}")
+        entries.append(entry)
+        orgs[key].entries.append(entry)
+
+    def entry_of(path: str) -> EntryView | None:
+        best = None
+        for entry in entries:
+            if _inside(path, entry.row.path) and (
+                best is None or len(entry.row.path) > len(best.row.path)
+            ):
+                best = entry
+        return best
+
+    def org_of(path: str) -> OrgView | None:
+        best = None
+        for org in layout.orgs:
+            if (
+                org.root
+                and _inside(path, org.root)
+                and (best is None or len(org.root) > len(best.root))
+            ):
+                best = org
+        return best
+
+    kinds = {s.path: s for s in report.subjects}
+    for subject in report.subjects:
+        entry = entry_of(subject.path)
+        if entry is not None:
+            if subject.path == entry.row.path:
+                entry.result_set = subject
+            else:
+                entry.logs.append(subject)
+            continue
+        if subject.kind == "tree":
+            continue
+        org = org_of(subject.path)
+        (org.subjects if org is not None else layout.others).append(subject)
+
+    for finding in report.findings:
+        places = [finding.subject, finding.location.path]
+        entry = next((e for e in map(entry_of, places) if e is not None), None)
+        if entry is not None:
+            log = next((p for p in places if any(p == s.path for s in entry.logs)), None)
+            if log is not None:
+                entry.log_findings.setdefault(log, []).append(finding)
+            else:
+                entry.findings.append(finding)
+            continue
+        org = next((o for o in map(org_of, places) if o is not None), None)
+        if org is not None:
+            path = finding.subject if org_of(finding.subject) is org else finding.location.path
+            org.findings.setdefault(path, []).append(finding)
+            continue
+        subject = kinds.get(finding.subject)
+        if subject is not None and subject.kind != "tree" and subject in layout.others:
+            layout.other_findings.setdefault(subject.path, []).append(finding)
+        else:
+            layout.general.append(finding)
+    return layout
+
+
+def split_waiver(waived_by: str) -> tuple[str, str]:
+    """``"approver: reason"`` (as the waiver code writes it) -> (approver, reason)."""
+    approver, sep, reason = waived_by.partition(": ")
+    return (approver, reason) if sep else ("", waived_by)
+
+
+def severity_counts(report: Report) -> dict[Severity, tuple[int, int]]:
+    """Per severity: (open findings, waived findings)."""
+    counts = {s: [0, 0] for s in SEVERITIES}
+    for f in report.findings:
+        counts[f.severity][1 if f.waived_by else 0] += 1
+    return {s: (c[0], c[1]) for s, c in counts.items()}
+
+
+def plain(value: object) -> str:
+    """A value as text: the way it was logged, control characters made visible."""
+    if isinstance(value, bool):
+        text = "true" if value else "false"
+    elif value is None:
+        text = "null"
+    elif isinstance(value, float):
+        text = repr(value) if math.isfinite(value) else str(value)
+    else:
+        text = str(value)
+    text = text.replace("\r\n", "\n")
+    return "".join(
+        c if c in "\n\t" or (ord(c) >= 32 and ord(c) != 127) else f"\\x{ord(c):02x}" for c in text
+    )
+
+
+def number(value: float | None, digits: int | None = None) -> str:
+    """A figure for people: thousands separated; no decimals for large counts (samples) unless asked."""
+    if value is None or not math.isfinite(value):
+        return "-"
+    if digits is None:
+        digits = 0 if abs(value) >= 1000 else 2
+    return f"{value:,.{digits}f}"
+
+
+def location_text(finding: Finding) -> str:
+    loc = finding.location
+    text = loc.path + (f":{loc.line}" if loc.line is not None else "")
+    return text + (f" ({loc.key})" if loc.key else "")
+
+
+def rule_url(code_: str) -> str | None:
+    """The rule's documentation page; only for well-formed codes (never a URL taken from the report)."""
+    return DOCS_URL.format(code=code_) if CODE_PATTERN.match(code_) else None
+
+
+def other_evidence(evidence: dict[str, Scalar]) -> list[tuple[str, Scalar]]:
+    return [(k, v) for k, v in evidence.items() if k not in SHOWN_EVIDENCE]
+
+
+# --------------------------------------------------------------------------- Markdown escaping
+
+_PUNCT = re.compile(r"([\\`*\[\]<>~&#!])")
+_UNDERSCORE = re.compile(r"(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])")
+
+
+def md(value: object) -> str:
+    """Text from the report as inline Markdown prose: nothing in it is markup.
+
+    Newlines become ``<br>``; ``|`` is left to :func:`cell` (only tables need it).
+    """
+    text = _PUNCT.sub(r"\\\1", plain(value))
+    text = _UNDERSCORE.sub(r"\\_", text)
+    return text.replace("\t", " ").replace("\n", "<br>")
+
+
+def code(value: object) -> str:
+    """Text from the report as a code span (or several, one per line)."""
+    text = plain(value).replace("\t", " ")
+    if text == "":
+        return "*(empty)*"
+    spans = []
+    for part in text.split("\n"):
+        if part == "":
+            continue
+        longest = max((len(run) for run in re.findall(r"`+", part)), default=0)
+        fence = "`" * (longest + 1)
+        pad = (
+            part.startswith("`")
+            or part.endswith("`")
+            or (part[0] == " " and part[-1] == " " and part.strip() != "")
+        )
+        spans.append(f"{fence} {part} {fence}" if pad else f"{fence}{part}{fence}")
+    return "<br>".join(spans) if spans else "*(empty)*"
+
+
+def cell(markdown: str) -> str:
+    """A finished inline Markdown fragment made safe for one table cell."""
+    return markdown.replace("\r", " ").replace("\n", "<br>").replace("|", "\\|")
+
+
+def table(header: list[str], rows: list[list[str]]) -> list[str]:
+    out = [
+        "| " + " | ".join(cell(h) for h in header) + " |",
+        "|" + "|".join("---" for _ in header) + "|",
+    ]
+    out.extend("| " + " | ".join(cell(c) for c in row) + " |" for row in rows)
+    return out
+
+
+# --------------------------------------------------------------------------- the document
+
+
+def verdict(passed: bool) -> str:
+    return "PASS" if passed else "FAIL"
+
+
+def _entry_title(row: ResultRow) -> str:
+    scale = f" ({row.scale})" if row.scale else ""
+    return f"{row.benchmark}{scale} on {row.system}"
+
+
+def _score(row: ResultRow) -> str:
+    return f"{row.score_minutes:.3f}" if row.score_minutes is not None else "-"
+
+
+def _rcp_line(row: ResultRow) -> str:
+    parts = [f"**{md(row.rcp)}**"]
+    unit = f" {md(row.convergence_unit)}" if row.convergence_unit else ""
+    if row.submission_mean is not None:
+        parts.append(f"submission mean {number(row.submission_mean)}{unit}")
+    if row.rcp_mean is not None:
+        parts.append(f"RCP mean {number(row.rcp_mean)}{unit}")
+    if row.rcp_min_mean is not None:
+        parts.append(f"fastest mean allowed {number(row.rcp_min_mean)}{unit}")
+    if row.rcp_norm_factor is not None:
+        parts.append(f"normalisation factor {row.rcp_norm_factor:.4f}")
+    return ", ".join(parts)
+
+
+def _finding_block(f: Finding, indent: str = "") -> list[str]:
+    label = SEVERITY_LABEL[f.severity] + (", waived" if f.waived_by else "")
+    out = [f"{indent}- **{md(f.code)}** {md(f.name)} ({label}): {md(f.message)}"]
+    sub = indent + "  "
+    out.append(f"{sub}- location: {code(location_text(f))}")
+    if "observed" in f.evidence:
+        out.append(f"{sub}- seen: {code(f.evidence['observed'])}")
+    if "required" in f.evidence:
+        out.append(f"{sub}- required: {code(f.evidence['required'])}")
+    extra = other_evidence(f.evidence)
+    if extra:
+        out.append(f"{sub}- evidence: " + ", ".join(f"{md(k)} {code(v)}" for k, v in extra))
+    if f.waived_by:
+        approver, reason = split_waiver(f.waived_by)
+        out.append(f"{sub}- waived by {md(approver) or '*(no approver)*'}: {md(reason)}")
+    elif f.fix:
+        out.append(f"{sub}- fix: {md(f.fix)}")
+    url = rule_url(f.code)
+    out.append(f"{sub}- rule: [{f.code}]({url})" if url else f"{sub}- rule: {md(f.code)}")
+    return out
+
+
+def _findings_under(title: str, findings: list[Finding]) -> list[str]:
+    if not findings:
+        return []
+    return [title, "", *[line for f in findings for line in _finding_block(f)], ""]
+
+
+def _entry(entry: EntryView) -> list[str]:
+    row = entry.row
+    out = [f"### {md(_entry_title(row))}: {verdict(row.passed)}", ""]
+    out.append(f"- path: {code(row.path)}")
+    out.append(f"- verdict: **{verdict(row.passed)}**")
+    out.append(f"- score: {_score(row)} minutes (scaling factor {row.scaling_factor:.4f})")
+    out.append(f"- runs: {row.runs}, dropped: {row.dropped}")
+    out.append(f"- RCP: {_rcp_line(row)}")
+    out.append("")
+    if entry.logs:
+        rows = []
+        for log in entry.logs:
+            q = log.quality
+            evals = str(len(q.points)) if q else "-"
+            converged = number(q.converged_at, 0) if q and q.converged_at is not None else "-"
+            own = entry.log_findings.get(log.path, [])
+            rows.append(
+                [
+                    code(posixpath.basename(log.path)),
+                    verdict(log.passed),
+                    str(log.records),
+                    evals,
+                    converged,
+                    str(len(own)),
+                ]
+            )
+        unit = entry.logs[0].quality.x_unit if entry.logs[0].quality else "progress"
+        out.extend(
+            table(
+                [
+                    "log",
+                    "verdict",
+                    "records",
+                    "evaluations",
+                    f"converged at ({md(unit)})",
+                    "findings",
+                ],
+                rows,
+            )
+        )
+        out.append("")
+    if not entry.all_findings:
+        out.extend(["No findings.", ""])
+        return out
+    out.extend(_findings_under("Entry findings:", entry.findings))
+    for log in entry.logs:
+        out.extend(
+            _findings_under(f"Findings in {code(log.path)}:", entry.log_findings.get(log.path, []))
+        )
+    return out
+
+
+def render(report: Report) -> str:
+    layout = audit_layout(report)
+    counts = severity_counts(report)
+    out = ["# MLPerf compliance audit record", ""]
+    out.extend(
+        table(
+            ["field", "value"],
+            [
+                ["tool", f"{md(report.tool.name)} {md(report.tool.version)}"],
+                ["suite", f"{md(report.suite)} ({md(report.suite_source)})"],
+                ["round", f"{md(report.round)} ({md(report.round_source)})"],
+                [
+                    "rulebook sha256",
+                    code(report.rulebook_sha256) if report.rulebook_sha256 else "-",
+                ],
+                ["verdict", "**PASSED**" if report.passed else "**FAILED**"],
+            ],
+        )
+    )
+    out.append("")
+    if report.notes:
+        out.append("Notes:")
+        out.append("")
+        out.extend(f"- {md(note)}" for note in report.notes)
+    else:
+        out.append("Notes: none.")
+    out.append("")
+
+    out.extend(["## Summary", ""])
+    logs = [s for s in report.subjects if s.kind == "training_log"]
+    if report.results:
+        passing = sum(1 for r in report.results if r.passed)
+        out.append(
+            f"- entries: {len(report.results)}, {passing} passing, {len(report.results) - passing} failing"
+        )
+    out.append(
+        f"- logs: {len(logs)}, {sum(1 for s in logs if s.passed)} passing, {sum(1 for s in logs if not s.passed)} failing"
+    )
+    waived = sum(w for _, w in counts.values())
+    out.append(f"- findings: {len(report.findings)}, of which {waived} waived")
+    out.append("")
+    out.extend(
+        table(
+            ["severity", "open", "waived"],
+            [[SEVERITY_LABEL[s], str(counts[s][0]), str(counts[s][1])] for s in SEVERITIES],
+        )
+    )
+    out.append("")
+
+    if report.results:
+        out.extend(["## Results", ""])
+        waived_in = {
+            id(e.row): sum(1 for f in e.all_findings if f.waived_by) for e in layout.entries()
+        }
+        rows = [
+            [
+                md(r.division),
+                md(r.org),
+                md(r.system),
+                md(r.benchmark + (f" ({r.scale})" if r.scale else "")),
+                _score(r),
+                str(r.runs),
+                str(r.dropped),
+                f"{r.scaling_factor:.4f}",
+                md(r.rcp),
+                f"**{verdict(r.passed)}**"
+                + (f" ({waived_in[id(r)]} waived)" if waived_in.get(id(r)) else ""),
+            ]
+            for r in report.results
+        ]
+        out.extend(
+            table(
+                [
+                    "division",
+                    "org",
+                    "system",
+                    "benchmark",
+                    "score (min)",
+                    "runs",
+                    "dropped",
+                    "scaling",
+                    "RCP",
+                    "verdict",
+                ],
+                rows,
+            )
+        )
+        out.append("")
+
+    review = [f for f in report.findings if f.severity is Severity.REVIEW]
+    out.extend(["## For the reviewer", ""])
+    if review:
+        out.append("What a machine cannot decide; each item needs a reviewer's judgement.")
+        out.append("")
+        for f in review:
+            out.extend(_finding_block(f))
+    else:
+        out.append("Nothing.")
+    out.append("")
+
+    waivers = [f for f in report.findings if f.waived_by]
+    out.extend(["## Waivers", ""])
+    if waivers:
+        rows = []
+        for f in waivers:
+            approver, reason = split_waiver(f.waived_by or "")
+            rows.append([md(f.code), code(location_text(f)), md(approver) or "-", md(reason)])
+        out.extend(table(["code", "location", "approver", "reason"], rows))
+    else:
+        out.append("None.")
+    out.append("")
+
+    if layout.general:
+        out.extend(["## Whole-check findings", ""])
+        for f in layout.general:
+            out.extend(_finding_block(f))
+        out.append("")
+
+    for org in layout.orgs:
+        out.extend([f"## {md(org.division)}/{md(org.org)}", ""])
+        if org.root:
+            out.extend([f"Folder: {code(org.root)}", ""])
+        for subject in org.subjects:
+            own = org.findings.get(subject.path, [])
+            out.append(
+                f"- {md(subject.kind)} {code(subject.path)}: {verdict(subject.passed)}, {len(own)} finding(s)"
+            )
+        if org.subjects:
+            out.append("")
+        for path, findings in org.findings.items():
+            out.extend(_findings_under(f"Findings in {code(path)}:", findings))
+        for entry in org.entries:
+            out.extend(_entry(entry))
+
+    if layout.others:
+        out.extend(["## Files", ""])
+        for subject in layout.others:
+            what = ", ".join(md(x) for x in (subject.benchmark, subject.division) if x)
+            title = f"### {md(subject.path)}: {verdict(subject.passed)}"
+            out.extend([title, ""])
+            if what:
+                out.extend([f"- {what}, {subject.records} records", ""])
+            findings = layout.other_findings.get(subject.path, [])
+            if findings:
+                out.extend(line for f in findings for line in _finding_block(f))
+            else:
+                out.append("No findings.")
+            out.append("")
+
+    while out and out[-1] == "":
+        out.pop()
+    return "\n".join(out) + "\n"
