@@ -577,7 +577,7 @@ def _counts(
 def _run_checks(
     ctx: LogContext, spec: KeySpec, checks: tuple[Check, ...], records: list[Record], kind: str
 ) -> Iterator[Finding]:
-    for index, check in enumerate(checks):
+    for check in checks:
         state: dict[str, Any] = {}
         failures: list[tuple[Record, str]] = []
         for record in records:
