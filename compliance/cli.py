@@ -1,7 +1,9 @@
 """The ``mlperf-audit`` command.
 
 Exit codes: 0 no error finding, 1 at least one error finding, 2 usage error or
-nothing to check. argparse (not click) keeps start-up fast.
+nothing to check (``diff``: 1 when the newer report has new error findings).
+Settings may come from the submission repository (``compliance.config``);
+flags override them. argparse (not click) keeps start-up fast.
 """
 
 from __future__ import annotations
@@ -10,10 +12,19 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from compliance import __version__
 
-FORMATS = ("text", "json", "csv")
+if TYPE_CHECKING:
+    from compliance.config import Settings
+    from compliance.models.report import Report
+
+
+def _format_names() -> list[str]:
+    from compliance.reporters import REPORTERS
+
+    return list(REPORTERS)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -23,18 +34,34 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"mlperf-audit {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    formats = ", ".join(_format_names())
 
     check = sub.add_parser("check", help="check result logs (files or folders)")
     check.add_argument("paths", nargs="+", metavar="PATH", help="MLLOG result logs, or folders of result_*.txt")
     check.add_argument("--suite", choices=("training", "hpc"), help="rules to apply (detected from the logs if omitted)")
     check.add_argument("--round", dest="round_name", metavar="ROUND", help="round, e.g. 5.1, v5.1 or 5.1.0 (default: newest)")
-    check.add_argument("--format", choices=FORMATS, default="text", help="output format (default: text)")
+    check.add_argument(
+        "--format", metavar="NAME[,NAME...]",
+        help=f"output format (default: text): {formats}; several, comma-separated, with --output-dir",
+    )
     check.add_argument("--output", metavar="FILE", help="write the report to FILE instead of standard output")
+    check.add_argument("--output-dir", metavar="DIR", help="write one report.<ext> per format into DIR (created if missing)")
     check.add_argument("--select", metavar="CODES", help="comma-separated codes or prefixes to report (e.g. SEQ,QLT001)")
     check.add_argument("--ignore", metavar="CODES", help="comma-separated codes or prefixes not to report")
-    check.add_argument("--color", choices=("auto", "always", "never"), default="auto", help="colour in text output")
+    check.add_argument("--color", choices=("auto", "always", "never"), default="auto", help="colour in text output on standard output (never in files)")
     check.add_argument("--rcp-bypass", action="store_true", help="waive failed or missing RCP checks (they stay in the report, marked waived)")
     check.add_argument("--waivers", metavar="FILE", help="a TOML file of reviewed waivers (code, subject glob, reason, approver, expires)")
+    check.add_argument("--baseline", metavar="REPORT.json", help="an earlier JSON report: findings it has are marked baselined and do not fail")
+    settings = check.add_mutually_exclusive_group()
+    settings.add_argument("--config", metavar="FILE", help="read settings from FILE (mlperf-audit.toml, or a pyproject.toml's [tool.mlperf-audit])")
+    settings.add_argument("--no-config", action="store_true", help="read no settings file")
+
+    diff = sub.add_parser("diff", help="what changed between two JSON reports (exit 1 on new error findings)")
+    diff.add_argument("old", metavar="OLD.json", help="the earlier report (--format json)")
+    diff.add_argument("new", metavar="NEW.json", help="the later report (--format json)")
+    diff.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
+    diff.add_argument("--output", metavar="FILE", help="write the comparison to FILE instead of standard output")
+    diff.add_argument("--color", choices=("auto", "always", "never"), default="auto", help="colour in text output on standard output")
 
     sub.add_parser("rules", help="list every rule: code, name, severity, suites")
     rule = sub.add_parser("rule", help="show one rule's documentation")
@@ -45,10 +72,174 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+class _Usage(Exception):
+    """A usage error found by the command line itself (exit code 2)."""
+
+
 def _codes(text: str | None) -> list[str] | None:
     if not text:
         return None
     return [c.strip().upper() for c in text.split(",") if c.strip()]
+
+
+def _formats(names: list[str], where: str) -> list[str]:
+    """Known, installed format names, in the order given, without repeats."""
+    import importlib.util
+
+    from compliance.reporters import REPORTERS
+
+    chosen: list[str] = []
+    for name in names:
+        if name not in REPORTERS:
+            raise _Usage(f"unknown format {name!r} {where}; formats: {', '.join(REPORTERS)}")
+        if importlib.util.find_spec(REPORTERS[name]) is None:
+            raise _Usage(f"the {name} format is not available in this installation of mlperf-audit")
+        if name not in chosen:
+            chosen.append(name)
+    if not chosen:
+        raise _Usage(f"no format given {where}")
+    return chosen
+
+
+def _shown(path: str) -> str:
+    """A path as the user knows it: relative to the current directory when below it."""
+    rel = os.path.relpath(path)
+    return path if rel.startswith(os.pardir) else rel
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    from compliance import config
+
+    if args.no_config:
+        return config.Settings()
+    path = args.config or config.discover()
+    if path is None:
+        return config.Settings()
+    return config.load(path)
+
+
+def _file_names(formats: list[str]) -> dict[str, str]:
+    """report.<ext> per format; formats that share an extension get report.<format>.<ext>."""
+    from compliance.reporters import EXTENSIONS
+
+    exts = [EXTENSIONS.get(name, name) for name in formats]
+    return {
+        name: f"report.{ext}" if exts.count(ext) == 1 else f"report.{name}.{ext}"
+        for name, ext in zip(formats, exts)
+    }
+
+
+def _render(report: Report, name: str, color: bool) -> str:
+    from compliance.reporters import renderer
+
+    render = renderer(name)
+    if name == "text":  # the one format with colour
+        return render(report, color=color)
+    return render(report)
+
+
+def _use_color(choice: str) -> bool:
+    """Colour on standard output only: asked for, or a terminal that does not refuse it."""
+    if choice == "always":
+        return True
+    return choice == "auto" and sys.stdout.isatty() and "NO_COLOR" not in os.environ
+
+
+def _check(args: argparse.Namespace) -> int:
+    from compliance.config import ConfigError
+    from compliance.engine import AuditOptions, UsageError, run_audit
+    from compliance.registry import RULES, load_all
+
+    try:
+        settings = _settings(args)
+        source = f"in {_shown(settings.path)}" if settings.path else ""
+        select = _codes(args.select) if args.select is not None else settings.select
+        ignore = _codes(args.ignore) if args.ignore is not None else settings.ignore
+        load_all()
+        for flag, codes in (("select", select), ("ignore", ignore)):
+            given_here = getattr(args, flag) is not None
+            for code in codes or []:
+                if not any(known.startswith(code) for known in RULES):
+                    where = "" if given_here else f" ({flag} {source})"
+                    raise _Usage(f"no rule code starts with {code!r}{where}")
+        formats, from_file = ["text"], ""
+        if args.format is not None:
+            formats = _formats([n.strip().lower() for n in args.format.split(",") if n.strip()], "in --format")
+        elif settings.format is not None:
+            from_file = f" (format {source})"
+            formats = _formats(settings.format, from_file.strip())
+        if args.output and args.output_dir:
+            raise _Usage("use --output FILE or --output-dir DIR, not both")
+        if len(formats) > 1 and not args.output_dir:
+            raise _Usage(f"several formats ({', '.join(formats)}){from_file} need --output-dir DIR")
+    except (ConfigError, _Usage) as err:
+        print(f"mlperf-audit: error: {err}", file=sys.stderr)
+        return 2
+
+    notes = []
+    if settings.path:
+        notes.append(f"Settings from {_shown(settings.path)} (command-line flags override them).")
+    to_files = bool(args.output or args.output_dir)
+    options = AuditOptions(
+        suite=args.suite or settings.suite,
+        round=args.round_name or settings.round,
+        select=select,
+        ignore=ignore,
+        notes=notes,
+        rcp_bypass=args.rcp_bypass,
+        waivers=args.waivers or settings.waivers,
+        baseline=args.baseline,
+        progress=_progress_factory() if sys.stderr.isatty() and (to_files or formats == ["text"]) else None,
+    )
+    try:
+        report = run_audit(args.paths, options)
+    except UsageError as err:
+        print(f"mlperf-audit: error: {err}", file=sys.stderr)
+        return 2
+    color = not to_files and _use_color(args.color)
+    try:
+        if args.output_dir:
+            os.makedirs(args.output_dir, exist_ok=True)
+            written = []
+            for name, file_name in _file_names(formats).items():
+                path = os.path.join(args.output_dir, file_name)
+                _write(_render(report, name, color=False), path)
+                written.append(path)
+            print("mlperf-audit: wrote " + ", ".join(written), file=sys.stderr)
+        else:
+            _write(_render(report, formats[0], color), args.output)
+    except OSError as err:
+        print(f"mlperf-audit: error: cannot write the report: {err}", file=sys.stderr)
+        return 2
+    return report.exit_code()
+
+
+def _diff(args: argparse.Namespace) -> int:
+    from compliance.baseline import (
+        ReportFileError,
+        diff_exit_code,
+        diff_reports,
+        load_report,
+        render_diff_json,
+        render_diff_text,
+    )
+
+    try:
+        old, new = load_report(args.old), load_report(args.new)
+    except ReportFileError as err:
+        print(f"mlperf-audit: error: {err}", file=sys.stderr)
+        return 2
+    diff = diff_reports(old, new, args.old, args.new)
+    if args.format == "json":
+        text = render_diff_json(diff)
+    else:
+        text = render_diff_text(diff, color=not args.output and _use_color(args.color))
+    try:
+        _write(text, args.output)
+    except OSError as err:
+        print(f"mlperf-audit: error: cannot write {args.output}: {err.strerror or err}", file=sys.stderr)
+        return 2
+    return diff_exit_code(diff)
 
 
 def _write(text: str, output: str | None) -> None:
@@ -57,49 +248,6 @@ def _write(text: str, output: str | None) -> None:
             handle.write(text)
     else:
         sys.stdout.write(text)
-
-
-def _check(args: argparse.Namespace) -> int:
-    from compliance.engine import AuditOptions, UsageError, run_audit
-    from compliance.registry import RULES, load_all
-
-    load_all()
-    select, ignore = _codes(args.select), _codes(args.ignore)
-    for code in (select or []) + (ignore or []):
-        if not any(known.startswith(code) for known in RULES):
-            print(f"mlperf-audit: error: no rule code starts with {code!r}", file=sys.stderr)
-            return 2
-    options = AuditOptions(
-        suite=args.suite,
-        round=args.round_name,
-        select=select,
-        ignore=ignore,
-        rcp_bypass=args.rcp_bypass,
-        waivers=args.waivers,
-        progress=_progress_factory() if args.format == "text" and sys.stderr.isatty() else None,
-    )
-    try:
-        report = run_audit(args.paths, options)
-    except UsageError as err:
-        print(f"mlperf-audit: error: {err}", file=sys.stderr)
-        return 2
-    if args.format == "json":
-        from compliance.reporters.json import render as render_json
-
-        text = render_json(report)
-    elif args.format == "csv":
-        from compliance.reporters.csv import render as render_csv
-
-        text = render_csv(report)
-    else:
-        from compliance.reporters.text import render as render_text
-
-        color = args.color == "always" or (
-            args.color == "auto" and not args.output and sys.stdout.isatty() and "NO_COLOR" not in os.environ
-        )
-        text = render_text(report, color=color)
-    _write(text, args.output)
-    return report.exit_code()
 
 
 def _progress_factory():  # type: ignore[no-untyped-def]
@@ -196,6 +344,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(exc.code or 0)
     if args.command == "check":
         return _check(args)
+    if args.command == "diff":
+        return _diff(args)
     if args.command == "rules":
         return _rules()
     if args.command == "rule":

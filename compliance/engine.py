@@ -30,6 +30,7 @@ class AuditOptions:
     notes: list[str] = field(default_factory=list)
     rcp_bypass: bool = False
     waivers: str | None = None  # a waiver file (TOML)
+    baseline: str | None = None  # an earlier JSON report: only findings not in it fail
     progress: object = None  # a callable(total) -> callable(advance) for a progress display, or None
 
 
@@ -66,6 +67,50 @@ def _suite_for(benchmark: object) -> str | None:
 
 
 def run_audit(paths: list[str], options: AuditOptions) -> Report:
+    """Audit logs, a folder of logs, or one submission tree or archive."""
+    baseline = None
+    if options.baseline:
+        from compliance.baseline import ReportFileError, load_report
+
+        try:
+            baseline = load_report(options.baseline)  # a bad baseline stops before any work
+        except ReportFileError as err:
+            raise UsageError(f"--baseline: {err}") from err
+    report = _audit(paths, options)
+    if baseline is not None:
+        from compliance.baseline import apply_baseline
+
+        marked = apply_baseline(report, baseline, str(options.baseline))
+        _settle(report, baseline.get("results", []))
+        report.notes.append(
+            f"Baseline {options.baseline}: {marked} finding(s) it already has are marked "
+            "'baseline' and do not fail; only new findings can fail."
+        )
+    return report
+
+
+def _settle(report: Report, baseline_rows: list[dict[str, object]]) -> None:
+    """Recompute the verdicts after the baseline marked findings, as the audit does: an
+    entry of a submission passes when none of its findings blocks and it has a score.
+    An entry that had no score in the baseline either is not new: it passes without."""
+    from compliance.baseline import ROW_KEY
+
+    unscored_before = {
+        tuple(row.get(f) for f in ROW_KEY) for row in baseline_rows if row.get("score_minutes") is None
+    }
+    report.finalise()
+    subjects = {s.path: s for s in report.subjects}
+    for row in report.results:
+        subject = subjects.get(row.path)
+        if subject is None:
+            continue
+        scored = row.score_minutes is not None or tuple(getattr(row, f) for f in ROW_KEY) in unscored_before
+        row.passed = subject.passed and scored
+        subject.passed = row.passed
+    report.passed = report.passed and all(row.passed for row in report.results)
+
+
+def _audit(paths: list[str], options: AuditOptions) -> Report:
     load_all()
     from compliance.package import audit_tree, looks_like_tree
 

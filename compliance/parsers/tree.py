@@ -23,6 +23,9 @@ RESULT_FILE = re.compile(r"^result_(\d+)\.txt$")
 ALLOWED_IN_BENCHMARK = ("scaling.json", "package_checker_params")
 MAX_FILE_BYTES = 50 * 1000 * 1000  # the official repo checker's 50 MB limit
 MAX_ENTRIES = 200_000  # a hostile tree cannot make the walk unbounded
+# Files a results repository keeps next to its division folders; at the top of
+# the checked folder they are the repository's, not a submission's.
+REPOSITORY_FILES = ("README.md", "LICENSE", "LICENSE.md", "mlperf-audit.toml", "pyproject.toml", "waivers.toml")
 
 # Layout issue kinds (the STR rules map them to codes).
 HIDDEN = "hidden"
@@ -57,7 +60,7 @@ class _Walker:
     def issue(self, kind: str, real: str, detail: str = "") -> None:
         self.tree.issues.append(LayoutIssue(kind, self.show(real), detail))
 
-    def listdir(self, real: str) -> list[os.DirEntry[str]]:
+    def listdir(self, real: str, top: bool = False) -> list[os.DirEntry[str]]:
         try:
             with os.scandir(real) as it:
                 entries = sorted(it, key=lambda e: e.name)
@@ -70,6 +73,8 @@ class _Walker:
             return []
         kept = []
         for entry in entries:
+            if top and (entry.name.startswith(".") or entry.name in REPOSITORY_FILES):
+                continue  # the results repository's own files (.git, .github, ...): not part of any submission
             if self.screen(entry):
                 kept.append(entry)
         return kept
@@ -108,7 +113,7 @@ class _Walker:
 
     def walk(self) -> SubmissionTree:
         root = self.root
-        names = {e.name: e for e in self.listdir(root)}
+        names = {e.name: e for e in self.listdir(root, top=True)}
         if self._is_org(names):
             self.org(root, division=self._division_of(root), org=os.path.basename(root.rstrip(os.sep)))
         elif self._division_folders(names):
