@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.snapshot import compare_snapshot
+
 from compliance.models.findings import Finding, Location, Severity
 from compliance.models.report import Report, Subject, ToolInfo
 from compliance.registry import RULES, load_all
@@ -103,32 +105,6 @@ def case_named(suite: ET.Element, name_start: str) -> ET.Element:
     matches = [c for c in suite.findall("testcase") if (c.get("name") or "").startswith(name_start)]
     assert len(matches) == 1, (name_start, [c.get("name") for c in suite.findall("testcase")])
     return matches[0]
-
-
-def compare_snapshot(name: str, text: str) -> None:
-    path = SNAPSHOTS / f"{name}.snap"
-    if os.environ.get("UPDATE_SNAPSHOTS") == "1":
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(text.encode("utf-8"))
-        return
-    if not path.is_file():
-        pytest.fail(
-            f"no snapshot {path.relative_to(HERE.parent)}: run the tests once with UPDATE_SNAPSHOTS=1"
-        )
-    expected = path.read_bytes().decode("utf-8")
-    if text != expected:
-        diff = "".join(
-            difflib.unified_diff(
-                expected.splitlines(keepends=True),
-                text.splitlines(keepends=True),
-                fromfile=f"snapshots/{name}.snap",
-                tofile="rendered",
-                n=2,
-            )
-        )
-        pytest.fail(
-            f"{name} output differs from its snapshot (UPDATE_SNAPSHOTS=1 to accept):\n{diff[:6000]}"
-        )
 
 
 # --------------------------------------------------------------------------- the fixture report

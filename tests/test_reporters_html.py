@@ -22,6 +22,8 @@ from urllib.parse import quote
 import numpy as np
 import pytest
 
+from tests.snapshot import compare_snapshot
+
 from compliance.models.findings import Finding, Location, Severity
 from compliance.models.report import QualitySeries, Report, ResultRow, Subject, ToolInfo
 from compliance.registry import DOCS_URL
@@ -48,28 +50,6 @@ def page(report: Report) -> str:
 @pytest.fixture(scope="module")
 def record(report: Report) -> str:
     return md_reporter.render(report)
-
-
-def check_snapshot(name: str, text: str) -> None:
-    path = SNAPSHOTS / name
-    if os.environ.get("UPDATE_SNAPSHOTS") == "1":
-        path.parent.mkdir(exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-        return
-    if not path.exists():
-        pytest.fail(
-            f"{path} is missing: run the tests with UPDATE_SNAPSHOTS=1 and review the new file"
-        )
-    expected = path.read_text(encoding="utf-8")
-    if text != expected:
-        diff = "".join(
-            list(
-                difflib.unified_diff(
-                    expected.splitlines(True), text.splitlines(True), "snapshot", "rendered"
-                )
-            )[:80]
-        )
-        pytest.fail(f"{name} differs from the snapshot (UPDATE_SNAPSHOTS=1 to accept):\n{diff}")
 
 
 # --------------------------------------------------------------------------- a report with hostile strings
@@ -181,7 +161,7 @@ def section(text: str, ident: str) -> str:
 
 
 def test_markdown_snapshot(record: str) -> None:
-    check_snapshot("markdown.snap", record)
+    compare_snapshot("markdown.snap", record)
 
 
 def test_markdown_is_deterministic(report: Report, record: str) -> None:
@@ -265,7 +245,7 @@ def test_markdown_code_spans_and_cells() -> None:
 
 
 def test_html_snapshot(page: str) -> None:
-    check_snapshot("html.snap", page)
+    compare_snapshot("html.snap", page)
 
 
 def test_html_is_deterministic_and_registered(report: Report, page: str) -> None:

@@ -50,6 +50,9 @@ def render(report: Report, color: bool = False) -> str:
     if report.results:
         out.extend(_results_table(report, paint))
         out.append("")
+    if report.findings:
+        out.extend(_codes_table(report, paint))
+        out.append("")
     errors = sum(1 for f in report.findings if f.blocking)
     warnings = sum(1 for f in report.findings if f.severity is Severity.WARNING and not f.waived_by)
     waived = sum(1 for f in report.findings if f.waived_by)
@@ -84,6 +87,28 @@ def _finding_lines(f: Finding, paint) -> list[str]:  # noqa: ANN001
         lines.append(f"    waived:   {safe(f.waived_by)}")
     elif f.fix:
         lines.append(f"    fix:      {safe(f.fix)}")
+    return lines
+
+
+def _codes_table(report: Report, paint) -> list[str]:  # noqa: ANN001
+    """The summary: one line per rule code, with counts and where its docs are."""
+    rows: dict[str, list] = {}
+    for f in report.findings:
+        row = rows.setdefault(f.code, [f.code, f.name, 0, 0, 0, 0, f.url or ""])
+        if f.waived_by:
+            row[5] += 1
+        elif f.severity is Severity.ERROR:
+            row[2] += 1
+        elif f.severity is Severity.WARNING:
+            row[3] += 1
+        else:
+            row[4] += 1
+    header = ("code", "name", "errors", "warnings", "notes", "waived", "docs")
+    table = [header] + [tuple(str(c) for c in row) for _, row in sorted(rows.items())]
+    widths = [max(len(r[i]) for r in table) for i in range(len(header) - 1)]
+    lines = [paint("Summary", "1")]
+    for r in table:
+        lines.append("  ".join(c.ljust(w) for c, w in zip(r, widths)) + "  " + r[-1])
     return lines
 
 
