@@ -196,7 +196,7 @@ def check_rcps(ctx: PackageContext) -> Iterator[Finding]:
                 note = f"; scaling.json has {have:.6g}"
             yield ctx.finding(
                 RCP004,
-                f"{outcome.message}{note}{documented}",
+                f"{outcome.message.rstrip('.')}{note}{documented}.",
                 path=result.path,
                 observed=f"scaling factor {have:.6g}" if have is not None else "no scaling.json",
                 required=f"scaling factor {outcome.norm_factor:.6g}",
