@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,13 @@ import pytest
 SNAPSHOTS = Path(__file__).parent / "snapshots"
 
 
+def normalise(text: str) -> str:
+    """The rulebook's sha256 changes with every edit of the round data: not part of a snapshot."""
+    return re.sub(r"\b[0-9a-f]{64}\b", "<sha256>", text)
+
+
 def compare_snapshot(name: str, text: str) -> None:
+    text = normalise(text)
     path = SNAPSHOTS / (name if name.endswith(".snap") else f"{name}.snap")
     if os.environ.get("UPDATE_SNAPSHOTS") == "1":
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -16,8 +16,8 @@ from compliance.models.mllog import Record
 
 
 def is_integer(value: float) -> bool:
-    """True within 1e-5 of a whole number (the official checker's tolerance)."""
-    return abs(round(value) - value) < 0.00001
+    """True within 1e-5 of a whole number (the official checker's tolerance); never for NaN or infinity."""
+    return math.isfinite(value) and abs(round(value) - value) < 0.00001
 
 
 def is_number(value: Any) -> bool:
@@ -49,10 +49,12 @@ def multiple_or_small_batch_divisor(
 ) -> CheckResult:
     """The value is a multiple of ``step``; below ``batch_below`` global batch it may divide ``step``."""
     step = float(args["step"])
-    if not is_number(value) or value == 0:
-        return False, f"{value!r} is not a non-zero number"
+    if not is_number(value):
+        return False, f"{value!r} is not a number"
     if is_integer(value / step):
         return True, ""
+    if value == 0:
+        return False, f"{value!r} is not a multiple of {step:g}"
     gbs = resolve("global_batch_size")
     if is_number(gbs) and gbs < args["batch_below"] and is_integer(step / value):
         return True, ""

@@ -472,12 +472,9 @@ def _condition(
 
 
 def _values_differ(records: list[Record]) -> bool:
+    """Python equality, as the official checker compares repeated values (1 == 1.0 == True)."""
     first = records[0].value
-    for record in records[1:]:
-        if record.value != first or type(record.value) is not type(first):
-            if not (is_number(record.value) and is_number(first) and record.value == first):
-                return True
-    return False
+    return any(record.value != first for record in records[1:])
 
 
 # run_start/run_stop/init_stop repeats are errors of their own (SEQ005).
