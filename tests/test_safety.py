@@ -16,7 +16,7 @@ from compliance.reporters import text as text_reporter
 from tests.conftest import run_cli
 from tests.logedit import TOKEN, base_text
 
-WEIRD_VALUES = [None, [], {}, "", "x", -1, 0, 1e308, -1e308, True, {"a": [1, {"b": None}]}, [1, 2, 3], "\x1b[31mred"]
+WEIRD_VALUES = [None, [], {}, "", "x", -1, 0, 1e308, -1e308, float("nan"), float("inf"), True, {"a": [1, {"b": None}]}, [1, 2, 3], "\x1b[31mred"]
 
 
 def audit_text(tmp_path: Path, text: str | bytes, suite: str = "training", round_name: str = "5.1"):
