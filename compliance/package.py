@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
 from compliance import __version__
@@ -82,13 +81,20 @@ def _run_jobs(jobs: list[Any], progress: Callable[[int], None] | None) -> list[t
     import multiprocessing
 
     context = multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn")
-    with ProcessPoolExecutor(max_workers=min(os.cpu_count() or 2, 8), mp_context=context) as pool:
+    with _executor()(max_workers=min(os.cpu_count() or 2, 8), mp_context=context) as pool:
         results = []
         for result in pool.map(_audit_log, jobs, chunksize=max(1, len(jobs) // 32)):
             results.append(result)
             if progress:
                 progress(1)
         return results
+
+
+def _executor() -> Any:
+    """The process pool class (imported on first use: it costs start-up time)."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    return ProcessPoolExecutor
 
 
 # -- the tree ----------------------------------------------------------------------

@@ -224,13 +224,13 @@ def test_many_logs_use_a_process_pool_with_the_same_result(tmp_path: Path, monke
     serial = run_audit([str(tree)], AuditOptions(suite="training", round="5.1"))
     monkeypatch.setattr(package, "POOL_MIN_LOGS", 2)
     calls = []
-    real = package.ProcessPoolExecutor
+    real = package._executor()
 
     def spy(*args, **kwargs):  # noqa: ANN002, ANN003
         calls.append(kwargs)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(package, "ProcessPoolExecutor", spy)
+    monkeypatch.setattr(package, "_executor", lambda: spy)
     pooled = run_audit([str(tree)], AuditOptions(suite="training", round="5.1"))
     assert calls, "the pool was not used"
     assert [(f.code, f.location.path, f.message) for f in pooled.findings] == [

@@ -9,11 +9,11 @@ archive itself is only read.
 from __future__ import annotations
 
 import os
-import shutil
-import tarfile
-import tempfile
-import zipfile
 from dataclasses import dataclass, field
+from typing import Any
+
+# tarfile, zipfile, shutil and tempfile are imported when an archive is met:
+# the command line starts faster without them.
 
 ARCHIVE_SUFFIXES = (".tar.gz", ".tgz", ".tar.bz2", ".tbz2", ".tar.xz", ".txz", ".tar", ".zip")
 MAX_MEMBERS = 200_000
@@ -32,6 +32,8 @@ class Unpacked:
     error: str | None = None  # the archive could not be read at all
 
     def cleanup(self) -> None:
+        import shutil
+
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
@@ -46,7 +48,7 @@ def _safe_name(name: str) -> str | None:
     return os.path.join(*parts)
 
 
-def _copy(source, target: str, budget: list[int]) -> bool:  # noqa: ANN001 - a file object
+def _copy(source: Any, target: str, budget: list[int]) -> bool:
     with open(target, "wb") as out:
         while True:
             chunk = source.read(CHUNK)
@@ -60,6 +62,10 @@ def _copy(source, target: str, budget: list[int]) -> bool:  # noqa: ANN001 - a f
 
 def unpack(path: str) -> Unpacked:
     """Unpack ``path`` (tar, tar.gz/bz2/xz or zip). Never raises for bad input."""
+    import tarfile
+    import tempfile
+    import zipfile
+
     folder = tempfile.mkdtemp(prefix="mlperf-audit-")
     result = Unpacked(folder)
     budget = [MAX_TOTAL_BYTES]
@@ -84,6 +90,8 @@ def _place(result: Unpacked, name: str) -> str | None:
 
 
 def _untar(path: str, result: Unpacked, budget: list[int]) -> None:
+    import tarfile
+
     with tarfile.open(path, "r:*") as archive:
         for count, member in enumerate(archive):
             if count >= MAX_MEMBERS:
@@ -112,6 +120,8 @@ def _untar(path: str, result: Unpacked, budget: list[int]) -> None:
 
 
 def _unzip(path: str, result: Unpacked, budget: list[int]) -> None:
+    import zipfile
+
     with zipfile.ZipFile(path) as archive:
         for count, info in enumerate(archive.infolist()):
             if count >= MAX_MEMBERS:
