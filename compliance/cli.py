@@ -30,16 +30,18 @@ def _format_names() -> list[str]:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="mlperf-audit",
-        description="Check MLPerf Training and HPC result logs against the round's rules.",
+        description="Check MLPerf Training and HPC result logs and MLPerf Inference LoadGen runs against the round's rules.",
     )
     parser.add_argument("--version", action="version", version=f"mlperf-audit {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     formats = ", ".join(_format_names())
 
     check = sub.add_parser("check", help="check result logs (files or folders)")
-    check.add_argument("paths", nargs="+", metavar="PATH", help="MLLOG result logs, or folders of result_*.txt")
-    check.add_argument("--suite", choices=("training", "hpc"), help="rules to apply (detected from the logs if omitted)")
-    check.add_argument("--round", dest="round_name", metavar="ROUND", help="round, e.g. 5.1, v5.1 or 5.1.0 (default: newest)")
+    check.add_argument("paths", nargs="+", metavar="PATH", help="MLLOG result logs or folders of result_*.txt; LoadGen runs (a run folder or its mlperf_log_detail.txt)")
+    check.add_argument("--suite", choices=("training", "hpc", "inference"), help="rules to apply (detected from the logs if omitted)")
+    check.add_argument("--round", dest="round_name", metavar="ROUND", help="round, e.g. 5.1, v5.1 or 5.1.0 (default: the newest published)")
+    check.add_argument("--benchmark", metavar="MODEL", help="inference: the model of the LoadGen runs, e.g. resnet50 (default: from .../<model>/<scenario>/performance/run_1)")
+    check.add_argument("--scenario", metavar="SCENARIO", help="inference: the scenario of the LoadGen runs, e.g. Offline (default: from the path, else the log)")
     check.add_argument(
         "--format", metavar="NAME[,NAME...]",
         help=f"output format (default: text): {formats}; several, comma-separated, with --output-dir",
@@ -189,6 +191,8 @@ def _check(args: argparse.Namespace) -> int:
         rcp_bypass=args.rcp_bypass,
         waivers=args.waivers or settings.waivers,
         baseline=args.baseline,
+        benchmark=args.benchmark,
+        scenario=args.scenario,
         progress=_progress_factory() if sys.stderr.isatty() and (to_files or formats == ["text"]) else None,
     )
     try:

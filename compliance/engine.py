@@ -10,7 +10,7 @@ from compliance.models.findings import Finding
 from compliance.models.report import Report, Subject, ToolInfo
 from compliance.parsers.mllog import parse_mllog
 from compliance.registry import CHECKERS, RULES, load_all, selected
-from compliance.rulebook.load import SUITES, canonical_round, load_rulebook, newest_round
+from compliance.rulebook.load import ALL_SUITES, SUITES, canonical_round, load_rulebook, newest_round
 from compliance.rules.training.context import LogContext, structural_keys
 
 DEFAULT_MAX_FILE_BYTES = 8 << 30  # 8 GiB: beyond this a log is reported, not read
@@ -31,6 +31,8 @@ class AuditOptions:
     rcp_bypass: bool = False
     waivers: str | None = None  # a waiver file (TOML)
     baseline: str | None = None  # an earlier JSON report: only findings not in it fail
+    benchmark: str | None = None  # inference: the model of the LoadGen runs (else from their path)
+    scenario: str | None = None  # inference: the scenario of the LoadGen runs (else from their path)
     progress: object = None  # a callable(total) -> callable(advance) for a progress display, or None
 
 
@@ -112,6 +114,12 @@ def _settle(report: Report, baseline_rows: list[dict[str, object]]) -> None:
 
 def _audit(paths: list[str], options: AuditOptions) -> Report:
     load_all()
+    from compliance.inference import audit_inference, wants_inference
+
+    if wants_inference(paths, options):
+        return audit_inference(paths, options)
+    if options.benchmark or options.scenario:
+        raise UsageError("--benchmark and --scenario apply to inference LoadGen runs (--suite inference)")
     from compliance.package import audit_tree, looks_like_tree
 
     trees = [p for p in paths if looks_like_tree(p)]
@@ -125,7 +133,7 @@ def _audit(paths: list[str], options: AuditOptions) -> Report:
         except WaiverError as err:
             raise UsageError(str(err)) from err
     if options.suite is not None and options.suite not in SUITES:
-        raise UsageError(f"unknown suite {options.suite!r}; choose one of {', '.join(SUITES)}")
+        raise UsageError(f"unknown suite {options.suite!r}; choose one of {', '.join(ALL_SUITES)}")
     round_given = None
     if options.round is not None:
         round_given = canonical_round(options.round)

@@ -177,6 +177,7 @@ def checker(subject: str, *rules: Rule) -> Callable[[Callable[..., Iterator[Find
 
 def load_all() -> None:
     """Import every rule module so the registry is complete."""
+    import compliance.rules.inference  # noqa: F401
     import compliance.rules.package  # noqa: F401
     import compliance.rules.training  # noqa: F401
     import compliance.waivers  # noqa: F401

@@ -20,7 +20,8 @@ from compliance.rulebook.model import (
     build_key,
 )
 
-SUITES = ("training", "hpc")
+SUITES = ("training", "hpc")  # the MLLOG suites this module loads (load_rulebook)
+ALL_SUITES = (*SUITES, "inference")  # inference rounds: compliance.rulebook.inference
 _ROUND = re.compile(r"^[vV]?(\d+)\.(\d+)(?:\.0)?$")
 TOP_FIELDS = {
     "schema",
@@ -89,10 +90,29 @@ def available_rounds(suite: str) -> list[str]:
 
 
 def newest_round(suite: str) -> str:
+    """The newest *published* round of a suite (a round's ``status`` field; absent means published).
+
+    A round in preparation (inference 6.1) is never the default: name it to use it.
+    """
     rounds = available_rounds(suite)
     if not rounds:
         raise FileNotFoundError(f"no round data for suite {suite!r}")
+    for round_name in reversed(rounds):
+        if round_status(suite, round_name) == "published":
+            return round_name
     return rounds[-1]
+
+
+@lru_cache(maxsize=None)
+def round_status(suite: str, round_name: str) -> str:
+    """A round file's ``status`` (``published`` or ``in preparation``); ``published`` when it has none."""
+    path = data_dir() / suite / f"v{round_name}.toml"
+    try:
+        data = _parse_toml(path.read_bytes(), path.name)
+    except (OSError, RulebookError):
+        return "published"
+    status = data.get("status", "published")
+    return status if isinstance(status, str) else "published"
 
 
 def _cache_dir() -> str | None:

@@ -3,6 +3,11 @@
 expect: pass    -> the code is not reported
         fail    -> the code is reported as an error and the file fails
         warning -> the code is reported as a warning and does not fail the file
+
+Case kinds: ``base``/``content`` (an MLLOG log), ``tree`` (a submission tree) and
+``loadgen`` (a real LoadGen run from ``LOADGEN_RUNS``, made once per session by
+``tests/loadgen_harness.py``, copied, then changed by byte ``edits`` only where
+LoadGen cannot be made to write the case: a corrupt record, a BOM, CR LF).
 """
 
 from __future__ import annotations
@@ -10,6 +15,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import shutil
 import tarfile
 from pathlib import Path
@@ -20,6 +26,8 @@ import yaml
 
 from compliance.engine import AuditOptions, run_audit
 from compliance.parsers import mllog as mllog_parser
+from tests.loadgen_harness import CASES as HARNESS_CASES
+from tests.loadgen_harness import Case, PendingRun, RunSpec, make_runs
 from tests.logedit import BASES, apply_edits, base_text
 from tests.treebuild import fixture_tree
 
@@ -83,6 +91,197 @@ def _tree_edit(root: Path, edit: dict[str, Any]) -> None:
         raise AssertionError(f"unknown tree edit {op!r}")
 
 
+# ---------------------------------------------------------------------------
+# LoadGen runs: real runs made once per session, in parallel, then copied per case
+
+
+def _run_spec(
+    scenario: str,
+    mode: str = "performance",
+    *,
+    sut: str = "sync",
+    delay_ms: float = 1.0,
+    workers: int = 4,
+    first_token_ms: float = 1.0,
+    tokens: int = 8,
+    qsl_total: int = 1024,
+    qsl_performance: int = 256,
+    **settings: Any,
+) -> RunSpec:
+    settings.setdefault("min_duration_ms", 1000)
+    return RunSpec(
+        scenario=scenario,
+        mode=mode,
+        sut=sut,
+        delay_ms=delay_ms,
+        workers=workers,
+        first_token_ms=first_token_ms,
+        tokens=tokens,
+        qsl_total=qsl_total,
+        qsl_performance=qsl_performance,
+        settings=settings,
+    )
+
+
+# Round 5.1's official seeds (checkers/inference/v5.1.toml), set in code as mlperf.conf would.
+SEEDS_V51 = {
+    "qsl_rng_seed": 1780908523862526354,
+    "sample_index_rng_seed": 14771362308971278857,
+    "schedule_rng_seed": 18209322760996052031,
+}
+# TEST04's audit.config: LoadGen reads it from the working directory and warns.
+TEST04_AUDIT_CONFIG = (
+    "*.*.mode = 2\n*.*.performance_issue_unique = 0\n*.*.performance_issue_same = 1\n*.*.performance_issue_same_index = 3\n"
+)
+
+# Runs the cases need besides the harness's own (which every scenario and INVALID kind has).
+EXTRA_RUNS: dict[str, Case] = {
+    "singlestream_official": Case(
+        _run_spec("SingleStream", delay_ms=1.0, min_query_count=100, qsl_performance=1024, **SEEDS_V51),
+        "round 5.1 seeds and ResNet-50's 1024 performance samples",
+        {"result_validity": "VALID"},
+    ),
+    "singlestream_long_min_duration": Case(
+        _run_spec("SingleStream", delay_ms=1.0, min_duration_ms=600_000, max_duration_ms=800, min_query_count=100),
+        "configured for 600 s (the round's minimum), stopped by a 0.8 s max_duration",
+        {"effective_min_duration_ms": 600_000, "result_min_duration_met": False},
+    ),
+    "singlestream_min_queries_unmet": Case(
+        _run_spec("SingleStream", delay_ms=1.0, min_query_count=2000, min_duration_ms=300, max_duration_ms=600),
+        "2000 queries wanted, stopped after 0.6 s",
+        {"result_min_queries_met": False},
+    ),
+    "singlestream_p99": Case(
+        _run_spec("SingleStream", delay_ms=0.5, single_stream_target_latency_percentile=0.99, min_query_count=700),
+        "a SingleStream run targeting the 99th percentile instead of the 90th",
+        {"effective_target_latency_percentile": 0.99},
+    ),
+    "singlestream_issue_same": Case(
+        _run_spec("SingleStream", delay_ms=1.0, min_query_count=100, performance_issue_same=True, performance_issue_same_index=3),
+        "TEST04's setting (the same sample every query) in a plain run",
+        {"effective_performance_issue_same": True},
+    ),
+    "singlestream_sampling": Case(
+        _run_spec("SingleStream", delay_ms=1.0, min_query_count=100, accuracy_log_sampling_target=64, accuracy_log_rng_seed=720381539243781796),
+        "TEST01's setting (responses logged in performance mode) in a plain run",
+        {"effective_accuracy_log_sampling_target": 64},
+    ),
+    "server_resnet_bound": Case(
+        _run_spec("Server", sut="pool", workers=8, delay_ms=1.0, server_target_qps=600, server_target_latency_ns=15_000_000, min_query_count=100),
+        "ResNet-50's 15 ms Server bound as the target, met (p99 within it)",
+        {"result_perf_constraints_met": True},
+    ),
+    "server_slow": Case(
+        _run_spec("Server", sut="pool", workers=8, delay_ms=20.0, server_target_qps=100, server_target_latency_ns=1_000_000_000, min_query_count=100),
+        "every query takes 20 ms: within the run's 1 s target, over ResNet-50's 15 ms",
+        {"result_perf_constraints_met": True},
+    ),
+    "server_tokens_slow": Case(
+        _run_spec(
+            "Server", sut="llm", workers=8, first_token_ms=5.0, delay_ms=20.0, tokens=8, server_target_qps=100,
+            server_target_latency_ns=1_000_000_000, use_token_latencies=True, ttft_latency=2_000_000, tpot_latency=1_000_000,
+            min_query_count=100,
+        ),
+        "first token after 5 ms (bound 2 ms), ~3 ms per token (bound 1 ms)",
+        {"result_perf_constraints_met": False},
+    ),
+    "offline_24576": Case(
+        _run_spec("Offline", sut="pool", workers=2, delay_ms=0.0, offline_expected_qps=100, min_query_count=24576, qsl_total=2048, qsl_performance=1024),
+        "an Offline query of 24 576 samples",
+        {"effective_samples_per_query": 24576},
+    ),
+    "accuracy_43": Case(
+        _run_spec("Offline", "accuracy", sut="pool", workers=2, delay_ms=0.0, qsl_total=43, qsl_performance=43),
+        "an accuracy run over 43 samples (3D-UNet's data set)",
+        {},
+    ),
+}
+# Runs made in a working directory holding an audit.config (LoadGen reads the file name the harness passes).
+AUDIT_RUNS: dict[str, tuple[RunSpec, str]] = {
+    "singlestream_audit_config": (_run_spec("SingleStream", delay_ms=1.0, min_query_count=100), TEST04_AUDIT_CONFIG),
+}
+LOADGEN_RUNS: dict[str, Case] = {**HARNESS_CASES, **EXTRA_RUNS}
+AUDIT_CONFIG_NAME = "no-audit-config-here.config"  # the name tests/loadgen_harness.py passes to StartTest
+
+_RUNS: dict[str, Path] = {}
+
+
+def loadgen_runs(factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Every LoadGen run the cases and tests use, made once per session (a few seconds, in parallel)."""
+    if not _RUNS:
+        pytest.importorskip("mlperf_loadgen", reason="mlcommons-loadgen (a test dependency) is not installed")
+        base = factory.mktemp("loadgen-cases")
+        audited = {}
+        for name, (spec, config) in AUDIT_RUNS.items():
+            folder = base / name
+            folder.mkdir()
+            (folder / AUDIT_CONFIG_NAME).write_text(config)
+            audited[name] = PendingRun(spec, folder, 90.0)
+        made = make_runs(base / "runs", LOADGEN_RUNS)
+        for name, pending in audited.items():
+            made[name] = pending.wait()
+            (made[name] / AUDIT_CONFIG_NAME).unlink()
+        _RUNS.update(made)
+    return _RUNS
+
+
+def _file_edit(folder: Path, edit: dict[str, Any]) -> None:
+    """One byte edit of a copied run's file (for what LoadGen cannot be made to write)."""
+    ((op, args),) = edit.items()
+    if op == "remove":
+        (folder / args).unlink()
+        return
+    path = folder / (args if isinstance(args, str) else args["file"])
+    data = path.read_bytes()
+    if op == "empty":
+        data = b""
+    elif op == "prepend":
+        data = args["text"].encode("utf-8") + data
+    elif op == "append":
+        data = data + args["text"].encode("utf-8")
+    elif op == "crlf":
+        data = data.replace(b"\n", b"\r\n")
+    elif op == "cut_tail":
+        data = data[: -args["bytes"]]
+    elif op in ("replace", "drop_line", "corrupt_line", "duplicate_line"):
+        lines = data.split(b"\n")
+        wanted = args.get("line_containing", args.get("containing", "")).encode("utf-8")
+        index = next(i for i, line in enumerate(lines) if wanted in line)
+        if op == "replace":
+            if args.get("regex"):
+                lines[index] = re.sub(args["old"].encode(), args["new"].encode(), lines[index], count=1)
+            else:
+                assert args["old"].encode() in lines[index], (args, lines[index][:200])
+                lines[index] = lines[index].replace(args["old"].encode(), args["new"].encode(), 1)
+        elif op == "drop_line":
+            del lines[index]
+        elif op == "duplicate_line":
+            lines.insert(index, lines[index])
+        else:  # corrupt_line: the record loses its closing braces
+            lines[index] = lines[index].rstrip(b"}")
+        data = b"\n".join(lines)
+    else:  # pragma: no cover - a typo in a case file
+        raise AssertionError(f"unknown LoadGen edit {op!r}")
+    path.write_bytes(data)
+
+
+def build_loadgen_case(case: dict[str, Any], tmp_path: Path, factory: pytest.TempPathFactory) -> tuple[list[str], str, AuditOptions]:
+    """Copy the case's run (to ``place`` under tmp_path if given), apply its edits; return paths, subject, options."""
+    source = loadgen_runs(factory)[case["loadgen"]]
+    folder = tmp_path / case.get("place", "run")
+    shutil.copytree(source, folder)
+    for edit in case.get("edits", []):
+        _file_edit(folder, edit)
+    target = str(folder / "mlperf_log_detail.txt") if case.get("target") == "detail" else str(folder)
+    options = AuditOptions(
+        suite="inference",
+        round=str(case["round"]) if "round" in case else None,
+        benchmark=case.get("benchmark"),
+        scenario=case.get("scenario"),
+    )
+    return [target], target, options
+
+
 def _add_bytes(tar: tarfile.TarFile, name: str, data: bytes) -> None:
     info = tarfile.TarInfo(name)
     info.size = len(data)
@@ -138,19 +337,28 @@ def build_case(case: dict[str, Any], tmp_path: Path) -> tuple[list[str], str, st
 @pytest.mark.parametrize(
     ("code", "case"), CASES, ids=[f"{code}-{case['name']}" for code, case in CASES]
 )
-def test_rule_case(code: str, case: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_rule_case(
+    code: str,
+    case: dict[str, Any],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
     options = case.get("options", {})
     if "block_size" in options:
         monkeypatch.setattr(mllog_parser, "BLOCK_SIZE", options["block_size"])
     if "max_line_bytes" in options:
         monkeypatch.setattr(mllog_parser, "MAX_LINE_BYTES", options["max_line_bytes"])
-    paths, path, suite, round_name = build_case(case, tmp_path)
-    extra = {}
+    if "loadgen" in case:
+        paths, path, audit_options = build_loadgen_case(case, tmp_path, tmp_path_factory)
+    else:
+        paths, path, suite, round_name = build_case(case, tmp_path)
+        audit_options = AuditOptions(suite=suite, round=round_name, rcp_bypass=case.get("rcp_bypass", False))
     if "waivers" in case:
         waiver_file = tmp_path / "waivers.toml"
         waiver_file.write_text(case["waivers"])
-        extra["waivers"] = str(waiver_file)
-    report = run_audit(paths, AuditOptions(suite=suite, round=round_name, rcp_bypass=case.get("rcp_bypass", False), **extra))
+        audit_options.waivers = str(waiver_file)
+    report = run_audit(paths, audit_options)
     if "tree" in case:
         mine = list(report.findings)
         subject = report

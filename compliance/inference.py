@@ -1,0 +1,335 @@
+"""Checking MLPerf Inference LoadGen runs: find the runs, read them, say what is known about
+each (model, scenario, round), and run the ``loadgen_run`` rules. No rule logic here.
+
+A run is a folder holding ``mlperf_log_detail.txt`` (and its summary and
+accuracy log), or one of those files. A folder that is not a run is searched
+for runs. What each run is comes from ``--benchmark``/``--scenario``, else
+from its place in a results tree (``.../<model>/<scenario>/performance/run_1``),
+else only from the log: then only what LoadGen itself requires is checked.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Any
+
+from compliance import __version__
+from compliance.models.findings import Finding
+from compliance.models.loadgen import LoadgenRun, LoadgenSummary
+from compliance.models.report import Report, Subject, ToolInfo
+from compliance.parsers import loadgen as P
+from compliance.registry import CHECKERS, RULES, load_all, selected
+from compliance.rulebook.inference import (
+    SUITE,
+    InferenceRulebook,
+    ModelRules,
+    inference_rounds,
+    load_inference_rulebook,
+)
+from compliance.rulebook.load import canonical_round, newest_round, round_status
+from compliance.rules.inference.context import LoadgenContext, RunPlace, place_of
+
+SUBJECT = "loadgen_run"
+RUN_FILES = (P.DETAIL_FILE, P.SUMMARY_FILE)
+LOADGEN_KEYS = ("loadgen_version", "effective_scenario", "requested_scenario", "result_validity", "test_datetime")
+MAX_RUN_NOTES = 8  # per-run "detected" notes in the header; more runs are summarised
+
+
+def _usage(message: str) -> Exception:
+    from compliance.engine import UsageError
+
+    return UsageError(message)
+
+
+def is_run_folder(path: str) -> bool:
+    return any(os.path.isfile(os.path.join(path, name)) for name in RUN_FILES)
+
+
+def is_loadgen_path(path: str) -> bool:
+    """A LoadGen run folder, or a file LoadGen writes (``mlperf_log_*``)."""
+    if os.path.isdir(path):
+        return is_run_folder(path)
+    return os.path.basename(path).startswith("mlperf_log_")
+
+
+def wants_inference(paths: list[str], options: Any) -> bool:
+    """Whether the paths are checked as LoadGen runs (``--suite inference``, or LoadGen files named)."""
+    if options.suite is not None:
+        return bool(options.suite == SUITE)
+    if getattr(options, "benchmark", None) or getattr(options, "scenario", None):
+        return True
+    return any(is_loadgen_path(p) for p in paths)
+
+
+@dataclass(frozen=True, slots=True)
+class _Target:
+    display: str  # as the user knows it
+    real: str
+    named: bool  # named by the user (not found by searching a folder)
+
+
+def _targets(paths: list[str]) -> list[_Target]:
+    from compliance.package import looks_like_tree
+
+    found: list[_Target] = []
+    missing: list[str] = []
+    empty: list[str] = []
+    for given in paths:
+        shown = given.rstrip("/\\") or given
+        if not os.path.lexists(given):
+            missing.append(given)
+        elif os.path.isdir(given):
+            if is_run_folder(given):
+                found.append(_Target(shown, given, True))
+                continue
+            if looks_like_tree(given):
+                raise _usage(
+                    f"{given} is a whole submission tree: checking inference submissions as a whole "
+                    "(layout, systems, accuracy, compliance tests) is not supported yet; "
+                    "check its LoadGen runs, e.g. .../<model>/<scenario>/performance/run_1"
+                )
+            runs = []
+            for root, dirs, files in os.walk(given, followlinks=False):
+                dirs.sort()
+                if any(name in files for name in RUN_FILES):
+                    rel = os.path.relpath(root, given)
+                    runs.append(_Target(os.path.normpath(os.path.join(shown, rel)), root, False))
+            if not runs:
+                empty.append(given)
+            found.extend(runs)
+        else:
+            found.append(_Target(shown, given, True))
+    if missing:
+        raise _usage("no such file: " + ", ".join(missing))
+    if empty and not found:
+        raise _usage(
+            "nothing to check: no LoadGen run (mlperf_log_detail.txt or mlperf_log_summary.txt) under "
+            + ", ".join(empty)
+        )
+    return found
+
+
+def _read(target: _Target, max_bytes: int) -> tuple[LoadgenRun | None, str]:
+    """The run, and the folder its files are shown under; None when a named file is not LoadGen's."""
+    real = target.real
+    if os.path.isdir(real):
+        return P.read_loadgen_run(real, max_bytes=max_bytes), target.display
+    folder_display = os.path.dirname(target.display)
+    name = os.path.basename(real)
+    if name.startswith("mlperf_log_") or "detail" in name:
+        return P.read_loadgen_run(real, max_bytes=max_bytes), folder_display
+    # A file not named like LoadGen's: check it as a detail log on its own, if it is one.
+    detail = P.parse_loadgen_detail(real, max_bytes=max_bytes)
+    if not any(key in detail.by_key for key in LOADGEN_KEYS):
+        return None, folder_display
+    missing = os.path.join(os.path.dirname(real), P.SUMMARY_FILE)
+    run = LoadgenRun(
+        folder=os.path.dirname(real),
+        detail=detail,
+        summary=LoadgenSummary(missing, present=False, readable=False),
+        files=(name,),
+    )
+    return run, folder_display
+
+
+def _is_loadgen_run(run: LoadgenRun) -> bool:
+    """Whether there is anything LoadGen wrote to check (a damaged LoadGen file counts)."""
+    if any(key in run.by_key for key in LOADGEN_KEYS):
+        return True
+    return run.detail.present or run.summary.present
+
+
+def _round(options: Any) -> tuple[InferenceRulebook, str]:
+    from compliance.rulebook.model import RulebookError
+
+    if options.round is not None:
+        canon = canonical_round(options.round)
+        if canon is None:
+            raise _usage(f"{options.round!r} is not a round (use e.g. 5.1, v5.1 or 5.1.0)")
+        if canon not in inference_rounds():
+            raise _usage(f"no inference round {canon}; rounds: {', '.join(inference_rounds())}")
+        source = "given"
+    else:
+        canon = newest_round(SUITE)
+        source = "newest published"
+    try:
+        return load_inference_rulebook(canon), source
+    except RulebookError as err:  # pragma: no cover - the data is tested
+        raise _usage(f"the inference round data is broken: {err}") from err
+
+
+def _key(round_name: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in round_name.split("."))
+
+
+def _given_model(book: InferenceRulebook, name: str | None) -> ModelRules | None:
+    if not name:
+        return None
+    model = book.resolve_model(name)
+    if model is None:
+        why = " (retired in an earlier round)" if book.is_retired(name) else ""
+        raise _usage(
+            f"--benchmark {name!r} is not a model of inference round {book.round}{why}; "
+            f"models: {', '.join(sorted(book.models))}"
+        )
+    return model
+
+
+def _given_scenario(book: InferenceRulebook, name: str | None) -> str | None:
+    if not name:
+        return None
+    scenario = book.resolve_scenario(name)
+    if scenario is None:
+        raise _usage(
+            f"--scenario {name!r} is not a scenario of inference round {book.round}; "
+            f"scenarios: {', '.join(book.scenarios)}"
+        )
+    return scenario
+
+
+def check_loadgen_context(ctx: LoadgenContext, select: list[str] | None, ignore: list[str] | None) -> list[Finding]:
+    """Run every LoadGen-run rule on one run."""
+    findings: list[Finding] = []
+    for entry in CHECKERS:
+        if entry.subject != SUBJECT:
+            continue
+        for finding in entry.function(ctx):
+            rule = RULES[finding.code]
+            if SUITE not in rule.suites or not rule.applies_to_round(ctx.book.round):
+                continue
+            if ctx.division is not None and ctx.division not in rule.divisions:
+                continue
+            if not selected(finding.code, select, ignore):
+                continue
+            findings.append(finding)
+    return findings
+
+
+def _describe(ctx: LoadgenContext, place: RunPlace, model_note: str | None) -> str:
+    """One header line: what is known about a run and where it came from."""
+    parts = []
+    if ctx.model is not None:
+        how = "given" if ctx.model_source == "given" else f"from the path: {place.model}"
+        parts.append(f"model {ctx.model.name} ({how})")
+    elif model_note:
+        parts.append(model_note)
+    else:
+        parts.append("model unknown")
+    if ctx.scenario:
+        how = {"given": "given", "path": f"from the path: {place.scenario}", "log": "from the log"}.get(ctx.scenario_source or "", "")
+        parts.append(f"scenario {ctx.scenario}" + (f" ({how})" if how else ""))
+    if ctx.run.mode:
+        parts.append(f"{ctx.run.mode} run")
+    if ctx.compliance_test:
+        parts.append(f"compliance test {ctx.compliance_test}")
+    if ctx.division:
+        parts.append(f"{ctx.division} division")
+    if ctx.model is not None and ctx.model_bounds_apply:
+        applied = "LoadGen's requirements, the round's seeds and duration, and the model's bounds were checked"
+    elif ctx.model is not None:
+        applied = "LoadGen's requirements and the round's seeds and duration were checked (open division: the model's latency and accuracy bounds are not applied)"
+    elif ctx.round_applies:
+        applied = "LoadGen's requirements and the round's seeds and duration were checked; no model bounds (give --benchmark)"
+    else:
+        applied = "only what LoadGen itself requires was checked (give --benchmark and --round for the round's bounds)"
+    return f"{ctx.subject}: {', '.join(parts)}; {applied}."
+
+
+def audit_inference(paths: list[str], options: Any) -> Report:
+    """Check LoadGen runs (folders or files) against LoadGen's requirements and, when known, the round's."""
+    load_all()
+    book, round_source = _round(options)
+    given_model = _given_model(book, getattr(options, "benchmark", None))
+    given_scenario = _given_scenario(book, getattr(options, "scenario", None))
+    targets = _targets(paths)
+    max_bytes = P.DEFAULT_MAX_BYTES
+    if options.max_file_bytes is not None:
+        max_bytes = min(max_bytes, options.max_file_bytes)
+
+    report = Report(tool=ToolInfo("mlperf-audit", __version__), suite=SUITE, round=book.round)
+    report.notes.extend(options.notes)
+    report.suite_source = "given" if options.suite else "detected"
+    report.round_source = round_source
+    report.rulebook_sha256 = book.sha256
+    if not options.suite:
+        report.notes.append("Suite detected from the files named: LoadGen runs (inference).")
+    if round_source != "given":
+        newer = [r for r in inference_rounds() if _key(r) > _key(book.round) and round_status(SUITE, r) != "published"]
+        pending = f"; round {', '.join(newer)} is in preparation" if newer else ""
+        report.notes.append(
+            f"No --round given: checked against the newest published inference round ({book.round}){pending}. "
+            "Name the round the runs belong to, e.g. --round 5.1."
+        )
+    elif not book.published:
+        report.notes.append(f"Inference round {book.round} is {book.status}: its data may still change.")
+
+    skipped: list[str] = []
+    described: list[str] = []
+    for target in targets:
+        run, folder_display = _read(target, max_bytes)
+        if run is None or not _is_loadgen_run(run):
+            skipped.append(target.display)
+            continue
+        place = place_of(target.real, book.scenarios, book.divisions)
+        model, model_source, model_note = given_model, "given" if given_model else None, None
+        if model is None and place.model:
+            model = book.resolve_model(place.model)
+            model_source = "path" if model is not None else None
+            if model is None:
+                retired = " (retired)" if book.is_retired(place.model) else ""
+                model_note = f"folder {place.model!r} is not a model of round {book.round}{retired}"
+        scenario, scenario_source = given_scenario, "given" if given_scenario else None
+        if scenario is None and place.scenario:
+            scenario = book.resolve_scenario(place.scenario)
+            scenario_source = "path" if scenario is not None else None
+        ctx = LoadgenContext(
+            run,
+            book,
+            subject=target.display,
+            folder_display=folder_display,
+            model=model,
+            model_source=model_source,
+            scenario=scenario,
+            scenario_source=scenario_source,
+            place=place,
+            round_named=round_source == "given",
+        )
+        report.subjects.append(
+            Subject(
+                path=target.display,
+                kind=SUBJECT,
+                suite=SUITE,
+                benchmark=model.name if model is not None else None,
+                division=place.division,
+                records=len(run.records),
+                lines=run.detail.lines,
+            )
+        )
+        report.findings.extend(check_loadgen_context(ctx, options.select, options.ignore))
+        described.append(_describe(ctx, place, model_note))
+
+    if skipped and report.subjects:
+        raise _usage(
+            "not a LoadGen log: " + ", ".join(skipped)
+            + " (check MLPerf Training/HPC logs and LoadGen runs in separate runs of mlperf-audit)"
+        )
+    if not report.subjects:
+        raise _usage(
+            "nothing to check: no LoadGen log in " + ", ".join(skipped)
+            + " (LoadGen writes mlperf_log_detail.txt; is this an MLPerf Inference run?)"
+        )
+    if len(described) > MAX_RUN_NOTES:
+        known = sum(1 for s in report.subjects if s.benchmark)
+        described = described[:MAX_RUN_NOTES] + [
+            f"... and {len(described) - MAX_RUN_NOTES} more runs ({known} of {len(report.subjects)} with a known model)."
+        ]
+    report.notes.extend(described)
+    if options.waivers:
+        from compliance.waivers import WaiverError, apply_waivers, load_waivers
+
+        try:
+            report.findings = list(apply_waivers(report.findings, load_waivers(options.waivers), report.subjects[0].path))
+        except WaiverError as err:
+            raise _usage(str(err)) from err
+    return report.finalise()
