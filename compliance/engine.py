@@ -9,7 +9,7 @@ from compliance import __version__
 from compliance.models.findings import Finding
 from compliance.models.report import Report, Subject, ToolInfo
 from compliance.parsers.mllog import parse_mllog
-from compliance.registry import CHECKERS, RULES, load_all, selected
+from compliance.registry import CHECKERS, applies, load_all
 from compliance.rulebook.load import ALL_SUITES, SUITES, canonical_round, load_rulebook, newest_round
 from compliance.rules.training.context import LogContext, structural_keys
 
@@ -234,12 +234,6 @@ def check_log_context(ctx: LogContext, round_name: str, select: list[str] | None
         if entry.subject != "training_log":
             continue
         for finding in entry.function(ctx):
-            rule = RULES[finding.code]
-            if ctx.book.suite not in rule.suites or not rule.applies_to_round(round_name):
-                continue
-            if ctx.division is not None and ctx.division not in rule.divisions:
-                continue
-            if not selected(finding.code, select, ignore):
-                continue
-            findings.append(finding)
+            if applies(finding, ctx.book.suite, round_name, ctx.division, select, ignore):
+                findings.append(finding)
     return findings

@@ -19,7 +19,7 @@ from compliance.models.findings import Finding
 from compliance.models.loadgen import LoadgenRun, LoadgenSummary
 from compliance.models.report import Report, Subject, ToolInfo
 from compliance.parsers import loadgen as P
-from compliance.registry import CHECKERS, RULES, load_all, selected
+from compliance.registry import CHECKERS, applies, load_all
 from compliance.rulebook.inference import (
     SUITE,
     InferenceRulebook,
@@ -195,14 +195,8 @@ def check_loadgen_context(ctx: LoadgenContext, select: list[str] | None, ignore:
         if entry.subject != SUBJECT:
             continue
         for finding in entry.function(ctx):
-            rule = RULES[finding.code]
-            if SUITE not in rule.suites or not rule.applies_to_round(ctx.book.round):
-                continue
-            if ctx.division is not None and ctx.division not in rule.divisions:
-                continue
-            if not selected(finding.code, select, ignore):
-                continue
-            findings.append(finding)
+            if applies(finding, SUITE, ctx.book.round, ctx.division, select, ignore):
+                findings.append(finding)
     return findings
 
 

@@ -187,6 +187,23 @@ def resolve_code(code: str) -> str:
     return REDIRECTS.get(code, code)
 
 
+def applies(
+    finding: Finding,
+    suite: str,
+    round_name: str,
+    division: str | None,
+    select: Iterable[str] | None,
+    ignore: Iterable[str] | None,
+) -> bool:
+    """Whether a finding's rule applies to this suite, round and division, and is selected."""
+    rule = RULES[finding.code]
+    if suite not in rule.suites or not rule.applies_to_round(round_name):
+        return False
+    if division is not None and division not in rule.divisions:
+        return False
+    return selected(finding.code, select, ignore)
+
+
 def selected(code: str, select: Iterable[str] | None, ignore: Iterable[str] | None) -> bool:
     """ruff-style selection by code or code prefix (``SEQ``, ``SEQ00``, ``SEQ005``)."""
     if select:

@@ -105,7 +105,7 @@ class Case:
     expect: Mapping[str, Any] = field(default_factory=dict)
 
 
-def _spec(
+def run_spec(
     scenario: str,
     mode: str = "performance",
     *,
@@ -205,7 +205,7 @@ def make_run(
     name = settings.pop("name", None)
     timeout_s = float(settings.pop("timeout_s", DEFAULT_TIMEOUT_S))
     return start_run(
-        tmp_dir, _spec(scenario, mode, **settings), name=name, timeout_s=timeout_s
+        tmp_dir, run_spec(scenario, mode, **settings), name=name, timeout_s=timeout_s
     ).wait()
 
 
@@ -271,17 +271,17 @@ def make_runs(
 # met only if the single query takes at least min_duration to complete.
 CASES: dict[str, Case] = {
     "singlestream_perf": Case(
-        _spec("SingleStream", sut="sync", delay_ms=1.0, min_query_count=100),
+        run_spec("SingleStream", sut="sync", delay_ms=1.0, min_query_count=100),
         "1 ms per query for 1 s: hundreds of queries, early stopping met",
         {"result_validity": "VALID", "early_stopping_met": True, "result_min_duration_met": True},
     ),
     "singlestream_accuracy": Case(
-        _spec("SingleStream", "accuracy", delay_ms=0.1, qsl_total=64, qsl_performance=16),
+        run_spec("SingleStream", "accuracy", delay_ms=0.1, qsl_total=64, qsl_performance=16),
         "the 64 QSL samples once each, loaded 16 at a time (loaded_qsl_set logged 4 times)",
         {},
     ),
     "multistream_perf": Case(
-        _spec(
+        run_spec(
             "MultiStream",
             sut="sync",
             delay_ms=0.1,
@@ -293,7 +293,7 @@ CASES: dict[str, Case] = {
         {"result_validity": "VALID", "early_stopping_met": True},
     ),
     "multistream_accuracy": Case(
-        _spec(
+        run_spec(
             "MultiStream",
             "accuracy",
             delay_ms=0.05,
@@ -305,7 +305,7 @@ CASES: dict[str, Case] = {
         {},
     ),
     "server_perf": Case(
-        _spec(
+        run_spec(
             "Server",
             sut="pool",
             workers=4,
@@ -322,7 +322,7 @@ CASES: dict[str, Case] = {
         },
     ),
     "server_accuracy": Case(
-        _spec(
+        run_spec(
             "Server",
             "accuracy",
             sut="pool",
@@ -337,7 +337,7 @@ CASES: dict[str, Case] = {
         {},
     ),
     "offline_perf": Case(
-        _spec(
+        run_spec(
             "Offline",
             sut="pool",
             workers=2,
@@ -349,7 +349,7 @@ CASES: dict[str, Case] = {
         {"result_validity": "VALID", "result_min_duration_met": True},
     ),
     "offline_accuracy": Case(
-        _spec(
+        run_spec(
             "Offline",
             "accuracy",
             sut="pool",
@@ -362,12 +362,12 @@ CASES: dict[str, Case] = {
         {},
     ),
     "singlestream_invalid_early_stopping": Case(
-        _spec("SingleStream", sut="sync", delay_ms=100.0, min_query_count=5),
+        run_spec("SingleStream", sut="sync", delay_ms=100.0, min_query_count=5),
         "100 ms per query for 1 s: about 10 queries, far from the 64 early stopping needs",
         {"result_validity": "INVALID", "early_stopping_met": False, "result_min_queries_met": True},
     ),
     "server_invalid_latency": Case(
-        _spec(
+        run_spec(
             "Server",
             sut="pool",
             workers=1,
@@ -380,12 +380,12 @@ CASES: dict[str, Case] = {
         {"result_validity": "INVALID", "result_perf_constraints_met": False},
     ),
     "offline_invalid_min_duration": Case(
-        _spec("Offline", sut="sync", delay_ms=0.0, offline_expected_qps=100, min_query_count=100),
+        run_spec("Offline", sut="sync", delay_ms=0.0, offline_expected_qps=100, min_query_count=100),
         "an instant SUT answers the one query of ~110 samples long before min_duration (1 s)",
         {"result_validity": "INVALID", "result_min_duration_met": False},
     ),
     "singlestream_error_max_duration": Case(
-        _spec(
+        run_spec(
             "SingleStream",
             sut="sync",
             delay_ms=1.0,
@@ -397,7 +397,7 @@ CASES: dict[str, Case] = {
         {"result_validity": "INVALID", "result_min_duration_met": False, "num_errors": 1},
     ),
     "server_tokens": Case(
-        _spec(
+        run_spec(
             "Server",
             sut="llm",
             workers=8,
@@ -415,7 +415,7 @@ CASES: dict[str, Case] = {
         {"result_validity": "VALID", "result_perf_constraints_met": True},
     ),
     "offline_tokens": Case(
-        _spec(
+        run_spec(
             "Offline",
             sut="llm",
             workers=2,

@@ -8,9 +8,7 @@ writes them; without it a missing or different snapshot fails.
 
 from __future__ import annotations
 
-import difflib
 import json
-import os
 import xml.etree.ElementTree as ET
 from pathlib import Path
 

@@ -8,7 +8,6 @@ root, skipped otherwise).
 
 from __future__ import annotations
 
-import difflib
 import os
 import re
 import shutil

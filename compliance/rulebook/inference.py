@@ -26,7 +26,7 @@ from functools import lru_cache
 from types import MappingProxyType
 from typing import Any
 
-from compliance.rulebook.load import _parse_toml, available_rounds, canonical_round, data_dir
+from compliance.rulebook.load import _parse_toml, available_rounds, canonical_round, data_dir, read_chain
 from compliance.rulebook.model import RulebookError
 
 SUITE = "inference"
@@ -633,21 +633,7 @@ def load_inference_rulebook(round_name: str) -> InferenceRulebook:
         raise RulebookError(f"{round_name!r} is not a round name (use e.g. 5.1, v5.1 or 5.1.0)")
     if canon not in inference_rounds():
         raise RulebookError(f"no inference round {canon}; rounds: {', '.join(inference_rounds())}")
-    chain: list[str] = []
-    blobs: list[bytes] = []
-    layers: list[dict[str, Any]] = []
-    current: str | None = canon
-    while current is not None:
-        if current in chain:
-            raise RulebookError(f"extends loop at {current}")
-        data, raw = _raw_round(current)
-        chain.append(current)
-        blobs.append(raw)
-        layers.append(data)
-        parent = data.get("extends")
-        current = canonical_round(str(parent)) if parent is not None else None
-        if parent is not None and current is None:
-            raise RulebookError(f"{SUITE}/v{chain[-1]}.toml: bad extends {parent!r}")
+    chain, blobs, layers = read_chain(SUITE, canon, _raw_round)
     merged: dict[str, Any] = {}
     retired: set[str] = set()
     for layer in reversed(layers):

@@ -6,6 +6,7 @@ import hashlib
 import os
 import re
 import tomllib
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -205,6 +206,31 @@ def _quantity(name: str, raw: Any) -> Quantity:
     return Quantity(float(raw["value"]), str(raw["unit"]), str(raw.get("source", "")))
 
 
+def read_chain(
+    suite: str, canon: str, read: Callable[[str], tuple[dict[str, Any], bytes]]
+) -> tuple[list[str], list[bytes], list[dict[str, Any]]]:
+    """Read a round's file and, through ``extends``, every earlier one it builds on.
+
+    Returns the rounds (newest first), their raw bytes and their parsed data.
+    """
+    chain: list[str] = []
+    blobs: list[bytes] = []
+    layers: list[dict[str, Any]] = []
+    current: str | None = canon
+    while current is not None:
+        if current in chain:
+            raise RulebookError(f"extends loop at {current}")
+        data, raw = read(current)
+        chain.append(current)
+        blobs.append(raw)
+        layers.append(data)
+        parent = data.get("extends")
+        current = canonical_round(str(parent)) if parent is not None else None
+        if parent is not None and current is None:
+            raise RulebookError(f"{suite}/v{chain[-1]}.toml: bad extends {parent!r}")
+    return chain, blobs, layers
+
+
 @lru_cache(maxsize=None)
 def load_rulebook(suite: str, round_name: str) -> Rulebook:
     """Load one round's rule data, following ``extends`` to earlier rounds."""
@@ -213,21 +239,7 @@ def load_rulebook(suite: str, round_name: str) -> Rulebook:
     canon = canonical_round(round_name)
     if canon is None:
         raise RulebookError(f"{round_name!r} is not a round name (use e.g. 5.0, v5.0 or 5.0.0)")
-    chain: list[str] = []
-    blobs: list[bytes] = []
-    layers: list[dict[str, Any]] = []
-    current: str | None = canon
-    while current is not None:
-        if current in chain:
-            raise RulebookError(f"extends loop at {current}")
-        data, raw = _read(suite, current)
-        chain.append(current)
-        blobs.append(raw)
-        layers.append(data)
-        parent = data.get("extends")
-        current = canonical_round(str(parent)) if parent is not None else None
-        if parent is not None and current is None:
-            raise RulebookError(f"{suite}/v{chain[-1]}.toml: bad extends {parent!r}")
+    chain, blobs, layers = read_chain(suite, canon, lambda name: _read(suite, name))
     merged: dict[str, Any] = {}
     for layer in reversed(layers):
         merged = _merge(merged, layer)

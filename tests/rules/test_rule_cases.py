@@ -27,7 +27,7 @@ import yaml
 from compliance.engine import AuditOptions, run_audit
 from compliance.parsers import mllog as mllog_parser
 from tests.loadgen_harness import CASES as HARNESS_CASES
-from tests.loadgen_harness import Case, PendingRun, RunSpec, make_runs
+from tests.loadgen_harness import Case, PendingRun, RunSpec, make_runs, run_spec
 from tests.logedit import BASES, apply_edits, base_text
 from tests.treebuild import fixture_tree
 
@@ -95,34 +95,6 @@ def _tree_edit(root: Path, edit: dict[str, Any]) -> None:
 # LoadGen runs: real runs made once per session, in parallel, then copied per case
 
 
-def _run_spec(
-    scenario: str,
-    mode: str = "performance",
-    *,
-    sut: str = "sync",
-    delay_ms: float = 1.0,
-    workers: int = 4,
-    first_token_ms: float = 1.0,
-    tokens: int = 8,
-    qsl_total: int = 1024,
-    qsl_performance: int = 256,
-    **settings: Any,
-) -> RunSpec:
-    settings.setdefault("min_duration_ms", 1000)
-    return RunSpec(
-        scenario=scenario,
-        mode=mode,
-        sut=sut,
-        delay_ms=delay_ms,
-        workers=workers,
-        first_token_ms=first_token_ms,
-        tokens=tokens,
-        qsl_total=qsl_total,
-        qsl_performance=qsl_performance,
-        settings=settings,
-    )
-
-
 # Round 5.1's official seeds (checkers/inference/v5.1.toml), set in code as mlperf.conf would.
 SEEDS_V51 = {
     "qsl_rng_seed": 1780908523862526354,
@@ -137,47 +109,47 @@ TEST04_AUDIT_CONFIG = (
 # Runs the cases need besides the harness's own (which every scenario and INVALID kind has).
 EXTRA_RUNS: dict[str, Case] = {
     "singlestream_official": Case(
-        _run_spec("SingleStream", delay_ms=1.0, min_query_count=100, qsl_performance=1024, **SEEDS_V51),
+        run_spec("SingleStream", delay_ms=1.0, min_query_count=100, qsl_performance=1024, **SEEDS_V51),
         "round 5.1 seeds and ResNet-50's 1024 performance samples",
         {"result_validity": "VALID"},
     ),
     "singlestream_long_min_duration": Case(
-        _run_spec("SingleStream", delay_ms=1.0, min_duration_ms=600_000, max_duration_ms=800, min_query_count=100),
+        run_spec("SingleStream", delay_ms=1.0, min_duration_ms=600_000, max_duration_ms=800, min_query_count=100),
         "configured for 600 s (the round's minimum), stopped by a 0.8 s max_duration",
         {"effective_min_duration_ms": 600_000, "result_min_duration_met": False},
     ),
     "singlestream_min_queries_unmet": Case(
-        _run_spec("SingleStream", delay_ms=1.0, min_query_count=2000, min_duration_ms=300, max_duration_ms=600),
+        run_spec("SingleStream", delay_ms=1.0, min_query_count=2000, min_duration_ms=300, max_duration_ms=600),
         "2000 queries wanted, stopped after 0.6 s",
         {"result_min_queries_met": False},
     ),
     "singlestream_p99": Case(
-        _run_spec("SingleStream", delay_ms=0.5, single_stream_target_latency_percentile=0.99, min_query_count=700),
+        run_spec("SingleStream", delay_ms=0.5, single_stream_target_latency_percentile=0.99, min_query_count=700),
         "a SingleStream run targeting the 99th percentile instead of the 90th",
         {"effective_target_latency_percentile": 0.99},
     ),
     "singlestream_issue_same": Case(
-        _run_spec("SingleStream", delay_ms=1.0, min_query_count=100, performance_issue_same=True, performance_issue_same_index=3),
+        run_spec("SingleStream", delay_ms=1.0, min_query_count=100, performance_issue_same=True, performance_issue_same_index=3),
         "TEST04's setting (the same sample every query) in a plain run",
         {"effective_performance_issue_same": True},
     ),
     "singlestream_sampling": Case(
-        _run_spec("SingleStream", delay_ms=1.0, min_query_count=100, accuracy_log_sampling_target=64, accuracy_log_rng_seed=720381539243781796),
+        run_spec("SingleStream", delay_ms=1.0, min_query_count=100, accuracy_log_sampling_target=64, accuracy_log_rng_seed=720381539243781796),
         "TEST01's setting (responses logged in performance mode) in a plain run",
         {"effective_accuracy_log_sampling_target": 64},
     ),
     "server_resnet_bound": Case(
-        _run_spec("Server", sut="pool", workers=8, delay_ms=1.0, server_target_qps=600, server_target_latency_ns=15_000_000, min_query_count=100),
+        run_spec("Server", sut="pool", workers=8, delay_ms=1.0, server_target_qps=600, server_target_latency_ns=15_000_000, min_query_count=100),
         "ResNet-50's 15 ms Server bound as the target, met (p99 within it)",
         {"result_perf_constraints_met": True},
     ),
     "server_slow": Case(
-        _run_spec("Server", sut="pool", workers=8, delay_ms=20.0, server_target_qps=100, server_target_latency_ns=1_000_000_000, min_query_count=100),
+        run_spec("Server", sut="pool", workers=8, delay_ms=20.0, server_target_qps=100, server_target_latency_ns=1_000_000_000, min_query_count=100),
         "every query takes 20 ms: within the run's 1 s target, over ResNet-50's 15 ms",
         {"result_perf_constraints_met": True},
     ),
     "server_tokens_slow": Case(
-        _run_spec(
+        run_spec(
             "Server", sut="llm", workers=8, first_token_ms=5.0, delay_ms=20.0, tokens=8, server_target_qps=100,
             server_target_latency_ns=1_000_000_000, use_token_latencies=True, ttft_latency=2_000_000, tpot_latency=1_000_000,
             min_query_count=100,
@@ -186,19 +158,19 @@ EXTRA_RUNS: dict[str, Case] = {
         {"result_perf_constraints_met": False},
     ),
     "offline_24576": Case(
-        _run_spec("Offline", sut="pool", workers=2, delay_ms=0.0, offline_expected_qps=100, min_query_count=24576, qsl_total=2048, qsl_performance=1024),
+        run_spec("Offline", sut="pool", workers=2, delay_ms=0.0, offline_expected_qps=100, min_query_count=24576, qsl_total=2048, qsl_performance=1024),
         "an Offline query of 24 576 samples",
         {"effective_samples_per_query": 24576},
     ),
     "accuracy_43": Case(
-        _run_spec("Offline", "accuracy", sut="pool", workers=2, delay_ms=0.0, qsl_total=43, qsl_performance=43),
+        run_spec("Offline", "accuracy", sut="pool", workers=2, delay_ms=0.0, qsl_total=43, qsl_performance=43),
         "an accuracy run over 43 samples (3D-UNet's data set)",
         {},
     ),
 }
 # Runs made in a working directory holding an audit.config (LoadGen reads the file name the harness passes).
 AUDIT_RUNS: dict[str, tuple[RunSpec, str]] = {
-    "singlestream_audit_config": (_run_spec("SingleStream", delay_ms=1.0, min_query_count=100), TEST04_AUDIT_CONFIG),
+    "singlestream_audit_config": (run_spec("SingleStream", delay_ms=1.0, min_query_count=100), TEST04_AUDIT_CONFIG),
 }
 LOADGEN_RUNS: dict[str, Case] = {**HARNESS_CASES, **EXTRA_RUNS}
 AUDIT_CONFIG_NAME = "no-audit-config-here.config"  # the name tests/loadgen_harness.py passes to StartTest
