@@ -157,7 +157,8 @@ def _check(args: argparse.Namespace) -> int:
         source = f"in {_shown(settings.path)}" if settings.path else ""
         select = _codes(args.select) if args.select is not None else settings.select
         ignore = _codes(args.ignore) if args.ignore is not None else settings.ignore
-        load_all()
+        if select or ignore:
+            load_all()  # every code, to tell a typo from a code of another family
         for flag, codes in (("select", select), ("ignore", ignore)):
             given_here = getattr(args, flag) is not None
             for code in codes or []:

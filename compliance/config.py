@@ -21,9 +21,7 @@ A key the tool does not know, or a value of the wrong type, is a usage error.
 
 from __future__ import annotations
 
-import difflib
 import os
-import tomllib
 from dataclasses import dataclass, field
 
 CONFIG_NAME = "mlperf-audit.toml"
@@ -81,7 +79,7 @@ def load(path: str) -> Settings:
     unknown = [key for key in data if key not in KEYS]
     if unknown:
         key = unknown[0]
-        hint = difflib.get_close_matches(key, KEYS, n=1)
+        hint = _close(key, KEYS, n=1)
         maybe = f"; did you mean {hint[0]!r}?" if hint else ""
         raise ConfigError(
             f"{where}: unknown key {key!r}{maybe} (known keys: {', '.join(KEYS)})"
@@ -100,6 +98,8 @@ def load(path: str) -> Settings:
 
 
 def _read(path: str) -> dict[str, object]:
+    import tomllib  # only when a settings file exists
+
     try:
         with open(path, "rb") as handle:
             return tomllib.load(handle)
@@ -149,3 +149,9 @@ def _names(data: dict[str, object], key: str, where: str, upper: bool) -> list[s
         if item.strip():
             names.append(item.strip().upper() if upper else item.strip().lower())
     return names
+
+
+def _close(word: str, candidates: object, n: int = 3, cutoff: float = 0.6) -> list[str]:
+    import difflib  # only when a key is unknown
+
+    return difflib.get_close_matches(word, candidates, n=n, cutoff=cutoff)  # type: ignore[arg-type]

@@ -113,7 +113,7 @@ def _settle(report: Report, baseline_rows: list[dict[str, object]]) -> None:
 
 
 def _audit(paths: list[str], options: AuditOptions) -> Report:
-    load_all()
+    load_all("training", "waivers")
     from compliance.inference import audit_inference, wants_inference
 
     if wants_inference(paths, options):

@@ -61,7 +61,7 @@ def _audit_log(job: tuple[str, str, str, str, list[str] | None, list[str] | None
     from compliance.engine import check_log_context
     from compliance.summary import summarize
 
-    load_all()
+    load_all("training")
     book = load_rulebook(suite, round_name)
     keep = book.mentioned_keys() | structural_keys(book)
     log = parse_mllog(real, keep, display_path=display)
@@ -112,7 +112,7 @@ def _detect_suite(tree: SubmissionTree) -> str:
 def audit_tree(path: str, options: Any, progress_factory: Callable[[int], Callable[[int], None] | None] | None = None) -> Report:
     from compliance.engine import UsageError
 
-    load_all()
+    load_all("training", "package", "waivers")
     unpacked = None
     display = path.rstrip(os.sep) or path
     try:

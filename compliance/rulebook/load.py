@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-import tomllib
 from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
@@ -147,6 +146,8 @@ def _parse_toml(raw: bytes, name: str) -> dict[str, Any]:
                 return entry["data"]
         except (OSError, ValueError, AttributeError, TypeError):
             pass
+    import tomllib  # only on a cache miss: most runs read the JSON cache
+
     try:
         data = tomllib.loads(raw.decode("utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
@@ -323,7 +324,7 @@ def load_rulebook(suite: str, round_name: str) -> Rulebook:
 @lru_cache(maxsize=1)
 def _known_keys() -> frozenset[str]:
     path = data_dir() / "mllog_keys.toml"
-    data = tomllib.loads(path.read_text("utf-8"))
+    data = _parse_toml(path.read_bytes(), path.name)
     keys: set[str] = set()
     for group in data.get("keys", {}).values():
         keys.update(group)
