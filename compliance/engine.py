@@ -114,16 +114,18 @@ def _settle(report: Report, baseline_rows: list[dict[str, object]]) -> None:
 
 def _audit(paths: list[str], options: AuditOptions) -> Report:
     load_all("training", "waivers")
-    from compliance.inference import audit_inference, wants_inference
+    from compliance.discover import looks_like_tree, wants_inference
 
     if wants_inference(paths, options):
+        from compliance.inference import audit_inference
+
         return audit_inference(paths, options)
     if options.benchmark or options.scenario:
         raise UsageError("--benchmark and --scenario apply to inference LoadGen runs (--suite inference)")
-    from compliance.package import audit_tree, looks_like_tree
-
     trees = [p for p in paths if looks_like_tree(p)]
     if trees:
+        from compliance.package import audit_tree
+
         if len(paths) > 1:
             raise UsageError("check one submission tree (or archive) at a time")
         from compliance.waivers import WaiverError

@@ -42,24 +42,7 @@ def _usage(message: str) -> Exception:
     return UsageError(message)
 
 
-def is_run_folder(path: str) -> bool:
-    return any(os.path.isfile(os.path.join(path, name)) for name in RUN_FILES)
-
-
-def is_loadgen_path(path: str) -> bool:
-    """A LoadGen run folder, or a file LoadGen writes (``mlperf_log_*``)."""
-    if os.path.isdir(path):
-        return is_run_folder(path)
-    return os.path.basename(path).startswith("mlperf_log_")
-
-
-def wants_inference(paths: list[str], options: Any) -> bool:
-    """Whether the paths are checked as LoadGen runs (``--suite inference``, or LoadGen files named)."""
-    if options.suite is not None:
-        return bool(options.suite == SUITE)
-    if getattr(options, "benchmark", None) or getattr(options, "scenario", None):
-        return True
-    return any(is_loadgen_path(p) for p in paths)
+from compliance.discover import is_loadgen_path, is_run_folder, wants_inference  # noqa: E402,F401  (re-exported)
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,7 +53,7 @@ class _Target:
 
 
 def _targets(paths: list[str]) -> list[_Target]:
-    from compliance.package import looks_like_tree
+    from compliance.discover import looks_like_tree
 
     found: list[_Target] = []
     missing: list[str] = []

@@ -18,7 +18,8 @@ from compliance.models.findings import Finding
 from compliance.models.report import Report, ResultRow, Subject, ToolInfo
 from compliance.models.submission import LayoutIssue, RunSummary, SubmissionTree
 from compliance.parsers import tree as tree_parser
-from compliance.parsers.archive import is_archive, unpack
+from compliance.discover import is_archive, looks_like_tree  # noqa: F401  (looks_like_tree re-exported)
+from compliance.parsers.archive import unpack
 from compliance.parsers.mllog import parse_mllog
 from compliance.registry import CHECKERS, RULES, load_all, selected
 from compliance.rulebook.load import SUITES, available_rounds, canonical_round, load_rulebook, newest_round
@@ -26,31 +27,6 @@ from compliance.rules.package.context import PackageContext
 from compliance.rules.training.context import LogContext, structural_keys
 
 POOL_MIN_LOGS = 16  # below this, a process pool costs more than it saves
-
-
-def looks_like_tree(path: str) -> bool:
-    """A submission archive, or a folder with the <division>/<org>/{systems,results} layout."""
-    if is_archive(path):
-        return True
-    if not os.path.isdir(path):
-        return False
-    try:
-        names = {n.lower() for n in os.listdir(path)}
-    except OSError:
-        return False
-    if names & {"results", "systems"} or names & set(tree_parser.DIVISIONS):
-        return True
-    if os.path.basename(os.path.abspath(path)).lower() in tree_parser.DIVISIONS:
-        return True
-    for name in names:
-        inner = os.path.join(path, name)
-        if os.path.isdir(inner) and not os.path.islink(inner):
-            try:
-                if {n.lower() for n in os.listdir(inner)} & ({"results", "systems"} | set(tree_parser.DIVISIONS)):
-                    return True
-            except OSError:
-                continue
-    return False
 
 
 # -- one log, in a worker ------------------------------------------------------

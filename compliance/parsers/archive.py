@@ -15,14 +15,10 @@ from typing import Any
 # tarfile, zipfile, shutil and tempfile are imported when an archive is met:
 # the command line starts faster without them.
 
-ARCHIVE_SUFFIXES = (".tar.gz", ".tgz", ".tar.bz2", ".tbz2", ".tar.xz", ".txz", ".tar", ".zip")
+from compliance.discover import ARCHIVE_SUFFIXES, is_archive  # noqa: E402,F401  (re-exported)
 MAX_MEMBERS = 200_000
 MAX_TOTAL_BYTES = 20 * 1000**3  # 20 GB unpacked, a guard against archive bombs
 CHUNK = 1 << 20
-
-
-def is_archive(path: str) -> bool:
-    return os.path.isfile(path) and path.lower().endswith(ARCHIVE_SUFFIXES)
 
 
 @dataclass
