@@ -472,7 +472,7 @@ def _header(report: Report) -> str:
 
 def _summary(report: Report) -> str:
     counts = severity_counts(report)
-    logs = [s for s in report.subjects if s.kind == "training_log"]
+    logs = [s for s in report.subjects if s.kind in ("training_log", "loadgen_run")]
     cards = []
     if report.results:
         passing = sum(1 for r in report.results if r.passed)

@@ -412,7 +412,7 @@ def render(report: Report) -> str:
     out.append("")
 
     out.extend(["## Summary", ""])
-    logs = [s for s in report.subjects if s.kind == "training_log"]
+    logs = [s for s in report.subjects if s.kind in ("training_log", "loadgen_run")]
     if report.results:
         passing = sum(1 for r in report.results if r.passed)
         out.append(

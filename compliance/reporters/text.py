@@ -60,7 +60,7 @@ def render(report: Report, color: bool = False) -> str:
     if tree:
         entries = len(report.results)
         passed = sum(1 for row in report.results if row.passed)
-        logs = [s for s in report.subjects if s.kind == "training_log"]
+        logs = [s for s in report.subjects if s.kind in ("training_log", "loadgen_run")]
         counts = f"{passed} of {entries} entr{'y' if entries == 1 else 'ies'} pass, {len(logs)} logs"
     else:
         passed = sum(1 for s in report.subjects if s.passed)
