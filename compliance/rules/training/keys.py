@@ -603,6 +603,20 @@ def _run_checks(
 
 
 def _target(ctx: LogContext, key: str, spec: KeySpec, records: list[Record]) -> Iterator[Finding]:
+    if any(check.field == "value" for check in spec.target):
+        malformed = [r for r in records if not is_number(r.value)]
+        if malformed:
+            first = malformed[0]
+            yield ctx.finding(
+                KEY004,
+                f"'{key}' at line {first.line} is {_fmt(first.value)}, not a number"
+                + (f" ({len(malformed)} such records)" if len(malformed) > 1 else ""),
+                line=first.line,
+                key=key,
+                observed=_fmt(first.value),
+                required=f"a numeric quality result in every '{key}' record",
+                evidence={"malformed_records": len(malformed)},
+            )
     state: dict[str, Any] = {}
     meeting = []
     for record in records:
