@@ -106,7 +106,7 @@ def _settle(report: Report, baseline_rows: list[dict[str, object]]) -> None:
         subject = subjects.get(row.path)
         if subject is None:
             continue
-        scored = row.score_minutes is not None or tuple(getattr(row, f) for f in ROW_KEY) in unscored_before
+        scored = row.score_minutes is not None or row.scale == "weak" or tuple(getattr(row, f) for f in ROW_KEY) in unscored_before
         row.passed = subject.passed and scored
         subject.passed = row.passed
     report.passed = report.passed and all(row.passed for row in report.results)

@@ -206,7 +206,7 @@ def _audit(tree: SubmissionTree, display: str, options: Any, progress_factory: A
     for facts in ctx.sets:
         result = facts.result
         entry = by_subject[result.path]
-        entry_ok = entry.passed and facts.score_minutes is not None
+        entry_ok = entry.passed and (facts.score_minutes is not None or facts.result.scale == "weak")
         rcp = facts.rcp
         rcp_text = "n/a"
         if rcp is not None:

@@ -119,6 +119,11 @@ def score(facts: ResultSetFacts) -> None:
     dropped = len(facts.runs) - len(counted)
     facts.counted = counted
     facts.dropped = dropped
+    if facts.result.scale == "weak":
+        # HPC weak scaling is scored on models trained per time (instances, time to train
+        # all), not by an olympic mean of run times; that score is not computed yet.
+        facts.score_minutes = None
+        return
     if dropped > facts.max_dropped or not counted:
         facts.score_minutes = None
         return
