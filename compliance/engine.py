@@ -113,7 +113,7 @@ def _settle(report: Report, baseline_rows: list[dict[str, object]]) -> None:
 
 
 def _audit(paths: list[str], options: AuditOptions) -> Report:
-    load_all("training", "waivers")
+    load_all("training")
     from compliance.discover import looks_like_tree, wants_inference
 
     if wants_inference(paths, options):

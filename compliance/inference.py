@@ -215,7 +215,7 @@ def _describe(ctx: LoadgenContext, place: RunPlace, model_note: str | None) -> s
 
 def audit_inference(paths: list[str], options: Any) -> Report:
     """Check LoadGen runs (folders or files) against LoadGen's requirements and, when known, the round's."""
-    load_all("inference", "waivers")
+    load_all("inference")
     book, round_source = _round(options)
     given_model = _given_model(book, getattr(options, "benchmark", None))
     given_scenario = _given_scenario(book, getattr(options, "scenario", None))

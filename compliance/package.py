@@ -88,7 +88,7 @@ def _detect_suite(tree: SubmissionTree) -> str:
 def audit_tree(path: str, options: Any, progress_factory: Callable[[int], Callable[[int], None] | None] | None = None) -> Report:
     from compliance.engine import UsageError
 
-    load_all("training", "package", "waivers")
+    load_all("training", "package")
     unpacked = None
     display = path.rstrip(os.sep) or path
     try:

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import datetime as _dt
 import fnmatch
-import tomllib
 from dataclasses import dataclass, replace
 
 from compliance.models.findings import Finding, Severity
@@ -95,6 +94,8 @@ class Waiver:
 
 
 def load_waivers(path: str) -> list[Waiver]:
+    import tomllib  # only when a waiver file is given
+
     try:
         with open(path, "rb") as handle:
             data = tomllib.load(handle)
