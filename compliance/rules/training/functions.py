@@ -90,7 +90,22 @@ def metadata_implies(
     return True, ""
 
 
+def int_equals(
+    record: Record, value: Any, args: dict[str, Any], resolve: Callable[[str], Any], state: dict[str, Any]
+) -> CheckResult:
+    """``int(value)`` equals the formula ``expr`` (the official FIRST_CHECK truncates and accepts numeric text)."""
+    from compliance.rulebook.expr import evaluate_text
+
+    wanted = evaluate_text(args["expr"], resolve)
+    try:
+        got = int(value)
+    except (TypeError, ValueError, OverflowError):
+        return False, f"{value!r} is not a whole number"
+    return got == wanted, f"{value!r} is not {args['expr']} = {wanted:g}"
+
+
 CHECK_FUNCTIONS: dict[str, CheckFunction] = {
+    "int_equals": int_equals,
     "log2_steps": log2_steps,
     "multiple_or_small_batch_divisor": multiple_or_small_batch_divisor,
     "consecutive_evals": consecutive_evals,

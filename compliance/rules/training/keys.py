@@ -454,6 +454,8 @@ def _condition(
         node = check.expression(op)
         assert node is not None
         step = evaluate(node, ctx.resolve)
+        if check.abs_tol is not None:  # exact (modulo), as the official checker's % test
+            return _num(value) % step <= check.abs_tol, f"{label} is {_fmt(value)}, not a multiple of {_fmt(step)}"
         return is_integer(_num(value) / step), f"{label} is {_fmt(value)}, not a multiple of {_fmt(step)}"
     if op == "has":
         missing = [m for m in operand if not (isinstance(value, dict) and m in value)]
