@@ -32,6 +32,21 @@ EXTENSIONS = {
 }
 
 
+def finding_details(finding: Any) -> list[tuple[str, str]]:
+    """A finding's evidence lines, in the order every reporter shows them:
+    ("seen", ..), ("required", ..), then ("waived", approver: reason) or ("fix", ..)."""
+    out: list[tuple[str, str]] = []
+    for kind in ("observed", "required"):
+        value = finding.evidence.get(kind)
+        if value is not None:
+            out.append(("seen" if kind == "observed" else "required", str(value)))
+    if finding.waived_by is not None:
+        out.append(("waived", finding.waived_by))
+    elif finding.fix:
+        out.append(("fix", finding.fix))
+    return out
+
+
 def renderer(name: str) -> Callable[..., str]:
     """The ``render`` function of a format."""
     module: Any = import_module(REPORTERS[name])

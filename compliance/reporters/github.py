@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 
+from compliance.reporters import finding_details
 from compliance.models.findings import Finding, Severity
 from compliance.models.report import Report
 
@@ -52,17 +53,8 @@ def _message(finding: Finding) -> str:
         head = f"waived: {head}"
     elif finding.severity is Severity.REVIEW:
         head = f"for the reviewer: {head}"
-    lines = [head]
-    observed = finding.evidence.get("observed")
-    required = finding.evidence.get("required")
-    if observed is not None:
-        lines.append(f"seen: {observed}")
-    if required is not None:
-        lines.append(f"required: {required}")
-    if finding.waived_by is not None:
-        lines.append(f"waived by: {finding.waived_by}")
-    elif finding.fix:
-        lines.append(f"fix: {finding.fix}")
+    labels = {"seen": "seen", "required": "required", "waived": "waived by", "fix": "fix"}
+    lines = [head] + [f"{labels[kind]}: {text}" for kind, text in finding_details(finding)]
     if finding.location.path != finding.subject:
         lines.append(f"subject: {finding.subject}")
     return "\n".join(lines)

@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 
+from compliance.reporters import finding_details
 from compliance.models.findings import Finding, Severity
 from compliance.models.report import Report, Subject
 
@@ -56,17 +57,9 @@ def _describe(finding: Finding) -> str:
     }[finding.severity]
     if finding.waived_by is not None:
         label = f"waived {label}"
+    labels = {"seen": "seen:     ", "required": "required: ", "waived": "waived by:", "fix": "fix:      "}
     lines = [f"{_where(finding)}: {finding.code} [{label}] {finding.message}"]
-    observed = finding.evidence.get("observed")
-    required = finding.evidence.get("required")
-    if observed is not None:
-        lines.append(f"    seen:      {observed}")
-    if required is not None:
-        lines.append(f"    required:  {required}")
-    if finding.waived_by is not None:
-        lines.append(f"    waived by: {finding.waived_by}")
-    elif finding.fix:
-        lines.append(f"    fix:       {finding.fix}")
+    lines += [f"    {labels[kind]} {text}" for kind, text in finding_details(finding)]
     if finding.url:
         lines.append(f"    rule:      {finding.url}")
     return "\n".join(lines)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -102,10 +101,6 @@ def _read_scaling(facts: ResultSetFacts) -> None:
         facts.scaling_error = f"is not valid: {err}"
     except (KeyError, TypeError):
         facts.scaling_error = 'is not valid: expected {"scaling_factor": <number>}'
-
-
-def display_dir(path: str) -> str:
-    return os.path.dirname(path)
 
 
 def score(facts: ResultSetFacts) -> None:
