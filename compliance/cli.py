@@ -1,7 +1,8 @@
 """The ``mlperf-audit`` command.
 
-Exit codes: 0 no error finding, 1 at least one error finding, 2 usage error or
-nothing to check (``diff``: 1 when the newer report has new error findings).
+Exit codes: 0 no error finding, 1 at least one error finding, 2 usage error,
+nothing to check, or a failure of mlperf-audit itself (INT001; the traceback
+with ``--debug``) (``diff``: 1 when the newer report has new error findings).
 Settings may come from the submission repository (``compliance.config``);
 flags override them. argparse (not click) keeps start-up fast.
 """
@@ -54,6 +55,7 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--rcp-bypass", action="store_true", help="waive failed or missing RCP checks (they stay in the report, marked waived)")
     check.add_argument("--waivers", metavar="FILE", help="a TOML file of reviewed waivers (code, subject glob, reason, approver, expires)")
     check.add_argument("--baseline", metavar="REPORT.json", help="an earlier JSON report: findings it has are marked baselined and do not fail")
+    check.add_argument("--debug", action="store_true", help="on a failure of mlperf-audit itself (INT001, exit code 2), print the traceback and keep it in the report")
     settings = check.add_mutually_exclusive_group()
     settings.add_argument("--config", metavar="FILE", help="read settings from FILE (mlperf-audit.toml, or a pyproject.toml's [tool.mlperf-audit])")
     settings.add_argument("--no-config", action="store_true", help="read no settings file")
@@ -195,12 +197,24 @@ def _check(args: argparse.Namespace) -> int:
         benchmark=args.benchmark,
         scenario=args.scenario,
         progress=_progress_factory() if sys.stderr.isatty() and (to_files or formats == ["text"]) else None,
+        debug=args.debug,
     )
     try:
         report = run_audit(args.paths, options)
     except UsageError as err:
         print(f"mlperf-audit: error: {err}", file=sys.stderr)
         return 2
+    except Exception as err:  # noqa: BLE001 - a bug outside any one rule: say so, exit 2, never exit 1
+        return _crashed(err, args.debug)
+    for failure in report.internal_errors:
+        if args.debug and failure.evidence.get("traceback"):
+            print(f"mlperf-audit: {failure.subject}: {failure.message}\n{failure.evidence['traceback']}", file=sys.stderr)
+    if report.internal_errors and not args.debug:
+        print(
+            f"mlperf-audit: internal error in {len(report.internal_errors)} place(s) (INT001); "
+            "the rest was checked. Run with --debug for the traceback.",
+            file=sys.stderr,
+        )
     color = not to_files and _use_color(args.color)
     try:
         if args.output_dir:
@@ -216,7 +230,23 @@ def _check(args: argparse.Namespace) -> int:
     except OSError as err:
         print(f"mlperf-audit: error: cannot write the report: {err}", file=sys.stderr)
         return 2
+    except Exception as err:  # noqa: BLE001 - a reporter's bug: exit 2, not a verdict
+        return _crashed(err, args.debug)
     return report.exit_code()
+
+
+def _crashed(err: Exception, debug: bool) -> int:
+    """An unexpected exception outside the rules: one line (the traceback with --debug), exit code 2."""
+    if debug:
+        import traceback
+
+        traceback.print_exception(err, file=sys.stderr)
+    print(
+        f"mlperf-audit: internal error: {type(err).__name__}: {err} "
+        "(a bug in mlperf-audit; run with --debug for the traceback and report it)",
+        file=sys.stderr,
+    )
+    return 2
 
 
 def _diff(args: argparse.Namespace) -> int:
@@ -248,6 +278,8 @@ def _diff(args: argparse.Namespace) -> int:
 
 
 def _write(text: str, output: str | None) -> None:
+    # A name that is not UTF-8 reached the text (a path given on the command line): escape it.
+    text = text.encode("utf-8", "backslashreplace").decode("utf-8")
     if output:
         with open(output, "w", encoding="utf-8") as handle:
             handle.write(text)

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from typing import Any
 
 from compliance import __version__
-from compliance.models.findings import Finding
+from compliance.models.findings import INTERNAL_ERROR, Finding
+from compliance.models.mllog import TrainingLog
 from compliance.models.report import Report, Subject, ToolInfo
 from compliance.parsers.mllog import parse_mllog
-from compliance.registry import CHECKERS, applies, load_all
+from compliance.registry import applies, internal_error, load_all, run_checkers
 from compliance.rulebook.load import ALL_SUITES, SUITES, canonical_round, load_rulebook, newest_round
 from compliance.rules.training.context import LogContext, structural_keys
 
@@ -34,30 +36,52 @@ class AuditOptions:
     benchmark: str | None = None  # inference: the model of the LoadGen runs (else from their path)
     scenario: str | None = None  # inference: the scenario of the LoadGen runs (else from their path)
     progress: object = None  # a callable(total) -> callable(advance) for a progress display, or None
+    debug: bool = False  # tracebacks of the tool's own failures (INT001) in the report
 
 
-def _collect(paths: list[str]) -> list[tuple[str, str]]:
-    """(display path, real path) for each log; folders give their result_*.txt files."""
-    found: list[tuple[str, str]] = []
+def _collect(paths: list[str]) -> tuple[list[tuple[str, str, bool]], list[str]]:
+    """(display path, real path, whether to follow a link) for each log, and notes on what was
+    not searched. Folders give their result_*.txt files; links in them are not followed."""
+    from compliance.parsers.safefs import WalkLimits, shown, walk
+
+    found: list[tuple[str, str, bool]] = []
     missing: list[str] = []
+    notes: list[str] = []
     for given in paths:
         if os.path.isdir(given):
-            logs = []
-            for root, dirs, files in os.walk(given, followlinks=False):
-                dirs.sort()
-                for name in sorted(files):
-                    if name.startswith("result_") and name.endswith(".txt"):
-                        logs.append(os.path.join(root, name))
-            found.extend((p, p) for p in logs)
+            limits = WalkLimits()
+            for folder in walk(given, limits=limits):
+                for entry in folder.others:
+                    if entry.name.startswith("result_") and entry.name.endswith(".txt"):
+                        found.append((shown(entry.path), entry.path, False))
+            if limits.too_deep:
+                notes.append(f"{shown(given)}: folders nested deeper than the limit were not searched, e.g. {shown(limits.too_deep[0])}")
+            if limits.truncated:
+                notes.append(f"{shown(given)}: more entries than the limit; the rest was not searched")
+            for folder_path, why in limits.unreadable[:5]:
+                notes.append(f"{shown(folder_path)}: cannot be searched ({why})")
         elif os.path.lexists(given):
-            found.append((given, given))
+            found.append((shown(given), given, True))
         else:
-            missing.append(given)
+            missing.append(shown(given))
     if missing:
         raise UsageError("no such file: " + ", ".join(missing))
     if not found:
-        raise UsageError("nothing to check: no result_*.txt log under " + ", ".join(paths))
-    return found
+        why = "".join(f"; {note}" for note in notes)
+        raise UsageError("nothing to check: no result_*.txt log under " + ", ".join(shown(p) for p in paths) + why)
+    return found, notes
+
+
+def read_log(
+    real: str, display: str, keep: Any, max_bytes: int | None, follow: bool, *, debug: bool = False
+) -> tuple[TrainingLog, list[Finding]]:
+    """Parse one MLLOG file; a failure of the parser itself gives an empty log and an INT001 finding."""
+    try:
+        return parse_mllog(real, keep, display_path=display, max_bytes=max_bytes, follow_links=follow), []
+    except Exception as err:  # noqa: BLE001 - the parser's own bug is contained to this file
+        log = TrainingLog(path=display)
+        log.readable = False
+        return log, [internal_error(display, "the MLLOG reader", err, debug=debug)]
 
 
 def _suite_for(benchmark: object) -> str | None:
@@ -141,7 +165,7 @@ def _audit(paths: list[str], options: AuditOptions) -> Report:
         round_given = canonical_round(options.round)
         if round_given is None:
             raise UsageError(f"{options.round!r} is not a round (use e.g. 5.1, v5.1 or 5.1.0)")
-    files = _collect(paths)
+    files, search_notes = _collect(paths)
 
     suites_to_try = [options.suite] if options.suite else list(SUITES)
     books = {}
@@ -164,11 +188,12 @@ def _audit(paths: list[str], options: AuditOptions) -> Report:
 
     report = Report(tool=ToolInfo("mlperf-audit", __version__), suite="", round="")
     report.notes.extend(options.notes)
+    report.notes.extend(search_notes)
     suites_seen: list[str] = []
     rounds_seen: list[str] = []
     any_records = False
-    for display, real in files:
-        log = parse_mllog(real, keep, display_path=display, max_bytes=options.max_file_bytes)
+    for display, real, follow in files:
+        log, parse_failures = read_log(real, display, keep, options.max_file_bytes, follow, debug=options.debug)
         any_records = any_records or log.records > 0
         if options.suite:
             suite = options.suite
@@ -192,12 +217,13 @@ def _audit(paths: list[str], options: AuditOptions) -> Report:
             series.converged_at = convergence_point(ctx)
         subject.quality = series
         report.subjects.append(subject)
-        for found in check_log_context(ctx, book.round, options.select, options.ignore):
+        report.findings.extend(parse_failures)
+        for found in check_log_context(ctx, book.round, options.select, options.ignore, debug=options.debug):
             report.findings.append(found)
         suites_seen.append(suite)
         rounds_seen.append(book.round)
 
-    if not any_records:
+    if not any_records and not any(f.code == INTERNAL_ERROR for f in report.findings):
         reasons = []
         for subject in report.subjects:
             why = next((f.message for f in report.findings if f.subject == subject.path and f.code == "LOG000"), None)
@@ -229,13 +255,15 @@ def _audit(paths: list[str], options: AuditOptions) -> Report:
     return report.finalise()
 
 
-def check_log_context(ctx: LogContext, round_name: str, select: list[str] | None, ignore: list[str] | None) -> list[Finding]:
-    """Run every log rule on one parsed log."""
-    findings: list[Finding] = []
-    for entry in CHECKERS:
-        if entry.subject != "training_log":
-            continue
-        for finding in entry.function(ctx):
-            if applies(finding, ctx.book.suite, round_name, ctx.division, select, ignore):
-                findings.append(finding)
-    return findings
+def check_log_context(
+    ctx: LogContext, round_name: str, select: list[str] | None, ignore: list[str] | None, *, debug: bool = False
+) -> list[Finding]:
+    """Run every log rule on one parsed log (a rule that raises becomes an INT001 finding)."""
+    suite, division = ctx.book.suite, ctx.division
+    return run_checkers(
+        "training_log",
+        ctx,
+        lambda finding: applies(finding, suite, round_name, division, select, ignore),
+        where=ctx.subject,
+        debug=debug,
+    )

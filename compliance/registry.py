@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from compliance.models.findings import Finding, Severity
+from compliance.models.findings import INTERNAL_ERROR, Finding, Severity
 
 DOC_HEADINGS = ("What it checks", "Why it matters", "Example", "How to fix", "Rule reference")
 DOCS_URL = "https://github.com/mlperf-audit/mlperf-audit/blob/main/docs/rules/{code}.md"
@@ -105,10 +105,16 @@ class Rule:
         )
 
 
+_INT_RANGE = (-(1 << 63), (1 << 64) - 1)  # what a JSON report (orjson) writes as a number
+
+
 def _scalar(value: Any) -> str | int | float | bool | None:
     if value is None or isinstance(value, (str, int, float, bool)):
         if isinstance(value, float) and (value != value or value in (float("inf"), float("-inf"))):
             return str(value)
+        if type(value) is int and not _INT_RANGE[0] <= value <= _INT_RANGE[1]:
+            text = str(value) if value.bit_length() < 1300 else f"an integer of {value.bit_length()} bits"
+            return text if len(text) <= 300 else text[:299] + "…"
         return value
     text = repr(value)
     return text if len(text) <= 300 else text[:299] + "…"
@@ -175,6 +181,65 @@ def checker(subject: str, *rules: Rule) -> Callable[[Callable[..., Iterator[Find
     return wrap
 
 
+MAX_ERROR_TEXT = 300
+
+
+def internal_error(where: str, stage: str, err: BaseException, *, debug: bool = False) -> Finding:
+    """The INT001 finding for an exception the tool raised in ``stage`` (a rule, a parser) on ``where``.
+
+    The traceback is in the evidence only with ``debug`` (it names the tool's own files).
+    """
+    from compliance.parsers.safefs import shown
+
+    what = shown(f"{type(err).__name__}: {err}" if str(err) else type(err).__name__)
+    if len(what) > MAX_ERROR_TEXT:
+        what = what[: MAX_ERROR_TEXT - 1] + "…"
+    evidence: dict[str, Any] = {"stage": stage}
+    if debug:
+        import traceback
+
+        evidence["traceback"] = "".join(traceback.format_exception(err)).rstrip()
+    return RULES[INTERNAL_ERROR].finding(
+        f"mlperf-audit failed inside {stage} ({what}); the other rules were still run. "
+        "This is a bug in mlperf-audit, not a verdict on the submission",
+        path=where,
+        subject=where,
+        observed=what,
+        required="every rule runs to completion",
+        evidence=evidence,
+    )
+
+
+def run_checkers(
+    subject: str,
+    ctx: Any,
+    keep: Callable[[Finding], bool],
+    *,
+    where: str,
+    debug: bool = False,
+) -> list[Finding]:
+    """Run every checker registered for ``subject`` (e.g. ``"training_log"``) on ``ctx``.
+
+    Returns the findings ``keep`` accepts, in checker order. An exception inside
+    one checker is contained: the findings it yielded before failing are kept,
+    one ``INT001`` finding located at ``where`` (the subject's path) reports it,
+    whatever ``keep`` says, and the other checkers still run.
+    """
+    found: list[Finding] = []
+    for entry in CHECKERS:
+        if entry.subject != subject:
+            continue
+        try:
+            for finding in entry.function(ctx):
+                if keep(finding):
+                    found.append(finding)
+        except Exception as err:  # noqa: BLE001 - the one place a rule's failure is contained
+            name = getattr(entry.function, "__qualname__", "a rule")
+            module = getattr(entry.function, "__module__", "")
+            found.append(internal_error(where, f"the rule {module}.{name} ({', '.join(entry.codes)})", err, debug=debug))
+    return found
+
+
 FAMILIES = {
     "training": "compliance.rules.training",
     "package": "compliance.rules.package",
@@ -225,3 +290,34 @@ def selected(code: str, select: Iterable[str] | None, ignore: Iterable[str] | No
         if any(code.startswith(prefix) for prefix in ignore):
             return False
     return True
+
+
+define(
+    INTERNAL_ERROR,
+    "internal-error",
+    Severity.ERROR,
+    "mlperf-audit itself failed while checking a subject (a bug in the tool); the other rules were still run.",
+    """
+## What it checks
+Nothing about the submission: it reports that one rule (or the reader of one
+file) raised an unexpected exception. The failure is contained to that rule
+and subject; every other rule and subject is still checked and reported.
+
+## Why it matters
+A rule that did not run cannot vouch for the submission, so the check cannot
+pass; the command exits with code 2 (a tool failure) rather than 1 (findings),
+so that CI and the review committee can tell the two apart.
+
+## Example
+`INT001 mlperf-audit failed inside the rule compliance.rules.training.sequence.order (SEQ001, ...)
+(ZeroDivisionError: division by zero)`
+
+## How to fix
+Report it to the mlperf-audit developers with the output of the same command
+run with `--debug`, which adds the traceback to the report and prints it.
+
+## Rule reference
+None: this is the tool's own failure, not a rule of the round.
+""",
+    suites=("training", "hpc", "inference"),
+)

@@ -12,6 +12,7 @@ from enum import Enum
 from typing import Union
 
 Scalar = Union[str, int, float, bool, None]
+INTERNAL_ERROR = "INT001"  # the code of the tool's own failures (exit code 2)
 
 
 class Severity(str, Enum):

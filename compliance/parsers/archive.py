@@ -1,31 +1,90 @@
 """Unpack a submission archive safely into a private temporary folder.
 
-Only regular files and folders are unpacked. Absolute names, ``..`` parts,
-links, devices and anything past the size and count limits are refused and
-reported; nothing is ever written outside the temporary folder, and the
-archive itself is only read.
+Only regular files and folders are unpacked, and only into a folder made for
+this one check (``tempfile.mkdtemp``, readable by its owner only). Everything
+else is refused and reported as a problem with its own kind, and nothing is
+ever written outside that folder; the archive itself is only read:
+
+- names that are absolute, have a drive or ``..`` parts (``unsafe-name``);
+- symbolic and hard links, whether they point inside the archive
+  (``link``) or outside it (``link-outside``);
+- devices, pipes and sockets (``special``);
+- a name met a second time, or a file where a folder is (``duplicate``);
+- names nested deeper than the path-depth limit (``too-deep``);
+- anything past the limits on member count, total bytes, bytes per file, or
+  compression ratio (``limit``): an archive bomb. Reading stops there, since
+  skipping a compressed member means decompressing it.
+
+The limits are ``ArchiveLimits`` (``DEFAULT_LIMITS``); none is near a real
+submission.
 """
 
 from __future__ import annotations
 
 import os
+import posixpath
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Iterator
 
 # tarfile, zipfile, shutil and tempfile are imported when an archive is met:
 # the command line starts faster without them.
 
 from compliance.discover import ARCHIVE_SUFFIXES, is_archive  # noqa: E402,F401  (re-exported)
-MAX_MEMBERS = 200_000
-MAX_TOTAL_BYTES = 20 * 1000**3  # 20 GB unpacked, a guard against archive bombs
+from compliance.parsers.safefs import shown
+
 CHUNK = 1 << 20
+
+# Problem kinds (the package rules map them to codes).
+UNSAFE_NAME = "archive-unsafe-name"
+LINK = "archive-link"
+LINK_OUTSIDE = "archive-link-outside"
+SPECIAL = "archive-special"
+DUPLICATE = "archive-duplicate"
+TOO_DEEP = "archive-too-deep"
+LIMIT = "archive-limit"
+DAMAGED = "archive-damaged"
+UNWRITABLE = "archive-unwritable"
+
+
+@dataclass(frozen=True, slots=True)
+class ArchiveLimits:
+    """Bounds on what one archive may unpack to; past any of them reading stops (a bomb)."""
+
+    max_members: int = 200_000  # entries (files, folders, links ...)
+    max_total_bytes: int = 16 << 30  # 16 GiB unpacked in all
+    max_member_bytes: int = 4 << 30  # 4 GiB for one file
+    max_ratio: float = 200.0  # unpacked bytes per compressed byte ...
+    ratio_floor_bytes: int = 64 << 20  # ... checked once this much (64 MiB) is unpacked
+    max_depth: int = 32  # folder levels in a member's name
+
+
+DEFAULT_LIMITS = ArchiveLimits()
+# Kept for callers of the earlier module constants.
+MAX_MEMBERS = DEFAULT_LIMITS.max_members
+MAX_TOTAL_BYTES = DEFAULT_LIMITS.max_total_bytes
+
+
+@dataclass(frozen=True, slots=True)
+class ArchiveProblem:
+    """One member that was not unpacked, and why. Iterates as ``(name, why)`` like the
+    earlier ``(name, why)`` pairs, so ``for name, why in unpacked.problems`` still reads it."""
+
+    kind: str
+    name: str  # the member's name, printable (bytes that are not UTF-8 escaped)
+    why: str
+
+    def __iter__(self) -> Iterator[str]:
+        return iter((self.name, self.why))
 
 
 @dataclass
 class Unpacked:
     folder: str  # the temporary folder holding the archive's content
-    problems: list[tuple[str, str]] = field(default_factory=list)  # (member name, why it was refused)
+    problems: list[ArchiveProblem] = field(default_factory=list)
     error: str | None = None  # the archive could not be read at all
+
+    def refuse(self, kind: str, name: str, why: str) -> None:
+        self.problems.append(ArchiveProblem(kind, shown(name), why))
 
     def cleanup(self) -> None:
         import shutil
@@ -33,107 +92,286 @@ class Unpacked:
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
-def _safe_name(name: str) -> str | None:
-    """The member's relative path, or None when it would escape the folder."""
+class _Stop(Exception):
+    """A limit was passed: stop reading the archive."""
+
+
+def _parts(name: str) -> list[str] | None:
+    """The member's path parts, or None when it would escape the folder."""
     cleaned = name.replace("\\", "/")
     if cleaned.startswith("/") or (len(cleaned) > 1 and cleaned[1] == ":"):
         return None
     parts = [p for p in cleaned.split("/") if p not in ("", ".")]
     if not parts or any(p == ".." for p in parts):
         return None
-    return os.path.join(*parts)
+    return parts
 
 
-def _copy(source: Any, target: str, budget: list[int]) -> bool:
-    with open(target, "wb") as out:
-        while True:
-            chunk = source.read(CHUNK)
-            if not chunk:
+def _escapes(member_name: str, target: str, relative_to_member: bool) -> bool:
+    """Whether a link target leaves the archive (a symbolic link resolves from its member's folder,
+    a hard link from the archive's top)."""
+    target = target.replace("\\", "/")
+    if target.startswith("/") or (len(target) > 1 and target[1] == ":"):
+        return True
+    base = posixpath.dirname(member_name.replace("\\", "/")) if relative_to_member else ""
+    depth = 0
+    for part in f"{base}/{target}".split("/"):
+        if part == "..":
+            depth -= 1
+            if depth < 0:
                 return True
-            budget[0] -= len(chunk)
-            if budget[0] < 0:
-                return False
-            out.write(chunk)
+        elif part not in ("", "."):
+            depth += 1
+    return False
 
 
-def unpack(path: str) -> Unpacked:
-    """Unpack ``path`` (tar, tar.gz/bz2/xz or zip). Never raises for bad input."""
-    import tarfile
+class _Writer:
+    """Places members in the private folder and keeps the budget; raises _Stop past a limit."""
+
+    def __init__(self, result: Unpacked, limits: ArchiveLimits, compressed_size: int):
+        self.result = result
+        self.limits = limits
+        self.compressed = max(compressed_size, 1)
+        self.total = 0  # bytes unpacked (or declared by members) so far
+        self.members = 0
+        self.last = ""  # the last member's name, to say where damage was met
+        self.files: set[str] = set()
+        self.folders: set[str] = set()
+
+    def count(self, name: str) -> None:
+        self.members += 1
+        self.last = name
+        if self.members > self.limits.max_members:
+            self.stop(name, f"more than {self.limits.max_members} entries in the archive")
+
+    def stop(self, name: str, why: str) -> None:
+        self.result.refuse(LIMIT, name, f"{why}: an archive bomb? The rest was not read")
+        raise _Stop
+
+    def target(self, name: str, folder: bool = False) -> str | None:
+        """Where a member goes, or None (with a problem) when it must not be written."""
+        parts = _parts(name)
+        if parts is None:
+            self.result.refuse(UNSAFE_NAME, name, "the name would write outside the submission (absolute or '..')")
+            return None
+        if len(parts) > self.limits.max_depth:
+            self.result.refuse(TOO_DEEP, name, f"nested {len(parts)} levels deep (limit {self.limits.max_depth})")
+            return None
+        rel = "/".join(parts)
+        if folder:
+            if rel in self.files:
+                self.result.refuse(DUPLICATE, name, "a folder with the name of a file already unpacked")
+                return None
+            self.folders.add(rel)
+        else:
+            if rel in self.files or rel in self.folders:
+                self.result.refuse(DUPLICATE, name, "the name occurs more than once in the archive; the first was kept")
+                return None
+            clash = next(("/".join(parts[:i]) for i in range(1, len(parts)) if "/".join(parts[:i]) in self.files), None)
+            if clash is not None:
+                self.result.refuse(DUPLICATE, name, f"its folder {clash!r} is a file in the archive")
+                return None
+            self.files.add(rel)
+        for i in range(1, len(parts)):
+            self.folders.add("/".join(parts[:i]))
+        return os.path.join(self.result.folder, *parts)
+
+    def declare(self, name: str, size: int, compressed: int | None = None) -> None:
+        """Check a member's declared size before it is read."""
+        limits = self.limits
+        if size > limits.max_member_bytes:
+            self.stop(name, f"one file unpacks to {size:,} bytes (limit {limits.max_member_bytes:,})")
+        if self.total + size > limits.max_total_bytes:
+            self.stop(name, f"the archive unpacks to more than {limits.max_total_bytes:,} bytes")
+        if compressed is not None and size > limits.ratio_floor_bytes and size / max(compressed, 1) > limits.max_ratio:
+            self.stop(name, f"one file compresses {size / max(compressed, 1):,.0f} to 1 (limit {limits.max_ratio:,.0f})")
+
+    def copy(self, name: str, source: Any, target: str) -> None:
+        limits = self.limits
+        written = 0
+        try:
+            os.makedirs(os.path.dirname(target), exist_ok=True)
+            with open(target, "xb") as out:
+                while True:
+                    chunk = source.read(CHUNK)
+                    if not chunk:
+                        return
+                    written += len(chunk)
+                    self.total += len(chunk)
+                    if written > limits.max_member_bytes:
+                        self.stop(name, f"one file unpacks to more than {limits.max_member_bytes:,} bytes")
+                    if self.total > limits.max_total_bytes:
+                        self.stop(name, f"the archive unpacks to more than {limits.max_total_bytes:,} bytes")
+                    if self.total > limits.ratio_floor_bytes and self.total / self.compressed > limits.max_ratio:
+                        self.stop(
+                            name,
+                            f"the archive unpacks to {self.total / self.compressed:,.0f} times its size "
+                            f"(limit {limits.max_ratio:,.0f})",
+                        )
+                    out.write(chunk)
+        except (OSError, ValueError) as err:
+            reason = err.strerror if isinstance(err, OSError) and err.strerror else str(err)
+            self.result.refuse(UNWRITABLE, name, f"cannot be unpacked: {reason}")
+
+    def folder(self, name: str) -> None:
+        target = self.target(name, folder=True)
+        if target is None:
+            return
+        try:
+            os.makedirs(target, exist_ok=True)
+        except (OSError, ValueError) as err:
+            reason = err.strerror if isinstance(err, OSError) and err.strerror else str(err)
+            self.result.refuse(UNWRITABLE, name, f"cannot be unpacked: {reason}")
+
+
+def unpack(path: str, limits: ArchiveLimits | None = None) -> Unpacked:
+    """Unpack ``path`` (tar, tar.gz/bz2/xz or zip) into a new private temporary folder.
+
+    Never raises for bad input. ``error`` is set when nothing of the archive can
+    be read; a member refused, or damage after some members were read, is a
+    problem and the rest is still checked.
+    """
     import tempfile
-    import zipfile
 
+    limits = limits or DEFAULT_LIMITS
     folder = tempfile.mkdtemp(prefix="mlperf-audit-")
     result = Unpacked(folder)
-    budget = [MAX_TOTAL_BYTES]
     try:
-        if path.lower().endswith(".zip"):
-            _unzip(path, result, budget)
+        size = os.path.getsize(path)
+    except OSError as err:
+        result.error = f"the archive cannot be read: {err.strerror or err}"
+        return result
+    writer = _Writer(result, limits, size)
+    reader = _unzip if path.lower().endswith(".zip") else _untar
+    try:
+        reader(path, writer)
+    except _Stop:
+        pass
+    except Exception as err:  # noqa: BLE001 - tarfile, zipfile, zlib, lzma, bz2 raise many kinds on damage
+        if writer.members == 0:
+            result.error = f"the archive cannot be read: {err or type(err).__name__}"
         else:
-            _untar(path, result, budget)
-    except (OSError, tarfile.TarError, zipfile.BadZipFile, EOFError, ValueError) as err:
-        result.error = f"the archive cannot be read: {err}"
+            result.refuse(
+                DAMAGED,
+                writer.last,
+                f"the archive is damaged at or after this member (entry {writer.members}): "
+                f"{err or type(err).__name__}; the rest was not read",
+            )
     return result
 
 
-def _place(result: Unpacked, name: str) -> str | None:
-    rel = _safe_name(name)
-    if rel is None:
-        result.problems.append((name, "the name would write outside the submission (absolute or '..')"))
-        return None
-    target = os.path.join(result.folder, rel)
-    os.makedirs(os.path.dirname(target), exist_ok=True)
-    return target
-
-
-def _untar(path: str, result: Unpacked, budget: list[int]) -> None:
+def _untar(path: str, writer: _Writer) -> None:
     import tarfile
 
+    result = writer.result
     with tarfile.open(path, "r:*") as archive:
-        for count, member in enumerate(archive):
-            if count >= MAX_MEMBERS:
-                result.problems.append((member.name, f"more than {MAX_MEMBERS} entries; the rest was not read"))
-                break
+        while True:
+            member = archive.next()
+            if member is None:
+                return
+            archive.members.clear()  # tarfile keeps every member header otherwise
+            name = member.name
+            writer.count(name)
             if member.issym() or member.islnk():
-                result.problems.append((member.name, f"a link (to {member.linkname}); links are not unpacked"))
+                kind = "symbolic" if member.issym() else "hard"
+                outside = _escapes(name, member.linkname, relative_to_member=member.issym())
+                result.refuse(
+                    LINK_OUTSIDE if outside else LINK,
+                    name,
+                    f"a {kind} link to {shown(member.linkname)!r}"
+                    + (" outside the archive" if outside else "")
+                    + "; links are not unpacked",
+                )
                 continue
             if member.isdir():
-                target = _place(result, member.name)
-                if target is not None:
-                    os.makedirs(target, exist_ok=True)
+                writer.folder(name)
                 continue
             if not member.isfile():
-                result.problems.append((member.name, "not a regular file (device, pipe ...)"))
+                what = "a named pipe (FIFO)" if member.isfifo() else "a device" if member.isdev() else "not a regular file"
+                result.refuse(SPECIAL, name, f"{what}; only regular files and folders are unpacked")
                 continue
-            target = _place(result, member.name)
+            writer.declare(name, member.size)
+            target = writer.target(name)
             if target is None:
                 continue
             source = archive.extractfile(member)
-            if source is None:
-                continue
-            if not _copy(source, target, budget):
-                result.problems.append((member.name, "the archive unpacks to more than 20 GB; the rest was not read"))
-                break
+            if source is not None:
+                writer.copy(name, source, target)
 
 
-def _unzip(path: str, result: Unpacked, budget: list[int]) -> None:
+def _zip_entry_count(path: str) -> int | None:
+    """The entry count the zip's end record declares (read before zipfile loads the whole directory)."""
+    import struct
+
+    with open(path, "rb") as stream:
+        stream.seek(0, os.SEEK_END)
+        size = stream.tell()
+        tail_size = min(size, (1 << 16) + 22)
+        stream.seek(size - tail_size)
+        tail = stream.read(tail_size)
+        at = tail.rfind(b"PK\x05\x06")
+        if at < 0 or at + 22 > len(tail):
+            return None
+        count = struct.unpack_from("<H", tail, at + 10)[0]
+        if count != 0xFFFF or at < 20 or tail[at - 20 : at - 16] != b"PK\x06\x07":
+            return int(count)
+        offset = struct.unpack_from("<Q", tail, at - 12)[0]  # the zip64 end record
+        if offset + 40 > size:
+            return None
+        stream.seek(offset)
+        record = stream.read(40)
+        if record[:4] != b"PK\x06\x06":
+            return None
+        return int(struct.unpack_from("<Q", record, 32)[0])
+
+
+_ZIP_SPECIAL = {0o010000: "a named pipe (FIFO)", 0o020000: "a device", 0o060000: "a device", 0o140000: "a socket"}
+
+
+def _unzip(path: str, writer: _Writer) -> None:
     import zipfile
 
+    result = writer.result
+    declared = _zip_entry_count(path)
+    if declared is not None and declared > writer.limits.max_members:
+        writer.stop(path, f"the archive declares {declared:,} entries (limit {writer.limits.max_members:,})")
     with zipfile.ZipFile(path) as archive:
-        for count, info in enumerate(archive.infolist()):
-            if count >= MAX_MEMBERS:
-                result.problems.append((info.filename, f"more than {MAX_MEMBERS} entries; the rest was not read"))
-                break
-            mode = (info.external_attr >> 16) & 0o170000
+        for info in archive.infolist():
+            name = info.filename
+            writer.count(name)
+            mode = (info.external_attr >> 16) & 0o170000 if info.create_system == 3 else 0
             if mode == 0o120000:
-                result.problems.append((info.filename, "a link; links are not unpacked"))
+                try:
+                    with archive.open(info) as source:
+                        link = source.read(4096).decode("utf-8", "replace")
+                    outside = _escapes(name, link, relative_to_member=True)
+                except (RuntimeError, NotImplementedError, zipfile.BadZipFile, OSError):
+                    link, outside = "(unreadable)", True
+                result.refuse(
+                    LINK_OUTSIDE if outside else LINK,
+                    name,
+                    f"a symbolic link to {link!r}" + (" outside the archive" if outside else "") + "; links are not unpacked",
+                )
                 continue
-            target = _place(result, info.filename)
-            if target is None:
+            if mode in _ZIP_SPECIAL:
+                result.refuse(SPECIAL, name, f"{_ZIP_SPECIAL[mode]}; only regular files and folders are unpacked")
                 continue
             if info.is_dir():
-                os.makedirs(target, exist_ok=True)
+                writer.folder(name)
                 continue
-            with archive.open(info) as source:
-                if not _copy(source, target, budget):
-                    result.problems.append((info.filename, "the archive unpacks to more than 20 GB; the rest was not read"))
-                    break
+            writer.declare(name, info.file_size, info.compress_size)
+            target = writer.target(name)
+            if target is None:
+                continue
+            try:
+                with archive.open(info) as source:
+                    writer.copy(name, source, target)
+            except (RuntimeError, NotImplementedError, zipfile.BadZipFile) as err:  # encrypted, unknown method, bad CRC
+                result.refuse(UNWRITABLE, name, f"cannot be unpacked: {err}")
+
+
+def archive_issues(unpacked: Unpacked, display: str) -> list[Any]:
+    """The archive's problems as layout issues of the tree (``display`` is the archive as shown)."""
+    from compliance.models.submission import LayoutIssue
+
+    return [LayoutIssue(problem.kind, f"{display}/{problem.name}", problem.why) for problem in unpacked.problems]

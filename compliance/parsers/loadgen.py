@@ -50,15 +50,21 @@ from compliance.models.loadgen import (
     SummaryField,
 )
 from compliance.parsers.mllog import (
+    MAX_NESTING,
+    bounded_int,
+    nested_too_deeply,
     ISSUE_BAD_JSON,
     ISSUE_BAD_RECORD,
     ISSUE_ENCODING,
+    ISSUE_LONG_LINE,
     ISSUE_MULTI,
+    MAX_LINE_BYTES,
     ISSUE_PROSE,
     ISSUE_TRAILING,
     ISSUE_UNREADABLE,
     TOKEN,
 )
+from compliance.parsers.safefs import NotRegularFile, open_regular, shown, why_unreadable
 
 DETAIL_FILE = "mlperf_log_detail.txt"
 SUMMARY_FILE = "mlperf_log_summary.txt"
@@ -114,7 +120,7 @@ __all__ = [
     "read_loadgen_run",
 ]
 
-_DECODER = json.JSONDecoder()
+_DECODER = json.JSONDecoder(parse_int=bounded_int)
 _TOKEN_TEXT = TOKEN.decode()
 _EXCERPT = 160
 
@@ -122,6 +128,7 @@ Source = str | os.PathLike[str] | bytes | bytearray
 
 
 def _excerpt(raw: bytes | str) -> str:
+    raw = raw[: 4 * _EXCERPT]  # never decode a whole (possibly huge) line for an excerpt
     text = raw.decode("utf-8", "replace") if isinstance(raw, (bytes, bytearray)) else raw
     text = text.strip()
     return text if len(text) <= _EXCERPT else text[: _EXCERPT - 1] + "…"
@@ -169,8 +176,13 @@ class _Loaded:
     cut: bool = False  # only the first max_bytes were read
 
 
-def _load(source: Source, max_bytes: int, display_path: str | None) -> tuple[_Loaded, _Issues]:
-    """Read a file (or take bytes) up to ``max_bytes``; problems go to the returned issues."""
+def _load(
+    source: Source, max_bytes: int, display_path: str | None, follow_links: bool = False
+) -> tuple[_Loaded, _Issues]:
+    """Read a file (or take bytes) up to ``max_bytes``; problems go to the returned issues.
+
+    Only a regular file is opened (never a pipe or device), a symbolic link only with ``follow_links``.
+    """
     if isinstance(source, (bytes, bytearray)):
         path = display_path or "<bytes>"
         issues = _Issues(path)
@@ -181,35 +193,30 @@ def _load(source: Source, max_bytes: int, display_path: str | None) -> tuple[_Lo
             loaded.cut = True
         loaded.data = data
         return loaded, issues
-    path = display_path or os.fspath(source)
+    path = display_path or shown(os.fspath(source))
     issues = _Issues(path)
     loaded = _Loaded(path)
     try:
-        info = os.stat(source)
+        with open_regular(source, follow_links=follow_links) as stream:
+            loaded.size = os.fstat(stream.fileno()).st_size
+            data = stream.read(max_bytes + 1)
     except FileNotFoundError:
         loaded.present = loaded.readable = False
         issues.add(ISSUE_MISSING, None, f"{os.path.basename(path) or path} is missing")
         return loaded, issues
-    except OSError as err:
+    except NotRegularFile as err:
         loaded.readable = False
-        issues.add(ISSUE_UNREADABLE, None, f"cannot read the file: {err.strerror or err}")
+        issues.add(ISSUE_UNREADABLE, None, f"not read: {err.strerror}")
         return loaded, issues
-    if not stat.S_ISREG(info.st_mode):
+    except (OSError, ValueError) as err:
         loaded.readable = False
-        issues.add(ISSUE_UNREADABLE, None, "not a regular file (a folder, device or pipe)")
-        return loaded, issues
-    loaded.size = info.st_size
-    try:
-        with open(source, "rb") as stream:
-            data = stream.read(max_bytes + 1)
-    except OSError as err:
-        loaded.readable = False
-        issues.add(ISSUE_UNREADABLE, None, f"cannot read the file: {err.strerror or err}")
+        reason = why_unreadable(err) if isinstance(err, OSError) else "the path is not valid"
+        issues.add(ISSUE_UNREADABLE, None, f"cannot read the file: {reason}")
         return loaded, issues
     if len(data) > max_bytes:
         data = data[:max_bytes]
         loaded.cut = True
-        loaded.size = max(loaded.size, len(data) + 1)  # the file grew since stat()
+        loaded.size = max(loaded.size, len(data) + 1)  # the file grew since it was opened
     loaded.data = data
     return loaded, issues
 
@@ -263,6 +270,16 @@ def _split_lines(data: bytes, issues: _Issues) -> Iterator[tuple[int, bytes, boo
         if unterminated:
             end = size
         line_no += 1
+        if end - pos > MAX_LINE_BYTES:  # never copied nor parsed: read on as if it were empty
+            issues.add(
+                ISSUE_LONG_LINE,
+                line_no,
+                f"the line is {_size(end - pos)}, longer than {_size(MAX_LINE_BYTES)}; it was skipped",
+                data[pos : pos + _EXCERPT],
+            )
+            pos = end + 1
+            yield line_no, b"", unterminated
+            continue
         raw = data[pos:end]
         if raw.endswith(b"\r"):
             raw = raw[:-1]
@@ -333,8 +350,16 @@ class _DetailBuilder:
                 raw,
             )
             return
-        is_error = is_warning = False
         metadata = obj.get("metadata")
+        if nested_too_deeply(raw if isinstance(raw, bytes) else raw.encode(), obj["value"], metadata):
+            issues.add(
+                ISSUE_BAD_RECORD,
+                line,
+                f"'{key}': the value or metadata nests more than {MAX_NESTING} levels deep; skipped",
+                raw,
+            )
+            return
+        is_error = is_warning = False
         if metadata is None:
             issues.add(
                 ISSUE_MISSING_FIELD,
@@ -505,10 +530,11 @@ class _DetailBuilder:
 
 
 def parse_loadgen_detail(
-    source: Source, *, max_bytes: int = DEFAULT_MAX_BYTES, display_path: str | None = None
+    source: Source, *, max_bytes: int = DEFAULT_MAX_BYTES, display_path: str | None = None,
+    follow_links: bool = False,
 ) -> LoadgenDetail:
     """Read one ``mlperf_log_detail.txt`` (a path, or its bytes). Never raises for bad input."""
-    loaded, issues = _load(source, max_bytes, display_path)
+    loaded, issues = _load(source, max_bytes, display_path, follow_links)
     if not loaded.present or not loaded.readable:
         return LoadgenDetail(
             loaded.path, loaded.present, loaded.readable, loaded.size, issues=issues.finish()
@@ -587,10 +613,11 @@ def _split_field(line_no: int, text: str) -> SummaryField | None:
 
 
 def parse_loadgen_summary(
-    source: Source, *, max_bytes: int = SUMMARY_MAX_BYTES, display_path: str | None = None
+    source: Source, *, max_bytes: int = SUMMARY_MAX_BYTES, display_path: str | None = None,
+    follow_links: bool = False,
 ) -> LoadgenSummary:
     """Read one ``mlperf_log_summary.txt`` (a path, or its bytes). Never raises for bad input."""
-    loaded, issues = _load(source, max_bytes, display_path)
+    loaded, issues = _load(source, max_bytes, display_path, follow_links)
     if not loaded.present or not loaded.readable:
         return LoadgenSummary(
             loaded.path, loaded.present, loaded.readable, loaded.size, issues=issues.finish()
@@ -796,7 +823,8 @@ def _recover(text: str, issues: _Issues, where: str) -> list[AccuracyEntry]:
 
 
 def read_accuracy_json(
-    source: Source, *, max_bytes: int = ACCURACY_LOG_MAX_BYTES, display_path: str | None = None
+    source: Source, *, max_bytes: int = ACCURACY_LOG_MAX_BYTES, display_path: str | None = None,
+    follow_links: bool = False,
 ) -> AccuracyLog:
     """Read ``mlperf_log_accuracy.json``: a whole JSON array, or the submission's truncated form.
 
@@ -806,7 +834,7 @@ def read_accuracy_json(
     (truncated on Windows) is read as if it had LF line ends. Never raises for
     bad input.
     """
-    loaded, issues = _load(source, max_bytes, display_path)
+    loaded, issues = _load(source, max_bytes, display_path, follow_links)
     if not loaded.present or not loaded.readable:
         return AccuracyLog(
             loaded.path, loaded.present, loaded.readable, loaded.size, issues=issues.finish()
@@ -945,7 +973,8 @@ def _metric_line(text: str) -> list[tuple[str, float, bool]]:
 
 
 def read_accuracy_txt(
-    source: Source, *, max_bytes: int = ACCURACY_TXT_MAX_BYTES, display_path: str | None = None
+    source: Source, *, max_bytes: int = ACCURACY_TXT_MAX_BYTES, display_path: str | None = None,
+    follow_links: bool = False,
 ) -> AccuracyText:
     """Read ``accuracy.txt``: the metrics the accuracy script printed and the ``hash=`` line(s).
 
@@ -958,7 +987,7 @@ def read_accuracy_txt(
     ``Accuracy Results: {'FID_SCORE': ...}``). Nothing is evaluated. Other
     lines (the scripts' progress output) are skipped.
     """
-    loaded, issues = _load(source, max_bytes, display_path)
+    loaded, issues = _load(source, max_bytes, display_path, follow_links)
     if not loaded.present or not loaded.readable:
         return AccuracyText(
             loaded.path, loaded.present, loaded.readable, loaded.size, issues=issues.finish()
@@ -1024,7 +1053,7 @@ def _sibling_names(detail_name: str) -> tuple[str, str]:
 
 def _exists(path: Path) -> bool:
     try:
-        os.stat(path)
+        os.lstat(path)
     except (OSError, ValueError):
         return False
     return True
@@ -1043,8 +1072,12 @@ def read_loadgen_run(
     max_bytes: int = DEFAULT_MAX_BYTES,
     read_accuracy_log: bool = True,
     accuracy_max_bytes: int = ACCURACY_LOG_MAX_BYTES,
+    follow_links: bool = False,
 ) -> LoadgenRun:
     """Read a LoadGen run folder, or the folder of the detail log (or other run file) named.
+
+    The run's files are never read through a symbolic link, except the detail
+    log itself when it is the file named and ``follow_links`` is set.
 
     Finds ``mlperf_log_detail.txt``, ``mlperf_log_summary.txt`` and
     ``mlperf_log_accuracy.json`` (for a detail log named with a LoadGen prefix
@@ -1053,7 +1086,7 @@ def read_loadgen_run(
     it), never raised. Never raises for bad input.
     """
     target = Path(path)
-    folder_issues = _Issues(str(target))
+    folder_issues = _Issues(shown(str(target)))
     if _is_dir(target):
         folder = target
         detail_path = folder / DETAIL_FILE
@@ -1076,12 +1109,14 @@ def read_loadgen_run(
                 )
         except OSError as err:
             folder_issues.add(
-                ISSUE_UNREADABLE, None, f"cannot list the folder: {err.strerror or err}"
+                ISSUE_UNREADABLE, None, f"cannot list the folder: {why_unreadable(err)}"
             )
     else:
-        folder_issues.add(ISSUE_MISSING, None, f"{folder} is not a folder (or does not exist)")
+        folder_issues.add(ISSUE_MISSING, None, f"{shown(str(folder))} is not a folder (or does not exist)")
 
-    detail = parse_loadgen_detail(detail_path, max_bytes=max_bytes)
+    detail = parse_loadgen_detail(
+        detail_path, max_bytes=max_bytes, follow_links=follow_links and detail_path == target
+    )
     summary = parse_loadgen_summary(folder / summary_name)
     accuracy_path = folder / accuracy_name
     accuracy_log = None

@@ -16,13 +16,13 @@ from __future__ import annotations
 import json
 import math
 import os
-import stat
 from collections.abc import Callable, Container
 from typing import Any, BinaryIO
 
 import orjson
 
 from compliance.models.mllog import KeyStats, ParseIssue, Record, TrainingLog
+from compliance.parsers.safefs import NotRegularFile, open_regular, why_unreadable
 
 TOKEN = b":::MLLOG "
 TOKEN_LEN = len(TOKEN)
@@ -40,7 +40,42 @@ ISSUE_MULTI = "several-records-on-line"
 ISSUE_ENCODING = "not-utf8"
 ISSUE_LONG_LINE = "line-too-long"
 
-_DECODER = json.JSONDecoder()
+MAX_INT_DIGITS = 308  # longer integer literals are beyond any float (1.8e308): no number a log holds
+MAX_NESTING = 64  # a kept record's value nested deeper than this is refused (rules and reports recurse)
+
+
+def bounded_int(text: str) -> int:
+    """``parse_int`` for the stdlib decoder: refuse integers no rule could use as a number."""
+    if len(text) - text.startswith("-") > MAX_INT_DIGITS:
+        raise ValueError(f"an integer of {len(text)} digits is too large for a number")
+    return int(text)
+
+
+def too_deep(obj: Any, limit: int = MAX_NESTING) -> bool:
+    """Whether lists and objects nest more than ``limit`` levels deep in ``obj`` (no recursion)."""
+    stack = [(obj, 1)]
+    while stack:
+        item, depth = stack.pop()
+        kind = type(item)
+        if kind is dict:
+            if depth > limit:
+                return True
+            stack.extend((value, depth + 1) for value in item.values())
+        elif kind is list:
+            if depth > limit:
+                return True
+            stack.extend((value, depth + 1) for value in item)
+    return False
+
+
+def nested_too_deeply(raw: bytes, *values: Any) -> bool:
+    """``too_deep`` for any of ``values``, tried only when ``raw`` has enough brackets to nest that deep."""
+    if raw.count(b"[") + raw.count(b"{") <= MAX_NESTING:
+        return False
+    return any(too_deep(value) for value in values)
+
+
+_DECODER = json.JSONDecoder(parse_int=bounded_int)
 
 
 def _excerpt(raw: bytes) -> str:
@@ -120,6 +155,17 @@ class _Builder:
                 self.log.issues.append(ParseIssue(ISSUE_BAD_RECORD, line, issue, _excerpt(raw)))
                 return
             time_ms = float(time_ms)
+        kept = self.keep_all or key in self.keep_set
+        if kept and nested_too_deeply(raw, value, metadata):
+            self.log.issues.append(
+                ParseIssue(
+                    ISSUE_BAD_RECORD,
+                    line,
+                    f"the record's value or metadata nests more than {MAX_NESTING} levels deep; it was skipped",
+                    _excerpt(raw),
+                )
+            )
+            return
         counts = self.counts
         seen = counts.get(key)
         if seen is None:
@@ -131,7 +177,7 @@ class _Builder:
             self.first_lines[key] = line
         else:
             counts[key] = seen + 1
-        if self.keep_all or key in self.keep_set:
+        if kept:
             record = Record(self.seq, line, time_ms, key, value, metadata, obj.get("event_type"), obj.get("namespace"))
             bucket = self.by_key.get(key)
             if bucket is None:
@@ -365,43 +411,47 @@ def parse_mllog(
     *,
     display_path: str | None = None,
     max_bytes: int | None = None,
+    follow_links: bool = False,
 ) -> TrainingLog:
-    """Read one MLLOG file. Never raises for bad input; see ``TrainingLog.issues``."""
+    """Read one MLLOG file. Never raises for bad input; see ``TrainingLog.issues``.
+
+    Only a regular file is opened (never a pipe or device); a symbolic link only
+    with ``follow_links`` (a path the user named).
+    """
     log = TrainingLog(path=display_path or path)
     try:
-        info = os.stat(path)
-    except OSError as err:
+        stream = open_regular(path, follow_links=follow_links)
+    except NotRegularFile as err:
         log.readable = False
-        log.issues.append(ParseIssue(ISSUE_UNREADABLE, None, f"cannot read the file: {err.strerror}"))
+        log.issues.append(ParseIssue(ISSUE_UNREADABLE, None, f"not read: {err.strerror}"))
         return log
-    if not stat.S_ISREG(info.st_mode):
+    except (OSError, ValueError) as err:
         log.readable = False
-        log.issues.append(
-            ParseIssue(ISSUE_UNREADABLE, None, "not a regular file (a folder, device or pipe)")
-        )
-        return log
-    log.size_bytes = info.st_size
-    if max_bytes is not None and info.st_size > max_bytes:
-        log.readable = False
-        log.issues.append(
-            ParseIssue(
-                ISSUE_UNREADABLE,
-                None,
-                f"the file is {info.st_size / 1e6:.1f} MB, over the {max_bytes / 1e6:.0f} MB limit",
-            )
-        )
+        reason = why_unreadable(err) if isinstance(err, OSError) else "the path is not valid"
+        log.issues.append(ParseIssue(ISSUE_UNREADABLE, None, f"cannot read the file: {reason}"))
         return log
     builder = _Builder(log, keep)
-    try:
-        with open(path, "rb") as stream:
+    with stream:
+        log.size_bytes = os.fstat(stream.fileno()).st_size
+        if max_bytes is not None and log.size_bytes > max_bytes:
+            log.readable = False
+            log.issues.append(
+                ParseIssue(
+                    ISSUE_UNREADABLE,
+                    None,
+                    f"the file is {log.size_bytes / 1e6:.1f} MB, over the {max_bytes / 1e6:.0f} MB limit",
+                )
+            )
+            return log
+        try:
             head = stream.read(4)
             stream.seek(0)
             log.lines = _scan(stream, builder)
-    except OSError as err:
-        builder.finish()
-        log.readable = False
-        log.issues.append(ParseIssue(ISSUE_UNREADABLE, None, f"cannot read the file: {err.strerror}"))
-        return log
+        except OSError as err:
+            builder.finish()
+            log.readable = False
+            log.issues.append(ParseIssue(ISSUE_UNREADABLE, None, f"cannot read the file: {why_unreadable(err)}"))
+            return log
     builder.finish()
     if log.records == 0 and head[:2] in (b"\xff\xfe", b"\xfe\xff"):
         log.issues.append(

@@ -5,16 +5,22 @@ repository root (``closed/``, ``open/``), a division folder, or one
 organisation's folder (``<org>/{systems,results,benchmarks}``) — and records
 what it sees: result sets, system files, implementation folders, and layout
 issues (hidden entries, symlinks, names with spaces, oversized or empty files,
-stray entries). It never follows a symlink and never writes anything.
+stray entries). It never follows a symlink, never opens a file, and never
+writes anything. Hostile trees are issues too: links that leave the tree or
+loop, pipes and devices, unreadable entries, names that are not UTF-8 (shown
+with ``\\xNN`` escapes), folders nested deeper than ``MAX_DEPTH``, and more
+than ``MAX_ENTRIES`` entries.
 """
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import stat
 
 from compliance.models.submission import LayoutIssue, ResultSet, SubmissionTree, SystemFile
+from compliance.parsers.safefs import MAX_DEPTH, is_utf8, kind_of, shown, why_unreadable
 
 DIVISIONS = ("closed", "open")
 SCALES = ("strong", "weak")
@@ -31,6 +37,8 @@ REPOSITORY_FILES = ("README.md", "LICENSE", "LICENSE.md", "mlperf-audit.toml", "
 HIDDEN = "hidden"
 SPACES = "spaces"
 SYMLINK = "symlink"
+SYMLINK_OUTSIDE = "symlink-outside"
+SYMLINK_LOOP = "symlink-loop"
 OVERSIZED = "oversized"
 EMPTY_FILE = "empty-file"
 EMPTY_FOLDER = "empty-folder"
@@ -40,6 +48,8 @@ SPECIAL = "special-file"
 UNREADABLE = "unreadable"
 TOO_MANY = "too-many-entries"
 NO_SUBMISSION = "no-submission"
+TOO_DEEP = "too-deep"
+NAME_NOT_UTF8 = "name-not-utf8"
 
 
 class _Walker:
@@ -55,17 +65,21 @@ class _Walker:
         rel = os.path.relpath(real, self.root)
         if rel == ".":
             return self.display_root
-        return os.path.join(self.display_root, rel)
+        return shown(os.path.join(self.display_root, rel))
 
     def issue(self, kind: str, real: str, detail: str = "") -> None:
         self.tree.issues.append(LayoutIssue(kind, self.show(real), detail))
 
     def listdir(self, real: str, top: bool = False) -> list[os.DirEntry[str]]:
+        depth = 0 if real == self.root else os.path.relpath(real, self.root).count(os.sep) + 1
+        if depth > MAX_DEPTH:
+            self.issue(TOO_DEEP, real, f"more than {MAX_DEPTH} folder levels below the checked folder; not read")
+            return []
         try:
             with os.scandir(real) as it:
                 entries = sorted(it, key=lambda e: e.name)
         except OSError as err:
-            self.issue(UNREADABLE, real, err.strerror or str(err))
+            self.issue(UNREADABLE, real, why_unreadable(err))
             return []
         self.entries += len(entries)
         if self.entries > MAX_ENTRIES:
@@ -82,6 +96,8 @@ class _Walker:
     def screen(self, entry: os.DirEntry[str]) -> bool:
         """Report naming/type problems of one entry; return whether to look inside it."""
         name = entry.name
+        if not is_utf8(name):
+            self.issue(NAME_NOT_UTF8, entry.path, "the name is not valid UTF-8 (shown with \\x escapes)")
         if name.startswith("."):
             self.issue(HIDDEN, entry.path)
             return False
@@ -90,24 +106,44 @@ class _Walker:
         try:
             info = entry.stat(follow_symlinks=False)
         except OSError as err:
-            self.issue(UNREADABLE, entry.path, err.strerror or str(err))
+            self.issue(UNREADABLE, entry.path, why_unreadable(err))
             return False
         if stat.S_ISLNK(info.st_mode):
-            target = os.readlink(entry.path)
-            resolved = os.path.realpath(entry.path)
-            inside = resolved == self.root or resolved.startswith(self.root.rstrip(os.sep) + os.sep)
-            self.issue(SYMLINK, entry.path, f"-> {target}" + ("" if inside else " (outside the tree)"))
+            self.link(entry.path)
             return False
         if stat.S_ISDIR(info.st_mode):
+            if not os.access(entry.path, os.R_OK | os.X_OK):
+                self.issue(UNREADABLE, entry.path, "the folder cannot be read (permissions)")
+                return False
             return True
         if not stat.S_ISREG(info.st_mode):
-            self.issue(SPECIAL, entry.path, "not a regular file or folder")
+            self.issue(SPECIAL, entry.path, f"{kind_of(info.st_mode)}, not a regular file or folder; not opened")
             return False
+        if not os.access(entry.path, os.R_OK):
+            self.issue(UNREADABLE, entry.path, "the file cannot be read (permissions)")
         if info.st_size > MAX_FILE_BYTES:
             self.issue(OVERSIZED, entry.path, f"{info.st_size / 1e6:.1f} MB")
         elif info.st_size == 0:
             self.issue(EMPTY_FILE, entry.path)
         return True
+
+    def link(self, path: str) -> None:
+        """Report a symbolic link (never followed): where it points, and whether it loops or leaves the tree."""
+        try:
+            target = shown(os.readlink(path))
+        except OSError as err:
+            target = f"? ({why_unreadable(err)})"
+        try:
+            os.stat(path)
+        except OSError as err:
+            if err.errno == errno.ELOOP:
+                self.issue(SYMLINK_LOOP, path, f"-> {target} (a loop of links)")
+                return
+        resolved = os.path.realpath(path)
+        if resolved != self.root and not resolved.startswith(self.root.rstrip(os.sep) + os.sep):
+            self.issue(SYMLINK_OUTSIDE, path, f"-> {target} (outside the tree)")
+            return
+        self.issue(SYMLINK, path, f"-> {target}")
 
     # -- levels ------------------------------------------------------------------
 
@@ -256,7 +292,7 @@ class _Walker:
 def walk_tree(path: str, display: str | None = None) -> SubmissionTree:
     """Read the layout under ``path`` (a folder). Never raises for bad input."""
     real = os.path.realpath(path)
-    walker = _Walker(real, display or path.rstrip(os.sep) or path)
+    walker = _Walker(real, shown(display or path.rstrip(os.sep) or path))
     if not os.path.isdir(real):
         walker.issue(UNREADABLE, real, "not a folder")
         return walker.tree

@@ -9,11 +9,21 @@ from typing import Any
 import orjson
 
 from compliance.models.report import Report
+from compliance.parsers.safefs import shown
 
 SCHEMA_ID = "https://github.com/mlperf-audit/mlperf-audit/schemas/report.schema.json"
 
 
+_INT_MIN, _INT_MAX = -(1 << 63), (1 << 64) - 1  # what orjson writes as a JSON number
+
+
 def _plain(value: Any) -> Any:
+    kind = type(value)
+    if kind is str:
+        # a name that is not UTF-8 (undecodable bytes as surrogates) is written with \x escapes
+        return value if value.isascii() else shown(value)
+    if kind is int and not _INT_MIN <= value <= _INT_MAX:
+        return str(value)
     if isinstance(value, Enum):
         return value.value
     if isinstance(value, dict):

@@ -42,7 +42,9 @@ LOG001 = define(
     "A ':::MLLOG' record's payload is not valid JSON (corrupted or truncated line).",
     """
 ## What it checks
-Every `:::MLLOG {...}` record must carry one complete JSON object.
+Every `:::MLLOG {...}` record must carry one complete JSON object that can be
+read: nested at most as deep as a JSON reader allows, with no integer longer
+than 308 digits (beyond any floating-point number).
 
 ## Why it matters
 A record that does not parse may have carried a required key or the quality
