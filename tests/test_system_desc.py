@@ -29,6 +29,7 @@ SCHEMAS = ROOT / "schemas" / "system_desc"
 SYSTEM_FIXTURES = FIXTURES / "systems"
 TRAINING_ROUNDS = ["3.0", "3.1", "4.0", "4.1", "5.0", "5.1", "6.0", "6.1"]
 HPC_ROUNDS = ["1.0", "2.0", "3.0"]
+INFERENCE_ROUNDS = ["4.1", "5.0", "5.1", "6.0", "6.1"]  # tests/test_inference_system_desc.py
 CATEGORIES = [
     "Available on-premise",
     "Available cloud",
@@ -97,6 +98,8 @@ def test_one_schema_per_suite_and_round_in_scope() -> None:
     names = {p.name for p in SCHEMAS.glob("*.json")}
     expected = {f"training-{r}.schema.json" for r in TRAINING_ROUNDS}
     expected |= {f"hpc-{r}.schema.json" for r in HPC_ROUNDS} | {"common.schema.json"}
+    expected |= {f"inference-{r}.schema.json" for r in INFERENCE_ROUNDS}
+    expected |= {"inference_common.schema.json"}
     assert names == expected
 
 
@@ -107,12 +110,16 @@ def test_schema_rounds_are_the_rounds_of_the_round_data() -> None:
         assert known_rounds(suite) == available_rounds(suite)
 
 
-@pytest.mark.parametrize("path", sorted(SCHEMAS.glob("*.json")), ids=lambda p: p.name)
+@pytest.mark.parametrize(
+    "path",
+    sorted([*SCHEMAS.glob("*.json"), *(SCHEMAS.parent / "measurements").glob("*.json")]),
+    ids=lambda p: f"{p.parent.name}/{p.name}",
+)
 def test_schema_files_are_draft_2020_12_with_id_and_title(path: Path) -> None:
     schema = json.loads(path.read_text(encoding="utf-8"))
     Draft202012Validator.check_schema(schema)
     assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
-    assert schema["$id"].endswith("/schemas/system_desc/" + path.name)
+    assert schema["$id"].endswith(f"/schemas/{path.parent.name}/{path.name}")
     assert schema["title"] and schema["description"]
 
 
@@ -337,7 +344,8 @@ def test_a_non_object_gets_one_problem() -> None:
         ("training", "2.1", "training round '2.1'"),
         ("hpc", "4.0", "1.0, 2.0, 3.0"),
         ("training", "five", "round 'five'"),
-        ("inference", "5.1", "training, hpc"),
+        ("tiny", "1.3", "training, hpc, inference"),
+        ("inference", "4.0", "4.1, 5.0, 5.1, 6.0, 6.1"),
     ],
 )
 def test_unknown_round_or_suite_is_a_clear_error(suite: str, round_name: str, words: str) -> None:
