@@ -56,10 +56,37 @@ def is_loadgen_path(path: str) -> bool:
     return os.path.basename(path).startswith("mlperf_log_")
 
 
+PROBE_ENTRIES = 5000  # entries looked at to tell an inference tree from a training one
+
+
+def holds_loadgen_runs(path: str) -> bool:
+    """A folder whose first log found (breadth first, bounded) is LoadGen's, not an MLLOG result_N.txt."""
+    if not os.path.isdir(path) or os.path.islink(path):
+        return False
+    queue, seen = [path], 0
+    while queue and seen < PROBE_ENTRIES:
+        folder = queue.pop(0)
+        try:
+            with os.scandir(folder) as entries:
+                items = sorted(entries, key=lambda e: e.name)
+        except OSError:
+            continue
+        seen += len(items)
+        for entry in items:
+            if entry.name in LOADGEN_RUN_FILES:
+                return True
+            if entry.name.startswith("result_") and entry.name.endswith(".txt"):
+                return False
+            if entry.is_dir(follow_symlinks=False) and not entry.name.startswith("."):
+                queue.append(entry.path)
+    return False
+
+
 def wants_inference(paths: list[str], options: Any) -> bool:
-    """Whether the paths are checked as LoadGen runs (``--suite inference``, or LoadGen files named)."""
+    """Whether the paths are checked as MLPerf Inference (``--suite inference``, LoadGen files named,
+    or a submission tree whose logs are LoadGen's)."""
     if options.suite is not None:
         return bool(options.suite == "inference")
     if getattr(options, "benchmark", None) or getattr(options, "scenario", None):
         return True
-    return any(is_loadgen_path(p) for p in paths)
+    return any(is_loadgen_path(p) or (looks_like_tree(p) and holds_loadgen_runs(p)) for p in paths)

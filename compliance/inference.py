@@ -19,7 +19,7 @@ from compliance.models.findings import Finding
 from compliance.models.loadgen import LoadgenRun, LoadgenSummary
 from compliance.models.report import Report, Subject, ToolInfo
 from compliance.parsers import loadgen as P
-from compliance.registry import CHECKERS, applies, load_all
+from compliance.registry import applies, load_all
 from compliance.rulebook.inference import (
     SUITE,
     InferenceRulebook,
@@ -67,17 +67,15 @@ def _targets(paths: list[str]) -> list[_Target]:
                 found.append(_Target(shown, given, True))
                 continue
             if looks_like_tree(given):
-                raise _usage(
-                    f"{given} is a whole submission tree: checking inference submissions as a whole "
-                    "(layout, systems, accuracy, compliance tests) is not supported yet; "
-                    "check its LoadGen runs, e.g. .../<model>/<scenario>/performance/run_1"
-                )
+                raise _usage(f"{given} is a whole submission tree: check it on its own (one tree at a time)")
             runs = []
-            for root, dirs, files in os.walk(given, followlinks=False):
-                dirs.sort()
-                if any(name in files for name in RUN_FILES):
-                    rel = os.path.relpath(root, given)
-                    runs.append(_Target(os.path.normpath(os.path.join(shown, rel)), root, False))
+            from compliance.parsers.safefs import shown as printable
+            from compliance.parsers.safefs import walk
+
+            for folder in walk(given):  # no recursion, no links, bounded depth (os.walk fails deep down)
+                if any(entry.name in RUN_FILES for entry in folder.others):
+                    rel = os.path.relpath(folder.path, given)
+                    runs.append(_Target(printable(os.path.normpath(os.path.join(shown, rel))), folder.path, False))
             if not runs:
                 empty.append(given)
             found.extend(runs)
@@ -171,16 +169,20 @@ def _given_scenario(book: InferenceRulebook, name: str | None) -> str | None:
     return scenario
 
 
-def check_loadgen_context(ctx: LoadgenContext, select: list[str] | None, ignore: list[str] | None) -> list[Finding]:
-    """Run every LoadGen-run rule on one run."""
-    findings: list[Finding] = []
-    for entry in CHECKERS:
-        if entry.subject != SUBJECT:
-            continue
-        for finding in entry.function(ctx):
-            if applies(finding, SUITE, ctx.book.round, ctx.division, select, ignore):
-                findings.append(finding)
-    return findings
+def check_loadgen_context(
+    ctx: LoadgenContext, select: list[str] | None, ignore: list[str] | None, *, debug: bool = False
+) -> list[Finding]:
+    """Run every LoadGen-run rule on one run (a rule that raises becomes an INT001 finding)."""
+    from compliance.registry import run_checkers
+
+    round_name, division = ctx.book.round, ctx.division
+    return run_checkers(
+        SUBJECT,
+        ctx,
+        lambda finding: applies(finding, SUITE, round_name, division, select, ignore),
+        where=ctx.subject,
+        debug=debug,
+    )
 
 
 def _describe(ctx: LoadgenContext, place: RunPlace, model_note: str | None) -> str:
@@ -215,6 +217,13 @@ def _describe(ctx: LoadgenContext, place: RunPlace, model_note: str | None) -> s
 
 def audit_inference(paths: list[str], options: Any) -> Report:
     """Check LoadGen runs (folders or files) against LoadGen's requirements and, when known, the round's."""
+    from compliance.discover import looks_like_tree
+
+    trees = [p for p in paths if looks_like_tree(p)]
+    if trees and len(paths) == 1:
+        from compliance.inference_tree import audit_inference_tree
+
+        return audit_inference_tree(trees[0], options, getattr(options, "progress", None))
     load_all("inference")
     book, round_source = _round(options)
     given_model = _given_model(book, getattr(options, "benchmark", None))

@@ -16,12 +16,12 @@ from typing import Any
 from compliance import __version__
 from compliance.models.findings import Finding
 from compliance.models.report import Report, ResultRow, Subject, ToolInfo
-from compliance.models.submission import LayoutIssue, RunSummary, SubmissionTree
+from compliance.models.submission import RunSummary, SubmissionTree
 from compliance.parsers import tree as tree_parser
 from compliance.discover import is_archive, looks_like_tree  # noqa: F401  (looks_like_tree re-exported)
-from compliance.parsers.archive import unpack
-from compliance.parsers.mllog import parse_mllog
-from compliance.registry import CHECKERS, RULES, load_all, selected
+from compliance.parsers.archive import archive_issues, unpack
+from compliance.parsers.safefs import shown as printable
+from compliance.registry import RULES, internal_error, load_all, run_checkers, selected
 from compliance.rulebook.load import SUITES, available_rounds, canonical_round, load_rulebook, newest_round
 from compliance.rules.package.context import PackageContext
 from compliance.rules.training.context import LogContext, structural_keys
@@ -32,25 +32,35 @@ POOL_MIN_LOGS = 16  # below this, a process pool costs more than it saves
 # -- one log, in a worker ------------------------------------------------------
 
 
-def _audit_log(job: tuple[str, str, str, str, list[str] | None, list[str] | None]) -> tuple[list[Finding], RunSummary]:
-    real, display, suite, round_name, select, ignore = job
-    from compliance.engine import check_log_context
+def _audit_log(job: tuple[str, str, str, str, list[str] | None, list[str] | None, bool]) -> tuple[list[Finding], RunSummary]:
+    real, display, suite, round_name, select, ignore, debug = job
+    from compliance.engine import check_log_context, read_log
     from compliance.summary import summarize
 
     load_all("training")
     book = load_rulebook(suite, round_name)
     keep = book.mentioned_keys() | structural_keys(book)
-    log = parse_mllog(real, keep, display_path=display)
+    log, findings = read_log(real, display, keep, None, False, debug=debug)
     ctx = LogContext(log, book, subject=display)
-    findings = check_log_context(ctx, round_name, select, ignore)
-    return findings, summarize(ctx, findings)
+    findings += check_log_context(ctx, round_name, select, ignore, debug=debug)
+    try:
+        summary = summarize(ctx, findings)
+    except Exception as err:  # noqa: BLE001 - contained to this log, reported as INT001
+        findings.append(internal_error(display, "the run summary", err, debug=debug))
+        summary = RunSummary(path=display)
+    return findings, summary
 
 
 def _run_jobs(jobs: list[Any], progress: Callable[[int], None] | None) -> list[tuple[list[Finding], RunSummary]]:
-    if len(jobs) < POOL_MIN_LOGS or (os.cpu_count() or 1) < 2:
+    return run_pool(_audit_log, jobs, progress, POOL_MIN_LOGS)
+
+
+def run_pool(worker: Callable[[Any], Any], jobs: list[Any], progress: Callable[[int], None] | None, min_jobs: int) -> list[Any]:
+    """``worker`` over ``jobs`` in order: in this process for a few jobs, else in a process pool."""
+    if len(jobs) < min_jobs or (os.cpu_count() or 1) < 2:
         results = []
         for job in jobs:
-            results.append(_audit_log(job))
+            results.append(worker(job))
             if progress:
                 progress(1)
         return results
@@ -59,7 +69,7 @@ def _run_jobs(jobs: list[Any], progress: Callable[[int], None] | None) -> list[t
     context = multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn")
     with _executor()(max_workers=min(os.cpu_count() or 2, 8), mp_context=context) as pool:
         results = []
-        for result in pool.map(_audit_log, jobs, chunksize=max(1, len(jobs) // 32)):
+        for result in pool.map(worker, jobs, chunksize=max(1, len(jobs) // 32)):
             results.append(result)
             if progress:
                 progress(1)
@@ -90,7 +100,7 @@ def audit_tree(path: str, options: Any, progress_factory: Callable[[int], Callab
 
     load_all("training", "package")
     unpacked = None
-    display = path.rstrip(os.sep) or path
+    display = printable(path.rstrip(os.sep) or path)
     try:
         folder = path
         if is_archive(path):
@@ -98,11 +108,10 @@ def audit_tree(path: str, options: Any, progress_factory: Callable[[int], Callab
             if unpacked.error:
                 raise UsageError(f"{path}: {unpacked.error}")
             folder = unpacked.folder
-            display = path + "!"
+            display += "!"
         tree = tree_parser.walk_tree(folder, display)
         if unpacked is not None:
-            for name, why in unpacked.problems:
-                tree.issues.append(LayoutIssue("archive-member", f"{display}/{name}", why))
+            tree.issues.extend(archive_issues(unpacked, display))
         if not tree.result_sets and not tree.systems and not _has_files(folder):
             raise UsageError(f"nothing to check: {path} holds no files")
         return _audit(tree, display, options, progress_factory)
@@ -123,7 +132,7 @@ def _audit(tree: SubmissionTree, display: str, options: Any, progress_factory: A
     book = load_rulebook(suite, round_name)
 
     jobs = [
-        (real, shown, suite, round_name, options.select, options.ignore)
+        (real, shown, suite, round_name, options.select, options.ignore, options.debug)
         for result in tree.result_sets
         for real, shown in zip(result.real_logs, result.logs)
     ]
@@ -150,13 +159,13 @@ def _audit(tree: SubmissionTree, display: str, options: Any, progress_factory: A
 
     _read_systems(tree, suite, round_name)
     ctx = PackageContext(tree, book, summaries, rcp_bypass=options.rcp_bypass)
-    package_findings: list[Finding] = []
-    for entry in CHECKERS:
-        if entry.subject != "tree":
-            continue
-        for finding in entry.function(ctx):
-            if _keep(finding, book.suite, round_name, options):
-                package_findings.append(finding)
+    package_findings = run_checkers(
+        "tree",
+        ctx,
+        lambda finding: _keep(finding, book.suite, round_name, options),
+        where=display,
+        debug=options.debug,
+    )
 
     # Olympic scoring may drop failed runs: their log findings stay visible but do not fail the entry.
     for facts in ctx.sets:
@@ -238,10 +247,9 @@ def _audit(tree: SubmissionTree, display: str, options: Any, progress_factory: A
 
 
 def _has_files(folder: str) -> bool:
-    for _root, _dirs, files in os.walk(folder):
-        if files:
-            return True
-    return False
+    from compliance.parsers.safefs import walk
+
+    return any(found.others for found in walk(folder))
 
 
 def _dropped(finding: Finding, allowed: int) -> Finding:

@@ -446,13 +446,17 @@ def test_cli_nothing_to_check_and_usage_errors_exit_2(runs, tmp_path: Path) -> N
         assert words in result.err, (args, result.err)
 
 
-def test_cli_whole_inference_tree_is_not_checked_as_runs_yet(runs, tmp_path: Path) -> None:
+def test_cli_whole_inference_tree_is_checked_as_a_submission(runs, tmp_path: Path) -> None:
     tree = tmp_path / "closed" / "ACME"
     copy_run(runs, "offline_perf", tree / "results/sysA/resnet50/Offline/performance/run_1")
     (tree / "systems").mkdir()
-    result = run_cli("check", str(tree), "--suite", "inference")
+    result = run_cli("check", str(tree), "--suite", "inference", "--format", "json")
     no_traceback(result)
-    assert result.code == 2 and "whole submission tree" in result.err
+    assert result.code == 1
+    report = json.loads(result.out)
+    codes = {f["code"] for f in report["findings"]}
+    assert {"ISY001", "ITR004"} <= codes  # no system description; no accuracy run
+    assert [row["scenario"] for row in report["results"]] == ["Offline"]
 
 
 def test_engine_usage_errors_are_usage_errors(runs) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from compliance.models.findings import Finding, Severity
+from compliance.models.findings import INTERNAL_ERROR, Finding, Severity
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +68,25 @@ class ResultRow:
 
 
 @dataclass(slots=True)
+class InferenceResultRow:
+    """One scenario result of an inference submission: its metric and verdict (the results table)."""
+
+    division: str
+    org: str
+    system: str  # the system's JSON file name without .json, as in results/<system>/
+    benchmark: str  # the round's model name (the folder's name when it is not a model of the round)
+    scenario: str
+    path: str
+    metric: str | None  # the LoadGen key the result is read from
+    value: float | None  # in ``unit``
+    unit: str | None
+    accuracy: str | None  # the accuracy metrics against their targets, e.g. "acc 76.078 >= 75.695"
+    passed: bool
+    model_folder: str = ""  # the folder name as written (open division: any name)
+    system_type: str | None = None  # datacenter, edge or both, from the system description
+
+
+@dataclass(slots=True)
 class Report:
     """Everything one ``mlperf-audit check`` run found.
 
@@ -83,7 +102,7 @@ class Report:
     rulebook_sha256: str = ""
     subjects: list[Subject] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
-    results: list[ResultRow] = field(default_factory=list)
+    results: list[ResultRow | InferenceResultRow] = field(default_factory=list)
     passed: bool = True
 
     def to_frame(self, what: str = "results"):  # type: ignore[no-untyped-def]
@@ -101,7 +120,8 @@ class Report:
                 flat.update({f"evidence.{k}": v for k, v in f["evidence"].items()})
                 rows.append(flat)
             return pd.DataFrame(rows)
-        return pd.DataFrame(data["results"], columns=[c for c in ResultRow.__dataclass_fields__])
+        kind = InferenceResultRow if self.results and isinstance(self.results[0], InferenceResultRow) else ResultRow
+        return pd.DataFrame(data["results"], columns=[c for c in kind.__dataclass_fields__])
 
     def finalise(self) -> "Report":
         """Sort findings and compute per-subject and overall verdicts."""
@@ -125,5 +145,13 @@ class Report:
         self.passed = not any(f.blocking for f in self.findings)
         return self
 
+    @property
+    def internal_errors(self) -> list[Finding]:
+        """Findings of the tool's own failures (INT001): a rule or reader raised an exception."""
+        return [f for f in self.findings if f.code == INTERNAL_ERROR]
+
     def exit_code(self) -> int:
+        """0 passed, 1 error findings, 2 the tool itself failed somewhere (an INT001 finding)."""
+        if self.internal_errors:
+            return 2
         return 0 if self.passed else 1

@@ -14,7 +14,7 @@ entry gets its runs' quality curves against the target and its convergence
 points against the RCP band. An inference latency plot (measured percentiles
 against the bound, per scenario) fits the same helpers: a ``Plot`` with the
 percentiles as ``xticks``, ``line``/``dot`` for the measurements and ``hline``
-for the bound.
+for the bound. Inference reports (one entry per scenario result) get no plot.
 """
 
 from __future__ import annotations
@@ -27,17 +27,20 @@ from collections.abc import Iterable, Sequence
 from html import escape
 
 from compliance.models.findings import Finding, Severity
-from compliance.models.report import Report, ResultRow, Subject
+from compliance.models.report import InferenceResultRow, Report, ResultRow, Subject
 from compliance.reporters.markdown import (
     SEVERITIES,
     SEVERITY_LABEL,
     AuditLayout,
     EntryView,
     audit_layout,
+    entry_name,
+    is_inference,
     location_text,
     number,
     other_evidence,
     plain,
+    result_text,
     rule_url,
     severity_counts,
     split_waiver,
@@ -479,21 +482,22 @@ def _summary(report: Report) -> str:
         failing = len(report.results) - passing
         cards.append(
             (
-                "entries",
+                "scenario results" if is_inference(report) else "entries",
                 f"{passing} / {len(report.results)}",
                 "passing",
                 "bad" if failing else "good",
             )
         )
     failing_logs = sum(1 for s in logs if not s.passed)
-    cards.append(
-        (
-            "logs",
-            f"{len(logs) - failing_logs} / {len(logs)}",
-            "passing",
-            "bad" if failing_logs else "good",
+    if not is_inference(report):
+        cards.append(
+            (
+                "logs",
+                f"{len(logs) - failing_logs} / {len(logs)}",
+                "passing",
+                "bad" if failing_logs else "good",
+            )
         )
-    )
     for sev in SEVERITIES:
         open_, waived = counts[sev]
         note = f"{waived} waived" if waived else "open"
@@ -530,6 +534,39 @@ def _th(label: str, key: str, numeric: bool = False) -> str:
     return f'<th data-key="{key}"{" class=num" if numeric else ""}>{e(label)}</th>'
 
 
+def _inference_results(
+    results: list[InferenceResultRow], anchors: dict[int, str], waived_count: dict[int, int]
+) -> tuple[str, list[str]]:
+    head = "".join(
+        [
+            _th("division", "division"),
+            _th("org", "org"),
+            _th("system", "system"),
+            _th("benchmark", "benchmark"),
+            _th("scenario", "scenario"),
+            _th("result", "result", True),
+            _th("accuracy", "accuracy"),
+            _th("verdict", "verdict"),
+        ]
+    )
+    rows = []
+    for r in results:
+        sort_value = (
+            f"{r.value:.6f}" if r.value is not None and math.isfinite(r.value) else "-Infinity"
+        )
+        count = waived_count.get(id(r), 0)
+        waived = f' <span class="badge waived">{count} waived</span>' if count else ""
+        rows.append(
+            f'<tr data-verdict="{"pass" if r.passed else "fail"}">'
+            f"<td>{e(r.division)}</td><td>{e(r.org)}</td><td class='mono'>{e(r.system)}</td>"
+            f'<td><a href="#{anchors[id(r)]}">{e(r.benchmark)}</a></td><td>{e(r.scenario)}</td>'
+            f'<td class="num" data-sort="{sort_value}">{e(result_text(r))}</td>'
+            f"<td>{e(r.accuracy or '-')}</td>"
+            f'<td data-sort="{0 if r.passed else 1}">{_verdict(r.passed)}{waived}</td></tr>'
+        )
+    return head, rows
+
+
 def _results(report: Report, layout: AuditLayout) -> str:
     if not report.results:
         return ""
@@ -538,6 +575,14 @@ def _results(report: Report, layout: AuditLayout) -> str:
         id(entry.row): sum(1 for f in entry.all_findings if f.waived_by)
         for entry in layout.entries()
     }
+    if is_inference(report):
+        head, rows = _inference_results(report.results, anchors, waived_count)  # type: ignore[arg-type]
+        return _results_section(
+            head,
+            rows,
+            "One row per scenario result: the LoadGen metric with its unit, the accuracy against its target, and the verdict.",
+            "division, org, system, benchmark, scenario, verdict…",
+        )
     head = "".join(
         [
             _th("division", "division"),
@@ -554,6 +599,7 @@ def _results(report: Report, layout: AuditLayout) -> str:
     )
     rows = []
     for r in report.results:
+        assert isinstance(r, ResultRow)
         score = f"{r.score_minutes:.3f}" if r.score_minutes is not None else "-"
         sort_score = f"{r.score_minutes:.6f}" if r.score_minutes is not None else "Infinity"
         bench = r.benchmark + (f" ({r.scale})" if r.scale else "")
@@ -571,11 +617,19 @@ def _results(report: Report, layout: AuditLayout) -> str:
             f'<td><span class="{rcp_cls}">{e(r.rcp)}</span></td>'
             f'<td data-sort="{0 if r.passed else 1}">{_verdict(r.passed)}{waived}</td></tr>'
         )
+    return _results_section(
+        head,
+        rows,
+        "One row per benchmark entry: the olympic-mean score with scaling applied, and the entry's verdict.",
+        "division, org, system, benchmark, verdict…",
+    )
+
+
+def _results_section(head: str, rows: list[str], lead: str, placeholder: str) -> str:
     return (
-        '<section id="results"><h2>Results</h2>'
-        '<p class="lead">One row per benchmark entry: the olympic-mean score with scaling applied, and the entry\'s verdict.</p>'
+        f'<section id="results"><h2>Results</h2><p class="lead">{lead}</p>'
         '<div class="tablebox" data-table="results" data-sort-param="rsort">'
-        + _filter_bar("results", "division, org, system, benchmark, verdict…", None, "rq")
+        + _filter_bar("results", placeholder, None, "rq")
         + f'<div class="scroll"><table class="data sortable"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table></div>'
         "</div></section>"
     )
@@ -589,10 +643,9 @@ def _placement(layout: AuditLayout) -> dict[int, tuple[str, str]]:
         for findings in org.findings.values():
             places.update((id(f), (org.anchor, label)) for f in findings)
         for entry in org.entries:
-            places.update(
-                (id(f), (entry.anchor, f"{label} · {entry.row.benchmark}"))
-                for f in entry.all_findings
-            )
+            row = entry.row
+            name = entry_name(row) if isinstance(row, InferenceResultRow) else row.benchmark
+            places.update((id(f), (entry.anchor, f"{label} · {name}")) for f in entry.all_findings)
     return places
 
 
@@ -691,8 +744,21 @@ def _waivers(report: Report, layout: AuditLayout) -> str:
     )
 
 
-def _entry(entry: EntryView, org_label: str) -> str:
-    row = entry.row
+def _inference_facts(row: InferenceResultRow) -> list[tuple[str, str]]:
+    facts = [
+        ("verdict", _verdict(row.passed)),
+        ("metric", f"<code>{e(row.metric)}</code>" if row.metric else "-"),
+        ("result", e(result_text(row))),
+        ("accuracy", e(row.accuracy) if row.accuracy else "-"),
+    ]
+    if row.model_folder and row.model_folder != row.benchmark:
+        facts.append(("model folder", f"<code>{e(row.model_folder)}</code>"))
+    if row.system_type:
+        facts.append(("system type", e(row.system_type)))
+    return facts
+
+
+def _training_facts(row: ResultRow) -> list[tuple[str, str]]:
     unit = f" {e(row.convergence_unit)}" if row.convergence_unit else ""
     facts = [
         ("verdict", _verdict(row.passed)),
@@ -709,7 +775,13 @@ def _entry(entry: EntryView, org_label: str) -> str:
         facts.append(("fastest mean allowed", f"{number(row.rcp_min_mean)}{unit}"))
     if row.rcp_norm_factor is not None:
         facts.append(("normalisation", f"{row.rcp_norm_factor:.4f}"))
-    title = row.benchmark + (f" ({row.scale})" if row.scale else "")
+    return facts
+
+
+def _entry(entry: EntryView, org_label: str) -> str:
+    row = entry.row
+    facts = _inference_facts(row) if isinstance(row, InferenceResultRow) else _training_facts(row)
+    title = entry_name(row)
     out = [
         f'<article class="entry {"ok" if row.passed else "bad"}" id="{entry.anchor}">',
         f'<header><h3>{e(title)} <span class="on">on</span> <span class="mono">{e(row.system)}</span></h3>'
@@ -719,10 +791,12 @@ def _entry(entry: EntryView, org_label: str) -> str:
         + "".join(f"<div><dt>{k}</dt><dd>{v}</dd></div>" for k, v in facts)
         + "</dl>",
     ]
-    plots = [
-        quality_plot(f"{row.benchmark}: quality per run", entry.logs),
-        convergence_plot(row, entry.logs),
-    ]
+    plots = []
+    if not isinstance(row, InferenceResultRow):
+        plots = [
+            quality_plot(f"{row.benchmark}: quality per run", entry.logs),
+            convergence_plot(row, entry.logs),
+        ]
     plots = [p for p in plots if p]
     if plots:
         out.append('<div class="plots">' + "".join(plots) + "</div>")

@@ -4,7 +4,8 @@ One document per ``check``: the header (tool, suite, round, rulebook
 fingerprint, notes), a summary, the results table, what is left for the
 reviewer, the waivers, then every organisation's entries with their verdict,
 score, runs, RCP figures and the evidence of each finding. Log findings are
-listed under the entry their log belongs to.
+listed under the entry their log belongs to. An inference report has one entry
+per scenario result (metric, value, accuracy) instead.
 
 Everything taken from the report (names, paths, messages, logged values) is
 escaped: it may come from a hostile log and must not become Markdown or HTML.
@@ -19,10 +20,11 @@ from __future__ import annotations
 import math
 import posixpath
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from compliance.models.findings import Finding, Scalar, Severity
-from compliance.models.report import Report, ResultRow, Subject
+from compliance.models.report import InferenceResultRow, Report, ResultRow, Subject
 from compliance.registry import CODE_PATTERN, DOCS_URL
 
 SEVERITY_LABEL = {
@@ -41,9 +43,9 @@ SHOWN_EVIDENCE = ("observed", "required")
 
 @dataclass
 class EntryView:
-    """One benchmark entry (a results row) with its logs and findings."""
+    """One benchmark entry (a results row; a scenario result for inference) with its logs and findings."""
 
-    row: ResultRow
+    row: ResultRow | InferenceResultRow
     anchor: str
     result_set: Subject | None = None
     logs: list[Subject] = field(default_factory=list)
@@ -90,7 +92,7 @@ def _inside(path: str, root: str) -> bool:
     return path == root or path.startswith(root + "/")
 
 
-def _org_root(row: ResultRow) -> str:
+def _org_root(row: ResultRow | InferenceResultRow) -> str:
     if "/results/" in row.path:
         return row.path.rsplit("/results/", 1)[0]
     if row.path.startswith("results/"):
@@ -112,7 +114,15 @@ def audit_layout(report: Report) -> AuditLayout:
         entries.append(entry)
         orgs[key].entries.append(entry)
 
+    # A finding about a result (its subject is the entry's folder) belongs to that entry wherever it
+    # is located: inference findings may point into <org>/compliance/... or <org>/measurements/....
+    by_path: dict[str, EntryView] = {}
+    for entry in entries:
+        by_path.setdefault(entry.row.path, entry)
+
     def entry_of(path: str) -> EntryView | None:
+        if path in by_path:
+            return by_path[path]
         best = None
         for entry in entries:
             if _inside(path, entry.row.path) and (
@@ -280,9 +290,27 @@ def verdict(passed: bool) -> str:
     return "PASS" if passed else "FAIL"
 
 
-def _entry_title(row: ResultRow) -> str:
-    scale = f" ({row.scale})" if row.scale else ""
-    return f"{row.benchmark}{scale} on {row.system}"
+def is_inference(report: Report) -> bool:
+    """An inference report: its results are scenario results (a report never mixes the two kinds)."""
+    return bool(report.results) and isinstance(report.results[0], InferenceResultRow)
+
+
+def entry_name(row: ResultRow | InferenceResultRow) -> str:
+    """The benchmark (and its scale), or for inference the model and scenario."""
+    if isinstance(row, InferenceResultRow):
+        return f"{row.benchmark} {row.scenario}"
+    return row.benchmark + (f" ({row.scale})" if row.scale else "")
+
+
+def result_text(row: InferenceResultRow) -> str:
+    """A scenario result's value as LoadGen reported it, with its unit."""
+    if row.value is None:
+        return "-"
+    return f"{plain(row.value)} {plain(row.unit)}" if row.unit else plain(row.value)
+
+
+def _entry_title(row: ResultRow | InferenceResultRow) -> str:
+    return f"{entry_name(row)} on {row.system}"
 
 
 def _score(row: ResultRow) -> str:
@@ -331,14 +359,31 @@ def _findings_under(title: str, findings: list[Finding]) -> list[str]:
     return [title, "", *[line for f in findings for line in _finding_block(f)], ""]
 
 
+def _facts(row: ResultRow | InferenceResultRow) -> list[str]:
+    if isinstance(row, InferenceResultRow):
+        out = [
+            f"- metric: {code(row.metric) if row.metric else '-'}",
+            f"- result: {md(result_text(row))}",
+            f"- accuracy: {md(row.accuracy) if row.accuracy else '-'}",
+        ]
+        if row.model_folder and row.model_folder != row.benchmark:
+            out.append(f"- model folder: {code(row.model_folder)}")
+        if row.system_type:
+            out.append(f"- system type: {md(row.system_type)}")
+        return out
+    return [
+        f"- score: {_score(row)} minutes (scaling factor {row.scaling_factor:.4f})",
+        f"- runs: {row.runs}, dropped: {row.dropped}",
+        f"- RCP: {_rcp_line(row)}",
+    ]
+
+
 def _entry(entry: EntryView) -> list[str]:
     row = entry.row
     out = [f"### {md(_entry_title(row))}: {verdict(row.passed)}", ""]
     out.append(f"- path: {code(row.path)}")
     out.append(f"- verdict: **{verdict(row.passed)}**")
-    out.append(f"- score: {_score(row)} minutes (scaling factor {row.scaling_factor:.4f})")
-    out.append(f"- runs: {row.runs}, dropped: {row.dropped}")
-    out.append(f"- RCP: {_rcp_line(row)}")
+    out.extend(_facts(row))
     out.append("")
     if entry.logs:
         rows = []
@@ -383,6 +428,26 @@ def _entry(entry: EntryView) -> list[str]:
     return out
 
 
+def _inference_results(
+    results: list[InferenceResultRow], verdict_cell: Callable[[InferenceResultRow], str]
+) -> list[str]:
+    rows = [
+        [
+            md(r.division),
+            md(r.org),
+            md(r.system),
+            md(r.benchmark),
+            md(r.scenario),
+            md(result_text(r)),
+            md(r.accuracy) if r.accuracy else "-",
+            verdict_cell(r),
+        ]
+        for r in results
+    ]
+    header = ["division", "org", "system", "benchmark", "scenario", "result", "accuracy", "verdict"]
+    return table(header, rows)
+
+
 def render(report: Report) -> str:
     layout = audit_layout(report)
     counts = severity_counts(report)
@@ -415,12 +480,14 @@ def render(report: Report) -> str:
     logs = [s for s in report.subjects if s.kind in ("training_log", "loadgen_run")]
     if report.results:
         passing = sum(1 for r in report.results if r.passed)
+        what = "scenario results" if is_inference(report) else "entries"
         out.append(
-            f"- entries: {len(report.results)}, {passing} passing, {len(report.results) - passing} failing"
+            f"- {what}: {len(report.results)}, {passing} passing, {len(report.results) - passing} failing"
         )
-    out.append(
-        f"- logs: {len(logs)}, {sum(1 for s in logs if s.passed)} passing, {sum(1 for s in logs if not s.passed)} failing"
-    )
+    if not is_inference(report):
+        out.append(
+            f"- logs: {len(logs)}, {sum(1 for s in logs if s.passed)} passing, {sum(1 for s in logs if not s.passed)} failing"
+        )
     waived = sum(w for _, w in counts.values())
     out.append(f"- findings: {len(report.findings)}, of which {waived} waived")
     out.append("")
@@ -437,39 +504,47 @@ def render(report: Report) -> str:
         waived_in = {
             id(e.row): sum(1 for f in e.all_findings if f.waived_by) for e in layout.entries()
         }
-        rows = [
-            [
-                md(r.division),
-                md(r.org),
-                md(r.system),
-                md(r.benchmark + (f" ({r.scale})" if r.scale else "")),
-                _score(r),
-                str(r.runs),
-                str(r.dropped),
-                f"{r.scaling_factor:.4f}",
-                md(r.rcp),
-                f"**{verdict(r.passed)}**"
-                + (f" ({waived_in[id(r)]} waived)" if waived_in.get(id(r)) else ""),
-            ]
-            for r in report.results
-        ]
-        out.extend(
-            table(
+
+        def verdict_cell(r: ResultRow | InferenceResultRow) -> str:
+            count = waived_in.get(id(r))
+            return f"**{verdict(r.passed)}**" + (f" ({count} waived)" if count else "")
+
+        if is_inference(report):
+            out.extend(_inference_results(report.results, verdict_cell))  # type: ignore[arg-type]
+        else:
+            rows = [
                 [
-                    "division",
-                    "org",
-                    "system",
-                    "benchmark",
-                    "score (min)",
-                    "runs",
-                    "dropped",
-                    "scaling",
-                    "RCP",
-                    "verdict",
-                ],
-                rows,
+                    md(r.division),
+                    md(r.org),
+                    md(r.system),
+                    md(entry_name(r)),
+                    _score(r),
+                    str(r.runs),
+                    str(r.dropped),
+                    f"{r.scaling_factor:.4f}",
+                    md(r.rcp),
+                    verdict_cell(r),
+                ]
+                for r in report.results
+                if isinstance(r, ResultRow)
+            ]
+            out.extend(
+                table(
+                    [
+                        "division",
+                        "org",
+                        "system",
+                        "benchmark",
+                        "score (min)",
+                        "runs",
+                        "dropped",
+                        "scaling",
+                        "RCP",
+                        "verdict",
+                    ],
+                    rows,
+                )
             )
-        )
         out.append("")
 
     review = [f for f in report.findings if f.severity is Severity.REVIEW]

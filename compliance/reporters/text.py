@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from compliance.models.findings import Finding, Severity
 from compliance.models.report import Report
+from compliance.models.report import InferenceResultRow
 
 _LABEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.REVIEW: "for the reviewer", Severity.INFO: "info"}
 _CONTROL = {c: f"\\x{c:02x}" for c in (*range(0, 32), 127) if chr(c) not in "\t"}
@@ -61,7 +62,10 @@ def render(report: Report, color: bool = False) -> str:
         entries = len(report.results)
         passed = sum(1 for row in report.results if row.passed)
         logs = [s for s in report.subjects if s.kind in ("training_log", "loadgen_run")]
-        counts = f"{passed} of {entries} entr{'y' if entries == 1 else 'ies'} pass, {len(logs)} logs"
+        if report.results and isinstance(report.results[0], InferenceResultRow):
+            counts = f"{passed} of {entries} scenario result(s) pass"
+        else:
+            counts = f"{passed} of {entries} entr{'y' if entries == 1 else 'ies'} pass, {len(logs)} logs"
     else:
         passed = sum(1 for s in report.subjects if s.passed)
         counts = f"{passed} of {len(report.subjects)} file(s) pass"
@@ -112,10 +116,24 @@ def _codes_table(report: Report, paint) -> list[str]:  # noqa: ANN001
     return lines
 
 
+def _inference_rows(report: Report) -> tuple[tuple[str, ...], list[tuple[str, ...]]]:
+    header = ("division", "org", "system", "benchmark", "scenario", "result", "accuracy", "verdict")
+    rows = []
+    for row in report.results:
+        value = f"{row.value:.6g} {row.unit or ''}".strip() if row.value is not None else "-"
+        rows.append(
+            (row.division, row.org, row.system, row.benchmark, row.scenario, value, row.accuracy or "-", "PASS" if row.passed else "FAIL")
+        )
+    return header, rows
+
+
 def _results_table(report: Report, paint) -> list[str]:  # noqa: ANN001
     header = ("division", "org", "system", "benchmark", "score (min)", "runs", "dropped", "scaling", "RCP", "verdict")
     rows = []
     for row in report.results:
+        if isinstance(row, InferenceResultRow):
+            header, rows = _inference_rows(report)
+            break
         rows.append(
             (
                 row.division,

@@ -44,6 +44,8 @@ TOP_FIELDS = frozenset(
         "scenarios",
         "availabilities",
         "notes",
+        "accuracy_names",
+        "review",
         "sources",
         "settings",
         "seeds",
@@ -304,6 +306,8 @@ class InferenceRulebook:
     compliance: Mapping[str, Mapping[str, Any]]
     measurements: Mapping[str, Any]
     layout: Mapping[str, Any]
+    review: Mapping[str, Any]  # thresholds that send a result for review (not rules)
+    accuracy_names: Mapping[str, tuple[str, ...]]  # target metric -> the names accuracy.txt prints it under
     disagreements: Mapping[str, Mapping[str, Any]]
     sources: Mapping[str, str]
     notes: tuple[str, ...] = ()
@@ -660,6 +664,10 @@ def load_inference_rulebook(round_name: str) -> InferenceRulebook:
         compliance=_frozen({k: _frozen(v) for k, v in (merged.get("compliance") or {}).items()}),
         measurements=_frozen(merged.get("measurements") or {}),
         layout=_frozen(merged.get("layout") or {}),
+        review=_frozen(merged.get("review") or {}),
+        accuracy_names=_frozen(
+            {k: _strings(v, f"accuracy_names.{k}") for k, v in (merged.get("accuracy_names") or {}).items() if k != "source"}
+        ),
         disagreements=_frozen({k: _frozen(v) for k, v in (merged.get("disagreements") or {}).items()}),
         sources=_frozen({k: str(v) for k, v in (merged.get("sources") or {}).items()}),
         notes=tuple(str(n) for n in top.get("notes", ())),

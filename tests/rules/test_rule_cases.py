@@ -32,6 +32,7 @@ from tests.logedit import BASES, apply_edits, base_text
 from tests.treebuild import fixture_tree
 
 CASES_DIR = Path(__file__).parent / "cases"
+INFERENCE_TREES = Path(__file__).parents[1] / "fixtures" / "inference_tree"
 
 
 def load_cases() -> list[tuple[str, dict[str, Any]]]:
@@ -64,6 +65,15 @@ def _tree_edit(root: Path, edit: dict[str, Any]) -> None:
             handle.truncate(args["size"])
     elif op == "fifo":
         os.mkfifo(root / args)
+    elif op == "bad_name":  # a file whose name is not UTF-8: {folder, name_hex}
+        os.makedirs(root / args["folder"], exist_ok=True)
+        name = bytes.fromhex(args["name_hex"])
+        with open(os.path.join(os.fsencode(root / args["folder"]), name), "wb") as handle:
+            handle.write(b"x")
+    elif op == "deep":  # a chain of folders {path, levels} with a file at the bottom
+        folder = (root / args["path"]).joinpath(*["d"] * args["levels"])
+        folder.mkdir(parents=True)
+        (folder / "file.txt").write_text("deep")
     elif op == "symlink":
         (root / args["path"]).symlink_to(args["target"])
     elif op == "rename":
@@ -262,6 +272,12 @@ def _add_bytes(tar: tarfile.TarFile, name: str, data: bytes) -> None:
 
 def build_case(case: dict[str, Any], tmp_path: Path) -> tuple[list[str], str, str, str]:
     """Write the case's log or tree; return (paths, the subject, suite, round)."""
+    if "inference_tree" in case:
+        root = tmp_path / "submission"
+        shutil.copytree(INFERENCE_TREES / case["inference_tree"], root)
+        for edit in case.get("tree_edits", []):
+            _tree_edit(root, edit)
+        return [str(root)], str(root), "inference", str(case.get("round", "5.1"))
     if "tree" in case:
         root = fixture_tree(tmp_path / "submission")
         for edit in case.get("tree_edits", []):
@@ -321,6 +337,25 @@ def test_rule_case(
         monkeypatch.setattr(mllog_parser, "BLOCK_SIZE", options["block_size"])
     if "max_line_bytes" in options:
         monkeypatch.setattr(mllog_parser, "MAX_LINE_BYTES", options["max_line_bytes"])
+    if "archive_limits" in options:
+        from dataclasses import replace
+
+        from compliance.parsers import archive
+
+        monkeypatch.setattr(archive, "DEFAULT_LIMITS", replace(archive.DEFAULT_LIMITS, **options["archive_limits"]))
+    if "crash_rule" in options:  # the checker that emits this code raises (INT001 must contain it)
+        from compliance import registry
+        from compliance.registry import CHECKERS, Checker
+
+        def crash(ctx: object) -> Any:
+            yield from ()
+            raise ZeroDivisionError("a rule's bug")
+
+        patched = [
+            Checker(entry.subject, entry.codes, crash) if options["crash_rule"] in entry.codes else entry
+            for entry in CHECKERS
+        ]
+        monkeypatch.setattr(registry, "CHECKERS", patched)
     if "loadgen" in case:
         paths, path, audit_options = build_loadgen_case(case, tmp_path, tmp_path_factory)
     else:
@@ -331,7 +366,7 @@ def test_rule_case(
         waiver_file.write_text(case["waivers"])
         audit_options.waivers = str(waiver_file)
     report = run_audit(paths, audit_options)
-    if "tree" in case:
+    if "tree" in case or "inference_tree" in case:
         mine = list(report.findings)
         subject = report
     else:

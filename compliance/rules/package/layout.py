@@ -9,6 +9,7 @@ from compliance.parsers import tree as t
 from compliance.registry import checker, define
 from compliance.rules.package.context import PackageContext
 
+LAYOUT_SUITES = ("training", "hpc", "inference")  # the layout rules also check inference trees
 _REF = "MLPerf submission rules, 'Results directory structure'; mlperf_logging repo_checker and package_checker."
 
 STR001 = define(
@@ -36,6 +37,7 @@ Move the file where the layout expects it, or remove it.
 ## Rule reference
 {_REF}
 """,
+    suites=LAYOUT_SUITES,
 )
 
 STR002 = define(
@@ -60,6 +62,7 @@ Delete them before submitting (`find . -name '.*' -delete` with care).
 ## Rule reference
 {_REF}
 """,
+    suites=LAYOUT_SUITES,
 )
 
 STR003 = define(
@@ -84,6 +87,7 @@ Rename with `_` or `-`.
 ## Rule reference
 {_REF}
 """,
+    suites=LAYOUT_SUITES,
 )
 
 STR004 = define(
@@ -110,6 +114,7 @@ Replace the link with the file itself.
 ## Rule reference
 {_REF}
 """,
+    suites=LAYOUT_SUITES,
 )
 
 STR005 = define(
@@ -133,6 +138,7 @@ Remove debug output from the log, or split implementation data out.
 ## Rule reference
 {_REF}
 """,
+    suites=LAYOUT_SUITES,
 )
 
 STR006 = define(
@@ -158,6 +164,7 @@ Add the run logs, or remove the folder.
 ## Rule reference
 {_REF}
 """,
+    suites=LAYOUT_SUITES,
 )
 
 STR007 = define(
@@ -183,6 +190,7 @@ Rename the folder in lower case.
 ## Rule reference
 {_REF}
 """,
+    suites=LAYOUT_SUITES,
 )
 
 STR008 = define(
@@ -206,6 +214,7 @@ Replace it with a regular, readable file.
 ## Rule reference
 {_REF}
 """,
+    suites=LAYOUT_SUITES,
 )
 
 STR009 = define(
@@ -231,6 +240,7 @@ Re-create the archive from the submission folder (`tar czf sub.tar.gz closed/`).
 ## Rule reference
 {_REF}
 """,
+    suites=LAYOUT_SUITES,
 )
 
 STR010 = define(
@@ -324,6 +334,7 @@ Arrange the files as `<division>/<org>/...`.
 ## Rule reference
 {_REF}
 """,
+    suites=LAYOUT_SUITES,
 )
 
 _KIND = {
@@ -378,7 +389,9 @@ _REQUIRED = {
 @checker("tree", STR001, STR002, STR003, STR004, STR005, STR006, STR007, STR008, STR009, STR013)
 def layout(ctx: PackageContext) -> Iterator[Finding]:
     for issue in ctx.tree.issues:
-        rule = _KIND[issue.kind]
+        rule = _KIND.get(issue.kind)
+        if rule is None:
+            continue  # a hostile-input kind: compliance.rules.package.hostile reports it
         detail = f": {issue.detail}" if issue.detail else ""
         yield ctx.finding(
             rule,

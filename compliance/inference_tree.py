@@ -1,0 +1,475 @@
+"""Whole MLPerf Inference submissions: a folder or archive in the official layout, one report out.
+
+Each scenario result (``results/<system>/<model>/<scenario>/``) is read and
+checked once — its performance, accuracy and compliance-test LoadGen runs by
+the ``loadgen_run`` rules, the result as a whole by the ``inference_result``
+rules — in a process pool when there are many; then the ``inference_submission``
+rules look at the tree (layout, systems, required scenarios). Nothing is
+written into the tree: archives are unpacked into a private temporary folder.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Callable
+from typing import Any
+
+from compliance import __version__
+from compliance.models.findings import Finding
+from compliance.models.inference import InferenceTree, ScenarioFolder, TestFolder
+from compliance.models.report import InferenceResultRow, Report, Subject, ToolInfo
+from compliance.models.submission import LayoutIssue
+from compliance.parsers import loadgen as P
+from compliance.registry import applies, load_all, run_checkers
+from compliance.rulebook.inference import SUITE, InferenceRulebook, ModelRules, load_inference_rulebook
+from compliance.rules.inference.context import LoadgenContext, RunPlace
+from compliance.rules.inference.tree_context import (
+    RESULT_SUBJECT,
+    SUBMISSION_SUBJECT,
+    Measurements,
+    ResultContext,
+    ResultFacts,
+    SubmissionContext,
+    SystemInfo,
+)
+
+POOL_MIN_RESULTS = 24  # below this, a process pool costs more than it saves
+MAX_TEXT_BYTES = 1 << 20  # verify_*.txt and similar small text files
+MAX_FILES_LISTED = 2000  # files listed per scenario folder
+TEST_NAME_LENGTH = 6  # TEST01
+
+
+# -- small file helpers ------------------------------------------------------------
+
+
+def _regular(path: str) -> int | None:
+    """The size of a regular file (links are not followed), else None."""
+    try:
+        info = os.lstat(path)
+    except (OSError, ValueError):
+        return None
+    return info.st_size if stat.S_ISREG(info.st_mode) else None
+
+
+def _is_folder(path: str) -> bool:
+    try:
+        return stat.S_ISDIR(os.lstat(path).st_mode)
+    except (OSError, ValueError):
+        return False
+
+
+def _files_below(real: str, depth: int = 4) -> dict[str, str]:
+    """Regular files under ``real`` (relative name -> real path), ``depth`` levels at most, links skipped."""
+    found: dict[str, str] = {}
+    stack = [(real, "", 0)]
+    while stack and len(found) < MAX_FILES_LISTED:
+        folder, prefix, level = stack.pop()
+        try:
+            with os.scandir(folder) as entries:
+                items = sorted(entries, key=lambda e: e.name)
+        except OSError:
+            continue
+        for entry in items:
+            name = f"{prefix}{entry.name}"
+            try:
+                mode = entry.stat(follow_symlinks=False).st_mode
+            except OSError:
+                continue
+            if stat.S_ISREG(mode):
+                found[name] = entry.path
+            elif stat.S_ISDIR(mode) and level + 1 < depth:
+                stack.append((entry.path, f"{name}/", level + 1))
+    return found
+
+
+def _child(folder: str, name: str) -> str | None:
+    """``folder/name`` matched without regard to case (real submissions vary), or None."""
+    exact = os.path.join(folder, name)
+    if _is_folder(exact):
+        return exact
+    try:
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                if entry.name.lower() == name.lower() and entry.is_dir(follow_symlinks=False):
+                    return entry.path
+    except OSError:
+        return None
+    return None
+
+
+def read_text(path: str, limit: int = MAX_TEXT_BYTES) -> str:
+    """A small text file's content (bounded, undecodable bytes replaced); '' when unreadable."""
+    if _regular(path) is None:
+        return ""
+    try:
+        with open(path, "rb") as stream:
+            return stream.read(limit).decode("utf-8", errors="replace")
+    except OSError:
+        return ""
+
+
+def read_json(path: str) -> tuple[Any, str | None]:
+    """A small JSON object file (1 MiB at most), NaN refused: ``(value, None)`` or ``(None, why)``."""
+    from compliance.parsers.system_desc import read_measurements_file
+
+    return read_measurements_file(path)
+
+
+# -- what a scenario folder holds ----------------------------------------------------------
+
+
+def _compliance_folder(entry: ScenarioFolder, book: InferenceRulebook) -> tuple[str | None, str]:
+    """Where this result's TESTxx folders are (real, or None) and how that folder is shown."""
+    if "/results/" in str(book.layout.get("compliance", "")):
+        return entry.real, entry.path
+    shown = f"{entry.org_path}/compliance/{entry.system}/{entry.model}/{entry.scenario}"
+    folder: str | None = _child(entry.org_real, "compliance")
+    for part in (entry.system, entry.model, entry.scenario):
+        folder = _child(folder, part) if folder else None
+    return folder, shown
+
+
+def _tests(entry: ScenarioFolder, book: InferenceRulebook) -> tuple[dict[str, TestFolder], str]:
+    folder, shown = _compliance_folder(entry, book)
+    tests: dict[str, TestFolder] = {}
+    if folder is None:
+        return tests, shown
+    try:
+        with os.scandir(folder) as entries:
+            names = sorted(e.name for e in entries if e.is_dir(follow_symlinks=False))
+    except OSError:
+        return tests, shown
+    for name in names:
+        if len(name) != TEST_NAME_LENGTH or not name.upper().startswith("TEST") or not name[4:].isdigit():
+            continue
+        real = os.path.join(folder, name)
+        test = TestFolder(name=name.upper(), path=f"{shown}/{name}", real=real, files=_files_below(real, 4))
+        for file_name, file_real in test.files.items():
+            if "/" not in file_name and file_name.startswith("verify_") and file_name.endswith(".txt"):
+                test.verify[file_name] = read_text(file_real)
+        run_folder = os.path.join(real, "performance", "run_1")
+        if _is_folder(run_folder):
+            test.run = P.read_loadgen_run(run_folder)
+        tests[test.name] = test
+    return tests, shown
+
+
+def _measurements(entry: ScenarioFolder, book: InferenceRulebook, round_name: str) -> Measurements:
+    found = Measurements()
+    template = str(book.layout.get("measurements", ""))
+    if template.endswith("measurements.json"):  # 6.0 on: in the scenario folder
+        folder, shown = entry.real, entry.path
+        json_names = ["measurements.json"]
+    else:
+        shown = f"{entry.org_path}/measurements/{entry.system}/{entry.model}/{entry.scenario}"
+        folder = _child(entry.org_real, "measurements")
+        for part in (entry.system, entry.model, entry.scenario):
+            folder = _child(folder, part) if folder else None
+        json_names = []
+    if folder is None:
+        return found
+    found.folder = shown
+    files = _files_below(folder, 1)
+    for name, real in files.items():
+        found.files[name] = f"{shown}/{name}"
+        found.sizes[name] = _regular(real) or 0
+        if "calibration" in name.lower():
+            found.calibration.append(f"{shown}/{name}")
+    if not json_names:
+        from compliance.parsers.system_desc import pick_measurements_file
+
+        picked = pick_measurements_file([n for n in files if n.endswith(".json")], entry.system, entry.scenario)
+        json_names = [picked] if picked else []
+    for name in json_names:
+        if name in files:
+            found.json_path = f"{shown}/{name}"
+            data, error = read_json(files[name])
+            found.data, found.error = (data, error) if error is None else (None, error)
+            if data is not None:
+                found.problems = _validate("measurements", data, round_name)
+            break
+    return found
+
+
+def _calibration_docs(entry: ScenarioFolder, measurements: Measurements) -> None:
+    """Calibration documents: in the measurements folder, the organisation folder or its documentation/."""
+    places = [(entry.org_real, entry.org_path)]
+    documentation = _child(entry.org_real, "documentation")
+    if documentation:
+        places.append((documentation, f"{entry.org_path}/documentation"))
+    for real, shown in places:
+        measurements.calibration_searched.append(shown)
+        for name in _files_below(real, 1):
+            if "calibration" in name.lower():
+                measurements.calibration.append(f"{shown}/{name}")
+    if measurements.folder:
+        measurements.calibration_searched.insert(0, measurements.folder)
+
+
+def _validate(kind: str, data: dict[str, Any], round_name: str) -> list[Any]:
+    """Schema problems of a system description or measurements JSON (none when no schema is known)."""
+    from compliance.parsers import system_desc
+
+    try:
+        if kind == "measurements":
+            return list(system_desc.validate_measurements(data, round_name))
+        return list(system_desc.validate_system(data, SUITE, round_name))
+    except (system_desc.SystemSchemaError, KeyError, LookupError):
+        return []
+
+
+# -- models of a result ---------------------------------------------------------------------
+
+
+def resolve_model(book: InferenceRulebook, folder: str, division: str, mapping: dict[str, str]) -> tuple[ModelRules | None, str | None]:
+    """The round's model a result folder stands for, and the mapped name when model_mapping.json said so.
+
+    Closed and network results must use the model's name (or an alias the
+    official checker accepts); open results may use any name that
+    ``model_mapping.json`` maps, or that contains a model's name (the official
+    checker's guess: ``obert-base-pruned90-none-bert-99`` is BERT-99).
+    """
+    model = book.resolve_model(folder)
+    if model is not None or division != "open":
+        return model, None
+    if folder in mapping:
+        return book.resolve_model(mapping[folder]), mapping[folder]
+    lowered = folder.lower()
+    names = sorted(
+        ((name.lower(), model) for model in book.models.values() for name in (*model.names, *model.open_substitutes)),
+        key=lambda item: -len(item[0]),
+    )
+    for name, candidate in names:
+        if name and name in lowered:
+            return candidate, None
+    return None, None
+
+
+# -- one scenario result, in a worker --------------------------------------------------------
+
+
+def _run_checks(ctx: Any, subject: str, select: list[str] | None, ignore: list[str] | None, division: str | None, book: InferenceRulebook) -> list[Finding]:
+    """Every rule of ``subject`` on ``ctx``; a rule that raises becomes an INT001 finding, the others still run."""
+    return run_checkers(
+        subject,
+        ctx,
+        lambda finding: applies(finding, SUITE, book.round, division, select, ignore),
+        where=ctx.subject,
+    )
+
+
+def _loadgen_findings(
+    run: Any, entry: ScenarioFolder, shown: str, mode: str, test: str | None, model: ModelRules | None, scenario: str | None, book: InferenceRulebook, select: Any, ignore: Any
+) -> list[Finding]:
+    place = RunPlace(model=entry.model, scenario=entry.scenario, mode=mode, test=test, division=entry.division)
+    ctx = LoadgenContext(
+        run,
+        book,
+        subject=entry.path,
+        folder_display=shown,
+        model=model,
+        model_source="path" if model is not None else None,
+        scenario=scenario,
+        scenario_source="path" if scenario else None,
+        place=place,
+        round_named=True,
+    )
+    return _run_checks(ctx, "loadgen_run", select, ignore, entry.division, book)
+
+
+DECLARED = ("weight_data_types", "weight_transformations", "starting_weights_filename", "retraining")
+
+
+def audit_result(job: tuple[ScenarioFolder, str, str | None, SystemInfo, str | None, Any, Any]) -> tuple[list[Finding], InferenceResultRow, int, tuple[tuple[str, str], ...]]:
+    """Read and check one scenario result: its findings, its results row, the records read and its declared quantization."""
+    entry, round_name, model_name, system, mapped_from, select, ignore = job
+    load_all("inference")
+    book = load_inference_rulebook(round_name)
+    model = book.models.get(model_name) if model_name else None
+    scenario = book.resolve_scenario(entry.scenario)
+    files = _files_below(entry.real, 4)
+    perf = accuracy = accuracy_txt = None
+    perf_folder = os.path.join(entry.real, "performance", "run_1")
+    if _is_folder(perf_folder):
+        perf = P.read_loadgen_run(perf_folder)
+    accuracy_folder = os.path.join(entry.real, "accuracy")
+    if _is_folder(accuracy_folder):
+        accuracy = P.read_loadgen_run(accuracy_folder)
+        if "accuracy/accuracy.txt" in files:
+            accuracy_txt = P.read_accuracy_txt(files["accuracy/accuracy.txt"], display_path=f"{entry.path}/accuracy/accuracy.txt")
+    tests, tests_root = _tests(entry, book)
+    measurements = _measurements(entry, book, round_name)
+    _calibration_docs(entry, measurements)
+    power = {name: real for name, real in files.items() if name.startswith(("performance/power/", "performance/ranging/"))}
+    ctx = ResultContext(
+        entry,
+        book,
+        model=model,
+        scenario=scenario,
+        system=system,
+        files=files,
+        perf=perf,
+        accuracy=accuracy,
+        accuracy_txt=accuracy_txt,
+        tests=tests,
+        tests_root=tests_root,
+        measurements=measurements,
+        power=power,
+        mapped_from=mapped_from,
+    )
+    findings: list[Finding] = []
+    records = 0
+    runs = [(perf, f"{entry.path}/performance/run_1", "performance", None), (accuracy, f"{entry.path}/accuracy", "accuracy", None)]
+    runs += [(t.run, f"{t.path}/performance/run_1", "performance", t.name) for t in tests.values()]
+    for run, shown, mode, test in runs:
+        if run is None or not run.detail.present:
+            continue  # a missing detail log is reported once, as a missing file of the result or test
+        records += len(run.records)
+        findings += _loadgen_findings(run, entry, shown, mode, test, model, scenario, book, select, ignore)
+    findings += _run_checks(ctx, RESULT_SUBJECT, select, ignore, entry.division, book)
+    data = measurements.data or {}
+    declared = tuple((name, str(data[name])) for name in DECLARED if data.get(name) not in (None, ""))
+    return findings, result_row(ctx), records, declared
+
+
+def result_row(ctx: ResultContext) -> InferenceResultRow:
+    """The result's row of the results table (its verdict is set once every finding is in)."""
+    from compliance.rules.inference.tree_rules import accuracy_summary, result_metric
+
+    metric, value, unit = result_metric(ctx)
+    entry = ctx.entry
+    return InferenceResultRow(
+        division=entry.division,
+        org=entry.org,
+        system=entry.system,
+        benchmark=ctx.model.name if ctx.model is not None else entry.model,
+        scenario=ctx.scenario or entry.scenario,
+        path=entry.path,
+        metric=metric,
+        value=value,
+        unit=unit,
+        accuracy=accuracy_summary(ctx),
+        passed=False,
+        model_folder=entry.model,
+        system_type=ctx.system.system_type,
+    )
+
+
+def _run_jobs(jobs: list[Any], progress: Callable[[int], None] | None) -> list[tuple[list[Finding], InferenceResultRow, int, tuple[tuple[str, str], ...]]]:
+    from compliance.package import run_pool
+
+    return run_pool(audit_result, jobs, progress, POOL_MIN_RESULTS)
+
+
+# -- the tree -----------------------------------------------------------------------------------
+
+
+def _model_mapping(org_real: str) -> tuple[dict[str, str], str | None]:
+    path = os.path.join(org_real, "model_mapping.json")
+    if _regular(path) is None:
+        return {}, None
+    data, error = read_json(path)
+    if error is not None:
+        return {}, error
+    return {str(k): str(v) for k, v in data.items() if isinstance(v, str)}, None
+
+
+def audit_inference_tree(path: str, options: Any, progress_factory: Any = None) -> Report:
+    """Check a whole inference submission (folder or archive) against one round."""
+    from compliance.engine import UsageError
+    from compliance.inference import _round
+    from compliance.parsers.archive import is_archive, unpack
+    from compliance.parsers.inference_tree import walk_inference_tree
+
+    load_all("inference", "package")
+    book, round_source = _round(options)
+    unpacked = None
+    display = path.rstrip(os.sep) or path
+    try:
+        folder = path
+        if is_archive(path):
+            unpacked = unpack(path)
+            if unpacked.error:
+                raise UsageError(f"{path}: {unpacked.error}")
+            folder = unpacked.folder
+            display = path + "!"
+        tree = walk_inference_tree(folder, display)
+        if unpacked is not None:
+            for name, why in unpacked.problems:
+                tree.issues.append(LayoutIssue("archive-member", f"{display}/{name}", why))
+        if not tree.scenarios:
+            what = "no results/<system>/<model>/<scenario>/ folder"
+            if not tree.orgs:
+                what = "no <division>/<org>/results/ folders"
+            raise UsageError(f"nothing to check: {path} holds {what} (is this an MLPerf Inference submission?)")
+        return _audit(tree, book, round_source, options, progress_factory)
+    finally:
+        if unpacked is not None:
+            unpacked.cleanup()
+
+
+def _audit(tree: InferenceTree, book: InferenceRulebook, round_source: str, options: Any, progress_factory: Any) -> Report:
+    from compliance.parsers.system_desc import read_system_file
+
+    systems: dict[tuple[str, str, str], SystemInfo] = {}
+    jobs = []
+    facts: list[ResultFacts] = []
+    mapping_errors: list[tuple[str, str]] = []
+    for org in tree.orgs:
+        mapping, error = _model_mapping(org.real)
+        if error:
+            mapping_errors.append((f"{org.path}/model_mapping.json", error))
+        for name, file in org.systems.items():
+            file.data, file.error = read_system_file(file.real_path)
+            problems = _validate("system", file.data, book.round) if file.data is not None else []
+            systems[(org.division, org.org, name)] = SystemInfo(file, problems)
+        for entry in org.scenarios:
+            system = systems.get((entry.division, entry.org, entry.system)) or SystemInfo(None)
+            model, mapped = resolve_model(book, entry.model, entry.division, mapping)
+            jobs.append((entry, book.round, model.name if model else None, system, mapped, options.select, options.ignore))
+            facts.append(
+                ResultFacts(entry.division, entry.org, entry.system, entry.model, entry.scenario, entry.path, model.name if model else None, book.resolve_scenario(entry.scenario))
+            )
+    progress = progress_factory(len(jobs)) if progress_factory else None
+    outcomes = _run_jobs(jobs, progress)
+
+    report = Report(tool=ToolInfo("mlperf-audit", __version__), suite=SUITE, round=book.round)
+    report.suite_source = "given" if options.suite else "detected"
+    report.round_source = round_source
+    report.rulebook_sha256 = book.sha256
+    report.notes.extend(options.notes)
+    if not options.suite:
+        report.notes.append("Suite detected from the tree: its logs are LoadGen's (MLPerf Inference).")
+    if round_source != "given":
+        report.notes.append(
+            f"No --round given: checked against the newest published inference round ({book.round}). "
+            "Name the round the submission belongs to, e.g. --round 5.1."
+        )
+    report.subjects.append(Subject(path=tree.root, kind="tree", suite=SUITE))
+    import dataclasses
+
+    facts = [dataclasses.replace(f, declared=outcome[3]) for f, outcome in zip(facts, outcomes)]
+    for job, (findings, row, records, _) in zip(jobs, outcomes):
+        entry = job[0]
+        report.subjects.append(Subject(path=entry.path, kind=RESULT_SUBJECT, suite=SUITE, benchmark=row.benchmark, division=entry.division, records=records))
+        report.findings.extend(findings)
+        report.results.append(row)
+    ctx = SubmissionContext(tree, book, facts, systems)
+    ctx.mapping_errors = mapping_errors  # type: ignore[attr-defined]
+    report.findings.extend(_run_checks(ctx, SUBMISSION_SUBJECT, options.select, options.ignore, None, book))
+    if options.waivers:
+        from compliance.waivers import WaiverError, apply_waivers, load_waivers
+
+        try:
+            report.findings = list(apply_waivers(report.findings, load_waivers(options.waivers), tree.root))
+        except WaiverError as err:
+            from compliance.engine import UsageError
+
+            raise UsageError(str(err)) from err
+    report.finalise()
+    verdicts = {s.path: s.passed for s in report.subjects}
+    for row in report.results:
+        row.passed = verdicts.get(row.path, False) and row.value is not None
+    report.passed = report.passed and all(row.passed for row in report.results)
+    return report

@@ -1,0 +1,161 @@
+"""Walk an MLPerf Inference submission tree into an ``InferenceTree`` (no rule logic).
+
+The walker finds submissions at any level of the official layout — a results
+repository root (``closed/``, ``open/``, ``network/``), a division folder, or
+one organisation's folder (``<org>/{systems,results,...}``) — and records the
+scenario results (``results/<system>/<model>/<scenario>/``), the system files
+and layout issues. Entry screening (hidden names, spaces, links, special
+files, sizes) is the training walker's; links are never followed and nothing
+is written.
+"""
+
+from __future__ import annotations
+
+import os
+
+from compliance.models.inference import InferenceOrg, InferenceTree, ScenarioFolder
+from compliance.models.submission import SystemFile
+from compliance.parsers import tree as base
+
+DIVISIONS = ("closed", "open", "network")
+ORG_PARTS = ("systems", "results", "compliance", "measurements", "code", "src", "documentation")
+ORG_FILES = ("readme.md", "calibration.md", "model_mapping.json", "license.md", "license")
+ORG_FILE_SUFFIXES = (".md", ".pdf", ".adoc", ".txt")
+RESULTS_NOTES = ("_log.txt", ".md")  # files submitters keep in results/ (submission_checker_log.txt, notes)
+
+
+class _InferenceWalker(base._Walker):
+    def __init__(self, root: str, display_root: str):
+        super().__init__(root, display_root)
+        self.tree = InferenceTree(root=display_root)  # type: ignore[assignment]
+
+    def _divisions(self, names: dict[str, os.DirEntry[str]]) -> list[os.DirEntry[str]]:
+        return [e for n, e in names.items() if n.lower() in DIVISIONS and e.is_dir(follow_symlinks=False)]
+
+    def walk_inference(self) -> InferenceTree:
+        root = self.root
+        names = {e.name: e for e in self.listdir(root, top=True)}
+        own = os.path.basename(root.rstrip(os.sep))
+        if "results" in names or "systems" in names:
+            parent = os.path.basename(os.path.dirname(root.rstrip(os.sep)))
+            division = parent.lower() if parent.lower() in DIVISIONS else ""
+            self.org_folder(root, division, own)
+        elif self._divisions(names):
+            for entry in self._divisions(names):
+                self.division_folder(entry.path, entry.name)
+            for name, entry in names.items():
+                if name.lower() not in DIVISIONS and not (entry.is_file(follow_symlinks=False) and name.lower().endswith((".md", ".pdf"))):
+                    self.issue(base.STRAY, entry.path, "a results repository holds closed/, open/ and network/")
+        elif own.lower() in DIVISIONS:
+            self.division_folder(root, own)
+        else:
+            found = False
+            for entry in names.values():
+                if not entry.is_dir(follow_symlinks=False):
+                    continue
+                inner = {e.name: e for e in self.listdir(entry.path)}
+                if "results" in inner or "systems" in inner:
+                    self.org_folder(entry.path, "", entry.name)
+                    found = True
+                elif self._divisions(inner):
+                    for div in self._divisions(inner):
+                        self.division_folder(div.path, div.name)
+                    found = True
+            if not found:
+                self.issue(base.NO_SUBMISSION, root, "no <division>/<org>/{systems,results} folders found")
+        return self.tree  # type: ignore[return-value]
+
+    def division_folder(self, path: str, name: str) -> None:
+        division = name.lower()
+        if name != division:
+            self.issue(base.CASE, path, f"'{name}' should be '{division}'")
+        entries = self.listdir(path)
+        if not entries:
+            self.issue(base.EMPTY_FOLDER, path)
+        for entry in entries:
+            if entry.is_dir(follow_symlinks=False):
+                self.org_folder(entry.path, division, entry.name)
+            else:
+                self.issue(base.STRAY, entry.path, "a division folder holds one folder per organisation")
+
+    def org_folder(self, path: str, division: str, org: str) -> None:
+        record = InferenceOrg(division=division, org=org, path=self.show(path), real=path)
+        self.tree.orgs.append(record)  # type: ignore[attr-defined]
+        for entry in self.listdir(path):
+            lowered = entry.name.lower()
+            if entry.is_dir(follow_symlinks=False):
+                if lowered in ORG_PARTS:
+                    if entry.name != lowered:
+                        self.issue(base.CASE, entry.path, f"'{entry.name}' should be '{lowered}'")
+                    record.parts[lowered] = entry.path
+                else:
+                    self.issue(base.STRAY, entry.path, "an organisation folder holds systems/, results/, compliance/, measurements/ and code/ (src/ from 6.0)")
+            else:
+                record.files.append(entry.name)
+                if lowered not in ORG_FILES and not lowered.endswith(ORG_FILE_SUFFIXES):
+                    self.issue(base.STRAY, entry.path, "unexpected file in the organisation folder")
+        if "systems" in record.parts:
+            self.systems_folder(record)
+        if "results" in record.parts:
+            self.results_folder(record)
+        for part in ("compliance", "measurements", "code", "src", "documentation"):
+            if part in record.parts:
+                self._walk_files(record.parts[part])
+
+    def systems_folder(self, org: InferenceOrg) -> None:
+        for entry in self.listdir(org.parts["systems"]):
+            name = entry.name
+            if entry.is_file(follow_symlinks=False) and name.endswith(".json"):
+                system = name[: -len(".json")]
+                org.systems[system] = SystemFile(self.show(entry.path), org.division, org.org, system, real_path=entry.path)
+            elif not (entry.is_file(follow_symlinks=False) and name.endswith((".yaml", ".yml", ".md"))):
+                self.issue(base.STRAY, entry.path, "systems/ holds one <system>.json per system (and <system>_power.yaml)")
+
+    def results_folder(self, org: InferenceOrg) -> None:
+        for system in self.listdir(org.parts["results"]):
+            if not system.is_dir(follow_symlinks=False):
+                if not system.name.lower().endswith(RESULTS_NOTES):  # submitters keep the checker's log here
+                    self.issue(base.STRAY, system.path, "results/ holds one folder per system")
+                continue
+            org.result_systems.append(system.name)
+            models = self.listdir(system.path)
+            if not models:
+                self.issue(base.EMPTY_FOLDER, system.path)
+            for model in models:
+                if not model.is_dir(follow_symlinks=False):
+                    self.issue(base.STRAY, model.path, "a system's results folder holds one folder per model")
+                    continue
+                scenarios = self.listdir(model.path)
+                if not any(s.is_dir(follow_symlinks=False) for s in scenarios):
+                    org.empty_models.append((system.name, model.name, self.show(model.path)))
+                for scenario in scenarios:
+                    if not scenario.is_dir(follow_symlinks=False):
+                        self.issue(base.STRAY, scenario.path, "a model's results folder holds one folder per scenario")
+                        continue
+                    self._walk_files(scenario.path)
+                    org.scenarios.append(
+                        ScenarioFolder(
+                            division=org.division,
+                            org=org.org,
+                            system=system.name,
+                            model=model.name,
+                            scenario=scenario.name,
+                            path=self.show(scenario.path),
+                            real=scenario.path,
+                            org_path=org.path,
+                            org_real=org.real,
+                        )
+                    )
+
+
+def walk_inference_tree(path: str, display: str | None = None) -> InferenceTree:
+    """Read the layout under ``path`` (a folder). Never raises for bad input."""
+    real = os.path.realpath(path)
+    walker = _InferenceWalker(real, display or path.rstrip(os.sep) or path)
+    if not os.path.isdir(real):
+        walker.issue(base.UNREADABLE, real, "not a folder")
+        return walker.tree  # type: ignore[return-value]
+    tree = walker.walk_inference()
+    tree.issues = [i for i in tree.issues if i.kind != base.EMPTY_FILE]
+    return tree
+
