@@ -100,9 +100,13 @@ def load(path: str) -> Settings:
 def _read(path: str) -> dict[str, object]:
     import tomllib  # only when a settings file exists
 
+    from compliance.parsers.safefs import open_regular
+
     try:
-        with open(path, "rb") as handle:
+        with open_regular(path, follow_links=True) as handle:  # never a pipe or device
             return tomllib.load(handle)
+    except RecursionError as err:
+        raise ConfigError(f"the settings file {path} is nested too deeply") from err
     except OSError as err:
         raise ConfigError(f"cannot read the settings file {path}: {err.strerror or err}") from err
     except tomllib.TOMLDecodeError as err:

@@ -19,7 +19,6 @@ from compliance import __version__
 from compliance.models.findings import Finding
 from compliance.models.inference import InferenceTree, ScenarioFolder, TestFolder
 from compliance.models.report import InferenceResultRow, Report, Subject, ToolInfo
-from compliance.models.submission import LayoutIssue
 from compliance.parsers import loadgen as P
 from compliance.registry import applies, load_all, run_checkers
 from compliance.rulebook.inference import SUITE, InferenceRulebook, ModelRules, load_inference_rulebook
@@ -396,8 +395,9 @@ def audit_inference_tree(path: str, options: Any, progress_factory: Any = None) 
             display = path + "!"
         tree = walk_inference_tree(folder, display)
         if unpacked is not None:
-            for name, why in unpacked.problems:
-                tree.issues.append(LayoutIssue("archive-member", f"{display}/{name}", why))
+            from compliance.parsers.archive import archive_issues
+
+            tree.issues.extend(archive_issues(unpacked, display))
         if not tree.scenarios:
             what = "no results/<system>/<model>/<scenario>/ folder"
             if not tree.orgs:

@@ -96,12 +96,14 @@ class Waiver:
 def load_waivers(path: str) -> list[Waiver]:
     import tomllib  # only when a waiver file is given
 
+    from compliance.parsers.safefs import open_regular
+
     try:
-        with open(path, "rb") as handle:
+        with open_regular(path, follow_links=True) as handle:  # never a pipe or device
             data = tomllib.load(handle)
     except OSError as err:
         raise WaiverError(f"cannot read the waiver file {path}: {err.strerror}") from err
-    except tomllib.TOMLDecodeError as err:
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError, RecursionError) as err:
         raise WaiverError(f"the waiver file {path} is not valid TOML: {err}") from err
     entries = data.get("waiver", [])
     if not isinstance(entries, list):

@@ -52,7 +52,7 @@ _COMMON = dict(
     deadline=DEADLINE,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.large_base_example],
 )
-SHORT = settings(max_examples=25, derandomize=True, **_COMMON)  # type: ignore[arg-type]
+SHORT = settings(max_examples=50, derandomize=True, **_COMMON)  # type: ignore[arg-type]
 LONG = settings(max_examples=LONG_EXAMPLES, print_blob=True, **_COMMON)  # type: ignore[arg-type]
 
 # -- the real inputs -----------------------------------------------------------------------
@@ -255,7 +255,7 @@ def check_property(files: dict[str, bytes], paths: list[str], options: AuditOpti
         try:
             report = run_audit([os.path.join(folder, p) for p in paths], options)
         except UsageError as err:
-            assert str(err).startswith(("nothing to check", "not a LoadGen log")), err
+            assert str(err).startswith("nothing to check"), err
             return
         _report_ok(report)
         assert time.monotonic() - started < DEADLINE.total_seconds()

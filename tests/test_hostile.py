@@ -366,6 +366,23 @@ def test_fifos_named_on_the_command_line_and_in_loadgen_runs_are_never_opened(tm
     assert "LGL001" in {f["code"] for f in json.loads(proc.stdout)["findings"]}
 
 
+def test_a_settings_file_that_is_a_pipe_is_never_opened(tree: Path, tmp_path: Path) -> None:
+    (tree / ".git").mkdir()
+    os.mkfifo(tree / "mlperf-audit.toml")
+    proc = subprocess.run(
+        [PYTHON, "-m", "compliance", "check", ".", "--round", "5.1"],
+        capture_output=True, text=True, env=python_env(), cwd=tree, timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr  # not a settings file (not a regular file): ignored, not opened
+    (tree / "mlperf-audit.toml").unlink()
+    (tree / "mlperf-audit.toml").write_text("select = " + "[" * 5000 + "]" * 5000 + "\n")
+    proc = subprocess.run(
+        [PYTHON, "-m", "compliance", "check", ".", "--round", "5.1"],
+        capture_output=True, text=True, env=python_env(), cwd=tree, timeout=120,
+    )
+    assert proc.returncode == 2 and "settings file" in proc.stderr and "Traceback" not in proc.stderr
+
+
 def test_names_that_are_not_utf8_are_shown_escaped(tree: Path, tmp_path: Path) -> None:
     folder = os.fsencode(tree / IMPL)
     os.makedirs(folder)
