@@ -292,7 +292,7 @@ def audit_inference(paths: list[str], options: Any) -> Report:
                 lines=run.detail.lines,
             )
         )
-        report.findings.extend(check_loadgen_context(ctx, options.select, options.ignore))
+        report.findings.extend(check_loadgen_context(ctx, options.select, options.ignore, debug=bool(getattr(options, "debug", False))))
         described.append(_describe(ctx, place, model_note))
 
     if skipped and report.subjects:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 import stat
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 from compliance import __version__
 from compliance.models.findings import Finding
@@ -58,8 +58,9 @@ def _is_folder(path: str) -> bool:
         return False
 
 
-def _files_below(real: str, depth: int = 4) -> dict[str, str]:
-    """Regular files under ``real`` (relative name -> real path), ``depth`` levels at most, links skipped."""
+def _files_below(real: str, depth: int = 4, sizes: dict[str, int] | None = None) -> dict[str, str]:
+    """Regular files under ``real`` (relative name -> real path), ``depth`` levels at most, links
+    skipped; their sizes go into ``sizes`` when given."""
     found: dict[str, str] = {}
     stack = [(real, "", 0)]
     while stack and len(found) < MAX_FILES_LISTED:
@@ -72,11 +73,14 @@ def _files_below(real: str, depth: int = 4) -> dict[str, str]:
         for entry in items:
             name = f"{prefix}{entry.name}"
             try:
-                mode = entry.stat(follow_symlinks=False).st_mode
+                info = entry.stat(follow_symlinks=False)
             except OSError:
                 continue
+            mode = info.st_mode
             if stat.S_ISREG(mode):
                 found[name] = entry.path
+                if sizes is not None:
+                    sizes[name] = info.st_size
             elif stat.S_ISDIR(mode) and level + 1 < depth:
                 stack.append((entry.path, f"{name}/", level + 1))
     return found
@@ -99,12 +103,11 @@ def _child(folder: str, name: str) -> str | None:
 
 def read_text(path: str, limit: int = MAX_TEXT_BYTES) -> str:
     """A small text file's content (bounded, undecodable bytes replaced); '' when unreadable."""
-    if _regular(path) is None:
-        return ""
+    from compliance.parsers.safefs import read_regular
+
     try:
-        with open(path, "rb") as stream:
-            return stream.read(limit).decode("utf-8", errors="replace")
-    except OSError:
+        return read_regular(path, limit)[:limit].decode("utf-8", errors="replace")
+    except (OSError, ValueError):
         return ""
 
 
@@ -147,6 +150,8 @@ def _tests(entry: ScenarioFolder, book: InferenceRulebook) -> tuple[dict[str, Te
         for file_name, file_real in test.files.items():
             if "/" not in file_name and file_name.startswith("verify_") and file_name.endswith(".txt"):
                 test.verify[file_name] = read_text(file_real)
+            elif file_name in ("accuracy/baseline_accuracy.txt", "accuracy/compliance_accuracy.txt"):
+                test.accuracy[file_name.split("/", 1)[1]] = P.read_accuracy_txt(file_real)
         run_folder = os.path.join(real, "performance", "run_1")
         if _is_folder(run_folder):
             test.run = P.read_loadgen_run(run_folder)
@@ -169,10 +174,9 @@ def _measurements(entry: ScenarioFolder, book: InferenceRulebook, round_name: st
     if folder is None:
         return found
     found.folder = shown
-    files = _files_below(folder, 1)
-    for name, real in files.items():
+    files = _files_below(folder, 1, found.sizes)
+    for name in files:
         found.files[name] = f"{shown}/{name}"
-        found.sizes[name] = _regular(real) or 0
         if "calibration" in name.lower():
             found.calibration.append(f"{shown}/{name}")
     if not json_names:
@@ -191,19 +195,14 @@ def _measurements(entry: ScenarioFolder, book: InferenceRulebook, round_name: st
     return found
 
 
-def _calibration_docs(entry: ScenarioFolder, measurements: Measurements) -> None:
-    """Calibration documents: in the measurements folder, the organisation folder or its documentation/."""
-    places = [(entry.org_real, entry.org_path)]
-    documentation = _child(entry.org_real, "documentation")
+def org_calibration(org_real: str, org_path: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """An organisation's calibration documents (in its folder or documentation/), and where they were looked for."""
+    places = [(org_real, org_path)]
+    documentation = _child(org_real, "documentation")
     if documentation:
-        places.append((documentation, f"{entry.org_path}/documentation"))
-    for real, shown in places:
-        measurements.calibration_searched.append(shown)
-        for name in _files_below(real, 1):
-            if "calibration" in name.lower():
-                measurements.calibration.append(f"{shown}/{name}")
-    if measurements.folder:
-        measurements.calibration_searched.insert(0, measurements.folder)
+        places.append((documentation, f"{org_path}/documentation"))
+    found = tuple(f"{shown}/{name}" for real, shown in places for name in _files_below(real, 1) if "calibration" in name.lower())
+    return found, tuple(shown for _, shown in places)
 
 
 def _validate(kind: str, data: dict[str, Any], round_name: str) -> list[Any]:
@@ -248,19 +247,36 @@ def resolve_model(book: InferenceRulebook, folder: str, division: str, mapping: 
 # -- one scenario result, in a worker --------------------------------------------------------
 
 
-def _run_checks(ctx: Any, subject: str, select: list[str] | None, ignore: list[str] | None, division: str | None, book: InferenceRulebook) -> list[Finding]:
+class ResultJob(NamedTuple):
+    """What a worker needs to read and check one scenario result (picklable)."""
+
+    entry: ScenarioFolder
+    round: str
+    model: str | None  # the round's model name, resolved from the folder (and model_mapping.json)
+    system: SystemInfo
+    mapped_from: str | None
+    org_calibration: tuple[tuple[str, ...], tuple[str, ...]]  # the organisation's calibration documents, places searched
+    select: list[str] | None
+    ignore: list[str] | None
+    debug: bool
+
+
+def _run_checks(ctx: Any, subject: str, job: ResultJob | Any, division: str | None, book: InferenceRulebook) -> list[Finding]:
     """Every rule of ``subject`` on ``ctx``; a rule that raises becomes an INT001 finding, the others still run."""
+    select, ignore = job.select, job.ignore
     return run_checkers(
         subject,
         ctx,
         lambda finding: applies(finding, SUITE, book.round, division, select, ignore),
         where=ctx.subject,
+        debug=job.debug,
     )
 
 
 def _loadgen_findings(
-    run: Any, entry: ScenarioFolder, shown: str, mode: str, test: str | None, model: ModelRules | None, scenario: str | None, book: InferenceRulebook, select: Any, ignore: Any
+    run: Any, job: ResultJob, shown: str, mode: str, test: str | None, model: ModelRules | None, scenario: str | None, book: InferenceRulebook
 ) -> list[Finding]:
+    entry = job.entry
     place = RunPlace(model=entry.model, scenario=entry.scenario, mode=mode, test=test, division=entry.division)
     ctx = LoadgenContext(
         run,
@@ -274,20 +290,21 @@ def _loadgen_findings(
         place=place,
         round_named=True,
     )
-    return _run_checks(ctx, "loadgen_run", select, ignore, entry.division, book)
+    return _run_checks(ctx, "loadgen_run", job, entry.division, book)
 
 
 DECLARED = ("weight_data_types", "weight_transformations", "starting_weights_filename", "retraining")
 
 
-def audit_result(job: tuple[ScenarioFolder, str, str | None, SystemInfo, str | None, Any, Any]) -> tuple[list[Finding], InferenceResultRow, int, tuple[tuple[str, str], ...]]:
+def audit_result(job: ResultJob) -> tuple[list[Finding], InferenceResultRow, int, tuple[tuple[str, str], ...]]:
     """Read and check one scenario result: its findings, its results row, the records read and its declared quantization."""
-    entry, round_name, model_name, system, mapped_from, select, ignore = job
+    entry, round_name, model_name, system, mapped_from = job.entry, job.round, job.model, job.system, job.mapped_from
     load_all("inference")
     book = load_inference_rulebook(round_name)
     model = book.models.get(model_name) if model_name else None
     scenario = book.resolve_scenario(entry.scenario)
-    files = _files_below(entry.real, 4)
+    sizes: dict[str, int] = {}
+    files = _files_below(entry.real, 4, sizes)
     perf = accuracy = accuracy_txt = None
     perf_folder = os.path.join(entry.real, "performance", "run_1")
     if _is_folder(perf_folder):
@@ -299,8 +316,8 @@ def audit_result(job: tuple[ScenarioFolder, str, str | None, SystemInfo, str | N
             accuracy_txt = P.read_accuracy_txt(files["accuracy/accuracy.txt"], display_path=f"{entry.path}/accuracy/accuracy.txt")
     tests, tests_root = _tests(entry, book)
     measurements = _measurements(entry, book, round_name)
-    _calibration_docs(entry, measurements)
-    power = {name: real for name, real in files.items() if name.startswith(("performance/power/", "performance/ranging/"))}
+    measurements.calibration += job.org_calibration[0]
+    measurements.calibration_searched = ([measurements.folder] if measurements.folder else []) + list(job.org_calibration[1])
     ctx = ResultContext(
         entry,
         book,
@@ -308,13 +325,13 @@ def audit_result(job: tuple[ScenarioFolder, str, str | None, SystemInfo, str | N
         scenario=scenario,
         system=system,
         files=files,
+        sizes=sizes,
         perf=perf,
         accuracy=accuracy,
         accuracy_txt=accuracy_txt,
         tests=tests,
         tests_root=tests_root,
         measurements=measurements,
-        power=power,
         mapped_from=mapped_from,
     )
     findings: list[Finding] = []
@@ -325,8 +342,8 @@ def audit_result(job: tuple[ScenarioFolder, str, str | None, SystemInfo, str | N
         if run is None or not run.detail.present:
             continue  # a missing detail log is reported once, as a missing file of the result or test
         records += len(run.records)
-        findings += _loadgen_findings(run, entry, shown, mode, test, model, scenario, book, select, ignore)
-    findings += _run_checks(ctx, RESULT_SUBJECT, select, ignore, entry.division, book)
+        findings += _loadgen_findings(run, job, shown, mode, test, model, scenario, book)
+    findings += _run_checks(ctx, RESULT_SUBJECT, job, entry.division, book)
     data = measurements.data or {}
     declared = tuple((name, str(data[name])) for name in DECLARED if data.get(name) not in (None, ""))
     return findings, result_row(ctx), records, declared
@@ -416,7 +433,9 @@ def _audit(tree: InferenceTree, book: InferenceRulebook, round_source: str, opti
     jobs = []
     facts: list[ResultFacts] = []
     mapping_errors: list[tuple[str, str]] = []
+    debug = bool(getattr(options, "debug", False))
     for org in tree.orgs:
+        calibration = org_calibration(org.real, org.path)
         mapping, error = _model_mapping(org.real)
         if error:
             mapping_errors.append((f"{org.path}/model_mapping.json", error))
@@ -427,7 +446,7 @@ def _audit(tree: InferenceTree, book: InferenceRulebook, round_source: str, opti
         for entry in org.scenarios:
             system = systems.get((entry.division, entry.org, entry.system)) or SystemInfo(None)
             model, mapped = resolve_model(book, entry.model, entry.division, mapping)
-            jobs.append((entry, book.round, model.name if model else None, system, mapped, options.select, options.ignore))
+            jobs.append(ResultJob(entry, book.round, model.name if model else None, system, mapped, calibration, options.select, options.ignore, debug))
             facts.append(
                 ResultFacts(entry.division, entry.org, entry.system, entry.model, entry.scenario, entry.path, model.name if model else None, book.resolve_scenario(entry.scenario))
             )
@@ -451,13 +470,12 @@ def _audit(tree: InferenceTree, book: InferenceRulebook, round_source: str, opti
 
     facts = [dataclasses.replace(f, declared=outcome[3]) for f, outcome in zip(facts, outcomes)]
     for job, (findings, row, records, _) in zip(jobs, outcomes):
-        entry = job[0]
+        entry = job.entry
         report.subjects.append(Subject(path=entry.path, kind=RESULT_SUBJECT, suite=SUITE, benchmark=row.benchmark, division=entry.division, records=records))
         report.findings.extend(findings)
         report.results.append(row)
-    ctx = SubmissionContext(tree, book, facts, systems)
-    ctx.mapping_errors = mapping_errors  # type: ignore[attr-defined]
-    report.findings.extend(_run_checks(ctx, SUBMISSION_SUBJECT, options.select, options.ignore, None, book))
+    ctx = SubmissionContext(tree, book, facts, systems, mapping_errors)
+    report.findings.extend(_run_checks(ctx, SUBMISSION_SUBJECT, options, None, book))
     if options.waivers:
         from compliance.waivers import WaiverError, apply_waivers, load_waivers
 

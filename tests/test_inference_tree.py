@@ -6,6 +6,7 @@ import csv
 import hashlib
 import io
 import json
+import os
 import shutil
 import tarfile
 from pathlib import Path
@@ -144,6 +145,14 @@ def test_a_damaged_detail_log_is_a_finding_not_a_crash(tmp_path: Path, damage: s
     report = json.loads(result.out)
     assert code in {f["code"] for f in report["findings"]}, sorted({f["code"] for f in report["findings"]})
     assert report["results"][0]["value"] is not None or damage == "corrupt"
+
+
+def test_a_name_that_is_not_utf8_is_a_finding_in_an_inference_tree(tmp_path: Path) -> None:
+    root = _copy_fixture(tmp_path)
+    os.mkdir(os.fsencode(root / RESULT) + b"/notes-\xff")
+    report = run_audit([str(root)], AuditOptions(suite="inference", round="5.1"))
+    assert "STR015" in {f.code for f in report.findings}
+    assert report.results[0].value is not None  # the result is still read and checked
 
 
 @pytest.fixture(scope="module")

@@ -75,3 +75,4 @@ class TestFolder:
     files: dict[str, str] = field(default_factory=dict)  # relative name -> real path (regular files, two levels deep)
     verify: dict[str, str] = field(default_factory=dict)  # verify_*.txt name -> its text (bounded)
     run: Any = None  # LoadgenRun of TESTxx/performance/run_1, when there is one
+    accuracy: dict[str, Any] = field(default_factory=dict)  # TEST01/accuracy/{baseline,compliance}_accuracy.txt -> AccuracyText

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from compliance.models.findings import Finding, Severity
 from compliance.registry import checker, define
 from compliance.rules.inference.tree_context import MISSING, SUBMISSION_SUBJECT, SubmissionContext
+from compliance.rules.package import hostile
 from compliance.rules.package import layout as str_rules
 
 SUITES = ("inference",)
@@ -20,8 +21,9 @@ ALL = ("closed", "open", "network")
 CLOSED = ("closed", "network")
 SYSTEM_TYPES = {"datacenter": "datacenter", "edge": "edge", "datacenter,edge": "datacenter_edge", "edge,datacenter": "datacenter_edge"}
 
-# The layout rules (STR) read the tree's issues the same way for inference trees.
+# The layout and hostile-entry rules (STR) read the tree's issues the same way for inference trees.
 checker(SUBMISSION_SUBJECT, *{rule.code: rule for rule in str_rules._KIND.values()}.values())(str_rules.layout)
+checker(SUBMISSION_SUBJECT, *{known[0].code: known[0] for known in hostile._KIND.values()}.values())(hostile.hostile_entries)
 
 ISY001 = define(
     "ISY001",
@@ -283,7 +285,7 @@ def required_scenarios(ctx: SubmissionContext) -> Iterator[Finding]:
 
 @checker(SUBMISSION_SUBJECT, ITR007)
 def model_mapping(ctx: SubmissionContext) -> Iterator[Finding]:
-    for path, error in getattr(ctx, "mapping_errors", ()):
+    for path, error in ctx.mapping_errors:
         yield ctx.finding(ITR007, f"model_mapping.json cannot be used: {error}", path=path, observed=error, required="a JSON object of names")
 
 

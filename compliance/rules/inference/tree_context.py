@@ -88,13 +88,13 @@ class ResultContext(_Located):
         scenario: str | None,
         system: SystemInfo,
         files: dict[str, str],
+        sizes: dict[str, int],
         perf: LoadgenRun | None,
         accuracy: LoadgenRun | None,
         accuracy_txt: AccuracyText | None,
         tests: dict[str, TestFolder],
         tests_root: str,
         measurements: Measurements,
-        power: dict[str, str],
         mapped_from: str | None = None,
     ):
         self.entry = entry
@@ -103,13 +103,13 @@ class ResultContext(_Located):
         self.scenario = scenario
         self.system = system
         self.files = files  # relative name (performance/run_1/mlperf_log_detail.txt ...) -> real path
+        self.sizes = sizes  # relative name -> bytes, for the files whose size a rule bounds
         self.perf = perf
         self.accuracy = accuracy
         self.accuracy_txt = accuracy_txt
         self.tests = tests
         self.tests_root = tests_root
         self.measurements = measurements
-        self.power = power
         self.mapped_from = mapped_from  # open division: the benchmark named in model_mapping.json
         self.subject = entry.path
 
@@ -132,8 +132,16 @@ class ResultContext(_Located):
 class SubmissionContext(_Located):
     """The whole inference tree: what the submission-level rules need."""
 
-    def __init__(self, tree: InferenceTree, book: InferenceRulebook, results: list[Any], systems: dict[tuple[str, str, str], SystemInfo]):
+    def __init__(
+        self,
+        tree: InferenceTree,
+        book: InferenceRulebook,
+        results: list[Any],
+        systems: dict[tuple[str, str, str], SystemInfo],
+        mapping_errors: list[tuple[str, str]],
+    ):
         self.tree = tree
+        self.mapping_errors = mapping_errors  # (model_mapping.json as shown, why it cannot be used)
         self.book = book
         self.results = results  # ResultFacts of every scenario result
         self.systems = systems  # (division, org, system) -> its description

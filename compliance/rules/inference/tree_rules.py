@@ -534,7 +534,6 @@ PERF_FILES = ("performance/run_1/mlperf_log_detail.txt", "performance/run_1/mlpe
 ACCURACY_FILES = ("accuracy/accuracy.txt", "accuracy/mlperf_log_detail.txt", "accuracy/mlperf_log_accuracy.json")
 POWER_FILES = ("client.json", "client.log", "ptd_logs.txt", "server.json", "server.log")
 RANGING_FILES = ("mlperf_log_detail.txt", "mlperf_log_summary.txt", "spl.txt")
-LOWER_IS_BETTER = ("FID_SCORE", "GEN_LEN", "TOKENS_PER_SAMPLE", "WER")
 
 
 # -- the result's metric and accuracy (also used by the results table) -------------------------------
@@ -666,22 +665,15 @@ def result_files(ctx: ResultContext) -> Iterator[Finding]:
                 required=relative,
             )
     limit = ctx.book.settings.accuracy_log_max_size
-    real = ctx.files.get("accuracy/mlperf_log_accuracy.json")
-    if real is not None and limit is not None and limit.value is not None:
-        import os
-
-        try:
-            size = os.lstat(real).st_size
-        except OSError:
-            size = 0
-        if size > limit.value:
-            yield ctx.finding(
-                ITR005,
-                f"accuracy/mlperf_log_accuracy.json is {size:,} bytes; the round allows {int(limit.value):,} (the truncated form)",
-                path=ctx.shown("accuracy/mlperf_log_accuracy.json"),
-                observed=f"{size} bytes",
-                required=f"at most {int(limit.value)} bytes",
-            )
+    size = ctx.sizes.get("accuracy/mlperf_log_accuracy.json")
+    if size is not None and limit is not None and limit.value is not None and size > limit.value:
+        yield ctx.finding(
+            ITR005,
+            f"accuracy/mlperf_log_accuracy.json is {size:,} bytes; the round allows {int(limit.value):,} (the truncated form)",
+            path=ctx.shown("accuracy/mlperf_log_accuracy.json"),
+            observed=f"{size} bytes",
+            required=f"at most {int(limit.value)} bytes",
+        )
 
 
 @checker(RESULT_SUBJECT, IAC001, IAC002, IAC004)
@@ -690,6 +682,7 @@ def accuracy_targets(ctx: ResultContext) -> Iterator[Finding]:
         return
     path = ctx.shown("accuracy/accuracy.txt")
     review = ctx.book.review.get("accuracy_above_reference")
+    lower_is_better = set(ctx.book.review.get("lower_is_better", ()))
     for target in _targets(ctx):
         value, line = _value(ctx, target.metric, target.reference)
         names = "/".join(ctx.book.accuracy_names.get(target.metric, (target.metric,)))
@@ -725,12 +718,12 @@ def accuracy_targets(ctx: ResultContext) -> Iterator[Finding]:
                 required=f"<= {target.upper_limit:g} {target.unit}",
                 severity=None if ctx.closed else Severity.INFO,
             )
-        margin = review.get("value") if isinstance(review, dict) or hasattr(review, "get") else None
+        margin = review.get("value") if review else None
         if (
             ctx.closed
             and margin is not None
             and target.reference
-            and target.metric not in LOWER_IS_BETTER
+            and target.metric not in lower_is_better
             and target.upper_limit is None
             and value > target.reference * (1 + margin / 100)
         ):
@@ -753,20 +746,20 @@ def accuracy_hash(ctx: ResultContext) -> Iterator[Finding]:
     if not text.hashes:
         yield ctx.finding(IAC003, "accuracy.txt has no hash= line", path=path, observed="no hash= line", required="hash=<sha256 of the full accuracy log>")
         return
-    import re
+    from compliance.parsers.loadgen import ISSUE_BAD_HASH, ISSUE_SEVERAL_HASHES
 
-    bad = [h for h in text.hashes if not re.fullmatch(r"[0-9a-fA-F]{64}", h)]
-    if bad:
-        yield ctx.finding(IAC003, f"the hash= value '{bad[0][:80]}' is not a sha256 (64 hex digits)", path=path, observed=bad[0][:80], required="64 hexadecimal digits")
-    elif len(set(text.hashes)) > 1:
-        yield ctx.finding(
-            IAC003,
-            f"accuracy.txt has {len(set(text.hashes))} different hash= lines (truncated more than once?)",
-            path=path,
-            observed=", ".join(sorted(set(text.hashes))),
-            required="one hash= line",
-            severity=Severity.WARNING,
-        )
+    for issue in text.issues:
+        if issue.kind == ISSUE_BAD_HASH:
+            yield ctx.finding(IAC003, f"accuracy.txt: {issue.message}", path=path, line=issue.line, observed=issue.excerpt[:80], required="64 hexadecimal digits")
+        elif issue.kind == ISSUE_SEVERAL_HASHES:
+            yield ctx.finding(
+                IAC003,
+                f"accuracy.txt: {issue.message}",
+                path=path,
+                observed=", ".join(sorted(set(text.hashes))),
+                required="one hash= line",
+                severity=Severity.WARNING,
+            )
 
 
 def _passed(test_name: str, text: str, spec: dict) -> bool:  # noqa: ANN001
@@ -857,14 +850,12 @@ def compliance_settings(ctx: ResultContext) -> Iterator[Finding]:
 
 def _test01_fallback(ctx: ResultContext, test, spec: dict) -> bool | None:  # noqa: ANN001
     """The official fallback: TEST01/accuracy/ baseline and compliance accuracy within the delta."""
-    from compliance.parsers.loadgen import read_accuracy_txt
-
-    base = test.files.get("accuracy/baseline_accuracy.txt")
-    comp = test.files.get("accuracy/compliance_accuracy.txt")
+    base = test.accuracy.get("baseline_accuracy.txt")
+    comp = test.accuracy.get("compliance_accuracy.txt")
     if base is None or comp is None or ctx.model is None:
         return None
-    baseline = {m.name: m.value for m in read_accuracy_txt(base).metrics}
-    compliance = {m.name: m.value for m in read_accuracy_txt(comp).metrics}
+    baseline = {m.name: m.value for m in base.metrics}
+    compliance = {m.name: m.value for m in comp.metrics}
     delta = spec.get("accuracy_delta_high" if ctx.model.name.endswith("99.9") else "accuracy_delta", {})
     limit = delta.get("value", 1.0) if hasattr(delta, "get") else 1.0
     compared = False
@@ -956,7 +947,7 @@ def same_build(ctx: ResultContext) -> Iterator[Finding]:
 
 @checker(RESULT_SUBJECT, IPW001)
 def power(ctx: ResultContext) -> Iterator[Finding]:
-    if not any(name.startswith("performance/power/") for name in ctx.power):
+    if not any(name.startswith("performance/power/") for name in ctx.files):
         return
     wanted = [f"performance/power/{n}" for n in POWER_FILES] + ["performance/run_1/spl.txt"]
     wanted += [f"performance/ranging/{n}" for n in RANGING_FILES]
