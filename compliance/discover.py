@@ -26,11 +26,11 @@ def looks_like_tree(path: str) -> bool:
     if not os.path.isdir(path):
         return False
     try:
-        names = {n.lower() for n in os.listdir(path)}
+        names = os.listdir(path)
     except OSError:
         return False
     markers = set(ORG_PARTS) | set(DIVISIONS)
-    if names & markers:
+    if {n.lower() for n in names} & markers:
         return True
     if os.path.basename(os.path.abspath(path)).lower() in DIVISIONS:
         return True
