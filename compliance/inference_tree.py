@@ -391,8 +391,12 @@ def _model_mapping(org_real: str) -> tuple[dict[str, str], str | None]:
     return {str(k): str(v) for k, v in data.items() if isinstance(v, str)}, None
 
 
-def audit_inference_tree(path: str, options: Any, progress_factory: Any = None) -> Report:
-    """Check a whole inference submission (folder or archive) against one round."""
+def audit_inference_tree(
+    path: str, options: Any, progress_factory: Any = None, *, display: str | None = None, unpacked: Any = None, scope: str | None = None
+) -> Report:
+    """Check a whole inference submission (folder or archive) against one round.
+
+    ``unpacked``: the archive already unpacked; ``scope``: the part of the tree asked for (as shown)."""
     from compliance.engine import UsageError
     from compliance.inference import _round
     from compliance.parsers.archive import is_archive, unpack
@@ -400,30 +404,40 @@ def audit_inference_tree(path: str, options: Any, progress_factory: Any = None) 
 
     load_all("inference", "package")
     book, round_source = _round(options)
-    unpacked = None
-    display = path.rstrip(os.sep) or path
+    own = None
+    shown_root = display or (path.rstrip(os.sep) or path)
     try:
         folder = path
-        if is_archive(path):
-            unpacked = unpack(path)
+        if unpacked is None and is_archive(path):
+            unpacked = own = unpack(path)
             if unpacked.error:
                 raise UsageError(f"{path}: {unpacked.error}")
+            shown_root = path + "!"
+        if unpacked is not None:
             folder = unpacked.folder
-            display = path + "!"
-        tree = walk_inference_tree(folder, display)
+        tree = walk_inference_tree(folder, shown_root)
         if unpacked is not None:
             from compliance.parsers.archive import archive_issues
 
-            tree.issues.extend(archive_issues(unpacked, display))
+            tree.issues.extend(archive_issues(unpacked, shown_root))
         if not tree.scenarios:
             what = "no results/<system>/<model>/<scenario>/ folder"
             if not tree.orgs:
                 what = "no <division>/<org>/results/ folders"
             raise UsageError(f"nothing to check: {path} holds {what} (is this an MLPerf Inference submission?)")
-        return _audit(tree, book, round_source, options, progress_factory)
+        if scope is not None:
+            from compliance.scope import narrow_inference_tree
+
+            scope = narrow_inference_tree(tree, scope)
+        report = _audit(tree, book, round_source, options, progress_factory)
+        if scope is not None:
+            from compliance.scope import narrow_report
+
+            narrow_report(report, scope, shown_root)
+        return report
     finally:
-        if unpacked is not None:
-            unpacked.cleanup()
+        if own is not None:
+            own.cleanup()
 
 
 def _audit(tree: InferenceTree, book: InferenceRulebook, round_source: str, options: Any, progress_factory: Any) -> Report:

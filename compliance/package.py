@@ -95,29 +95,49 @@ def _detect_suite(tree: SubmissionTree) -> str:
     return "hpc" if votes and votes.count("hpc") > votes.count("training") else "training"
 
 
-def audit_tree(path: str, options: Any, progress_factory: Callable[[int], Callable[[int], None] | None] | None = None) -> Report:
+def audit_tree(
+    path: str,
+    options: Any,
+    progress_factory: Callable[[int], Callable[[int], None] | None] | None = None,
+    *,
+    display: str | None = None,
+    unpacked: Any = None,
+    scope: str | None = None,
+) -> Report:
+    """Check a Training/HPC submission folder (or an archive, unpacked here unless ``unpacked``
+    is the archive already unpacked). ``scope``: the part of the tree asked for (as shown)."""
     from compliance.engine import UsageError
 
     load_all("training", "package")
-    unpacked = None
-    display = printable(path.rstrip(os.sep) or path)
+    own = None
+    shown_root = display or printable(path.rstrip(os.sep) or path)
     try:
         folder = path
-        if is_archive(path):
-            unpacked = unpack(path)
+        if unpacked is None and is_archive(path):
+            unpacked = own = unpack(path)
             if unpacked.error:
                 raise UsageError(f"{path}: {unpacked.error}")
-            folder = unpacked.folder
-            display += "!"
-        tree = tree_parser.walk_tree(folder, display)
+            shown_root += "!"
         if unpacked is not None:
-            tree.issues.extend(archive_issues(unpacked, display))
+            folder = unpacked.folder
+        tree = tree_parser.walk_tree(folder, shown_root)
+        if unpacked is not None:
+            tree.issues.extend(archive_issues(unpacked, shown_root))
         if not tree.result_sets and not tree.systems and not _has_files(folder):
             raise UsageError(f"nothing to check: {path} holds no files")
-        return _audit(tree, display, options, progress_factory)
+        if scope is not None:
+            from compliance.scope import narrow_training_tree
+
+            narrow_training_tree(tree, scope)
+        report = _audit(tree, shown_root, options, progress_factory)
+        if scope is not None:
+            from compliance.scope import narrow_report
+
+            narrow_report(report, scope, shown_root)
+        return report
     finally:
-        if unpacked is not None:
-            unpacked.cleanup()
+        if own is not None:
+            own.cleanup()
 
 
 def _audit(tree: SubmissionTree, display: str, options: Any, progress_factory: Any) -> Report:

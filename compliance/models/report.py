@@ -99,6 +99,7 @@ class Report:
     round_source: str = "given"
     suite_source: str = "given"
     notes: list[str] = field(default_factory=list)
+    round_evidence: list[str] = field(default_factory=list)  # what told the round, one line per kind of evidence
     rulebook_sha256: str = ""
     subjects: list[Subject] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)

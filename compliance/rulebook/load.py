@@ -331,6 +331,20 @@ def _known_keys() -> frozenset[str]:
     return frozenset(keys)
 
 
+@lru_cache(maxsize=None)
+def round_benchmarks(suite: str, round_name: str) -> frozenset[str]:
+    """The benchmarks of a round (retired ones dropped), from the round files alone.
+
+    Cheaper than ``load_rulebook``: round detection asks it of every round.
+    """
+    _chain, _blobs, layers = read_chain(suite, round_name, lambda name: _read(suite, name))
+    tables: dict[str, Any] = {}
+    for layer in reversed(layers):
+        for name, fields in layer.get("benchmarks", {}).items():
+            tables[name] = {**tables.get(name, {}), **fields} if isinstance(fields, dict) else fields
+    return frozenset(name for name, fields in tables.items() if not (isinstance(fields, dict) and fields.get("retired")))
+
+
 def benchmark_rounds(suite: str, benchmark: str) -> list[str]:
     """The rounds of a suite whose rules know this benchmark (for hints)."""
     found = []
