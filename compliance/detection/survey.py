@@ -149,15 +149,19 @@ def read_training_facts(survey: Survey, follow_named: set[str] | None = None) ->
     for path in survey.training_logs[:MAX_SURVEYED]:
         data = _prefix(path, PREFIX_BYTES, path in follow_named)
         date: dt.date | None = None
-        for record in _records(data):
+        for record in _records(data):  # the first dated record: usually the first line
             survey.records_seen += 1
-            if record.get("key") == "submission_benchmark" and isinstance(record.get("value"), str):
-                survey.logged_benchmarks.add(record["value"])
             stamp = record.get("time_ms")
-            if date is None and isinstance(stamp, (int, float)) and not isinstance(stamp, bool) and stamp >= earliest_ms:
+            if isinstance(stamp, (int, float)) and not isinstance(stamp, bool) and stamp >= earliest_ms:
                 date = to_date(stamp)
-            if date is not None and survey.logged_benchmarks:
                 break
+        at = data.find(b'"submission_benchmark"')
+        if at >= 0:
+            start = data.rfind(b"\n", 0, at) + 1
+            end = data.find(b"\n", at)
+            for record in _records(data[start : end if end >= 0 else len(data)]):
+                if isinstance(record.get("value"), str):
+                    survey.logged_benchmarks.add(record["value"])
         survey.log_dates.append(date)
     survey.truncated = survey.truncated or len(survey.training_logs) > MAX_SURVEYED
     return survey
