@@ -274,3 +274,23 @@ def test_published_round_gives_the_committed_verdicts(round_name: str) -> None:
             assert mine["value"] == pytest.approx(float(row["our_value"]), rel=1e-9) and mine["unit"] == row["our_unit"], row
         checked += 1
     assert checked == len(_table(round_name))
+
+
+def test_a_crafted_accuracy_txt_of_a_few_mb_checks_in_well_under_20_s(tmp_path: Path) -> None:
+    """The whole check of a real result whose accuracy.txt is replaced by 4 MB of the lines that
+    made the earlier accuracy.txt patterns backtrack (they took seconds per 20 kB line)."""
+    import time
+
+    result = "closed/AMD/results/8xMI355X_2xEPYC_9575F/gpt-oss-120b/Offline"
+    tree = tmp_path / "v6.0"
+    shutil.copytree(FIDELITY / "v6.0" / "closed" / "AMD", tree / "closed" / "AMD")
+    accuracy = tree / result / "accuracy" / "accuracy.txt"
+    real = accuracy.read_bytes()
+    hostile = b"\n".join([b"a" + b" " * 1_000_000 + b"x", b"exact_match" + b" " * 1_000_000 + b"=x", b"mean " * 200_000, b"a:" * 500_000])
+    accuracy.write_bytes(hostile + b"\n" + real)
+    assert accuracy.stat().st_size > 4_000_000
+    started = time.perf_counter()
+    report = run_audit([str(tree)], AuditOptions(suite="inference", round="6.0"))
+    assert time.perf_counter() - started < 20
+    (row,) = report.results
+    assert row.passed, [f.message for f in report.findings if f.severity is Severity.ERROR]
