@@ -289,6 +289,7 @@ def _loadgen_findings(
         scenario_source="path" if scenario else None,
         place=place,
         round_named=True,
+        system_type=job.system.system_type,
     )
     return _run_checks(ctx, "loadgen_run", job, entry.division, book)
 
@@ -353,7 +354,7 @@ def result_row(ctx: ResultContext) -> InferenceResultRow:
     """The result's row of the results table (its verdict is set once every finding is in)."""
     from compliance.rules.inference.tree_rules import accuracy_summary, result_metric
 
-    metric, value, unit = result_metric(ctx)
+    published = result_metric(ctx)
     entry = ctx.entry
     return InferenceResultRow(
         division=entry.division,
@@ -362,9 +363,10 @@ def result_row(ctx: ResultContext) -> InferenceResultRow:
         benchmark=ctx.model.name if ctx.model is not None else entry.model,
         scenario=ctx.scenario or entry.scenario,
         path=entry.path,
-        metric=metric,
-        value=value,
-        unit=unit,
+        metric=published.key,
+        value=published.value,
+        unit=published.unit,
+        inferred_from=published.inferred_from,
         accuracy=accuracy_summary(ctx),
         passed=False,
         model_folder=entry.model,

@@ -83,9 +83,9 @@ def copy_run(runs: dict[str, Path], name: str, dest: Path) -> Path:
 
 def test_inference_rounds_and_the_default_round() -> None:
     assert inference_rounds() == ["4.1", "5.0", "5.1", "6.0", "6.1"]
-    assert round_status("inference", "6.1") == "in preparation"
+    assert round_status("inference", "6.1") == "published"  # published (issue 11): the default from now on
     assert round_status("inference", "6.0") == "published"
-    assert newest_round("inference") == "6.0"  # 6.1 is in preparation: never the default
+    assert newest_round("inference") == "6.1"
     assert newest_round("training") == "6.1" and newest_round("hpc") == "3.0"  # no status field: published
 
 
@@ -144,7 +144,7 @@ def test_merging_follows_extends_retired_and_drop() -> None:
     dlrm = v60.models["dlrm-v3"].latency["Server"].target_latency
     assert dlrm is not None and dlrm.value == 80 and dlrm.checker == 60000
     # status and notes are the round's own, not inherited
-    assert v61.status == "in preparation" and v60.status == "published" and not v61.published
+    assert v61.status == "published" and v60.status == "published" and v61.published and v61.notes != v60.notes
 
 
 def test_merge_layers_rules_on_small_tables() -> None:

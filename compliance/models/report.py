@@ -78,12 +78,13 @@ class InferenceResultRow:
     scenario: str
     path: str
     metric: str | None  # the LoadGen key the result is read from
-    value: float | None  # in ``unit``
-    unit: str | None
+    value: float | None  # in ``unit``: the number the official results table publishes
+    unit: str | None  # the official results table's unit (Samples/s, Queries/s, Tokens/s, Latency (ms) ...)
     accuracy: str | None  # the accuracy metrics against their targets, e.g. "acc 76.078 >= 75.695"
     passed: bool
     model_folder: str = ""  # the folder name as written (open division: any name)
     system_type: str | None = None  # datacenter, edge or both, from the system description
+    inferred_from: str | None = None  # the scenario LoadGen ran, when the result is inferred from it (edge)
 
 
 @dataclass(slots=True)
