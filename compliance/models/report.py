@@ -65,6 +65,12 @@ class ResultRow:
     rcp_min_mean: float | None = None  # the fastest mean the RCP test allows
     submission_mean: float | None = None  # the entry's olympic mean convergence point
     convergence_unit: str | None = None
+    # HPC Throughput (weak scaling) entries: the models counted (M'), their instance scale (S),
+    # the time to train all of them (TTTa, minutes) and models per minute (M' / TTTa)
+    models: int | None = None
+    instance_scale: int | None = None
+    time_to_train_all_minutes: float | None = None
+    throughput: float | None = None
 
 
 @dataclass(slots=True)

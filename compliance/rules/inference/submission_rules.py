@@ -203,7 +203,7 @@ MLPerf Inference rules, "Model, Weight Definition and Quantization".
 
 ITR008 = define(
     "ITR008",
-    "entry-outside-layout",
+    "entry-outside-inference-layout",
     Severity.WARNING,
     "Inside an organisation folder, a file or folder is where the inference layout has no place for it (or its name starts with '.').",
     """
