@@ -229,3 +229,24 @@ def test_corpus_results_get_the_official_verdict(tmp_path: Path, round_name: str
     # The corpus holds one or two scenarios per system: the rest of each submission was not collected.
     assert {f.code for f in tree_level} <= {"ITR006"}, [f"{f.code} {f.message}" for f in tree_level]
     assert not any("Traceback" in n for n in report.notes)
+
+
+def test_a_results_repository_root_keeps_its_own_files_out_of_the_submission(tmp_path: Path) -> None:
+    """inference_results_v6.0's root holds README.md, LICENSE.md, 'MLPerf Inference v6.0
+    Supplemental Discussion .pdf', mkdocs.yml, run.sh, dbversion and summary_results.json:
+    the repository's files, not a submission's (no layout finding); a folder there is one."""
+    import shutil
+
+    from tests.conftest import FIXTURES, run_cli
+
+    root = tmp_path / "inference_results_v5.1"
+    shutil.copytree(FIXTURES / "inference_tree" / "v5.1", root)
+    for name in ("README.md", "LICENSE.md", "MLPerf Inference v5.1 Supplemental Discussion.pdf", "mkdocs.yml", "run.sh", "dbversion", "summary_results.json"):
+        (root / name).write_text("x")
+    result = run_cli("check", str(root), "--format", "json")
+    report = json.loads(result.out)
+    assert result.code == 0 and not [f for f in report["findings"] if f["code"].startswith("STR")]
+    (root / "tools").mkdir()
+    (root / "tools" / "x.py").write_text("x")
+    report = json.loads(run_cli("check", str(root), "--format", "json").out)
+    assert [f["location"]["path"] for f in report["findings"] if f["code"] == "STR001"] == [str(root / "tools")]

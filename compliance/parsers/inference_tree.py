@@ -41,21 +41,29 @@ class _InferenceWalker(base._Walker):
 
     def walk_inference(self) -> InferenceTree:
         root = self.root
-        names = {e.name: e for e in self.listdir(root, top=True)}
+        # Listed unscreened: each entry is screened once, by the level that reads it.
+        names = {e.name: e for e in self.listdir(root, top=True, screen=False)}
         own = os.path.basename(root.rstrip(os.sep))
         if "results" in names or "systems" in names:
             parent = os.path.basename(os.path.dirname(root.rstrip(os.sep)))
             division = parent.lower() if parent.lower() in DIVISIONS else ""
             self.org_folder(root, division, own)
         elif self._divisions(names):
+            # A results repository: its own files (README, licence, the round's PDF, site
+            # files) are not part of any submission; a folder beside the divisions is.
+            for name, entry in names.items():
+                if entry.is_file(follow_symlinks=False):
+                    continue
+                if not self.screen(entry):
+                    continue
+                if name.lower() not in DIVISIONS:
+                    self.issue(base.STRAY, entry.path, "a results repository holds closed/, open/ and network/")
             for entry in self._divisions(names):
                 self.division_folder(entry.path, entry.name)
-            for name, entry in names.items():
-                if name.lower() not in DIVISIONS and not (entry.is_file(follow_symlinks=False) and name.lower().endswith((".md", ".pdf"))):
-                    self.issue(base.STRAY, entry.path, "a results repository holds closed/, open/ and network/")
         elif own.lower() in DIVISIONS:
             self.division_folder(root, own)
         else:
+            names = {n: e for n, e in names.items() if self.screen(e)}
             found = False
             for entry in names.values():
                 if not entry.is_dir(follow_symlinks=False):
