@@ -102,7 +102,10 @@ def run_audit(paths: list[str], options: AuditOptions) -> Report:
             baseline = load_report(options.baseline)  # a bad baseline stops before any work
         except ReportFileError as err:
             raise UsageError(f"--baseline: {err}") from err
-    report = _audit(paths, options)
+    from compliance.parsers.safefs import confined
+
+    with confined(*(p for p in paths if os.path.isdir(p))):  # below a folder named, no link is followed
+        report = _audit(paths, options)
     if baseline is not None:
         from compliance.baseline import apply_baseline
 

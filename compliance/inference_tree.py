@@ -20,6 +20,7 @@ from compliance.models.findings import Finding
 from compliance.models.inference import InferenceTree, ScenarioFolder, TestFolder
 from compliance.models.report import InferenceResultRow, Report, Subject, ToolInfo
 from compliance.parsers import loadgen as P
+from compliance.parsers import safefs
 from compliance.registry import applies, load_all, run_checkers
 from compliance.rulebook.inference import SUITE, InferenceRulebook, ModelRules, load_inference_rulebook
 from compliance.rules.inference.context import LoadgenContext, RunPlace
@@ -45,17 +46,14 @@ TEST_NAME_LENGTH = 6  # TEST01
 def _regular(path: str) -> int | None:
     """The size of a regular file (links are not followed), else None."""
     try:
-        info = os.lstat(path)
+        info = safefs.lstat(path)
     except (OSError, ValueError):
         return None
     return info.st_size if stat.S_ISREG(info.st_mode) else None
 
 
 def _is_folder(path: str) -> bool:
-    try:
-        return stat.S_ISDIR(os.lstat(path).st_mode)
-    except (OSError, ValueError):
-        return False
+    return safefs.is_folder(path)  # no link is passed, on the way or at the end
 
 
 def _files_below(real: str, depth: int = 4, sizes: dict[str, int] | None = None) -> dict[str, str]:
@@ -66,8 +64,7 @@ def _files_below(real: str, depth: int = 4, sizes: dict[str, int] | None = None)
     while stack and len(found) < MAX_FILES_LISTED:
         folder, prefix, level = stack.pop()
         try:
-            with os.scandir(folder) as entries:
-                items = sorted(entries, key=lambda e: e.name)
+            items = safefs.scandir(folder)
         except OSError:
             continue
         for entry in items:
@@ -92,10 +89,9 @@ def _child(folder: str, name: str) -> str | None:
     if _is_folder(exact):
         return exact
     try:
-        with os.scandir(folder) as entries:
-            for entry in entries:
-                if entry.name.lower() == name.lower() and entry.is_dir(follow_symlinks=False):
-                    return entry.path
+        for entry in safefs.scandir(folder):
+            if entry.name.lower() == name.lower() and entry.is_dir():
+                return entry.path
     except OSError:
         return None
     return None
@@ -138,8 +134,7 @@ def _tests(entry: ScenarioFolder, book: InferenceRulebook) -> tuple[dict[str, Te
     if folder is None:
         return tests, shown
     try:
-        with os.scandir(folder) as entries:
-            names = sorted(e.name for e in entries if e.is_dir(follow_symlinks=False))
+        names = [e.name for e in safefs.scandir(folder) if e.is_dir()]
     except OSError:
         return tests, shown
     for name in names:

@@ -67,7 +67,10 @@ def run_pool(worker: Callable[[Any], Any], jobs: list[Any], progress: Callable[[
     import multiprocessing
 
     context = multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn")
-    with _executor()(max_workers=min(os.cpu_count() or 2, 8), mp_context=context) as pool:
+    from compliance.parsers.safefs import confine_roots, confined_roots
+
+    pool_args = {"initializer": confine_roots, "initargs": (confined_roots(),)}  # the checked folders stay confined
+    with _executor()(max_workers=min(os.cpu_count() or 2, 8), mp_context=context, **pool_args) as pool:
         results = []
         for result in pool.map(worker, jobs, chunksize=max(1, len(jobs) // 32)):
             results.append(result)

@@ -29,7 +29,6 @@ import json
 import math
 import os
 import re
-import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -64,7 +63,7 @@ from compliance.parsers.mllog import (
     ISSUE_UNREADABLE,
     TOKEN,
 )
-from compliance.parsers.safefs import NotRegularFile, open_regular, shown, why_unreadable
+from compliance.parsers.safefs import NotRegularFile, is_folder, lstat, open_regular, scandir, shown, why_unreadable
 
 DETAIL_FILE = "mlperf_log_detail.txt"
 SUMMARY_FILE = "mlperf_log_summary.txt"
@@ -1053,17 +1052,14 @@ def _sibling_names(detail_name: str) -> tuple[str, str]:
 
 def _exists(path: Path) -> bool:
     try:
-        os.lstat(path)
+        lstat(path)  # in a checked folder, never through a link
     except (OSError, ValueError):
         return False
     return True
 
 
 def _is_dir(path: Path) -> bool:
-    try:
-        return stat.S_ISDIR(os.stat(path).st_mode)
-    except (OSError, ValueError):
-        return False
+    return is_folder(path, follow_links=True)  # a run folder named by the user may be a link (not in a checked folder)
 
 
 def read_loadgen_run(
@@ -1103,10 +1099,7 @@ def read_loadgen_run(
     files: list[str] = []
     if _is_dir(folder):
         try:
-            with os.scandir(folder) as entries:
-                files = sorted(
-                    entry.name for entry in entries if entry.is_file(follow_symlinks=False)
-                )
+            files = [entry.name for entry in scandir(folder) if entry.is_file()]
         except OSError as err:
             folder_issues.add(
                 ISSUE_UNREADABLE, None, f"cannot list the folder: {why_unreadable(err)}"

@@ -20,7 +20,7 @@ import re
 import stat
 
 from compliance.models.submission import LayoutIssue, ResultSet, SubmissionTree, SystemFile
-from compliance.parsers.safefs import MAX_DEPTH, is_utf8, kind_of, shown, why_unreadable
+from compliance.parsers.safefs import MAX_DEPTH, Entry, is_utf8, kind_of, scandir, shown, why_unreadable
 
 DIVISIONS = ("closed", "open")
 SCALES = ("strong", "weak")
@@ -70,14 +70,13 @@ class _Walker:
     def issue(self, kind: str, real: str, detail: str = "") -> None:
         self.tree.issues.append(LayoutIssue(kind, self.show(real), detail))
 
-    def listdir(self, real: str, top: bool = False) -> list[os.DirEntry[str]]:
+    def listdir(self, real: str, top: bool = False) -> list[Entry]:
         depth = 0 if real == self.root else os.path.relpath(real, self.root).count(os.sep) + 1
         if depth > MAX_DEPTH:
             self.issue(TOO_DEEP, real, f"more than {MAX_DEPTH} folder levels below the checked folder; not read")
             return []
         try:
-            with os.scandir(real) as it:
-                entries = sorted(it, key=lambda e: e.name)
+            entries = scandir(real)  # never through a link, in name order
         except OSError as err:
             self.issue(UNREADABLE, real, why_unreadable(err))
             return []
@@ -93,7 +92,7 @@ class _Walker:
                 kept.append(entry)
         return kept
 
-    def screen(self, entry: os.DirEntry[str]) -> bool:
+    def screen(self, entry: Entry) -> bool:
         """Report naming/type problems of one entry; return whether to look inside it."""
         name = entry.name
         if not is_utf8(name):
@@ -175,11 +174,11 @@ class _Walker:
         return self.tree
 
     @staticmethod
-    def _is_org(names: dict[str, os.DirEntry[str]]) -> bool:
+    def _is_org(names: dict[str, Entry]) -> bool:
         return "results" in names or "systems" in names
 
     @staticmethod
-    def _division_folders(names: dict[str, os.DirEntry[str]]) -> list[os.DirEntry[str]]:
+    def _division_folders(names: dict[str, Entry]) -> list[Entry]:
         return [e for n, e in names.items() if n.lower() in DIVISIONS and e.is_dir(follow_symlinks=False)]
 
     def _division_of(self, org_path: str) -> str | None:
