@@ -178,7 +178,7 @@ def _check(args: argparse.Namespace) -> int:
         if len(formats) > 1 and not args.output_dir:
             raise _Usage(f"several formats ({', '.join(formats)}){from_file} need --output-dir DIR")
     except (ConfigError, _Usage) as err:
-        print(f"mlperf-audit: error: {err}", file=sys.stderr)
+        _say(f"error: {err}")
         return 2
 
     notes = []
@@ -202,18 +202,18 @@ def _check(args: argparse.Namespace) -> int:
     try:
         report = run_audit(args.paths, options)
     except UsageError as err:
-        print(f"mlperf-audit: error: {err}", file=sys.stderr)
+        _say(f"error: {err}")
         return 2
     except Exception as err:  # noqa: BLE001 - a bug outside any one rule: say so, exit 2, never exit 1
         return _crashed(err, args.debug)
     for failure in report.internal_errors:
         if args.debug and failure.evidence.get("traceback"):
-            print(f"mlperf-audit: {failure.subject}: {failure.message}\n{failure.evidence['traceback']}", file=sys.stderr)
+            _say(f"{failure.subject}: {failure.message}")
+            _say(str(failure.evidence["traceback"]), block=True)
     if report.internal_errors and not args.debug:
-        print(
-            f"mlperf-audit: internal error in {len(report.internal_errors)} place(s) (INT001); "
-            "the rest was checked. Run with --debug for the traceback.",
-            file=sys.stderr,
+        _say(
+            f"internal error in {len(report.internal_errors)} place(s) (INT001); "
+            "the rest was checked. Run with --debug for the traceback."
         )
     color = not to_files and _use_color(args.color)
     try:
@@ -224,15 +224,26 @@ def _check(args: argparse.Namespace) -> int:
                 path = os.path.join(args.output_dir, file_name)
                 _write(_render(report, name, color=False), path)
                 written.append(path)
-            print("mlperf-audit: wrote " + ", ".join(written), file=sys.stderr)
+            _say("wrote " + ", ".join(written))
         else:
             _write(_render(report, formats[0], color), args.output)
     except OSError as err:
-        print(f"mlperf-audit: error: cannot write the report: {err}", file=sys.stderr)
+        _say(f"error: cannot write the report: {err}")
         return 2
     except Exception as err:  # noqa: BLE001 - a reporter's bug: exit 2, not a verdict
         return _crashed(err, args.debug)
     return report.exit_code()
+
+
+def _say(message: str, *, block: bool = False) -> None:
+    """One message on stderr; what came from the input in it (paths, settings, values) is escaped
+    like everywhere else (``compliance.escape``): a line, or with ``block`` lines, that control nothing."""
+    from compliance.escape import text, text_block
+
+    if block:
+        print(text_block(message.rstrip("\n")), file=sys.stderr)
+    else:
+        print(f"mlperf-audit: {text(message)}", file=sys.stderr)
 
 
 def _crashed(err: Exception, debug: bool) -> int:
@@ -240,11 +251,10 @@ def _crashed(err: Exception, debug: bool) -> int:
     if debug:
         import traceback
 
-        traceback.print_exception(err, file=sys.stderr)
-    print(
-        f"mlperf-audit: internal error: {type(err).__name__}: {err} "
-        "(a bug in mlperf-audit; run with --debug for the traceback and report it)",
-        file=sys.stderr,
+        _say("".join(traceback.format_exception(err)), block=True)
+    _say(
+        f"internal error: {type(err).__name__}: {err} "
+        "(a bug in mlperf-audit; run with --debug for the traceback and report it)"
     )
     return 2
 
@@ -262,7 +272,7 @@ def _diff(args: argparse.Namespace) -> int:
     try:
         old, new = load_report(args.old), load_report(args.new)
     except ReportFileError as err:
-        print(f"mlperf-audit: error: {err}", file=sys.stderr)
+        _say(f"error: {err}")
         return 2
     diff = diff_reports(old, new, args.old, args.new)
     if args.format == "json":
@@ -272,7 +282,7 @@ def _diff(args: argparse.Namespace) -> int:
     try:
         _write(text, args.output)
     except OSError as err:
-        print(f"mlperf-audit: error: cannot write {args.output}: {err.strerror or err}", file=sys.stderr)
+        _say(f"error: cannot write {args.output}: {err.strerror or err}")
         return 2
     return diff_exit_code(diff)
 
@@ -358,7 +368,7 @@ def rule_text(code: str) -> str | None:
 def _rule(code: str) -> int:
     text = rule_text(code)
     if text is None:
-        print(f"mlperf-audit: error: no rule {code!r} (see `mlperf-audit rules`)", file=sys.stderr)
+        _say(f"error: no rule {code!r} (see `mlperf-audit rules`)")
         return 2
     print(text, end="")
     return 0

@@ -404,7 +404,7 @@ def test_github_escaping(odd_report: Report) -> None:
     assert by_code["HP001"] == (
         "::error file=submission/closed/ACME Corp/results/sys%2C1/a%3Ab/result_0.txt,line=7,"
         "title=HP001 closed-hyperparameter-not-allowed::"
-        'line one%0Aline two: 100%25 <done> & "quoted"%0D%0A::error::injected\\x1b[31m\\x00'
+        'line one%0Aline two: 100%25 <done> & "quoted"%0D%0A\\x3a:error::injected\\x1b[31m\\x00'
         "%0Aseen: a%0Ab%0Arequired: 100%25%0Afix: Use 1e-5."
     )
     assert by_code["STR003"].startswith(
@@ -498,8 +498,11 @@ def test_junit_escaping(odd_report: Report) -> None:
 
     failure = case_named(suites[ODD_PATH], "HP001").find("failure")
     assert failure.get("type") == "HP001"
-    # Newlines, CR, '%', '<', '&' and quotes survive the round trip; what XML cannot carry is shown escaped.
-    assert failure.get("message") == ODD_MESSAGE.replace("\x1b", "\\x1b").replace("\x00", "\\x00")
+    # Newlines, '%', '<', '&' and quotes survive the round trip (CR LF as LF); what XML cannot carry
+    # is shown escaped, and a line from the input cannot start a workflow command.
+    assert failure.get("message") == ODD_MESSAGE.replace("\x1b", "\\x1b").replace("\x00", "\\x00").replace(
+        "\r\n::", "\n\\x3a:"
+    )
     assert failure.text.startswith(f"{ODD_PATH}:7: HP001 [error] line one\nline two: 100% <done>")
     assert "    seen:      a\nb" in failure.text and "    fix:       Use 1e-5." in failure.text
 
@@ -537,7 +540,7 @@ def test_junit_surrogates_and_forbidden_characters() -> None:
     assert junit_errors(text) == []
     root = ET.fromstring(text.encode("utf-8"))
     suite = root.find("testsuite")
-    assert suite.get("name") == "bad\\udcff.txt"
+    assert suite.get("name") == "bad\\xff.txt"  # the byte, as everywhere else
     assert (
         case_named(suite, "LOG000").find("failure").get("message") == "cannot read \\x0b\\x0c file"
     )

@@ -23,6 +23,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from compliance.escape import html as html_text, visible
 from compliance.models.findings import Finding, Scalar, Severity
 from compliance.models.report import InferenceResultRow, Report, ResultRow, Subject
 from compliance.registry import CODE_PATTERN, DOCS_URL
@@ -194,7 +195,8 @@ def severity_counts(report: Report) -> dict[Severity, tuple[int, int]]:
 
 
 def plain(value: object) -> str:
-    """A value as text: the way it was logged, control characters made visible."""
+    """A value as text: the way it was logged, control and bidirectional characters made visible
+    (``compliance.escape.visible``; line breaks and tabs stay, for the caller to place)."""
     if isinstance(value, bool):
         text = "true" if value else "false"
     elif value is None:
@@ -203,10 +205,7 @@ def plain(value: object) -> str:
         text = repr(value) if math.isfinite(value) else str(value)
     else:
         text = str(value)
-    text = text.replace("\r\n", "\n")
-    return "".join(
-        c if c in "\n\t" or (ord(c) >= 32 and ord(c) != 127) else f"\\x{ord(c):02x}" for c in text
-    )
+    return visible(text, keep_lines=True)
 
 
 def number(value: float | None, digits: int | None = None) -> str:
@@ -265,6 +264,9 @@ def code(value: object) -> str:
             or part.endswith("`")
             or (part[0] == " " and part[-1] == " " and part.strip() != "")
         )
+        if "##[" in part:  # a workflow command's prefix: an HTML code span, where it can be broken
+            spans.append(f"<code>{html_text(part)}</code>")
+            continue
         spans.append(f"{fence} {part} {fence}" if pad else f"{fence}{part}{fence}")
     return "<br>".join(spans) if spans else "*(empty)*"
 

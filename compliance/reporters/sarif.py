@@ -7,6 +7,8 @@ Levels: error -> ``error``, warning -> ``warning``, review and info -> ``note``
 (the finding's own severity is kept in ``properties.severity``). A waived
 finding stays in the log with an external, accepted suppression whose
 justification is the waiver. Paths are relative references, percent-encoded.
+Control and bidirectional characters from the input are written as ``\\u``
+escapes (``compliance.escape.json_output``): the same strings, inert bytes.
 Nothing time-dependent is written, so the same report gives the same bytes.
 """
 
@@ -19,6 +21,7 @@ from urllib.parse import quote
 import orjson
 
 from compliance.models.findings import Finding, Severity
+from compliance.escape import json_output
 from compliance.models.report import Report
 from compliance.registry import RULES, Rule, load_all
 
@@ -172,4 +175,4 @@ def to_dict(report: Report) -> dict[str, Any]:
 
 
 def render(report: Report) -> str:
-    return orjson.dumps(to_dict(report), option=orjson.OPT_INDENT_2).decode() + "\n"
+    return json_output(orjson.dumps(to_dict(report), option=orjson.OPT_INDENT_2).decode()) + "\n"

@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
+from compliance.escape import text as safe  # every value from the input, as one inert line
 from compliance.models.findings import Finding, Severity
 from compliance.models.report import Report
 from compliance.models.report import InferenceResultRow
 
 _LABEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.REVIEW: "for the reviewer", Severity.INFO: "info"}
-_CONTROL = {c: f"\\x{c:02x}" for c in (*range(0, 32), 127) if chr(c) not in "\t"}
-
-
-def safe(text: object) -> str:
-    """Printable text: control characters from logs or file names are escaped, never sent to the terminal."""
-    return str(text).translate(_CONTROL)
 
 
 def _location(finding: Finding) -> str:
@@ -26,8 +21,8 @@ def render(report: Report, color: bool = False) -> str:
 
     out: list[str] = []
     out.append(
-        f"mlperf-audit {report.tool.version} · suite {report.suite} ({report.suite_source}) · "
-        f"round {report.round} ({report.round_source})"
+        f"mlperf-audit {safe(report.tool.version)} · suite {safe(report.suite)} ({safe(report.suite_source)}) · "
+        f"round {safe(report.round)} ({safe(report.round_source)})"
     )
     for note in report.notes:
         out.append(paint(f"note: {safe(note)}", "36"))
