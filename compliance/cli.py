@@ -55,10 +55,18 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--rcp-bypass", action="store_true", help="waive failed or missing RCP checks (they stay in the report, marked waived)")
     check.add_argument("--waivers", metavar="FILE", help="a TOML file of reviewed waivers (code, subject glob, reason, approver, expires)")
     check.add_argument("--baseline", metavar="REPORT.json", help="an earlier JSON report: findings it has are marked baselined and do not fail")
+    check.add_argument(
+        "--limit", action="append", default=[], metavar="NAME=N",
+        help="raise (or lower) a bound on what is read, e.g. files-per-folder=1000000 (README, 'Hostile input'); repeatable",
+    )
     check.add_argument("--debug", action="store_true", help="on a failure of mlperf-audit itself (INT001, exit code 2), print the traceback and keep it in the report")
     settings = check.add_mutually_exclusive_group()
     settings.add_argument("--config", metavar="FILE", help="read settings from FILE (mlperf-audit.toml, or a pyproject.toml's [tool.mlperf-audit])")
-    settings.add_argument("--no-config", action="store_true", help="read no settings file")
+    settings.add_argument("--no-config", action="store_true", help="read no settings file (a review committee checking someone else's repository)")
+    check.add_argument(
+        "--strict-config", action="store_true",
+        help="the repository's settings may not silence or waive an error: each setting that does is a CFG001 error (exit code 1)",
+    )
 
     diff = sub.add_parser("diff", help="what changed between two JSON reports (exit 1 on new error findings)")
     diff.add_argument("old", metavar="OLD.json", help="the earlier report (--format json)")
@@ -150,11 +158,13 @@ def _use_color(choice: str) -> bool:
 
 
 def _check(args: argparse.Namespace) -> int:
+    from compliance import limits
     from compliance.config import ConfigError
     from compliance.engine import AuditOptions, UsageError, run_audit
     from compliance.registry import RULES, load_all
 
     try:
+        limits.configure(limits.parse(args.limit))
         settings = _settings(args)
         source = f"in {_shown(settings.path)}" if settings.path else ""
         select = _codes(args.select) if args.select is not None else settings.select
@@ -177,14 +187,18 @@ def _check(args: argparse.Namespace) -> int:
             raise _Usage("use --output FILE or --output-dir DIR, not both")
         if len(formats) > 1 and not args.output_dir:
             raise _Usage(f"several formats ({', '.join(formats)}){from_file} need --output-dir DIR")
-    except (ConfigError, _Usage) as err:
+    except (ConfigError, _Usage, limits.LimitError) as err:
         _say(f"error: {err}")
         return 2
+
+    from compliance.config import use
 
     notes = []
     if settings.path:
         notes.append(f"Settings from {_shown(settings.path)} (command-line flags override them).")
+    use(settings.path)  # a settings file met inside a checked tree or archive is reported, never read
     to_files = bool(args.output or args.output_dir)
+    flags = {"suite": args.suite, "round": args.round_name, "select": args.select, "ignore": args.ignore, "waivers": args.waivers}
     options = AuditOptions(
         suite=args.suite or settings.suite,
         round=args.round_name or settings.round,
@@ -198,6 +212,9 @@ def _check(args: argparse.Namespace) -> int:
         scenario=args.scenario,
         progress=_progress_factory() if sys.stderr.isatty() and (to_files or formats == ["text"]) else None,
         debug=args.debug,
+        settings_file=_shown(settings.path) if settings.path else None,
+        from_settings=tuple(key for key, flag in flags.items() if flag is None and key in settings.given),
+        strict_config=args.strict_config,
     )
     try:
         report = run_audit(args.paths, options)

@@ -37,6 +37,9 @@ class AuditOptions:
     scenario: str | None = None  # inference: the scenario of the LoadGen runs (else from their path)
     progress: object = None  # a callable(total) -> callable(advance) for a progress display, or None
     debug: bool = False  # tracebacks of the tool's own failures (INT001) in the report
+    settings_file: str | None = None  # the repository's settings file in use (compliance.config)
+    from_settings: tuple[str, ...] = ()  # the options above whose value came from that file
+    strict_config: bool = False  # the repository's settings must not silence or waive an error (CFG001)
 
 
 def _collect(paths: list[str]) -> tuple[list[tuple[str, str, bool]], list[str]]:
@@ -102,8 +105,11 @@ def run_audit(paths: list[str], options: AuditOptions) -> Report:
             baseline = load_report(options.baseline)  # a bad baseline stops before any work
         except ReportFileError as err:
             raise UsageError(f"--baseline: {err}") from err
+    from compliance import config, limits
     from compliance.parsers.safefs import confined
+    from compliance.registry import SILENCED
 
+    before = SILENCED.copy()
     with confined(*(p for p in paths if os.path.isdir(p))):  # below a folder named, no link is followed
         report = _audit(paths, options)
     if baseline is not None:
@@ -115,7 +121,8 @@ def run_audit(paths: list[str], options: AuditOptions) -> Report:
             f"Baseline {options.baseline}: {marked} finding(s) it already has are marked "
             "'baseline' and do not fail; only new findings can fail."
         )
-    return report
+    config.account(report, options, SILENCED - before)  # what settings and waivers changed, in the report
+    return report.keep_findings(limits.get("findings"))
 
 
 def _settle(report: Report, baseline_rows: list[dict[str, object]]) -> None:

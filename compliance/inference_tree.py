@@ -36,7 +36,6 @@ from compliance.rules.inference.tree_context import (
 
 POOL_MIN_RESULTS = 24  # below this, a process pool costs more than it saves
 MAX_TEXT_BYTES = 1 << 20  # verify_*.txt and similar small text files
-MAX_FILES_LISTED = 2000  # files listed per scenario folder
 TEST_NAME_LENGTH = 6  # TEST01
 
 
@@ -56,12 +55,58 @@ def _is_folder(path: str) -> bool:
     return safefs.is_folder(path)  # no link is passed, on the way or at the end
 
 
-def _files_below(real: str, depth: int = 4, sizes: dict[str, int] | None = None) -> dict[str, str]:
+class Listing(dict):  # type: ignore[type-arg]
+    """Regular files below a folder: relative name -> real path (what ``_files_below`` found).
+
+    Past the ``files-per-folder`` limit (``compliance.limits``) the rest is not
+    listed and ``limit_reached`` is set; a name asked for that was not listed is
+    then looked up on disk (never through a link), so a file that exists is never
+    called missing because of the limit.
+    """
+
+    def __init__(self, real: str, depth: int, sizes: dict[str, int] | None):
+        super().__init__()
+        self.real, self.depth, self.sizes = real, depth, sizes
+        self.limit_reached = False
+
+    def _look_up(self, name: object) -> str | None:
+        if not self.limit_reached or not isinstance(name, str):
+            return None
+        parts = name.split("/")
+        if len(parts) > self.depth or any(part in ("", ".", "..") for part in parts):
+            return None
+        path = os.path.join(self.real, *parts)
+        size = _regular(path)
+        if size is None:
+            return None
+        self[name] = path
+        if self.sizes is not None:
+            self.sizes[name] = size
+        return path
+
+    def __missing__(self, name: str) -> str:
+        path = self._look_up(name)
+        if path is None:
+            raise KeyError(name)
+        return path
+
+    def __contains__(self, name: object) -> bool:
+        return dict.__contains__(self, name) or self._look_up(name) is not None
+
+    def get(self, name: str, default: str | None = None) -> str | None:  # type: ignore[override]
+        return dict.__getitem__(self, name) if dict.__contains__(self, name) else (self._look_up(name) or default)
+
+
+def _files_below(real: str, depth: int = 4, sizes: dict[str, int] | None = None) -> Listing:
     """Regular files under ``real`` (relative name -> real path), ``depth`` levels at most, links
-    skipped; their sizes go into ``sizes`` when given."""
-    found: dict[str, str] = {}
+    skipped; their sizes go into ``sizes`` when given. At most the ``files-per-folder`` limit are
+    listed (then ``limit_reached``; see ``Listing``)."""
+    from compliance.limits import get as limit
+
+    found = Listing(real, depth, sizes)
+    most = limit("files-per-folder")
     stack = [(real, "", 0)]
-    while stack and len(found) < MAX_FILES_LISTED:
+    while stack:
         folder, prefix, level = stack.pop()
         try:
             items = safefs.scandir(folder)
@@ -75,6 +120,9 @@ def _files_below(real: str, depth: int = 4, sizes: dict[str, int] | None = None)
                 continue
             mode = info.st_mode
             if stat.S_ISREG(mode):
+                if len(found) >= most:
+                    found.limit_reached = True
+                    return found
                 found[name] = entry.path
                 if sizes is not None:
                     sizes[name] = info.st_size
@@ -154,7 +202,7 @@ def _tests(entry: ScenarioFolder, book: InferenceRulebook) -> tuple[dict[str, Te
     return tests, shown
 
 
-def _measurements(entry: ScenarioFolder, book: InferenceRulebook, round_name: str) -> Measurements:
+def _measurements(entry: ScenarioFolder, book: InferenceRulebook, round_name: str, stopped: list[str] | None = None) -> Measurements:
     found = Measurements()
     template = str(book.layout.get("measurements", ""))
     if template.endswith("measurements.json"):  # 6.0 on: in the scenario folder
@@ -170,6 +218,11 @@ def _measurements(entry: ScenarioFolder, book: InferenceRulebook, round_name: st
         return found
     found.folder = shown
     files = _files_below(folder, 1, found.sizes)
+    if files.limit_reached:  # what the rules look for is looked up, never called missing
+        for name in (*book.measurements.get("required_files", ()), *json_names, f"{entry.system}_{entry.scenario}.json"):
+            files.get(str(name))
+        if stopped is not None:
+            stopped.append(shown)
     for name in files:
         found.files[name] = f"{shown}/{name}"
         if "calibration" in name.lower():
@@ -310,7 +363,9 @@ def audit_result(job: ResultJob) -> tuple[list[Finding], InferenceResultRow, int
         if "accuracy/accuracy.txt" in files:
             accuracy_txt = P.read_accuracy_txt(files["accuracy/accuracy.txt"], display_path=f"{entry.path}/accuracy/accuracy.txt")
     tests, tests_root = _tests(entry, book)
-    measurements = _measurements(entry, book, round_name)
+    stopped = [entry.path] if files.limit_reached else []
+    stopped += [test.path for test in tests.values() if getattr(test.files, "limit_reached", False)]
+    measurements = _measurements(entry, book, round_name, stopped)
     measurements.calibration += job.org_calibration[0]
     measurements.calibration_searched = ([measurements.folder] if measurements.folder else []) + list(job.org_calibration[1])
     ctx = ResultContext(
@@ -339,9 +394,27 @@ def audit_result(job: ResultJob) -> tuple[list[Finding], InferenceResultRow, int
         records += len(run.records)
         findings += _loadgen_findings(run, job, shown, mode, test, model, scenario, book)
     findings += _run_checks(ctx, RESULT_SUBJECT, job, entry.division, book)
+    findings += _listing_limits(stopped, entry.path, job, book)
     data = measurements.data or {}
     declared = tuple((name, str(data[name])) for name in DECLARED if data.get(name) not in (None, ""))
     return findings, result_row(ctx), records, declared
+
+
+def _listing_limits(stopped: list[str], subject: str, job: ResultJob, book: InferenceRulebook) -> list[Finding]:
+    """One LIM001 finding per folder of the result whose listing stopped at the limit."""
+    from compliance.limits import LIM001, reached
+
+    found = [
+        LIM001.finding(
+            f"{folder}: not every file was listed: {reached('files-per-folder')}; the files asked for were looked up",
+            path=folder,
+            subject=subject,
+            observed="more files than the limit",
+            required="a listing that ends within the limit",
+        )
+        for folder in stopped
+    ]
+    return [f for f in found if applies(f, SUITE, book.round, job.entry.division, job.select, job.ignore)]
 
 
 def result_row(ctx: ResultContext) -> InferenceResultRow:

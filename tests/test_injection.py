@@ -31,7 +31,7 @@ HOSTILE = "=HYPERLINK(1)\x1b[31m\x9b2J\u202eevil\u2066 ::error title=x::pwned\n#
 NAME = HOSTILE.replace("/", "_")
 LEADING = "::error title=owned::by the name ##[add-mask]s"  # a name that starts a line of the text report
 _RAW = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069\ufeff]")
-_COMMAND = re.compile(r"^::(error|warning|notice) file=[^:,]*(,line=\d+)?,title=[^:,]*::")
+_COMMAND = re.compile(r"^::(error|warning|notice) (file=[^:,]*(,line=\d+)?,)?title=[^:,]*::")
 TRAINING = "closed/AMD/results/MI355X_EPYC_9575F_pytorch/llama31_8b"
 INFERENCE = Path(__file__).parent / "fixtures" / "inference_tree" / "v5.1"
 

@@ -232,7 +232,10 @@ def test_junit_fixture_counts_and_outcomes(report: Report, rendered: dict[str, s
     root = ET.fromstring(rendered["junit"].encode("utf-8"))
     check_junit_counts(root)
     suites = suites_by_name(root)
-    assert list(suites) == [s.path for s in report.subjects]  # one suite per subject, in order
+    # one suite per subject, in order, then one for the settings and waivers that changed the report
+    assert list(suites) == [s.path for s in report.subjects] + ["mlperf-audit settings"]
+    settings = suites.pop("mlperf-audit settings")
+    assert [case.find("skipped") is not None for case in settings.findall("testcase")] == [r.errors > 0 for r in report.settings]
     for suite in suites.values():
         overall = case_named(suite, "mlperf-audit")
         assert list(overall) and all(
@@ -266,7 +269,7 @@ def test_junit_fixture_counts_and_outcomes(report: Report, rendered: dict[str, s
     assert failures == expected_failures
     assert skips == expected_skips
     assert root.get("failures") == str(len(expected_failures))
-    assert root.get("tests") == str(len(report.subjects) + len(pairs))
+    assert root.get("tests") == str(len(report.subjects) + len(pairs) + len(report.settings))
 
     # The waived RCP001 and the for-the-reviewer HPB001 are skipped, with their reason.
     waived = next(f for f in report.findings if f.waived_by)
@@ -299,7 +302,9 @@ def test_junit_has_no_timestamps(rendered: dict[str, str]) -> None:
 
 def test_github_fixture_commands(report: Report, rendered: dict[str, str]) -> None:
     lines = rendered["github"].splitlines()
-    assert len(lines) == len(report.findings) + 1
+    # a command per finding, one per setting or waiver file that changed the report, the summary
+    assert len(lines) == len(report.findings) + len(report.settings) + 1
+    assert lines[len(report.findings)].startswith("::warning title=mlperf-audit settings::--waivers: ")
     for line, finding in zip(lines, report.findings):
         expected = (
             "notice"

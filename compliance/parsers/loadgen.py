@@ -49,9 +49,9 @@ from compliance.models.loadgen import (
     SummaryField,
 )
 from compliance.parsers.mllog import (
-    MAX_NESTING,
+    BIG_PAYLOAD,
+    RecordBounds,
     bounded_int,
-    nested_too_deeply,
     ISSUE_BAD_JSON,
     ISSUE_BAD_RECORD,
     ISSUE_ENCODING,
@@ -302,13 +302,14 @@ def _split_lines(data: bytes, issues: _Issues) -> Iterator[tuple[int, bytes, boo
 
 
 class _DetailBuilder:
-    __slots__ = ("issues", "records", "by_key", "namespace_reported")
+    __slots__ = ("issues", "records", "by_key", "namespace_reported", "bounds")
 
     def __init__(self, issues: _Issues):
         self.issues = issues
         self.records: list[LoadgenRecord] = []
         self.by_key: dict[str, list[LoadgenRecord]] = {}
         self.namespace_reported = False
+        self.bounds = RecordBounds()  # what the records may expand to (objects per record, values per file)
 
     def add(self, line: int, obj: Any, raw: bytes | str) -> None:
         issues = self.issues
@@ -350,13 +351,9 @@ class _DetailBuilder:
             )
             return
         metadata = obj.get("metadata")
-        if nested_too_deeply(raw if isinstance(raw, bytes) else raw.encode(), obj["value"], metadata):
-            issues.add(
-                ISSUE_BAD_RECORD,
-                line,
-                f"'{key}': the value or metadata nests more than {MAX_NESTING} levels deep; skipped",
-                raw,
-            )
+        why = self.bounds.refuse(raw if isinstance(raw, bytes) else raw.encode(), obj["value"], metadata)
+        if why is not None:
+            issues.add(ISSUE_BAD_RECORD, line, f"'{key}': {why}; skipped", raw)
             return
         is_error = is_warning = False
         if metadata is None:
@@ -435,6 +432,11 @@ class _DetailBuilder:
                 )
             return
         payload = raw[at + len(TOKEN) :]
+        if len(payload) > BIG_PAYLOAD:  # measured before it is parsed
+            why = self.bounds.too_many_objects(payload)
+            if why is not None:
+                issues.add(ISSUE_BAD_RECORD, line_no, f"{why}; the record was not read", raw)
+                return
         if payload.lstrip()[:1] not in (b"{", b"["):
             self._slow(line_no, raw, payload, unterminated)  # prose, or cut right after the token
             return

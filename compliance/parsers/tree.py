@@ -5,8 +5,9 @@ repository root (``closed/``, ``open/``), a division folder, or one
 organisation's folder (``<org>/{systems,results,benchmarks}``) — and records
 what it sees: result sets, system files, implementation folders, and layout
 issues (hidden entries, symlinks, names with spaces, oversized or empty files,
-stray entries). It never follows a symlink, never opens a file, and never
-writes anything. Hostile trees are issues too: links that leave the tree or
+stray entries). It never follows a symlink, never writes anything, and opens
+no file except a settings file at the top of the tree (read as data, to say
+what it would set: it is reported, not used). Hostile trees are issues too: links that leave the tree or
 loop, pipes and devices, unreadable entries, names that are not UTF-8 (shown
 with ``\\xNN`` escapes), folders nested deeper than ``MAX_DEPTH``, and more
 than ``MAX_ENTRIES`` entries.
@@ -32,6 +33,7 @@ MAX_ENTRIES = 200_000  # a hostile tree cannot make the walk unbounded
 # Files a results repository keeps next to its division folders; at the top of
 # the checked folder they are the repository's, not a submission's.
 REPOSITORY_FILES = ("README.md", "LICENSE", "LICENSE.md", "mlperf-audit.toml", "pyproject.toml", "waivers.toml")
+SETTINGS_FILES = ("mlperf-audit.toml", "pyproject.toml")  # reported when met in a checked tree and not in use
 
 # Layout issue kinds (the STR rules map them to codes).
 HIDDEN = "hidden"
@@ -50,6 +52,7 @@ TOO_MANY = "too-many-entries"
 NO_SUBMISSION = "no-submission"
 TOO_DEEP = "too-deep"
 NAME_NOT_UTF8 = "name-not-utf8"
+SETTINGS_NOT_READ = "settings-not-read"
 
 
 class _Walker:
@@ -86,11 +89,22 @@ class _Walker:
             return []
         kept = []
         for entry in entries:
+            if depth <= 1 and entry.name in SETTINGS_FILES and entry.is_file():
+                self.settings_file(entry)
             if top and (entry.name.startswith(".") or entry.name in REPOSITORY_FILES):
                 continue  # the results repository's own files (.git, .github, ...): not part of any submission
             if self.screen(entry):
                 kept.append(entry)
         return kept
+
+    def settings_file(self, entry: Entry) -> None:
+        """A settings file in the checked tree (or archive) that this check does not use is reported
+        with what it would set: settings come from the working directory's repository only."""
+        from compliance.config import unread
+
+        why = unread(entry.path)
+        if why is not None:
+            self.issue(SETTINGS_NOT_READ, entry.path, why)
 
     def screen(self, entry: Entry) -> bool:
         """Report naming/type problems of one entry; return whether to look inside it."""

@@ -14,7 +14,7 @@ plain summary. Nothing else is printed.
 from __future__ import annotations
 
 from compliance.escape import workflow_data as escape_data, workflow_property as escape_property
-from compliance.reporters import finding_details
+from compliance.reporters import finding_details, omitted_sentences, setting_sentences
 from compliance.models.findings import Finding, Severity
 from compliance.models.report import Report
 
@@ -51,15 +51,25 @@ def command(finding: Finding) -> str:
     return f"::{name} {','.join(props)}::{escape_data(_message(finding))}"
 
 
+def _notice(kind: str, title: str, message: str) -> str:
+    return f"::{kind} title={escape_property(title)}::{escape_data(message)}"
+
+
 def render(report: Report) -> str:
     lines = [command(f) for f in report.findings]
-    active = [f for f in report.findings if f.waived_by is None]
+    # what settings and waivers changed, and findings not listed: annotations too, never silent
+    for record, sentence in zip(report.settings, setting_sentences(report)):
+        lines.append(_notice("warning" if record.errors else "notice", "mlperf-audit settings", sentence))
+    head, omitted = omitted_sentences(report)
+    if head:
+        lines.append(_notice("warning", "mlperf-audit findings not listed", "\n".join([head, *omitted])))
+    totals = report.totals()
     counts = [
-        f"{sum(1 for f in active if f.severity is Severity.ERROR)} error(s)",
-        f"{sum(1 for f in active if f.severity is Severity.WARNING)} warning(s)",
-        f"{sum(1 for f in active if f.severity is Severity.REVIEW)} for the reviewer",
-        f"{sum(1 for f in active if f.severity is Severity.INFO)} info",
-        f"{len(report.findings) - len(active)} waived",
+        f"{totals['errors']} error(s)",
+        f"{totals['warnings']} warning(s)",
+        f"{totals['review']} for the reviewer",
+        f"{totals['info']} info",
+        f"{totals['waived']} waived",
     ]
     verdict = "PASSED" if report.passed else "FAILED"
     subjects = len(report.subjects)

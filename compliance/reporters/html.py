@@ -31,6 +31,7 @@ from compliance.escape import html as html_text
 
 from compliance.models.findings import Finding, Severity
 from compliance.models.report import InferenceResultRow, Report, ResultRow, Subject
+from compliance.reporters import omitted_sentences, setting_sentences
 from compliance.reporters.markdown import (
     SEVERITIES,
     SEVERITY_LABEL,
@@ -471,6 +472,19 @@ def _header(report: Report) -> str:
     if report.notes:
         out.append(
             '<ul class="notes">' + "".join(f"<li>{e(n)}</li>" for n in report.notes) + "</ul>"
+        )
+    if report.settings:  # what settings, waivers and flags changed: never silent
+        out.append(
+            '<ul class="notes"><li><strong>Settings and waivers</strong></li>'
+            + "".join(f"<li>{e(sentence)}</li>" for sentence in setting_sentences(report))
+            + "</ul>"
+        )
+    head, lines = omitted_sentences(report)
+    if head:
+        out.append(
+            f'<ul class="notes"><li><strong>Findings not listed</strong>: {e(head)}</li>'
+            + "".join(f"<li>{e(line)}</li>" for line in lines)
+            + "</ul>"
         )
     out.append("</div></header>")
     return "".join(out)

@@ -22,7 +22,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 
 from compliance.escape import xml as _xml_text
-from compliance.reporters import finding_details
+from compliance.reporters import finding_details, omitted_sentences, setting_sentences
 from compliance.models.findings import Finding, Severity
 from compliance.models.report import Report, Subject
 
@@ -105,6 +105,36 @@ def _subject_line(subject: Subject | None, findings: list[Finding]) -> str:
     return ", ".join(parts)
 
 
+def _report_suites(report: Report) -> list[tuple[ET.Element, int, int, int]]:
+    """Suites for what the whole check did besides the findings listed: the settings and waivers
+    that changed it (an error they silenced or waived is a skipped case, never silent), and the
+    findings not listed past the findings limit (a failure when errors are among them)."""
+    out = []
+    if report.settings:
+        suite = ET.Element("testsuite", {"name": "mlperf-audit settings"})
+        skipped = 0
+        for record, sentence in zip(report.settings, setting_sentences(report)):
+            case = ET.SubElement(suite, "testcase", {"name": _xml_text(f"{record.source}: {record.setting}"), "classname": "mlperf-audit settings"})
+            if record.errors:
+                ET.SubElement(case, "skipped", {"message": _xml_text(sentence)})
+                skipped += 1
+            else:
+                ET.SubElement(case, "system-out").text = _xml_text(sentence)
+        tests = len(report.settings)
+        suite.attrib.update({"tests": str(tests), "failures": "0", "errors": "0", "skipped": str(skipped)})
+        out.append((suite, 0, tests, skipped))
+    head, lines = omitted_sentences(report)
+    if head:
+        suite = ET.Element("testsuite", {"name": "mlperf-audit findings not listed"})
+        case = ET.SubElement(suite, "testcase", {"name": "findings not listed", "classname": "mlperf-audit"})
+        blocking = any(left.blocking for left in report.omitted)
+        element = ET.SubElement(case, "failure" if blocking else "system-out", {"message": _xml_text(head)} if blocking else {})
+        element.text = _xml_text("\n".join(lines))
+        suite.attrib.update({"tests": "1", "failures": str(int(blocking)), "errors": "0", "skipped": "0"})
+        out.append((suite, int(blocking), 1, 0))
+    return out
+
+
 def render(report: Report) -> str:
     by_subject: dict[str, list[Finding]] = {}
     for finding in report.findings:
@@ -158,6 +188,10 @@ def render(report: Report) -> str:
         totals["tests"] += tests
         totals["failures"] += outcomes["failed"]
 
+    for suite, failed, tests, skipped in _report_suites(report):
+        root.append(suite)
+        totals["tests"] += tests
+        totals["failures"] += failed
     for key, value in totals.items():
         root.set(key, str(value))
     ET.indent(root, space="  ")
