@@ -70,8 +70,8 @@ def omitted_sentences(report: Any) -> tuple[str, list[str]]:
     total = sum(o.count for o in report.omitted)
     blocking = sum(o.blocking for o in report.omitted)
     head = (
-        f"{total:,} more finding(s) are not listed ({blocking:,} of them errors); they count in every verdict "
-        f"and total above: {reached('findings')}"
+        f"{total:,} more finding(s) are not listed ({blocking:,} errors among them); they count in every "
+        f"verdict and total: {reached('findings')}"
     )
     lines = []
     for left in report.omitted[:MAX_OMITTED_SHOWN]:

@@ -49,7 +49,7 @@ def render(report: Report, color: bool = False) -> str:
         out.append("")
     head, lines = omitted_sentences(report)
     if head:
-        out.append(paint(f"Not listed: {safe(head)}", "1"))
+        out.append(paint(safe(head), "1"))
         out.extend(f"    {safe(line)}" for line in lines)
         out.append("")
     if report.results:
