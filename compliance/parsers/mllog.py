@@ -105,9 +105,8 @@ class RecordBounds:
         brackets = raw.count(b"{") + raw.count(b"[")
         if brackets <= 2:  # the record and its metadata: no array or object in the value
             return None
-        why = self.too_many_objects(raw)
-        if why is not None:
-            return why
+        if brackets > self.objects:
+            return self.too_many_objects(raw)
         if brackets > MAX_NESTING and (too_deep(value) or too_deep(metadata)):
             return f"the value or metadata nests more than {MAX_NESTING} levels deep"
         values = brackets + raw.count(b",")

@@ -81,6 +81,7 @@ def confined(*folders: str | os.PathLike[str]) -> Iterator[None]:
     finally:
         for root in added:
             _ROOTS.remove(root)
+        _forget_folders()
 
 
 def confined_roots() -> tuple[str, ...]:
@@ -97,16 +98,26 @@ def _beneath(path: str | os.PathLike[str]) -> tuple[str, list[str]] | None:
     """``(confined folder, names below it)`` for a path in a confined folder (the innermost one), else None."""
     if not _ROOTS:
         return None
-    full = os.path.abspath(os.fspath(path))
-    best = None
-    for root in _ROOTS:
-        if full == root or full.startswith(root.rstrip(os.sep) + os.sep):
-            if best is None or len(root) > len(best):
-                best = root
-    if best is None:
-        return None
-    rest = full[len(best) :].strip(os.sep)
-    return best, [part for part in rest.split(os.sep) if part] if rest else []
+    full = os.fspath(path)
+    if not full.startswith(os.sep) or f"{os.sep}." in full or os.sep * 2 in full or full.endswith(os.sep):
+        full = os.path.abspath(full)  # relative, or '..', '.', '//' in it: resolved by name (never through the OS)
+    for root, prefix in _ordered_roots():  # the innermost first
+        if full.startswith(prefix):
+            return root, [part for part in full[len(prefix) :].split(os.sep) if part]
+        if full == root:
+            return root, []
+    return None
+
+
+_ORDERED: list[tuple[tuple[str, ...], list[tuple[str, str]]]] = []
+
+
+def _ordered_roots() -> list[tuple[str, str]]:
+    """The confined folders, longest first, each with its prefix (``root/``)."""
+    key = tuple(_ROOTS)
+    if not _ORDERED or _ORDERED[0][0] != key:
+        _ORDERED[:] = [(key, [(root, root.rstrip(os.sep) + os.sep) for root in sorted(set(key), key=len, reverse=True)])]
+    return _ORDERED[0][1]
 
 
 def _link_refused(name: str) -> NotRegularFile:
@@ -128,18 +139,49 @@ def _open_folder_at(parent: int, name: str) -> int:
         raise
 
 
-def _parent_at(root: str, names: list[str]) -> int:
-    """An open descriptor of the folder holding ``root/names...`` (every folder on the way opened without
-    following a link; ``root`` itself is what the user named and may be reached through one)."""
-    fd = os.open(root, _DIR_FLAGS)
-    try:
-        for name in names:
-            inner = _open_folder_at(fd, name)
+_FOLDERS: dict[str, int] = {}  # open descriptors of folders in confined folders, by path (see _folder_at)
+MAX_OPEN_FOLDERS = 256
+
+
+def _forget_folders() -> None:
+    for fd in _FOLDERS.values():
+        try:
             os.close(fd)
-            fd = inner
-    except BaseException:
-        os.close(fd)
-        raise
+        except OSError:
+            pass
+    _FOLDERS.clear()
+
+
+def _folder_at(root: str, names: list[str]) -> int:
+    """An open descriptor of the folder ``root/names...``, every folder on the way opened without
+    following a link (``root`` itself is what the user named and may be reached through one).
+
+    Descriptors are kept (at most ``MAX_OPEN_FOLDERS``, until the confinement ends), so the next
+    path in the same folder costs no walk; the caller must not close them. A folder replaced while
+    it is checked keeps being read through the descriptor opened first, never through a link.
+    """
+    found = _FOLDERS.get(f"{root}{os.sep}{os.sep.join(names)}" if names else root)
+    if found is not None:
+        return found
+    keys = [root]
+    for name in names:
+        keys.append(f"{keys[-1]}{os.sep}{name}")
+    depth = len(names)
+    while depth >= 0 and keys[depth] not in _FOLDERS:
+        depth -= 1
+    if depth < 0:
+        if len(_FOLDERS) >= MAX_OPEN_FOLDERS:
+            _forget_folders()
+        _FOLDERS[root] = os.open(root, _DIR_FLAGS)
+        depth = 0
+    fd = _FOLDERS[keys[depth]]
+    for level in range(depth, len(names)):
+        if len(_FOLDERS) >= MAX_OPEN_FOLDERS:
+            inner = _open_folder_at(fd, names[level])
+            _forget_folders()
+        else:
+            inner = _open_folder_at(fd, names[level])
+        _FOLDERS[keys[level + 1]] = fd = inner
     return fd
 
 
@@ -167,11 +209,7 @@ def lstat(path: str | os.PathLike[str], *, follow_links: bool = False) -> os.sta
     if not _AT:
         _no_link_on_the_way(root, names[:-1])
         return os.lstat(os.path.join(root, *names))
-    parent = _parent_at(root, names[:-1])
-    try:
-        return os.stat(names[-1], dir_fd=parent, follow_symlinks=False)
-    finally:
-        os.close(parent)
+    return os.stat(names[-1], dir_fd=_folder_at(root, names[:-1]), follow_symlinks=False)
 
 
 def is_folder(path: str | os.PathLike[str], *, follow_links: bool = False) -> bool:
@@ -211,13 +249,9 @@ def open_regular(path: str | os.PathLike[str], *, follow_links: bool = False) ->
     place = _beneath(path)
     if place is not None and place[1] and _AT:
         root, names = place
-        parent = _parent_at(root, names[:-1])
-        try:
-            name = names[-1]
-            info = os.stat(name, dir_fd=parent, follow_symlinks=False)
-            return _checked_open(lambda flags: os.open(name, flags | _NOFOLLOW, dir_fd=parent), info)
-        finally:
-            os.close(parent)
+        parent, name = _folder_at(root, names[:-1]), names[-1]
+        info = os.stat(name, dir_fd=parent, follow_symlinks=False)
+        return _checked_open(lambda flags: os.open(name, flags | _NOFOLLOW, dir_fd=parent), info)
     if place is not None:
         follow_links = False
         if place[1]:
@@ -297,11 +331,13 @@ class Entry:
 
 def _entries(listing: Iterator[os.DirEntry[str]], folder: str) -> list[Entry]:
     found = []
+    base = folder if folder.endswith(os.sep) else folder + os.sep
     for item in listing:
+        name = item.name
         try:
-            found.append(Entry(item.name, os.path.join(folder, item.name), item.stat(follow_symlinks=False)))
+            found.append(Entry(name, base + name, item.stat(follow_symlinks=False)))
         except OSError as err:
-            found.append(Entry(item.name, os.path.join(folder, item.name), None, err))
+            found.append(Entry(name, base + name, None, err))
     found.sort(key=lambda e: e.name)
     return found
 
@@ -317,14 +353,9 @@ def scandir(path: str | os.PathLike[str]) -> list[Entry]:
         with os.scandir(folder) as listing:
             return _entries(listing, folder)
     root, names = place
-    if names:
-        parent = _parent_at(root, names[:-1])
-        try:
-            fd = _open_folder_at(parent, names[-1])
-        finally:
-            os.close(parent)
-    else:
-        fd = os.open(root, _DIR_FLAGS)
+    # The listed folder gets a descriptor of its own: a kept one shares its read position with every
+    # process forked since (a pool's workers), and reading a folder moves it.
+    fd = _open_folder_at(_folder_at(root, names[:-1]), names[-1]) if names else os.open(root, _DIR_FLAGS)
     try:
         with os.scandir(fd) as listing:
             return _entries(listing, folder)
