@@ -20,7 +20,7 @@ A key the tool does not know, or a value of the wrong type, is a usage error.
 
 **Trust.** Settings come from the working directory's repository only: never
 from a checked folder that lies elsewhere, never from inside an archive (such
-a file is reported, STR018, not read). The report records what the settings
+a file is reported, STR019, not read). The report records what the settings
 and waivers did (``account``: every error they silenced or waived, in the
 header of every format); ``--strict-config`` makes each setting of the
 repository that silences or waives an error a CFG001 error (exit code 1), for

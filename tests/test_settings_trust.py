@@ -3,7 +3,7 @@ into missing ones.
 
 - Settings come from the working directory's repository only: a tree whose own settings ignore
   every rule fails as it should when it is checked from elsewhere or inside an archive, and the
-  report names the settings it did not read (STR018).
+  report names the settings it did not read (STR019).
 - Settings that are read and silence or waive errors are recorded in every format; with
   ``--strict-config`` each is a CFG001 error; ``--no-config`` (the Action's ``no-config``) ignores them.
 - A scenario folder with 2,500 entries gets the verdict it gets with 10; a listing limit that is
@@ -65,7 +65,7 @@ def test_a_trees_own_settings_are_not_read_from_another_working_directory(failin
     code, report, _ = _check(str(failing_repo), "--suite", "inference", "--round", "5.1")
     assert code == 1 and not report["passed"]
     assert "ITR004" in _codes(report)
-    (ignored,) = [f for f in report["findings"] if f["code"] == "STR018"]
+    (ignored,) = [f for f in report["findings"] if f["code"] == "STR019"]
     assert ignored["location"]["path"] == str(failing_repo / "mlperf-audit.toml")
     assert "ignore = " in ignored["message"] and "not read" in ignored["message"]
     assert report["settings"] == []
@@ -78,10 +78,10 @@ def test_a_trees_own_settings_are_not_read_inside_an_archive(failing_repo: Path,
     monkeypatch.chdir(failing_repo)  # even from the repository whose settings ignore everything
     code, report, _ = _check(str(archive), "--no-config", "--suite", "inference", "--round", "5.1")
     assert code == 1 and "ITR004" in _codes(report)
-    assert [f["location"]["path"] for f in report["findings"] if f["code"] == "STR018"] == [f"{archive}!/upload/mlperf-audit.toml"]
+    assert [f["location"]["path"] for f in report["findings"] if f["code"] == "STR019"] == [f"{archive}!/upload/mlperf-audit.toml"]
     monkeypatch.chdir(tmp_path)
     code, report, _ = _check(str(archive), "--suite", "inference", "--round", "5.1")
-    assert code == 1 and "ITR004" in _codes(report) and "STR018" in _codes(report)
+    assert code == 1 and "ITR004" in _codes(report) and "STR019" in _codes(report)
 
 
 def test_settings_that_silence_errors_are_never_silent_in_any_format(failing_repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -104,7 +104,7 @@ def test_settings_that_silence_errors_are_never_silent_in_any_format(failing_rep
     assert code == 1 and _codes(report) == {"CFG001"}
     code, report, _ = _check(".", "--no-config", "--suite", "inference", "--round", "5.1")
     assert code == 1 and "ITR004" in _codes(report) and report["settings"] == []
-    assert "STR018" in _codes(report)  # the settings it did not read are named
+    assert "STR019" in _codes(report)  # the settings it did not read are named
 
 
 def test_a_waiver_file_from_the_settings_is_recorded_and_must_stay_in_the_repository(failing_repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -134,7 +134,7 @@ def test_the_action_with_no_config_ignores_the_repositorys_settings(tmp_path: Pa
     assert "setting: mlperf-audit.toml: ignore = " in log  # ... and the job log says what they silenced
     code, outputs, log, _ = _run_action(submission_repo, {"no-config": "true"}, tmp_path / "committee")
     assert code == 1 and outputs["exit-code"] == "1", log
-    assert "STR018" in log and "::error title=mlperf-audit::" in log
+    assert "STR019" in log and "::error title=mlperf-audit::" in log
     code, outputs, log, _ = _run_action(submission_repo, {"strict-config": "true"}, tmp_path / "strict")
     assert code == 1 and "CFG001" in log, log
     assert log.count("::stop-commands::") == 1  # the report is printed with workflow commands off

@@ -130,8 +130,8 @@ Submit the real submission tree; remove core dumps, data sets and checkpoints.
     suites=LAYOUT_SUITES,
 )
 
-STR018 = define(
-    "STR018",
+STR019 = define(
+    "STR019",
     "settings-in-tree-not-read",
     Severity.INFO,
     "The checked tree or archive holds mlperf-audit settings (mlperf-audit.toml or [tool.mlperf-audit]) that were not read.",
@@ -163,7 +163,7 @@ mlperf-audit's settings trust (README, "For the review committee").
 )
 
 _KIND: dict[str, tuple[Rule, str, str]] = {
-    t.SETTINGS_NOT_READ: (STR018, "settings file not read", "settings from the working directory's repository only"),
+    t.SETTINGS_NOT_READ: (STR019, "settings file not read", "settings from the working directory's repository only"),
     t.SYMLINK_OUTSIDE: (STR004, "symbolic link leaving the tree", "regular files and folders only; nothing outside the tree"),
     t.SYMLINK_LOOP: (STR004, "symbolic link loop", "regular files and folders only"),
     t.TOO_DEEP: (STR014, "nested too deeply", f"at most {MAX_DEPTH} folder levels"),
@@ -180,7 +180,7 @@ _KIND: dict[str, tuple[Rule, str, str]] = {
 }
 
 
-@checker("tree", STR014, STR015, STR016, STR017, STR018)
+@checker("tree", STR014, STR015, STR016, STR017, STR019)
 def hostile_entries(ctx: PackageContext) -> Iterator[Finding]:
     for issue in ctx.tree.issues:
         known = _KIND.get(issue.kind)
