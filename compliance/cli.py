@@ -202,6 +202,8 @@ def _check(args: argparse.Namespace) -> int:
     options = AuditOptions(
         suite=args.suite or settings.suite,
         round=args.round_name or settings.round,
+        suite_from="given" if args.suite else "settings",
+        round_from="given" if args.round_name else "settings",
         select=select,
         ignore=ignore,
         notes=notes,

@@ -56,30 +56,18 @@ def is_loadgen_path(path: str) -> bool:
     return os.path.basename(path).startswith("mlperf_log_")
 
 
-PROBE_ENTRIES = 5000  # entries looked at to tell an inference tree from a training one
-
-
 def holds_loadgen_runs(path: str) -> bool:
-    """A folder whose first log found (breadth first, bounded) is LoadGen's, not an MLLOG result_N.txt."""
+    """A folder whose result logs are LoadGen's (under results/), not MLLOG result_N.txt files.
+
+    The whole folder is looked at (bounded only by the walker's limits), not a
+    first few thousand entries: a results repository lists its code first.
+    """
     if not os.path.isdir(path) or os.path.islink(path):
         return False
-    queue, seen = [path], 0
-    while queue and seen < PROBE_ENTRIES:
-        folder = queue.pop(0)
-        try:
-            with os.scandir(folder) as entries:
-                items = sorted(entries, key=lambda e: e.name)
-        except OSError:
-            continue
-        seen += len(items)
-        for entry in items:
-            if entry.name in LOADGEN_RUN_FILES:
-                return True
-            if entry.name.startswith("result_") and entry.name.endswith(".txt"):
-                return False
-            if entry.is_dir(follow_symlinks=False) and not entry.name.startswith("."):
-                queue.append(entry.path)
-    return False
+    from compliance.detection.survey import walk_input
+
+    survey = walk_input(path)
+    return bool(survey.loadgen_runs) and not survey.folder_benchmarks
 
 
 def wants_inference(paths: list[str], options: Any) -> bool:
@@ -90,3 +78,58 @@ def wants_inference(paths: list[str], options: Any) -> bool:
     if getattr(options, "benchmark", None) or getattr(options, "scenario", None):
         return True
     return any(is_loadgen_path(p) or (looks_like_tree(p) and holds_loadgen_runs(p)) for p in paths)
+
+
+# -- where the submission is ------------------------------------------------------------
+
+ORG_FOLDERS = ("results", "systems", "compliance", "measurements", "benchmarks", "code", "src", "documentation")
+MAX_LEVELS_UP = 7  # a scenario run folder sits 7 levels below its organisation
+
+
+def _folder_names(path: str) -> list[str]:
+    try:
+        with os.scandir(path) as entries:
+            return [e.name for e in entries if e.is_dir(follow_symlinks=False)]
+    except OSError:
+        return []
+
+
+def is_org_folder(path: str, *, strict: bool = False) -> bool:
+    """An organisation's submission folder: it holds results/ or systems/ (any case); with
+    ``strict``, both (a lone results/ folder is a scratch area, not a submission)."""
+    names = {name.lower() for name in _folder_names(path)}
+    return set(ORG_PARTS) <= names if strict else bool(names & set(ORG_PARTS))
+
+
+def enclosing_submission(path: str) -> str | None:
+    """The organisation folder a path lies inside (``<org>/results/...``), or None.
+
+    Only the path's own ancestors are looked at, up to ``MAX_LEVELS_UP``, and
+    only where the path goes through one of the organisation's own folders; the
+    organisation folder must hold both results/ and systems/.
+    """
+    given = os.path.abspath(path)
+    current = given
+    for _ in range(MAX_LEVELS_UP):
+        parent = os.path.dirname(current)
+        if parent == current:
+            return None
+        first = os.path.relpath(given, parent).split(os.sep)[0].lower()
+        if first in ORG_FOLDERS and is_org_folder(parent, strict=True):
+            return parent
+        current = parent
+    return None
+
+
+def results_repository(org_or_division: str) -> str | None:
+    """The results repository around an organisation (or division) folder: the folder that holds
+    the division folders, or the organisation folders side by side. None when it is not one."""
+    folder = os.path.abspath(org_or_division)
+    parent = os.path.dirname(folder)
+    if os.path.basename(folder).lower() in DIVISIONS + ("network",):
+        return parent
+    if os.path.basename(parent).lower() in DIVISIONS + ("network",):
+        return os.path.dirname(parent)
+    siblings = [os.path.join(parent, n) for n in _folder_names(parent) if not n.startswith(".")]
+    orgs = sum(1 for s in siblings if is_org_folder(s))
+    return parent if orgs >= 2 else None

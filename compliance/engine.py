@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
 from typing import Any
 
 from compliance import __version__
@@ -12,34 +11,10 @@ from compliance.models.mllog import TrainingLog
 from compliance.models.report import Report, Subject, ToolInfo
 from compliance.parsers.mllog import parse_mllog
 from compliance.registry import applies, internal_error, load_all, run_checkers
-from compliance.rulebook.load import ALL_SUITES, SUITES, canonical_round, load_rulebook, newest_round
+from compliance.rulebook.load import load_rulebook
 from compliance.rules.training.context import LogContext, structural_keys
 
-DEFAULT_MAX_FILE_BYTES = 8 << 30  # 8 GiB: beyond this a log is reported, not read
-
-
-class UsageError(Exception):
-    """The command cannot run: bad options, or nothing to check (exit code 2)."""
-
-
-@dataclass
-class AuditOptions:
-    suite: str | None = None
-    round: str | None = None
-    select: list[str] | None = None
-    ignore: list[str] | None = None
-    max_file_bytes: int | None = DEFAULT_MAX_FILE_BYTES
-    notes: list[str] = field(default_factory=list)
-    rcp_bypass: bool = False
-    waivers: str | None = None  # a waiver file (TOML)
-    baseline: str | None = None  # an earlier JSON report: only findings not in it fail
-    benchmark: str | None = None  # inference: the model of the LoadGen runs (else from their path)
-    scenario: str | None = None  # inference: the scenario of the LoadGen runs (else from their path)
-    progress: object = None  # a callable(total) -> callable(advance) for a progress display, or None
-    debug: bool = False  # tracebacks of the tool's own failures (INT001) in the report
-    settings_file: str | None = None  # the repository's settings file in use (compliance.config)
-    from_settings: tuple[str, ...] = ()  # the options above whose value came from that file
-    strict_config: bool = False  # the repository's settings must not silence or waive an error (CFG001)
+from compliance.options import DEFAULT_MAX_FILE_BYTES, AuditOptions, UsageError  # noqa: F401  (re-exported)
 
 
 def _collect(paths: list[str]) -> tuple[list[tuple[str, str, bool]], list[str]]:
@@ -147,51 +122,98 @@ def _settle(report: Report, baseline_rows: list[dict[str, object]]) -> None:
 
 
 def _audit(paths: list[str], options: AuditOptions) -> Report:
-    load_all("training")
-    from compliance.discover import looks_like_tree, wants_inference
+    """Find what the paths are, the suite and the round (given or detected), and check them."""
+    from compliance.detection.resolve import plan
 
-    if wants_inference(paths, options):
-        from compliance.inference import audit_inference
+    if len(paths) == 1 and _is_archive(paths[0]):
+        return _audit_archive(paths[0], options)
+    if len(paths) > 1 and any(_is_archive(p) for p in paths):
+        raise UsageError("check one submission tree (or archive) at a time")
+    return _run_plan(plan(paths, options), options)
 
-        return audit_inference(paths, options)
-    if options.benchmark or options.scenario:
-        raise UsageError("--benchmark and --scenario apply to inference LoadGen runs (--suite inference)")
-    trees = [p for p in paths if looks_like_tree(p)]
-    if trees:
+
+def _is_archive(path: str) -> bool:
+    from compliance.discover import is_archive
+
+    return is_archive(path)
+
+
+def _audit_archive(path: str, options: AuditOptions) -> Report:
+    """An archive is unpacked once (into a private folder), then checked like the folder it holds."""
+    from compliance.detection.resolve import plan
+    from compliance.parsers.archive import unpack
+    from compliance.parsers.safefs import shown
+
+    unpacked = unpack(path)
+    try:
+        if unpacked.error:
+            raise UsageError(f"{shown(path)}: {unpacked.error}")
+        display = shown(path.rstrip(os.sep) or path) + "!"
+        chosen = plan([path], options, archive_folder=unpacked.folder, archive_display=display)
+        return _run_plan(chosen, options, unpacked=unpacked)
+    finally:
+        unpacked.cleanup()
+
+
+def _run_plan(chosen: Any, options: AuditOptions, unpacked: Any = None) -> Report:
+    """Check what the plan found, against its suite and round, and say in the report how they were found."""
+    from dataclasses import replace
+
+    from compliance.detection import resolve
+
+    decision = chosen.decision
+    fixed = replace(options, suite=chosen.suite, round=decision.round if decision else None)
+    if chosen.kind == resolve.TRAINING_TREE:
         from compliance.package import audit_tree
-
-        if len(paths) > 1:
-            raise UsageError("check one submission tree (or archive) at a time")
         from compliance.waivers import WaiverError
 
         try:
-            return audit_tree(trees[0], options, options.progress)  # type: ignore[arg-type]
+            report = audit_tree(chosen.paths[0], fixed, options.progress, display=chosen.display, unpacked=unpacked, scope=chosen.scope)  # type: ignore[arg-type]
         except WaiverError as err:
             raise UsageError(str(err)) from err
-    if options.suite is not None and options.suite not in SUITES:
-        raise UsageError(f"unknown suite {options.suite!r}; choose one of {', '.join(ALL_SUITES)}")
-    round_given = None
-    if options.round is not None:
-        round_given = canonical_round(options.round)
-        if round_given is None:
-            raise UsageError(f"{options.round!r} is not a round (use e.g. 5.1, v5.1 or 5.1.0)")
+    elif chosen.kind == resolve.INFERENCE_TREE:
+        from compliance.inference_tree import audit_inference_tree
+
+        report = audit_inference_tree(chosen.paths[0], fixed, options.progress, display=chosen.display, unpacked=unpacked, scope=chosen.scope)
+    elif chosen.kind == resolve.LOADGEN_RUNS:
+        from compliance.inference import audit_inference
+
+        report = audit_inference(chosen.paths, fixed, round_known=decision is not None)
+    else:
+        report = _audit_logs(chosen.paths, fixed, chosen.decisions)
+    _describe(report, chosen)
+    return report
+
+
+def _describe(report: Report, chosen: Any) -> None:
+    """The report's header: how the suite and round were found, and what was checked."""
+    from compliance.detection.resolve import header_lines
+
+    decision = chosen.decision
+    report.suite_source = "given" if chosen.suite_source == "given" else chosen.suite_source
+    if decision is None:
+        report.round_source = "unknown"
+    elif len(chosen.decisions) > 1:
+        report.round_source = "detected" if any(d.source == "detected" for d in chosen.decisions.values()) else decision.source
+    else:
+        report.round_source = decision.source
+    evidence: list[str] = []
+    for each in chosen.decisions.values():
+        evidence.extend(each.evidence_lines())
+    report.round_evidence = evidence
+    header = header_lines(chosen) + list(chosen.notes)
+    report.notes[:0] = [line for line in header if line not in report.notes]
+
+
+def _audit_logs(paths: list[str], options: AuditOptions, decisions: dict[str, Any]) -> Report:
+    """Loose MLLOG logs (files, or folders of result_*.txt outside a submission tree)."""
+    load_all("training")
+    if options.benchmark or options.scenario:
+        raise UsageError("--benchmark and --scenario apply to inference LoadGen runs (--suite inference)")
     files, search_notes = _collect(paths)
-
-    suites_to_try = [options.suite] if options.suite else list(SUITES)
-    books = {}
-    for suite in suites_to_try:
-        round_name = round_given or newest_round(suite)
-        from compliance.rulebook.load import available_rounds
-
-        if round_name not in available_rounds(suite):
-            if options.suite is not None or len(suites_to_try) == 1:
-                raise UsageError(
-                    f"no {suite} round {round_name}; rounds: {', '.join(available_rounds(suite))}"
-                )
-            continue
-        books[suite] = load_rulebook(suite, round_name)
+    books = {suite: load_rulebook(suite, d.round) for suite, d in decisions.items()}
     if not books:
-        raise UsageError(f"no suite has a round {round_given}")
+        raise UsageError("nothing to check: no round could be found for the logs")
     keep: set[str] = set()
     for book in books.values():
         keep |= book.mentioned_keys() | structural_keys(book)
@@ -205,11 +227,8 @@ def _audit(paths: list[str], options: AuditOptions) -> Report:
     for display, real, follow in files:
         log, parse_failures = read_log(real, display, keep, options.max_file_bytes, follow, debug=options.debug)
         any_records = any_records or log.records > 0
-        if options.suite:
-            suite = options.suite
-        else:
-            detected = _suite_for(log.value("submission_benchmark"))
-            suite = detected if detected in books else ("training" if "training" in books else next(iter(books)))
+        detected = _suite_for(log.value("submission_benchmark"))
+        suite = detected if detected in books else (options.suite if options.suite in books else next(iter(books)))
         book = books[suite]
         ctx = LogContext(log, book, subject=display)
         subject = Subject(
@@ -242,17 +261,6 @@ def _audit(paths: list[str], options: AuditOptions) -> Report:
 
     report.suite = suites_seen[0] if len(set(suites_seen)) == 1 else "mixed"
     report.round = rounds_seen[0] if len(set(rounds_seen)) == 1 else "mixed"
-    report.suite_source = "given" if options.suite else "detected"
-    report.round_source = "given" if round_given else "newest"
-    if not options.suite:
-        report.notes.append(
-            f"Suite detected from the logs' submission_benchmark: {report.suite}."
-        )
-    if not round_given:
-        report.notes.append(
-            f"No --round given: checked against the newest {report.suite} round ({report.round}). "
-            "Name the round the logs belong to, e.g. --round 5.1."
-        )
     shas = sorted({books[s].sha256 for s in set(suites_seen)})
     report.rulebook_sha256 = shas[0] if len(shas) == 1 else ""
     if options.waivers:

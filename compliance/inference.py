@@ -215,8 +215,11 @@ def _describe(ctx: LoadgenContext, place: RunPlace, model_note: str | None) -> s
     return f"{ctx.subject}: {', '.join(parts)}; {applied}."
 
 
-def audit_inference(paths: list[str], options: Any) -> Report:
-    """Check LoadGen runs (folders or files) against LoadGen's requirements and, when known, the round's."""
+def audit_inference(paths: list[str], options: Any, *, round_known: bool | None = None) -> Report:
+    """Check LoadGen runs (folders or files) against LoadGen's requirements and, when known, the round's.
+
+    ``round_known``: whether ``options.round`` is the runs' round (given or detected from them);
+    when it is not, only what LoadGen itself requires is checked."""
     from compliance.discover import looks_like_tree
 
     trees = [p for p in paths if looks_like_tree(p)]
@@ -240,7 +243,9 @@ def audit_inference(paths: list[str], options: Any) -> Report:
     report.rulebook_sha256 = book.sha256
     if not options.suite:
         report.notes.append("Suite detected from the files named: LoadGen runs (inference).")
-    if round_source != "given":
+    if round_known is False:
+        report.round = ""
+    elif round_source != "given" and round_known is None:
         newer = [r for r in inference_rounds() if _key(r) > _key(book.round) and round_status(SUITE, r) != "published"]
         pending = f"; round {', '.join(newer)} is in preparation" if newer else ""
         report.notes.append(
@@ -279,7 +284,7 @@ def audit_inference(paths: list[str], options: Any) -> Report:
             scenario=scenario,
             scenario_source=scenario_source,
             place=place,
-            round_named=round_source == "given",
+            round_named=round_source == "given" if round_known is None else round_known,
         )
         report.subjects.append(
             Subject(

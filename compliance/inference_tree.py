@@ -337,6 +337,7 @@ def _loadgen_findings(
         scenario_source="path" if scenario else None,
         place=place,
         round_named=True,
+        system_type=job.system.system_type,
     )
     return _run_checks(ctx, "loadgen_run", job, entry.division, book)
 
@@ -421,7 +422,7 @@ def result_row(ctx: ResultContext) -> InferenceResultRow:
     """The result's row of the results table (its verdict is set once every finding is in)."""
     from compliance.rules.inference.tree_rules import accuracy_summary, result_metric
 
-    metric, value, unit = result_metric(ctx)
+    published = result_metric(ctx)
     entry = ctx.entry
     return InferenceResultRow(
         division=entry.division,
@@ -430,9 +431,10 @@ def result_row(ctx: ResultContext) -> InferenceResultRow:
         benchmark=ctx.model.name if ctx.model is not None else entry.model,
         scenario=ctx.scenario or entry.scenario,
         path=entry.path,
-        metric=metric,
-        value=value,
-        unit=unit,
+        metric=published.key,
+        value=published.value,
+        unit=published.unit,
+        inferred_from=published.inferred_from,
         accuracy=accuracy_summary(ctx),
         passed=False,
         model_folder=entry.model,
@@ -459,8 +461,12 @@ def _model_mapping(org_real: str) -> tuple[dict[str, str], str | None]:
     return {str(k): str(v) for k, v in data.items() if isinstance(v, str)}, None
 
 
-def audit_inference_tree(path: str, options: Any, progress_factory: Any = None) -> Report:
-    """Check a whole inference submission (folder or archive) against one round."""
+def audit_inference_tree(
+    path: str, options: Any, progress_factory: Any = None, *, display: str | None = None, unpacked: Any = None, scope: str | None = None
+) -> Report:
+    """Check a whole inference submission (folder or archive) against one round.
+
+    ``unpacked``: the archive already unpacked; ``scope``: the part of the tree asked for (as shown)."""
     from compliance.engine import UsageError
     from compliance.inference import _round
     from compliance.parsers.archive import is_archive, unpack
@@ -468,30 +474,40 @@ def audit_inference_tree(path: str, options: Any, progress_factory: Any = None) 
 
     load_all("inference", "package")
     book, round_source = _round(options)
-    unpacked = None
-    display = path.rstrip(os.sep) or path
+    own = None
+    shown_root = display or (path.rstrip(os.sep) or path)
     try:
         folder = path
-        if is_archive(path):
-            unpacked = unpack(path)
+        if unpacked is None and is_archive(path):
+            unpacked = own = unpack(path)
             if unpacked.error:
                 raise UsageError(f"{path}: {unpacked.error}")
+            shown_root = path + "!"
+        if unpacked is not None:
             folder = unpacked.folder
-            display = path + "!"
-        tree = walk_inference_tree(folder, display)
+        tree = walk_inference_tree(folder, shown_root)
         if unpacked is not None:
             from compliance.parsers.archive import archive_issues
 
-            tree.issues.extend(archive_issues(unpacked, display))
+            tree.issues.extend(archive_issues(unpacked, shown_root))
         if not tree.scenarios:
             what = "no results/<system>/<model>/<scenario>/ folder"
             if not tree.orgs:
                 what = "no <division>/<org>/results/ folders"
             raise UsageError(f"nothing to check: {path} holds {what} (is this an MLPerf Inference submission?)")
-        return _audit(tree, book, round_source, options, progress_factory)
+        if scope is not None:
+            from compliance.scope import narrow_inference_tree
+
+            scope = narrow_inference_tree(tree, scope)
+        report = _audit(tree, book, round_source, options, progress_factory)
+        if scope is not None:
+            from compliance.scope import narrow_report
+
+            narrow_report(report, scope, shown_root)
+        return report
     finally:
-        if unpacked is not None:
-            unpacked.cleanup()
+        if own is not None:
+            own.cleanup()
 
 
 def _audit(tree: InferenceTree, book: InferenceRulebook, round_source: str, options: Any, progress_factory: Any) -> Report:

@@ -34,8 +34,8 @@ POOL_MIN_LOGS = 16  # below this, a process pool costs more than it saves
 # -- one log, in a worker ------------------------------------------------------
 
 
-def _audit_log(job: tuple[str, str, str, str, list[str] | None, list[str] | None, bool]) -> tuple[list[Finding], RunSummary]:
-    real, display, suite, round_name, select, ignore, debug = job
+def _audit_log(job: tuple[str, str, str, str, list[str] | None, list[str] | None, bool, str | None]) -> tuple[list[Finding], RunSummary]:
+    real, display, suite, round_name, select, ignore, debug, scale = job
     from compliance.engine import check_log_context, read_log
     from compliance.summary import summarize
 
@@ -44,6 +44,7 @@ def _audit_log(job: tuple[str, str, str, str, list[str] | None, list[str] | None
     keep = book.mentioned_keys() | structural_keys(book)
     log, findings = read_log(real, display, keep, None, False, debug=debug)
     ctx = LogContext(log, book, subject=display)
+    ctx.concurrent = scale == "weak"  # an HPC throughput instance, trained with the others
     findings += check_log_context(ctx, round_name, select, ignore, debug=debug)
     try:
         summary = summarize(ctx, findings)
@@ -118,29 +119,49 @@ def _detect_suite(tree: SubmissionTree) -> str:
     return "hpc" if votes and votes.count("hpc") > votes.count("training") else "training"
 
 
-def audit_tree(path: str, options: Any, progress_factory: Callable[[int], Callable[[int], None] | None] | None = None) -> Report:
+def audit_tree(
+    path: str,
+    options: Any,
+    progress_factory: Callable[[int], Callable[[int], None] | None] | None = None,
+    *,
+    display: str | None = None,
+    unpacked: Any = None,
+    scope: str | None = None,
+) -> Report:
+    """Check a Training/HPC submission folder (or an archive, unpacked here unless ``unpacked``
+    is the archive already unpacked). ``scope``: the part of the tree asked for (as shown)."""
     from compliance.engine import UsageError
 
     load_all("training", "package")
-    unpacked = None
-    display = printable(path.rstrip(os.sep) or path)
+    own = None
+    shown_root = display or printable(path.rstrip(os.sep) or path)
     try:
         folder = path
-        if is_archive(path):
-            unpacked = unpack(path)
+        if unpacked is None and is_archive(path):
+            unpacked = own = unpack(path)
             if unpacked.error:
                 raise UsageError(f"{path}: {unpacked.error}")
-            folder = unpacked.folder
-            display += "!"
-        tree = tree_parser.walk_tree(folder, display)
+            shown_root += "!"
         if unpacked is not None:
-            tree.issues.extend(archive_issues(unpacked, display))
+            folder = unpacked.folder
+        tree = tree_parser.walk_tree(folder, shown_root)
+        if unpacked is not None:
+            tree.issues.extend(archive_issues(unpacked, shown_root))
         if not tree.result_sets and not tree.systems and not _has_files(folder):
             raise UsageError(f"nothing to check: {path} holds no files")
-        return _audit(tree, display, options, progress_factory)
+        if scope is not None:
+            from compliance.scope import narrow_training_tree
+
+            narrow_training_tree(tree, scope)
+        report = _audit(tree, shown_root, options, progress_factory)
+        if scope is not None:
+            from compliance.scope import narrow_report
+
+            narrow_report(report, scope, shown_root)
+        return report
     finally:
-        if unpacked is not None:
-            unpacked.cleanup()
+        if own is not None:
+            own.cleanup()
 
 
 def _audit(tree: SubmissionTree, display: str, options: Any, progress_factory: Any) -> Report:
@@ -155,7 +176,7 @@ def _audit(tree: SubmissionTree, display: str, options: Any, progress_factory: A
     book = load_rulebook(suite, round_name)
 
     jobs = [
-        (real, shown, suite, round_name, options.select, options.ignore, options.debug)
+        (real, shown, suite, round_name, options.select, options.ignore, options.debug, result.scale)
         for result in tree.result_sets
         for real, shown in zip(result.real_logs, result.logs)
     ]
@@ -181,6 +202,7 @@ def _audit(tree: SubmissionTree, display: str, options: Any, progress_factory: A
         log_findings[shown] = findings
 
     _read_systems(tree, suite, round_name)
+    _read_checker_params(tree)
     ctx = PackageContext(tree, book, summaries, rcp_bypass=options.rcp_bypass)
     package_findings = run_checkers(
         "tree",
@@ -190,13 +212,17 @@ def _audit(tree: SubmissionTree, display: str, options: Any, progress_factory: A
         debug=options.debug,
     )
 
-    # Olympic scoring may drop failed runs: their log findings stay visible but do not fail the entry.
+    # Olympic scoring may drop failed runs (HPC throughput: not count them among the models):
+    # their log findings stay visible but do not fail the entry; what the seed checker
+    # requires of every run of a closed entry is never waived.
     for facts in ctx.sets:
         failed = [run for run in facts.runs if not (run.log_passed and run.converged)]
-        if 0 < len(failed) <= facts.max_dropped:
+        reason = _drop_reason(facts, len(failed))
+        if reason:
+            seeds = _seed_checked(facts, book, ctx.division_of(facts))
             for run in failed:
                 log_findings[run.path] = [
-                    _dropped(f, facts.max_dropped) if f.blocking else f for f in log_findings[run.path]
+                    _dropped(f, reason) if f.blocking and f.code not in seeds else f for f in log_findings[run.path]
                 ]
 
     report.subjects.append(Subject(path=display, kind="tree", suite=suite))
@@ -223,11 +249,13 @@ def _audit(tree: SubmissionTree, display: str, options: Any, progress_factory: A
             report.findings.extend(log_findings[shown])
     report.findings.extend(package_findings)
 
-    from compliance.waivers import apply_waivers, load_waivers, rcp_bypass_waivers
+    from compliance.waivers import apply_waivers, load_waivers, params_waivers, rcp_bypass_waivers
 
     waivers = []
     if options.rcp_bypass:
         waivers.extend(rcp_bypass_waivers())
+    for result in tree.result_sets:
+        waivers.extend(params_waivers(result.path, result.checker_params))
     if options.waivers:
         waivers.extend(load_waivers(options.waivers))
     if waivers:
@@ -238,7 +266,10 @@ def _audit(tree: SubmissionTree, display: str, options: Any, progress_factory: A
     for facts in ctx.sets:
         result = facts.result
         entry = by_subject[result.path]
-        entry_ok = entry.passed and (facts.score_minutes is not None or facts.result.scale == "weak")
+        _normalise(facts)
+        # a run's finding that scoring cannot drop (a seed the seed checker needs) fails the entry
+        logs_ok = all(by_subject[log].passed for log in result.logs if log in by_subject)
+        entry_ok = entry.passed and logs_ok and (facts.throughput is not None if facts.weak else facts.score_minutes is not None)
         rcp = facts.rcp
         rcp_text = "n/a"
         if rcp is not None:
@@ -262,6 +293,10 @@ def _audit(tree: SubmissionTree, display: str, options: Any, progress_factory: A
                 rcp_min_mean=getattr(rcp, "min_mean", None) if rcp is not None else None,
                 submission_mean=getattr(rcp, "submission_mean", None) if rcp is not None else None,
                 convergence_unit=getattr(rcp, "unit", None) if rcp is not None else None,
+                models=facts.models,
+                instance_scale=facts.instance_scale,
+                time_to_train_all_minutes=round(facts.time_to_train_all, 6) if facts.time_to_train_all is not None else None,
+                throughput=round(facts.throughput, 6) if facts.throughput is not None else None,
             )
         )
         entry.passed = entry_ok
@@ -275,14 +310,87 @@ def _has_files(folder: str) -> bool:
     return any(found.others for found in walk(folder))
 
 
-def _dropped(finding: Finding, allowed: int) -> Finding:
+def _drop_reason(facts: Any, failed: int) -> str | None:
+    """Why the failed runs of an entry do not fail it, or None when they do."""
+    if not failed:
+        return None
+    if facts.weak:
+        if facts.throughput is None:
+            return None
+        return f"weak scaling: this instance is not counted among the {facts.models} models of the Throughput score"
+    if failed <= facts.max_dropped:
+        return f"olympic scoring: this failed run is dropped ({facts.max_dropped} allowed per entry)"
+    return None
+
+
+# What the official seed checker reads in every run of a closed entry (the dropped one too):
+# a seed record that is an integer, in a log whose records all parse.
+SEED_CHECKED = ("SEED001", "SEED002", "LOG001")
+
+
+def _seed_checked(facts: Any, book: Any, division: str | None) -> tuple[str, ...]:
+    """Codes olympic dropping must not waive in this entry (rules, 'Random numbers')."""
+    if division != "closed" or not book.seed_required or "seed-checker-bypass" in facts.result.checker_params:
+        return ()
+    return SEED_CHECKED
+
+
+def _dropped(finding: Finding, reason: str) -> Finding:
     from dataclasses import replace
 
-    return replace(finding, waived_by=f"olympic scoring: this failed run is dropped ({allowed} allowed per entry)")
+    return replace(finding, waived_by=reason)
+
+
+def _normalise(facts: Any) -> None:
+    """Apply the RCP normalisation to a strong-scaling score the submission did not scale.
+
+    A run set that converges faster than the RCP mean, within the allowed speed-up, is
+    scored normalised (rules, 'RCPs': score x RCP mean / submission mean). The official
+    package checker writes that factor to scaling.json before the summarizer scores; with
+    no scaling.json in the folder mlperf-audit applies it (it writes nothing).
+    """
+    rcp = facts.rcp
+    if facts.weak or facts.result.scaling_path is not None or rcp is None or not rcp.passed or rcp.bypassed:
+        return
+    if rcp.norm_factor > 1.0 and facts.score_minutes is not None:
+        facts.scaling_factor = rcp.norm_factor
+        facts.score_minutes *= rcp.norm_factor
 
 
 def _keep(finding: Finding, suite: str, round_name: str, options: Any) -> bool:
     return applies(finding, suite, round_name, None, options.select, options.ignore)  # a silenced one is counted
+
+
+CHECKER_FLAGS = ("rcp-bypass", "seed-checker-bypass", "rcp-bert-train-samples")
+
+
+def _read_checker_params(tree: SubmissionTree) -> None:
+    """The package_checker_params flags each entry gets from its benchmark, system and
+    organisation folders (training rules, 'RCPs': the file may be in the root directory,
+    the system directory or the benchmark results directory of the submission).
+    Flags are read one per line, with '_' or '-' (the round's verify scripts passed
+    ``rcp_bypass`` through as ``--rcp_bypass``)."""
+    from compliance.parsers.safefs import read_regular
+
+    flags_at: dict[str, frozenset[str]] = {}
+    for real in tree.params_files:
+        try:
+            text = read_regular(real, 1 << 16).decode("utf-8", "replace")
+        except OSError:
+            continue
+        lines = {line.strip().lower().replace("_", "-") for line in text.splitlines()}
+        flags_at[os.path.dirname(real)] = frozenset(lines & set(CHECKER_FLAGS))
+    if not flags_at:
+        return
+    for result in tree.result_sets:
+        found: set[str] = set()
+        folder = result.real_path
+        while folder and os.path.basename(folder) != "results" and os.path.dirname(folder) != folder:
+            found |= flags_at.get(folder, frozenset())
+            folder = os.path.dirname(folder)
+        if os.path.basename(folder) == "results":
+            found |= flags_at.get(os.path.dirname(folder), frozenset())
+        result.checker_params = frozenset(found)
 
 
 def _read_systems(tree: SubmissionTree, suite: str, round_name: str) -> None:

@@ -25,10 +25,11 @@ _NOT_HYPERPARAMETER = {"train_samples", "eval_samples", "seed"}
 
 def _first_values(ctx: LogContext) -> dict[str, Any]:
     values = {}
+    tunable = ctx.book.tunable.get(ctx.benchmark or "", frozenset())
     for key in sorted(ctx.log.by_key):
         if key in _NOT_HYPERPARAMETER or key.startswith("submission_"):
             continue
-        if _HYPERPARAMETER.search(key) or key in ("global_batch_size", "gradient_accumulation_steps", "max_sequence_length"):
+        if _HYPERPARAMETER.search(key) or key in tunable or key in ("global_batch_size", "gradient_accumulation_steps", "max_sequence_length"):
             value = ctx.log.by_key[key][0].value
             if isinstance(value, (str, int, float, bool)) or value is None or isinstance(value, list):
                 values[key] = value
@@ -143,8 +144,18 @@ def summarize(ctx: LogContext, findings: list[Finding]) -> RunSummary:
         hyperparameters=_first_values(ctx),
         submission=submission,
         records=log.records,
+        instance_scale=_instance_scale(log),
         quality=_with_convergence(quality_series(ctx), convergence_point(ctx)),
     )
+
+
+def _instance_scale(log: Any) -> int | None:
+    """number_of_nodes x max(accelerators_per_node, 1), the first of each, as the result summarizer reads it."""
+    nodes, per_node = log.value("number_of_nodes"), log.value("accelerators_per_node")
+    try:
+        return int(nodes) * max(int(per_node), 1)
+    except (TypeError, ValueError, OverflowError):
+        return None
 
 
 def _with_convergence(series: QualitySeries | None, point: float | None) -> QualitySeries | None:

@@ -72,6 +72,9 @@ mlperf-audit waivers (committee review record).
 )
 
 RCP_BYPASS_CODES = ("RCP001", "RCP002")
+SEED_BYPASS_CODES = ("SEED001", "SEED002", "RUN003")  # what the package checker's --seed-checker-bypass skips
+PARAMS_SOURCE = "package_checker_params"
+IMPLICIT_SOURCES = ("--rcp-bypass", PARAMS_SOURCE)  # not a waiver file: an unused one is no finding
 
 
 class WaiverError(ValueError):
@@ -122,6 +125,21 @@ def load_waivers(path: str) -> list[Waiver]:
     return waivers
 
 
+def params_waivers(entry: str, flags: frozenset[str]) -> list[Waiver]:
+    """The bypasses an entry's package_checker_params ask for (its findings stay visible, waived)."""
+    import glob
+
+    codes = [*(RCP_BYPASS_CODES if "rcp-bypass" in flags else ()), *(SEED_BYPASS_CODES if "seed-checker-bypass" in flags else ())]
+    where = glob.escape(entry)
+    return [
+        Waiver(code, subject, f"package_checker_params asks for {flag}: to be reviewed by the submission committee",
+               PARAMS_SOURCE, None, PARAMS_SOURCE)
+        for code in codes
+        for flag in ["rcp-bypass" if code in RCP_BYPASS_CODES else "seed-checker-bypass"]
+        for subject in (where, where + "/*")
+    ]
+
+
 def rcp_bypass_waivers() -> list[Waiver]:
     return [
         Waiver(code, "*", "--rcp-bypass: to be reviewed by the submission committee", "--rcp-bypass", None, "--rcp-bypass")
@@ -146,6 +164,6 @@ def apply_waivers(findings: list[Finding], waivers: list[Waiver], root: str, tod
         where = f"{waiver.source}: code {waiver.code}, subject {waiver.subject}"
         if waiver not in live:
             out.append(WAV002.finding(f"waiver expired on {waiver.expires}: {where}", path=waiver.source, subject=root))
-        elif waiver not in used and waiver.source != "--rcp-bypass":
+        elif waiver not in used and waiver.source not in IMPLICIT_SOURCES:
             out.append(WAV001.finding(f"waiver matched no finding: {where}", path=waiver.source, subject=root))
     return out

@@ -22,6 +22,8 @@ BASES = {
     "v3.1_maskrcnn_diverged": ("training", "3.1", "corpus/training/v3.1/NVIDIA/eos_n8_ngc23.04_pytorch/maskrcnn/result_0.txt"),
     "hpc3.0_openfold": ("hpc", "3.0", "corpus/hpc/v3.0/TACC/lonestar6-pytorch/strong/openfold/result_1.txt"),
     "hpc3.0_cosmoflow": ("hpc", "3.0", "corpus/hpc/v3.0/HPE+LBNL/perlmutter_128x4/strong/cosmoflow/result_1.txt"),
+    # its pre-run cache_clear is printed after run_stop (origin: fixtures/fidelity/README.md)
+    "v5.1_dlrm_dcnv2_late_cache_clear": ("training", "5.1", "fidelity/logs/v5.1_dlrm_dcnv2_late_cache_clear.txt"),
 }
 
 

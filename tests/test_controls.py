@@ -52,7 +52,8 @@ def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def test_settings_are_found_walking_up_and_named_in_the_notes(repo: Path) -> None:
     (repo / "mlperf-audit.toml").write_text('suite = "training"\nround = "5.1"\nselect = ["SEQ"]\n')
     report = _report(run_cli("check", "result_0.txt", "--format", "json"))
-    assert report["round"] == "5.1" and report["suite"] == "training" and report["suite_source"] == "given"
+    assert report["round"] == "5.1" and report["suite"] == "training" and report["suite_source"] == "settings"
+    assert report["round_source"] == "settings"
     assert _codes(report) == {"SEQ005"}
     assert any(str(repo / "mlperf-audit.toml") in note for note in report["notes"])
     assert not any("--round" in note for note in report["notes"])  # no "newest round" warning
@@ -86,7 +87,7 @@ def test_pyproject_without_the_table_is_passed_over(repo: Path) -> None:
 def test_the_walk_stops_at_the_repository_root(repo: Path) -> None:
     (repo.parent / "mlperf-audit.toml").write_text('round = "5.1"\nselect = ["SEED"]\n')  # above .git
     report = _report(run_cli("check", "result_0.txt", "--format", "json"))
-    assert report["round_source"] == "newest" and not any("Settings from" in n for n in report["notes"])
+    assert report["round_source"] == "detected" and not any("Settings from" in n for n in report["notes"])
 
 
 def test_config_flag_and_no_config(repo: Path, tmp_path: Path) -> None:
@@ -95,7 +96,7 @@ def test_config_flag_and_no_config(repo: Path, tmp_path: Path) -> None:
     elsewhere.write_text('round = "5.1"\nselect = ["SEED"]\n')
     assert _codes(_report(run_cli("check", "result_0.txt", "--format", "json", "--config", str(elsewhere)))) == {"SEED001"}
     report = _report(run_cli("check", "result_0.txt", "--format", "json", "--no-config"))
-    assert report["round_source"] == "newest"
+    assert report["round_source"] == "detected"
     assert run_cli("check", "result_0.txt", "--config", str(elsewhere), "--no-config").code == 2
     assert run_cli("check", "result_0.txt", "--config", str(tmp_path / "missing.toml")).code == 2
 

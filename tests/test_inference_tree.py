@@ -67,7 +67,7 @@ def test_a_complete_real_result_passes_with_its_row(tmp_path: Path) -> None:
         "scenario": "Offline",
         "metric": "result_tokens_per_second",
         "value": pytest.approx(2187.39, rel=1e-4),
-        "unit": "tokens/s",
+        "unit": "Tokens/s",
         "accuracy": "ACCURACY 97.8858 (>= 96.9536)",
         "passed": True,
     }

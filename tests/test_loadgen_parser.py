@@ -557,6 +557,8 @@ def test_performance_run_accuracy_log_is_empty_array(parsed_runs) -> None:
 
 
 def test_accuracy_txt_shapes() -> None:
+    """Every ``name: number`` / ``name=number`` pair is read wherever it stands on a line, as the
+    official checker's patterns read them (the last three lines are from real v6.0 results)."""
     sha = "ab" * 32
     text = (
         "accuracy=76.456%, good=38228, total=50000\n"
@@ -568,6 +570,10 @@ def test_accuracy_txt_shapes() -> None:
         "{'ruby': 411} {'ruby': 846}\n"
         " Average Precision  (AP) @[ IoU=0.50:0.95 | area=   all | maxDets=100 ] = 0.37360\n"
         "mAP=37.360%\nAUC=80.2\nDONE (t=0.57s)\nProcessed 5000 in 50.1s\n"
+        "'vbench_score': 69.81\n"  # wan-2.2-t2v-a14b: a quoted name, no braces
+        "WARNING:main:metric/lifetime_ne/rating: 0.8675\n"  # dlrm-v3: a logger prefix
+        "Accuracy: mean = 0.90862, threshold = 0.90679 (Passed)\n"  # 3d-unet: a verdict after it
+        "2026-02-12 10:08:55 INFO /work/build/logs/2026.02.12-08.07.14/vbench_results/x.json\n"
         f"hash={sha}\n"
     )
     acc = read_accuracy_txt(text.encode())
@@ -577,7 +583,7 @@ def test_accuracy_txt_shapes() -> None:
         "good": 38228.0,
         "total": 50000.0,
         "Word Error Rate": 7.45,
-        "mean": 0.86112,
+        "mean": 0.90862,
         "kidney": 0.9346,
         "tumor": 0.7877,
         "rouge1": 44.46,
@@ -587,8 +593,14 @@ def test_accuracy_txt_shapes() -> None:
         "f1": 90.3,
         "FID_SCORE": 23.45,
         "CLIP_SCORE": 31.78,
+        "ruby": 846.0,
+        "IoU": 0.5,
+        "maxDets": 100.0,
         "mAP": 37.36,
         "AUC": 80.2,
+        "vbench_score": 69.81,
+        "metric/lifetime_ne/rating": 0.8675,
+        "threshold": 0.90679,
     }
     assert acc.metrics[0].percent and acc.metrics[0].line == 1
     bad = read_accuracy_txt(b"accuracy=1%\nhash=xyz\r\nhash=" + sha.encode() + b"\r\n")
@@ -773,3 +785,28 @@ def test_corpus_quirks_are_seen() -> None:
     assert (folder / "results/accuracy/mlperf_log_accuracy.json").read_bytes() == (
         folder / "compliance/TEST01/accuracy/mlperf_log_accuracy.json"
     ).read_bytes()
+
+
+def test_accuracy_txt_hostile_lines_read_in_linear_time() -> None:
+    """A crafted accuracy.txt of a few MB (long runs of spaces, names and separators, the shapes
+    that made the earlier regular expressions backtrack for ~38 s) is read in well under 20 s."""
+    import time
+
+    lines = [
+        b"a" + b" " * 400_000 + b"x",  # a name, then spaces that never reach a separator
+        b"accuracy" + b" " * 400_000 + b"=x",
+        b"Accuracy: " + b"mean " * 80_000 + b"= nope",
+        b"a:" * 200_000,
+        b"'k': " * 80_000,
+        b"x=" + b"1" * 400_000 + b"q",
+        b"{" + b"'r': '1', " * 40_000 + b"}",
+        (b"w" * 63 + b" ") * 6_000,
+        b"accuracy=76.078%, good=38039, total=50000",
+    ]
+    data = b"\n".join(lines) + b"\nhash=" + b"ab" * 32 + b"\n"
+    assert len(data) > 3_000_000
+    started = time.perf_counter()
+    txt = read_accuracy_txt(data)
+    assert time.perf_counter() - started < 5.0
+    assert txt.metric("accuracy") == 76.078 and txt.metric("total") == 50000.0
+    assert txt.metric("r") == 1.0 and txt.hash == "ab" * 32

@@ -127,16 +127,24 @@ def test_a_waiver_file_from_the_settings_is_recorded_and_must_stay_in_the_reposi
 
 
 def test_the_action_with_no_config_ignores_the_repositorys_settings(tmp_path: Path, submission_repo: Path) -> None:  # noqa: F811
-    _break(submission_repo, 3)  # run 3 has no run_stop: errors the settings below silence
+    _break(submission_repo, 3)  # runs 3 and 4 have no run_stop (olympic scoring drops one): errors the settings below silence
+    _break(submission_repo, 4)
     (submission_repo / "mlperf-audit.toml").write_text('suite = "training"\nround = "5.1"\nignore = ["RUN", "SEQ", "RCP", "SCR", "QLT", "KEY", "LOG"]\n')
-    code, outputs, log, _ = _run_action(submission_repo, {}, tmp_path / "trusted")
-    assert code == 0 and outputs["exit-code"] == "0", log  # the submitter's own CI: its settings apply ...
-    assert "setting: mlperf-audit.toml: ignore = " in log  # ... and the job log says what they silenced
+
+    def report(outputs: dict[str, str]) -> dict:
+        return json.loads((Path(outputs["report-dir"]) / "report.json").read_text())
+
+    _, outputs, log, _ = _run_action(submission_repo, {}, tmp_path / "trusted")
+    trusted = report(outputs)  # the submitter's own CI: its settings apply ...
+    assert not {"RUN004", "KEY001"} & _codes(trusted)
+    assert "setting: mlperf-audit.toml: ignore = " in log and "error finding(s) not counted in the verdict" in log  # ... said so
     code, outputs, log, _ = _run_action(submission_repo, {"no-config": "true"}, tmp_path / "committee")
+    committee = report(outputs)
     assert code == 1 and outputs["exit-code"] == "1", log
-    assert "STR019" in log and "::error title=mlperf-audit::" in log
+    assert {"RUN004", "KEY001", "STR019"} <= _codes(committee) and committee["settings"] == []
+    assert "::error title=mlperf-audit::" in log
     code, outputs, log, _ = _run_action(submission_repo, {"strict-config": "true"}, tmp_path / "strict")
-    assert code == 1 and "CFG001" in log, log
+    assert code == 1 and "CFG001" in _codes(report(outputs)), log
     assert log.count("::stop-commands::") == 1  # the report is printed with workflow commands off
 
 

@@ -42,3 +42,11 @@ def fixture_tree(dest: Path, runs: int = 10) -> Path:
         org / "systems" / "MI355X_EPYC_9575F_pytorch.json",
     )
     return dest
+
+
+def throughput_tree(dest: Path) -> Path:
+    """A real HPC 3.0 Throughput (weak scaling) entry: 12 of NVIDIA's 59 cosmoflow instances, its
+    system JSON and the organisation's package_checker_params, laid out as in the results
+    repository (no division folder). Origin: tests/fixtures/fidelity/README.md."""
+    shutil.copytree(FIXTURES / "fidelity" / "trees" / "hpc3.0-throughput", dest)
+    return dest

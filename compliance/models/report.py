@@ -65,6 +65,12 @@ class ResultRow:
     rcp_min_mean: float | None = None  # the fastest mean the RCP test allows
     submission_mean: float | None = None  # the entry's olympic mean convergence point
     convergence_unit: str | None = None
+    # HPC Throughput (weak scaling) entries: the models counted (M'), their instance scale (S),
+    # the time to train all of them (TTTa, minutes) and models per minute (M' / TTTa)
+    models: int | None = None
+    instance_scale: int | None = None
+    time_to_train_all_minutes: float | None = None
+    throughput: float | None = None
 
 
 @dataclass(slots=True)
@@ -78,12 +84,13 @@ class InferenceResultRow:
     scenario: str
     path: str
     metric: str | None  # the LoadGen key the result is read from
-    value: float | None  # in ``unit``
-    unit: str | None
+    value: float | None  # in ``unit``: the number the official results table publishes
+    unit: str | None  # the official results table's unit (Samples/s, Queries/s, Tokens/s, Latency (ms) ...)
     accuracy: str | None  # the accuracy metrics against their targets, e.g. "acc 76.078 >= 75.695"
     passed: bool
     model_folder: str = ""  # the folder name as written (open division: any name)
     system_type: str | None = None  # datacenter, edge or both, from the system description
+    inferred_from: str | None = None  # the scenario LoadGen ran, when the result is inferred from it (edge)
 
 
 @dataclass(slots=True)
@@ -125,6 +132,7 @@ class Report:
     round_source: str = "given"
     suite_source: str = "given"
     notes: list[str] = field(default_factory=list)
+    round_evidence: list[str] = field(default_factory=list)  # what told the round, one line per kind of evidence
     rulebook_sha256: str = ""
     subjects: list[Subject] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)

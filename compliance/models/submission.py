@@ -38,6 +38,7 @@ class RunSummary:
     hyperparameters: dict[str, Any] = field(default_factory=dict)
     submission: dict[str, Any] = field(default_factory=dict)  # submission_* values
     records: int = 0
+    instance_scale: int | None = None  # number_of_nodes x accelerators_per_node, as the summarizer reads them
     quality: Any = None  # compliance.models.report.QualitySeries: the evaluation curve
 
 
@@ -68,6 +69,8 @@ class ResultSet:
     real_logs: list[str] = field(default_factory=list)  # the same, on disk
     scaling_path: str | None = None  # scaling.json, when present (real path)
     other_files: list[str] = field(default_factory=list)
+    real_path: str = ""  # the benchmark folder on disk
+    checker_params: frozenset[str] = frozenset()  # package_checker_params flags that apply (rcp-bypass ...)
 
 
 @dataclass(slots=True)
@@ -87,3 +90,4 @@ class SubmissionTree:
     systems: list[SystemFile] = field(default_factory=list)
     implementations: dict[tuple[str, str], list[str]] = field(default_factory=dict)  # (division, org) -> benchmarks
     issues: list[LayoutIssue] = field(default_factory=list)
+    params_files: list[str] = field(default_factory=list)  # package_checker_params files (real paths)

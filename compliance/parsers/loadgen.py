@@ -1104,37 +1104,116 @@ def read_accuracy_json(
 # ---------------------------------------------------------------------------
 # accuracy.txt
 
-_NUMBER = r"-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?"
-_HASH_LINE = re.compile(r"^hash\s*=\s*(.*)$")
+_HASH_LINE = re.compile(r"^hash\s*=(.*)$")
 _SHA256 = re.compile(r"^[0-9a-fA-F]{64}$")
-_PAIR = re.compile(r"^([A-Za-z][\w .@/\-]*?)\s*[=:]\s*(" + _NUMBER + r")\s*(%?)$")
-_LABEL = re.compile(r"^[A-Za-z][\w ]*:\s+")
-_ONE_DICT = re.compile(r"^(?:[A-Za-z][\w ]*:\s*)?(\{[^{}]*\})$")
-_DICT_ITEM = re.compile(r"""(['"])([^'"]+)\1\s*:\s*(['"]?)(""" + _NUMBER + r""")\3\s*(?=,|\})""")
+_SEPARATOR = re.compile(r"[:=]")
+_NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_./@-")
+_QUOTES = "'\""
+_DIGITS = frozenset("0123456789")
+MAX_NAME_LENGTH = 64  # longer runs before a separator are not metric names
 
 
-def _pairs(text: str) -> list[tuple[str, float, bool]] | None:
-    """``name=value[%], name: value, ...`` where every part is such a pair, else None."""
-    found = []
-    for part in text.split(","):
-        match = _PAIR.match(part.strip())
-        if match is None:
+def _name_before(text: str, end: int, floor: int) -> str | None:
+    """The metric name that ends just before ``text[end]`` (a separator), looking no further back
+    than ``floor`` (the previous separator): a quoted name, or words of name characters joined by
+    single spaces. Each character is looked at once per separator and never before ``floor``, so
+    a line is read in linear time."""
+    at = end - 1
+    while at >= floor and text[at] in " \t":
+        at -= 1
+    if at < floor:
+        return None
+    if text[at] in _QUOTES:
+        quote, close = text[at], at
+        start = text.rfind(quote, max(floor, close - MAX_NAME_LENGTH - 1), close)
+        if start < 0:
             return None
-        found.append((match.group(1).strip(), float(match.group(2)), match.group(3) == "%"))
-    return found or None
+        name = text[start + 1 : close].strip()
+        return name if name and quote not in name else None
+    stop = at + 1
+    lowest = max(floor, stop - MAX_NAME_LENGTH)
+    while at >= lowest:
+        char = text[at]
+        if char in _NAME_CHARS:
+            at -= 1
+        elif char == " " and at - 1 >= lowest and text[at - 1] in _NAME_CHARS:
+            at -= 1  # one space between two words of a name ("Word Error Rate")
+        else:
+            break
+    else:
+        if at >= floor and text[at] in _NAME_CHARS:
+            return None  # the run goes on past the longest name: a path or a word soup, not a name
+    name = text[at + 1 : stop].lstrip(" -./@")
+    if not name or not (name[0].isalpha() or name[0] == "_"):
+        return None
+    return name
+
+
+def _number_after(text: str, start: int) -> tuple[float, bool] | None:
+    """A number right after a separator (spaces and one quote allowed around it), and whether a
+    ``%`` follows it; None when what follows is not a number standing on its own."""
+    size = len(text)
+    at = start
+    while at < size and text[at] in " \t":
+        at += 1
+    quote = ""
+    if at < size and text[at] in _QUOTES:
+        quote = text[at]
+        at += 1
+    begin = at
+    if at < size and text[at] in "+-":
+        at += 1
+    digits = at
+    while at < size and text[at] in _DIGITS:
+        at += 1
+    if at < size and text[at] == ".":
+        at += 1
+        while at < size and text[at] in _DIGITS:
+            at += 1
+    if at == digits or text[digits:at] == ".":
+        return None
+    if at < size and text[at] in "eE":
+        mark = at + 1
+        if mark < size and text[mark] in "+-":
+            mark += 1
+        if mark < size and text[mark] in _DIGITS:
+            at = mark
+            while at < size and text[at] in _DIGITS:
+                at += 1
+    number = text[begin:at]
+    if quote:
+        if at >= size or text[at] != quote:
+            return None
+        at += 1
+    while at < size and text[at] in " \t":
+        at += 1
+    percent = at < size and text[at] == "%"
+    if not percent and at < size and (text[at].isalnum() or text[at] in "._"):
+        return None  # 0.57s, 12abc: a number glued to a word is not a metric value
+    try:
+        value = float(number)
+    except ValueError:
+        return None
+    return value, percent
 
 
 def _metric_line(text: str) -> list[tuple[str, float, bool]]:
-    stripped = text.strip()
-    match = _ONE_DICT.match(stripped)
-    if match is not None:
-        return [(m.group(2), float(m.group(4)), False) for m in _DICT_ITEM.finditer(match.group(1))]
-    found = _pairs(stripped)
-    if found is None:
-        label = _LABEL.match(stripped)
-        if label is not None and "=" in stripped[label.end() :]:
-            found = _pairs(stripped[label.end() :])
-    return found or []
+    """Every ``name <: or => number[%]`` pair on the line, wherever it stands: ``accuracy=76.078%``,
+    ``{'rouge1': '38.77', ...}``, ``'exact_match': 83.396``, ``Accuracy: mean = 0.90862, threshold =
+    0.90679 (Passed)``, ``WARNING:main:metric/lifetime_ne/rating: 0.8675``, ``Word Error Rate: 2.16%``.
+    What the official checker's patterns read (a metric name, a colon or equals sign, a number,
+    anywhere in a line), in one pass without backtracking."""
+    found: list[tuple[str, float, bool]] = []
+    floor = 0
+    for match in _SEPARATOR.finditer(text):
+        at = match.start()
+        number = _number_after(text, at + 1)
+        if number is not None:
+            name = _name_before(text, at, floor)
+            if name is not None:
+                found.append((name, number[0], number[1]))
+        floor = at + 1
+    return found
 
 
 def read_accuracy_txt(
@@ -1166,7 +1245,7 @@ def read_accuracy_txt(
         stripped = text.strip()
         if not stripped:
             continue
-        match = _HASH_LINE.match(stripped)
+        match = _HASH_LINE.match(stripped) if stripped.startswith("hash") else None
         if match is not None:
             value = match.group(1).strip()
             if not _SHA256.match(value):

@@ -26,8 +26,15 @@ from compliance.parsers.safefs import MAX_DEPTH, Entry, is_utf8, kind_of, scandi
 DIVISIONS = ("closed", "open")
 SCALES = ("strong", "weak")
 ORG_PARTS = ("systems", "results", "benchmarks")
-RESULT_FILE = re.compile(r"^result_(\d+)\.txt$")
-ALLOWED_IN_BENCHMARK = ("scaling.json", "package_checker_params")
+# A result log: the rules name it result_<i>.txt; the official tools read every
+# result_*.txt (some submitters name them result_<timestamp>_<i>.txt).
+RESULT_FILE = re.compile(r"^result_.*\.txt$")
+PARAMS_FILE = "package_checker_params"  # bypass flags for the package checker (rules, 'RCPs')
+ALLOWED_IN_BENCHMARK = ("scaling.json", PARAMS_FILE)
+POWER_FOLDER = "power"  # optional power logs: power/result_<i>/node_<j>.txt, sw_<k>.txt
+PRUNED_FOLDER = "pruned_results"  # HPC throughput: logs of pruned instances (weak/<benchmark>/pruned_results/)
+ORG_FILES = ("readme.md", "license.md", "license", "package_checker.log", "repo_checker.log", "summary.json", PARAMS_FILE)
+SYSTEM_RESULT_FILES = (PARAMS_FILE, "privateid.json")  # results/<system>/ files the official tools read
 MAX_FILE_BYTES = 50 * 1000 * 1000  # the official repo checker's 50 MB limit
 MAX_ENTRIES = 200_000  # a hostile tree cannot make the walk unbounded
 # Files a results repository keeps next to its division folders; at the top of
@@ -45,6 +52,7 @@ OVERSIZED = "oversized"
 EMPTY_FILE = "empty-file"
 EMPTY_FOLDER = "empty-folder"
 STRAY = "stray"
+EXTRA = "extra"  # outside the layout the submission rules describe, ignored by the official tools
 CASE = "case"
 SPECIAL = "special-file"
 UNREADABLE = "unreadable"
@@ -61,6 +69,7 @@ class _Walker:
         self.display_root = display_root
         self.tree = SubmissionTree(root=display_root)
         self.entries = 0
+        self.settings_seen: set[str] = set()  # settings files met in the tree (reported once)
 
     # -- helpers ---------------------------------------------------------------
 
@@ -73,7 +82,9 @@ class _Walker:
     def issue(self, kind: str, real: str, detail: str = "") -> None:
         self.tree.issues.append(LayoutIssue(kind, self.show(real), detail))
 
-    def listdir(self, real: str, top: bool = False) -> list[Entry]:
+    def listdir(self, real: str, top: bool = False, screen: bool = True) -> list[Entry]:
+        """The entries of a folder, sorted; ``screen`` reports their naming and type problems
+        (and drops the ones not to look into). A folder is screened once, where it is read."""
         depth = 0 if real == self.root else os.path.relpath(real, self.root).count(os.sep) + 1
         if depth > MAX_DEPTH:
             self.issue(TOO_DEEP, real, f"more than {MAX_DEPTH} folder levels below the checked folder; not read")
@@ -93,7 +104,7 @@ class _Walker:
                 self.settings_file(entry)
             if top and (entry.name.startswith(".") or entry.name in REPOSITORY_FILES):
                 continue  # the results repository's own files (.git, .github, ...): not part of any submission
-            if self.screen(entry):
+            if not screen or self.screen(entry):
                 kept.append(entry)
         return kept
 
@@ -102,6 +113,9 @@ class _Walker:
         with what it would set: settings come from the working directory's repository only."""
         from compliance.config import unread
 
+        if entry.path in self.settings_seen:
+            return  # a folder may be listed twice (looked into, then screened)
+        self.settings_seen.add(entry.path)
         why = unread(entry.path)
         if why is not None:
             self.issue(SETTINGS_NOT_READ, entry.path, why)
@@ -137,7 +151,7 @@ class _Walker:
         if info.st_size > MAX_FILE_BYTES:
             self.issue(OVERSIZED, entry.path, f"{info.st_size / 1e6:.1f} MB")
         elif info.st_size == 0:
-            self.issue(EMPTY_FILE, entry.path)
+            self.issue(EMPTY_FILE, entry.path)  # the training walker drops these: see walk_tree()
         return True
 
     def link(self, path: str) -> None:
@@ -162,20 +176,22 @@ class _Walker:
 
     def walk(self) -> SubmissionTree:
         root = self.root
-        names = {e.name: e for e in self.listdir(root, top=True)}
+        names = {e.name: e for e in self.listdir(root, top=True, screen=False)}
         if self._is_org(names):
             self.org(root, division=self._division_of(root), org=os.path.basename(root.rstrip(os.sep)))
         elif self._division_folders(names):
+            self._screen_repository(names)
             for entry in self._division_folders(names):
                 self.division(entry.path, entry.name)
         elif os.path.basename(root.rstrip(os.sep)).lower() in DIVISIONS:
             self.division(root, os.path.basename(root.rstrip(os.sep)))
         else:
-            # maybe one more level down (an archive's top folder, a round folder ...)
+            # maybe one more level down (an archive's top folder, a round folder, a results
+            # repository of organisation folders ...)
             found = False
-            for entry in names.values():
+            for entry in self._screen_repository(names):
                 if entry.is_dir(follow_symlinks=False):
-                    inner = {e.name: e for e in self.listdir(entry.path)}
+                    inner = {e.name: e for e in self.listdir(entry.path, screen=False)}
                     if self._is_org(inner):
                         self.org(entry.path, division=None, org=entry.name)
                         found = True
@@ -186,6 +202,19 @@ class _Walker:
             if not found:
                 self.issue(NO_SUBMISSION, root, "no <division>/<org>/{systems,results} folders found")
         return self.tree
+
+    def _screen_repository(self, names: dict[str, Entry]) -> list[Entry]:
+        """The top of a results repository: its regular files (README, PDFs ...) are the
+        repository's, not a submission's; folders, links and special files are screened."""
+        kept = []
+        for entry in names.values():
+            try:
+                regular = entry.is_file(follow_symlinks=False)
+            except OSError:
+                regular = False
+            if regular or self.screen(entry):
+                kept.append(entry)
+        return kept
 
     @staticmethod
     def _is_org(names: dict[str, Entry]) -> bool:
@@ -214,7 +243,7 @@ class _Walker:
             if entry.is_dir(follow_symlinks=False):
                 self.org(entry.path, division, entry.name)
             else:
-                self.issue(STRAY, entry.path, "a division folder holds one folder per organisation")
+                self.issue(EXTRA, entry.path, "a division folder holds one folder per organisation")
 
     def org(self, path: str, division: str | None, org: str) -> None:
         division = division or ""
@@ -225,9 +254,11 @@ class _Walker:
                     self.issue(CASE, entry.path, f"'{entry.name}' should be '{lowered}'")
                 getattr(self, lowered)(entry.path, division, org)
             elif entry.is_dir(follow_symlinks=False):
-                self.issue(STRAY, entry.path, "an organisation folder holds systems/, results/ and benchmarks/")
-            elif lowered not in ("readme.md", "license.md", "license", "package_checker.log", "repo_checker.log", "summary.json"):
-                self.issue(STRAY, entry.path, "unexpected file in the organisation folder")
+                self.issue(EXTRA, entry.path, "an organisation folder holds systems/, results/ and benchmarks/")
+            elif lowered == PARAMS_FILE:
+                self.tree.params_files.append(entry.path)
+            elif lowered not in ORG_FILES:
+                self.issue(EXTRA, entry.path, "unexpected file in the organisation folder")
 
     def systems(self, path: str, division: str, org: str) -> None:
         for entry in self.listdir(path):
@@ -235,23 +266,23 @@ class _Walker:
                 name = entry.name[: -len(".json")]
                 self.tree.systems.append(SystemFile(self.show(entry.path), division, org, name, real_path=entry.path))
             else:
-                self.issue(STRAY, entry.path, "systems/ holds one <system>.json per system")
+                self.issue(EXTRA, entry.path, "systems/ holds one <system>.json per system")
 
     def benchmarks(self, path: str, division: str, org: str) -> None:
         names = []
         for entry in self.listdir(path):
             if entry.is_dir(follow_symlinks=False):
                 names.append(entry.name)
-                self._walk_files(entry.path)
+                self._walk_files(entry.path, report_empty=False)  # code trees hold empty folders and files
         self.tree.implementations[(division, org)] = names
 
-    def _walk_files(self, path: str) -> None:
-        """Screen every entry below an implementation folder (names, sizes, links)."""
+    def _walk_files(self, path: str, report_empty: bool = True) -> None:
+        """Screen every entry below a folder (names, sizes, links)."""
         stack = [path]
         while stack:
             current = stack.pop()
             entries = self.listdir(current)
-            if not entries:
+            if not entries and report_empty:
                 self.issue(EMPTY_FOLDER, current)
             for entry in entries:
                 if entry.is_dir(follow_symlinks=False):
@@ -260,46 +291,58 @@ class _Walker:
     def results(self, path: str, division: str, org: str) -> None:
         for system in self.listdir(path):
             if not system.is_dir(follow_symlinks=False):
-                self.issue(STRAY, system.path, "results/ holds one folder per system")
+                self.issue(EXTRA, system.path, "results/ holds one folder per system")
                 continue
             children = self.listdir(system.path)
             if not children:
                 self.issue(EMPTY_FOLDER, system.path)
             for child in children:
                 if not child.is_dir(follow_symlinks=False):
-                    self.issue(STRAY, child.path, "a system's results folder holds one folder per benchmark")
+                    if child.name == PARAMS_FILE:
+                        self.tree.params_files.append(child.path)
+                    elif child.name not in SYSTEM_RESULT_FILES:
+                        self.issue(EXTRA, child.path, "a system's results folder holds one folder per benchmark")
                 elif child.name in SCALES:
                     for bench in self.listdir(child.path):
                         if bench.is_dir(follow_symlinks=False):
                             self.result_set(bench.path, division, org, system.name, bench.name, child.name)
                         else:
-                            self.issue(STRAY, bench.path, f"{child.name}/ holds one folder per benchmark")
+                            self.issue(EXTRA, bench.path, f"{child.name}/ holds one folder per benchmark")
                 else:
                     self.result_set(child.path, division, org, system.name, child.name, None)
 
     def result_set(self, path: str, division: str, org: str, system: str, benchmark: str, scale: str | None) -> None:
-        result = ResultSet(self.show(path), division, org, system, benchmark, scale)
+        result = ResultSet(self.show(path), division, org, system, benchmark, scale, real_path=path)
         entries = self.listdir(path)
         for entry in entries:
             if entry.is_dir(follow_symlinks=False):
-                self.issue(STRAY, entry.path, "a benchmark folder holds result_N.txt files")
+                if entry.name == POWER_FOLDER or (entry.name == PRUNED_FOLDER and scale == "weak"):
+                    self._walk_files(entry.path)
+                else:
+                    self.issue(EXTRA, entry.path, "a benchmark folder holds result_<i>.txt files (and power/)")
                 continue
             if RESULT_FILE.match(entry.name):
                 result.logs.append(self.show(entry.path))
                 result.real_logs.append(entry.path)
             elif entry.name == "scaling.json":
                 result.scaling_path = entry.path
-            elif entry.name in ALLOWED_IN_BENCHMARK:
+            elif entry.name == PARAMS_FILE:
                 result.other_files.append(self.show(entry.path))
+                self.tree.params_files.append(entry.path)
             else:
                 result.other_files.append(self.show(entry.path))
-                self.issue(STRAY, entry.path, "not a result_N.txt file")
-        order = sorted(range(len(result.logs)), key=lambda i: int(RESULT_FILE.match(os.path.basename(result.logs[i])).group(1)))  # type: ignore[union-attr]
+                self.issue(EXTRA, entry.path, "not a result_<i>.txt file")
+        order = sorted(range(len(result.logs)), key=lambda i: _natural(os.path.basename(result.logs[i])))
         result.logs = [result.logs[i] for i in order]
         result.real_logs = [result.real_logs[i] for i in order]
         if not entries:
             self.issue(EMPTY_FOLDER, path, "no result files")
         self.tree.result_sets.append(result)
+
+
+def _natural(name: str) -> list[object]:
+    """Sort key: result_2.txt before result_10.txt."""
+    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", name)]
 
 
 def walk_tree(path: str, display: str | None = None) -> SubmissionTree:
@@ -309,4 +352,8 @@ def walk_tree(path: str, display: str | None = None) -> SubmissionTree:
     if not os.path.isdir(real):
         walker.issue(UNREADABLE, real, "not a folder")
         return walker.tree
-    return walker.walk()
+    tree = walker.walk()
+    # An empty file is no finding of its own: code trees hold empty __init__.py, and an
+    # empty log, system description or scaling.json is reported by the rule reading it.
+    tree.issues = [i for i in tree.issues if i.kind != EMPTY_FILE]
+    return tree

@@ -99,6 +99,7 @@ SETTINGS_FIELDS = frozenset(
         "inferred_results",
     }
 )
+RESULT_KEY_FIELDS = frozenset({"key", "unit", "checker_key", "table_unit", "checker_table_unit", "source"})
 LATENCY_FIELDS = frozenset({"target_latency", "ttft_p99", "tpot_p99", "checker_target_latency"})
 ACCURACY_FIELDS = frozenset(
     {
@@ -201,7 +202,14 @@ class ResultKey:
 
     key: str
     unit: str = ""
-    checker_key: str | None = None
+    checker_key: str | None = None  # the official checker's key, where the rules' differs (its value is the one published)
+    table_unit: str | None = None  # the unit of the official results table (its CSV's Units column)
+    checker_table_unit: str | None = None  # the official table's label, where it names the wrong unit
+
+    @property
+    def published_key(self) -> str:
+        """The key the official results table takes its number from."""
+        return self.checker_key or self.key
 
 
 @dataclass(frozen=True, slots=True)
@@ -497,7 +505,12 @@ def _result_keys(raw: Any, where: str) -> Mapping[str, ResultKey]:
             continue
         if not isinstance(entry, dict) or not isinstance(entry.get("key"), str):
             raise RulebookError(f"{where}.{scenario}: expected {{ key = \"...\" }}")
-        found[scenario] = ResultKey(entry["key"], str(entry.get("unit", "")), entry.get("checker_key"))
+        unknown = set(entry) - RESULT_KEY_FIELDS
+        if unknown:
+            raise RulebookError(f"{where}.{scenario}: unknown fields {sorted(unknown)}")
+        found[scenario] = ResultKey(
+            entry["key"], str(entry.get("unit", "")), entry.get("checker_key"), entry.get("table_unit"), entry.get("checker_table_unit")
+        )
     return _frozen(found)
 
 

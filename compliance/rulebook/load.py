@@ -196,6 +196,13 @@ def _merge(parent: dict[str, Any], child: dict[str, Any]) -> dict[str, Any]:
                 else:
                     tables[item] = fields
             out[name] = tables
+        elif name == "borrowing" and isinstance(value, dict):
+            table = dict(parent.get(name, {}))
+            for field_name, field_value in value.items():
+                earlier = table.get(field_name)
+                # per-benchmark tables add benchmarks; lists and values replace the earlier round's
+                table[field_name] = {**earlier, **field_value} if isinstance(earlier, dict) and isinstance(field_value, dict) else field_value
+            out[name] = table
         else:
             out[name] = value
     return out
@@ -314,11 +321,26 @@ def load_rulebook(suite: str, round_name: str) -> Rulebook:
         seed_required=bool(merged.get("seed_required", False)),
         batch_size_keys=frozenset(merged.get("borrowing", {}).get("batch_size_keys", ())),
         not_hyperparameters=frozenset(merged.get("borrowing", {}).get("not_hyperparameters", ())),
+        batch_size_derived=_key_lists(merged.get("borrowing", {}).get("batch_size_derived", {})),
+        not_hyperparameters_by_benchmark=_key_lists(merged.get("borrowing", {}).get("not_hyperparameters_by_benchmark", {})),
+        tunable=_key_lists(merged.get("borrowing", {}).get("tunable", {})),
         known_keys=frozenset(),
         sources={k: str(v) for k, v in merged.get("sources", {}).items()},
     )
     all_known = frozenset(known | book.mentioned_keys())
     return Rulebook(**{**{f: getattr(book, f) for f in book.__dataclass_fields__}, "known_keys": all_known})
+
+
+def _key_lists(table: Any) -> dict[str, frozenset[str]]:
+    """``{benchmark = [keys]}`` from the round data."""
+    if not isinstance(table, dict):
+        raise RulebookError("borrowing: expected a table of benchmark = [keys]")
+    out = {}
+    for benchmark, keys in table.items():
+        if not isinstance(keys, list) or not all(isinstance(k, str) for k in keys):
+            raise RulebookError(f"borrowing.{benchmark}: expected a list of key names")
+        out[str(benchmark)] = frozenset(keys)
+    return out
 
 
 @lru_cache(maxsize=1)
@@ -329,6 +351,20 @@ def _known_keys() -> frozenset[str]:
     for group in data.get("keys", {}).values():
         keys.update(group)
     return frozenset(keys)
+
+
+@lru_cache(maxsize=None)
+def round_benchmarks(suite: str, round_name: str) -> frozenset[str]:
+    """The benchmarks of a round (retired ones dropped), from the round files alone.
+
+    Cheaper than ``load_rulebook``: round detection asks it of every round.
+    """
+    _chain, _blobs, layers = read_chain(suite, round_name, lambda name: _read(suite, name))
+    tables: dict[str, Any] = {}
+    for layer in reversed(layers):
+        for name, fields in layer.get("benchmarks", {}).items():
+            tables[name] = {**tables.get(name, {}), **fields} if isinstance(fields, dict) else fields
+    return frozenset(name for name, fields in tables.items() if not (isinstance(fields, dict) and fields.get("retired")))
 
 
 def benchmark_rounds(suite: str, benchmark: str) -> list[str]:

@@ -201,6 +201,14 @@ class Rulebook:
     sources: dict[str, str] = field(default_factory=dict)
     batch_size_keys: frozenset[str] = frozenset()
     not_hyperparameters: frozenset[str] = frozenset()
+    # per benchmark: hyperparameters the rules set from the batch size, and logged keys the
+    # rules' hyperparameter table does not list for the benchmark
+    batch_size_derived: dict[str, frozenset[str]] = field(default_factory=dict)
+    not_hyperparameters_by_benchmark: dict[str, frozenset[str]] = field(default_factory=dict)
+    tunable: dict[str, frozenset[str]] = field(default_factory=dict)  # per benchmark, from the rules' table
+
+    def not_hyperparameters_of(self, benchmark: str) -> frozenset[str]:
+        return self.not_hyperparameters_by_benchmark.get(benchmark, frozenset())
 
     def section_names(self, division: str | None, benchmark: str | None, variants: dict[str, str]) -> list[str]:
         """Sections in the order they apply; later ones override earlier key specs."""

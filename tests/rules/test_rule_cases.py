@@ -29,7 +29,9 @@ from compliance.parsers import mllog as mllog_parser
 from tests.loadgen_harness import CASES as HARNESS_CASES
 from tests.loadgen_harness import Case, PendingRun, RunSpec, make_runs, run_spec
 from tests.logedit import BASES, apply_edits, base_text
-from tests.treebuild import fixture_tree
+from tests.treebuild import fixture_tree, throughput_tree
+
+TREES = {"amd": fixture_tree, "hpc_throughput": throughput_tree}
 
 CASES_DIR = Path(__file__).parent / "cases"
 INFERENCE_TREES = Path(__file__).parents[1] / "fixtures" / "inference_tree"
@@ -78,6 +80,12 @@ def _tree_edit(root: Path, edit: dict[str, Any]) -> None:
         (root / args["path"]).symlink_to(args["target"])
     elif op == "rename":
         (root / args["from"]).rename(root / args["to"])
+    elif op == "copy":
+        source = root / args["from"]
+        if source.is_dir():
+            shutil.copytree(source, root / args["to"])
+        else:
+            shutil.copyfile(source, root / args["to"])
     elif op == "log":
         for path in sorted(root.glob(args["path"])):
             path.write_text(apply_edits(path.read_text(), args["edits"]))
@@ -89,7 +97,8 @@ def _tree_edit(root: Path, edit: dict[str, Any]) -> None:
             data.pop(key, None)
         path.write_text(json.dumps(data))
     elif op == "copy_org":
-        source, target = root / "closed" / args.get("from", "AMD"), root / "closed" / args["to"]
+        parent = root / "closed" if (root / "closed").is_dir() else root  # results repositories have no division level
+        source, target = parent / args.get("from", "AMD"), parent / args["to"]
         shutil.copytree(source, target)
         for system in (target / "systems").glob("*.json"):
             data = json.loads(system.read_text())
@@ -279,7 +288,7 @@ def build_case(case: dict[str, Any], tmp_path: Path) -> tuple[list[str], str, st
             _tree_edit(root, edit)
         return [str(root)], str(root), "inference", str(case.get("round", "5.1"))
     if "tree" in case:
-        root = fixture_tree(tmp_path / "submission")
+        root = TREES[case["tree"]](tmp_path / "submission")
         for edit in case.get("tree_edits", []):
             _tree_edit(root, edit)
         if "archive" in case:

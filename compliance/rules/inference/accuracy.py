@@ -26,7 +26,9 @@ reads as one JSON array, and logs each of the run's samples exactly once, as
 many as `effective_accuracy_sample_count` (else `qsl_reported_total_count`),
 with no `qsl_idx` twice and none outside the QSL. An accuracy log in the
 submission's truncated form (first and last 4 096 characters) cannot be
-counted and is left to the `accuracy.txt` hash checks.
+counted and is left to the `accuracy.txt` hash checks; in a submission, an
+excerpt within the size limit in neither form (a log cut by hand to its
+first entries) is a warning, for the same reason.
 
 ## Why it matters
 The accuracy score is computed from this file. A sample missing, logged twice
@@ -121,6 +123,24 @@ def accuracy_log(ctx: LoadgenContext) -> Iterator[Finding]:
     if log.truncated:
         return  # the submission form: counted by the hash in accuracy.txt, not here
     problems = [i for i in log.issues if i.kind not in (P.ISSUE_BOM, P.ISSUE_CRLF)]
+    limit = ctx.book.settings.accuracy_log_max_size
+    small = limit is not None and limit.value is not None and log.size_bytes <= limit.value
+    if not log.complete and small and ctx.division is not None:
+        # In a submission the log is only kept short (the rules: "truncated ... if too large"):
+        # an excerpt within the size limit, in neither LoadGen's form nor the truncation tool's,
+        # cannot be counted; accuracy.txt's hash stands for the full log.
+        yield ctx.finding(
+            ACC001,
+            f"mlperf_log_accuracy.json is a {log.size_bytes:,}-byte excerpt of {len(log.entries)} entr"
+            f"{'y' if len(log.entries) == 1 else 'ies'}, in neither LoadGen's form nor truncate_accuracy_log.py's: "
+            "its samples cannot be counted (accuracy.txt's hash= stands for the full log)",
+            path=path,
+            line=problems[0].line if problems else None,
+            observed=f"{len(log.entries)} readable entries, {log.size_bytes} bytes",
+            required="the full log, or the truncation tool's form (first and last 4096 characters)",
+            severity=Severity.WARNING,
+        )
+        return
     if not log.complete or problems:
         why = "; ".join(issue.message for issue in problems[:3]) or "it is not one JSON array of entries"
         yield ctx.finding(

@@ -95,6 +95,7 @@ class LoadgenContext:
         scenario_source: str | None = None,
         place: RunPlace | None = None,
         round_named: bool = False,
+        system_type: str | None = None,
     ):
         self.run = run
         self.book = book
@@ -103,6 +104,7 @@ class LoadgenContext:
         self.model = model
         self.model_source = model_source
         self.place = place or RunPlace()
+        self.system_type = system_type  # from the system description, when the run is part of a submission tree
         self.division = self.place.division
         self.compliance_test = self.place.test
         # The scenario of the result: as given or from the path, else what LoadGen ran.
@@ -131,6 +133,30 @@ class LoadgenContext:
     def compliance_run(self) -> bool:
         """A compliance-test (audit) run, found under ``TESTxx/``: audit settings are expected there."""
         return self.compliance_test is not None
+
+    @property
+    def held_to_performance_rules(self) -> bool:
+        """A performance-mode run judged as a submission's performance run: the result's own run, or
+        the run of a compliance test the round says is one (TEST01, TEST04: the submission's
+        settings plus the test's audit settings), in the closed and network divisions. The runs of
+        the other tests (TEST06, TEST07, TEST09 ... set their own duration and query counts) and
+        every compliance run in the open division (where no test is required) are judged by their
+        test's verification, not by these rules."""
+        if not self.performance:
+            return False
+        if self.compliance_test is None:
+            # A performance-mode run in a result's accuracy/ folder is the wrong run there (LGR004
+            # says so): it is not also judged as the result's performance run.
+            return self.place.mode != "accuracy"
+        if self.division == "open":
+            return False
+        spec = self.book.compliance.get(self.compliance_test) or {}
+        return spec.get("run_rules") == "performance"
+
+    @property
+    def judged_by_its_test(self) -> bool:
+        """A compliance-test run that only its test's verification judges (see held_to_performance_rules)."""
+        return self.compliance_run and not self.held_to_performance_rules
 
     @property
     def model_bounds_apply(self) -> bool:

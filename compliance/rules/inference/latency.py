@@ -277,7 +277,7 @@ def _number(value: object) -> float | None:
 @checker("loadgen_run", LAT001)
 def early_stopping(ctx: LoadgenContext) -> Iterator[Finding]:
     run = ctx.run
-    if not ctx.performance or run.scenario not in ctx.book.settings.early_stopping_scenarios:
+    if not ctx.held_to_performance_rules or run.scenario not in ctx.book.settings.early_stopping_scenarios:
         return
     if run.early_stopping_met is not False:
         return
@@ -303,7 +303,7 @@ def _scenario_bounds(ctx: LoadgenContext) -> tuple[str, LatencyBounds] | None:
 @checker("loadgen_run", LAT002)
 def configured_target(ctx: LoadgenContext) -> Iterator[Finding]:
     found = _scenario_bounds(ctx)
-    if found is None or not ctx.performance:
+    if found is None or not ctx.held_to_performance_rules:
         return
     model, bounds = found
     checks = [
@@ -338,7 +338,7 @@ def _percentile_key(ctx: LoadgenContext) -> tuple[str, float]:
 @checker("loadgen_run", LAT003)
 def measured_latency(ctx: LoadgenContext) -> Iterator[Finding]:
     run = ctx.run
-    if not ctx.performance or run.scenario != "Server" or run.uses_token_latencies:
+    if not ctx.held_to_performance_rules or run.scenario != "Server" or run.uses_token_latencies:
         return
     key, percentile = _percentile_key(ctx)
     measured = _number(run.value(key))
@@ -373,7 +373,7 @@ def _token_bound(
     ctx: LoadgenContext, rule: Rule, series_key: str, configured_key: str, what: str, attr: str
 ) -> Iterator[Finding]:
     run = ctx.run
-    if not ctx.performance or run.scenario != "Server" or not run.uses_token_latencies:
+    if not ctx.held_to_performance_rules or run.scenario != "Server" or not run.uses_token_latencies:
         return
     measured = _number(run.value(series_key))
     if measured is None:
@@ -419,7 +419,7 @@ def time_per_output_token(ctx: LoadgenContext) -> Iterator[Finding]:
 @checker("loadgen_run", LAT006)
 def token_latencies_on(ctx: LoadgenContext) -> Iterator[Finding]:
     model = ctx.model
-    if model is None or model.token_latencies != "required" or not ctx.performance or ctx.run.uses_token_latencies:
+    if model is None or model.token_latencies != "required" or not ctx.held_to_performance_rules or ctx.run.uses_token_latencies:
         return
     logged = ctx.run.value("requested_use_token_latencies")
     yield ctx.finding(
@@ -448,10 +448,10 @@ def _raw_key(scenario: str, percentile: float, tokens: bool) -> str:
 def latency_metric(ctx: LoadgenContext) -> Iterator[Finding]:
     run = ctx.run
     scenario = run.scenario
-    if not ctx.performance or scenario not in _ESTIMATE_KEYS:
+    if not ctx.held_to_performance_rules or scenario not in _ESTIMATE_KEYS:
         return
-    model = ctx.model if ctx.scenario == scenario else None
-    wanted = ctx.book.percentile(scenario, model)
+    # The model's percentile for the scenario LoadGen ran (an inferred result's run is still the model's run).
+    wanted = ctx.book.percentile(scenario, ctx.model)
     targeted = _number(run.value("effective_target_latency_percentile"))
     if wanted is not None and targeted is not None and abs(targeted * 100 - wanted) > 1e-6:
         yield ctx.finding(

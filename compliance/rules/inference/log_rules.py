@@ -244,7 +244,10 @@ second) equals the detail log's `result_*` value (to the digits printed),
 `Result is` equals `result_validity`, each `... satisfied : Yes|NO` line its
 `*_met` record, the scenario, mode and SUT name their `effective_*`/`sut_name`
 records, and the warning and error counts the records flagged `is_warning` and
-`is_error`.
+`is_error`. The counts are compared as a warning only: LoadGen also counts
+messages it never writes to the detail log (real, unedited runs of LoadGen
+5.1.0 and 6.0.6 show one more error or warning in the summary than in the
+detail log).
 
 ## Why it matters
 LoadGen writes both files from the same run, so they always agree. A
@@ -461,10 +464,15 @@ def summary_agrees(ctx: LoadgenContext) -> Iterator[Finding]:
         ("warning count", summary.warnings_count, run.warnings()),
     ):
         if counted is not None and counted != len(records) and not run.detail.issues:
+            # LoadGen's own count: it also counts messages that never reach the detail log (a
+            # notice printed in the summary, a message logged before the detail log was open), so
+            # real, unedited runs of several LoadGen releases differ here: a warning, not an error.
             yield ctx.finding(
                 LGL008,
-                f"the summary's {what} is {counted}, but the detail log flags {len(records)} record(s)",
+                f"the summary's {what} is {counted}, but the detail log flags {len(records)} record(s) "
+                "(LoadGen counts some messages it does not log: see the summary's notices)",
                 path=path,
                 observed=f"summary: {counted}",
                 required=f"{len(records)}, the records flagged in the detail log",
+                severity=Severity.WARNING,
             )

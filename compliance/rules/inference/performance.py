@@ -240,7 +240,7 @@ def _run_length_ms(ctx: LoadgenContext) -> float | None:
 
 @checker("loadgen_run", PERF001)
 def configured_duration(ctx: LoadgenContext) -> Iterator[Finding]:
-    if not ctx.round_applies or not ctx.performance or ctx.compliance_run:
+    if not ctx.round_applies or not ctx.held_to_performance_rules:
         return
     required = ctx.book.min_duration_ms(ctx.loadgen_scenario, ctx.model)
     if required is None:
@@ -270,7 +270,7 @@ def configured_duration(ctx: LoadgenContext) -> Iterator[Finding]:
 @checker("loadgen_run", PERF002)
 def duration_met(ctx: LoadgenContext) -> Iterator[Finding]:
     run = ctx.run
-    if not ctx.performance or run.min_duration_met is not False:
+    if not ctx.held_to_performance_rules or run.min_duration_met is not False:
         return
     length = _run_length_ms(ctx)
     if length is None:
@@ -294,7 +294,7 @@ def duration_met(ctx: LoadgenContext) -> Iterator[Finding]:
 @checker("loadgen_run", PERF003)
 def query_counts(ctx: LoadgenContext) -> Iterator[Finding]:
     model = ctx.model
-    if model is None or not ctx.performance or ctx.compliance_run or ctx.division == "open":
+    if model is None or not ctx.held_to_performance_rules or ctx.division == "open":
         return
     run = ctx.run
     if run.scenario == "Offline":
@@ -328,7 +328,7 @@ def query_counts(ctx: LoadgenContext) -> Iterator[Finding]:
 @checker("loadgen_run", PERF004)
 def queries_met(ctx: LoadgenContext) -> Iterator[Finding]:
     run = ctx.run
-    if not ctx.performance or run.min_queries_met is not False:
+    if not ctx.held_to_performance_rules or run.min_queries_met is not False:
         return
     yield ctx.finding(
         PERF004,
@@ -343,7 +343,7 @@ def queries_met(ctx: LoadgenContext) -> Iterator[Finding]:
 @checker("loadgen_run", PERF005)
 def sample_count(ctx: LoadgenContext) -> Iterator[Finding]:
     model = ctx.model
-    if model is None or model.performance_sample_count is None or not ctx.performance:
+    if model is None or model.performance_sample_count is None or not ctx.held_to_performance_rules:
         return
     wanted = model.performance_sample_count.value
     count = ctx.run.performance_sample_count
@@ -370,7 +370,7 @@ def sample_count(ctx: LoadgenContext) -> Iterator[Finding]:
 
 @checker("loadgen_run", SEED003)
 def seeds(ctx: LoadgenContext) -> Iterator[Finding]:
-    if not ctx.round_applies or not ctx.performance:
+    if not ctx.round_applies or not ctx.held_to_performance_rules:
         return
     official = ctx.book.seeds
     which = "seeds"

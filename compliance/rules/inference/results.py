@@ -205,6 +205,9 @@ _MET_KEYS = (
 )
 
 
+MAX_ERRORS_LISTED = 10  # more error (or different warning) records than this are one finding
+
+
 def _is_audit_notice(record_value: object) -> bool:
     return isinstance(record_value, str) and any(text in record_value.lower() for text in AUDIT_NOTICES)
 
@@ -212,7 +215,7 @@ def _is_audit_notice(record_value: object) -> bool:
 @checker("loadgen_run", LGR001)
 def validity(ctx: LoadgenContext) -> Iterator[Finding]:
     run = ctx.run
-    if not ctx.performance or not run.detail.records:
+    if not ctx.held_to_performance_rules or not run.detail.records:
         return
     if run.validity is None:
         if run.has("result_validity"):
@@ -258,7 +261,22 @@ def validity(ctx: LoadgenContext) -> Iterator[Finding]:
 @checker("loadgen_run", LGR002, LGR003)
 def errors_and_warnings(ctx: LoadgenContext) -> Iterator[Finding]:
     run = ctx.run
+    if ctx.judged_by_its_test:
+        return  # its test's verification judges the run (it may end early, on purpose)
     errors = run.errors()
+    if len(errors) > MAX_ERRORS_LISTED:
+        # A log whose records are all flagged (seen in a published TEST01 log): one finding, not one per record.
+        shown = "; ".join(f"{r.key}: {str(r.value)[:60]}" for r in errors[:3])
+        yield ctx.finding(
+            LGR002,
+            f"the detail log flags {len(errors)} of its {len(run.records)} records as errors (first: {shown})",
+            key=errors[0].key,
+            line=errors[0].line,
+            observed=f"{len(errors)} records with is_error true",
+            required="no LoadGen error",
+            evidence={"count": len(errors)},
+        )
+        errors = []
     for record in errors:
         yield ctx.finding(
             LGR002,
@@ -269,7 +287,7 @@ def errors_and_warnings(ctx: LoadgenContext) -> Iterator[Finding]:
             required="no LoadGen error",
         )
     count = run.num_errors
-    if count and count > 0 and not errors:
+    if count and count > 0 and not run.errors():
         yield ctx.finding(
             LGR002,
             f"LoadGen counted {count} error(s) (num_errors), but no error record is in the log",
@@ -281,6 +299,18 @@ def errors_and_warnings(ctx: LoadgenContext) -> Iterator[Finding]:
     for record in run.warnings():
         if not _is_audit_notice(record.value):
             repeats.setdefault((record.key, str(record.value)), []).append(record.line)
+    if len(repeats) > MAX_ERRORS_LISTED:
+        shown = "; ".join(f"{k}: {str(v)[:60]}" for k, v in list(repeats)[:3])
+        first = min(lines[0] for lines in repeats.values())
+        yield ctx.finding(
+            LGR003,
+            f"the detail log flags {sum(len(v) for v in repeats.values())} records as warnings (first: {shown})",
+            line=first,
+            observed=f"{len(repeats)} different records with is_warning true",
+            required="no LoadGen warning",
+            evidence={"count": sum(len(v) for v in repeats.values())},
+        )
+        repeats = {}
     for (key, value), lines in repeats.items():
         times = f" ({len(lines)} times, lines {lines[0]} to {lines[-1]})" if len(lines) > 1 else ""
         yield ctx.finding(
@@ -303,15 +333,16 @@ def scenario_and_mode(ctx: LoadgenContext) -> Iterator[Finding]:
         if ctx.given_scenario == "Interactive" and logged == "Server":
             pass  # Interactive results are Server runs with tighter bounds
         elif [logged, ctx.given_scenario] in [list(p) for p in ctx.book.settings.inferred_results.get("pairs", [])]:
-            yield ctx.finding(
-                LGR004,
-                f"a {logged} run filed as {ctx.given_scenario} ({where}): an inferred result, "
-                "allowed for edge systems only",
-                key="effective_scenario",
-                severity=Severity.REVIEW,
-                observed=f"effective_scenario {logged}",
-                required=f"{ctx.given_scenario}, or an edge system inferring it from {logged}",
-            )
+            if ctx.system_type is None:  # in a submission the system type is known: ITR011 judges inferred results
+                yield ctx.finding(
+                    LGR004,
+                    f"a {logged} run filed as {ctx.given_scenario} ({where}): an inferred result, "
+                    "allowed for edge systems only",
+                    key="effective_scenario",
+                    severity=Severity.REVIEW,
+                    observed=f"effective_scenario {logged}",
+                    required=f"{ctx.given_scenario}, or an edge system inferring it from {logged}",
+                )
         else:
             yield ctx.finding(
                 LGR004,

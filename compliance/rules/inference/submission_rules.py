@@ -11,6 +11,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 
 from compliance.models.findings import Finding, Severity
+from compliance.parsers.inference_tree import EXTRA_ENTRY, LINK_IN_TREE
 from compliance.registry import checker, define
 from compliance.rules.inference.tree_context import MISSING, SUBMISSION_SUBJECT, SubmissionContext
 from compliance.rules.package import hostile
@@ -198,6 +199,102 @@ MLPerf Inference rules, "Model, Weight Definition and Quantization".
     suites=SUITES,
     divisions=CLOSED,
 )
+
+
+ITR008 = define(
+    "ITR008",
+    "entry-outside-inference-layout",
+    Severity.WARNING,
+    "Inside an organisation folder, a file or folder is where the inference layout has no place for it (or its name starts with '.').",
+    """
+## What it checks
+Inside `<division>/<org>/`: entries other than `systems/`, `results/`,
+`code/` (`src/` from 6.0), `documentation/` (and, up to 5.1, `compliance/`
+and `measurements/`) and the organisation's notes (`README.md`,
+`calibration.md`, `model_mapping.json`, licences); in `systems/`, anything
+but `<system>.json` (and `<system>_power.yaml`); in `results/<system>/`
+and `results/<system>/<model>/`, files beside the model and scenario
+folders; hidden files (`.DS_Store`, `.clang-format`, editor swap files)
+anywhere in the organisation folder.
+
+## Why it matters
+The submission rules say that "all submission content should align to the
+above directory structure, even when not enforced by submission support
+tools" and "should not reside outside" the organisation's layout folders: a
+recommendation, not a requirement, and the official checker accepts such
+entries (a published results repository even adds `README.md` and
+`summary.html` to every `results/<system>/`). Tools that expect the layout
+may still trip over them.
+
+## Example
+`closed/ACME/Makefile`, `closed/ACME/docker/`, `closed/ACME/systems/backup_systems/`,
+`open/ACME/src/.DS_Store`.
+
+## How to fix
+Move build files and scripts into `code/` (`src/`), documents into
+`documentation/`; delete editor and system files.
+
+## Rule reference
+MLPerf submission rules (policies), "Directory structure", Inference ("Content
+should not reside outside of the <submitter_organization> direct
+sub-directories").
+""",
+    suites=SUITES,
+    divisions=ALL,
+    deliberate_difference="The official checker up to 5.1 rejected an organisation for a hidden file; from 6.0 it does not look. The rules only recommend the layout: a warning here.",
+)
+
+ITR009 = define(
+    "ITR009",
+    "link-inside-submission",
+    Severity.WARNING,
+    "Inside an organisation folder, a symbolic link stays in the tree (it is not followed), or points nowhere.",
+    """
+## What it checks
+Symbolic links inside `<division>/<org>/` whose target stays inside the
+checked tree, or that point nowhere (a missing target, or a link to
+itself). Links leaving the tree are STR004 errors.
+
+## Why it matters
+Nothing in the rules forbids a link, and the official checker accepts links
+that resolve (results repositories keep them: model folders under `code/`
+pointing at a shared implementation). mlperf-audit never follows a link, so
+what it points at is not checked as part of the result; a link that points
+nowhere is a file missing from the code.
+
+## Example
+`open/ACME/code/mobilenet-v1-int8 -> mobilenets`, or `closed/ACME/src/code -> code`.
+
+## How to fix
+Nothing, for a link to another folder of the submission. Replace a link that
+points nowhere with what it was meant to hold.
+
+## Rule reference
+MLPerf submission rules (policies), "Directory structure"; the official
+checker's broken-link check (up to 5.1).
+""",
+    suites=SUITES,
+    divisions=ALL,
+)
+
+_KINDS_IN_ORG = {EXTRA_ENTRY: ITR008, LINK_IN_TREE: ITR009}
+
+
+@checker(SUBMISSION_SUBJECT, ITR008, ITR009)
+def entries_outside_layout(ctx: SubmissionContext) -> Iterator[Finding]:
+    for issue in ctx.tree.issues:
+        rule = _KINDS_IN_ORG.get(issue.kind)
+        if rule is None:
+            continue
+        name = issue.path.rsplit("/", 1)[-1]
+        what = issue.detail or ("a hidden entry" if name.startswith(".") else "an extra entry")
+        yield ctx.finding(
+            rule,
+            f"{'symbolic link' if rule is ITR009 else 'outside the layout'}: {what}",
+            path=issue.path,
+            observed=issue.path,
+            required="the organisation's layout folders only" if rule is ITR008 else "files and folders, or links to them",
+        )
 
 
 @checker(SUBMISSION_SUBJECT, ISY001, ISY002, ISY003)

@@ -9,6 +9,7 @@ disclosure, and whether its runs come from one build.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from collections.abc import Iterator
 
 from compliance.models.findings import Finding, Severity
@@ -207,9 +208,15 @@ IAC002 = define(
     "accuracy.txt does not report a metric the model's target needs.",
     """
 ## What it checks
-That `accuracy/accuracy.txt` has a line for each metric of the model's
-target (`accuracy=` for ResNet-50, `mAP=`, `'rouge1':` ... as the official
-accuracy scripts print them).
+That `accuracy/accuracy.txt` reports each metric of the model's target
+(`accuracy=` for ResNet-50, `mAP=`, `'rouge1':` ... as the official accuracy
+scripts print them). A metric is read wherever a `name: number` or
+`name=number` pair stands on a line, as the official checker reads it
+(`{'rouge1': '38.77', ...}`, `'exact_match': 83.396`,
+`WARNING:main:metric/lifetime_ne/rating: 0.8675`, `Accuracy: mean = 0.90862,
+threshold = 0.90679 (Passed)`). A target that is only an upper limit (the
+tokens per sample of some LLMs) is not missed when the script does not print
+it: nothing is exceeded, and the finding is an info note.
 
 ## Why it matters
 Without the metric the accuracy cannot be compared with the target.
@@ -452,6 +459,10 @@ For closed and network results: a file whose name contains `calibration`
 (e.g. `calibration.md`, `calibration_process.adoc`) in the result's
 measurements folder, the organisation folder or its `documentation/`.
 
+A result whose measurements declare no weight transformation
+(`"weight_transformations": "no"` or `"none"`) has nothing to calibrate: its
+missing document is a note for the reviewer instead.
+
 ## Why it matters
 Closed-division quantization must be principled and use the calibration
 set only; the calibration document says how.
@@ -474,27 +485,36 @@ MLPerf Inference rules, "Model, Weight Definition and Quantization"
 IBD001 = define(
     "IBD001",
     "runs-from-different-builds",
-    Severity.ERROR,
-    "The result's performance, accuracy and compliance runs were not made by one LoadGen build and SUT.",
+    Severity.REVIEW,
+    "The result's performance, accuracy and compliance runs were not all made by one LoadGen build and SUT (for the reviewer).",
     """
 ## What it checks
-That the performance run, the accuracy run and the compliance-test runs of
-a result log the same `loadgen_version`, `loadgen_git_commit_date` and
-`sut_name`.
+Whether the performance run, the accuracy run and the compliance-test runs
+of a result log the same `loadgen_version`, `loadgen_git_commit_date` and
+`sut_name`. A difference is sent to the reviewers; it does not fail the
+result.
 
 ## Why it matters
-The accuracy and the compliance tests vouch for the performance run only if
-the same software made them.
+The rules ask for a LoadGen "compiled from a tagged approved revision"
+without alteration, and for "the same code" in the accuracy and performance
+modes. Two approved LoadGen builds in one result break neither sentence, and
+LoadGen itself counts some things differently from one release to the next;
+but a different build or SUT name is worth a look: the accuracy and the
+compliance tests vouch for the performance run only if the same SUT made
+them.
 
 ## Example
-An accuracy run from LoadGen 4.1.3 beside a performance run from 5.0.25.
+An accuracy run from LoadGen 5.0.25 beside a performance run from 5.1.0, or
+an accuracy run by `LWIS_Server` beside a TEST01 run by another harness.
 
 ## How to fix
-Run all of a result's tests with the same build.
+Nothing, when both builds are approved revisions and the SUT is the same;
+otherwise run all of a result's tests with the same build.
 
 ## Rule reference
-MLPerf Inference rules, "Benchmarks" (the same system for every run of a
-result).
+MLPerf Inference rules, "LoadGen" ("compiled from a tagged approved
+revision"; "the same code must be run for both the accuracy and performance
+LoadGen modes").
 """,
     suites=SUITES,
     divisions=ALL,
@@ -530,6 +550,72 @@ MLPerf Power rules; the checker's power check.
     divisions=ALL,
 )
 
+ITR010 = define(
+    "ITR010",
+    "result-value-missing",
+    Severity.ERROR,
+    "The result's number cannot be read from its performance run (the scenario's key is not logged, or the scenario cannot be inferred from the one LoadGen ran).",
+    f"""
+## What it checks
+That the number the results table publishes for the result can be read
+from `performance/run_1/mlperf_log_detail.txt`: the scenario's key
+(`result_samples_per_second`, `early_stopping_latency_ss`, the model's token
+rate ...) is logged with a number, or, for an edge result inferred from
+another scenario, the run's scenario is one it may be inferred from and the
+formula's key is logged (MultiStream from SingleStream: 8 x
+`early_stopping_latency_ms`; Offline from SingleStream: 1000 / mean latency
+in ms; Offline from MultiStream: 8000 / mean query latency in ms).
+
+## Why it matters
+A result without a number cannot be published; the official checker drops
+it (NoResults) or crashes.
+
+## Example
+An Offline folder whose run is a Server run, or a SingleStream run that
+logs no `early_stopping_latency_ms` filed as MultiStream.
+
+## How to fix
+Put the run of the result's scenario in the folder (or, on an edge system,
+a run of a scenario it may be inferred from).
+
+## Rule reference
+{_RULES_REF}, "Scenarios" and, for edge systems, the inferred results
+("MultiStream ... 8 times the 99th percentile SingleStream latency; Offline
+... 1000 divided by the mean SingleStream latency, or 8000 divided by the
+mean MultiStream latency").
+""",
+    suites=SUITES,
+    divisions=ALL,
+)
+
+ITR011 = define(
+    "ITR011",
+    "inferred-result-not-edge",
+    Severity.ERROR,
+    "A result is inferred from another scenario's run on a system that is not an edge system.",
+    f"""
+## What it checks
+That a result whose performance run is of another scenario (MultiStream or
+Offline from SingleStream, Offline from MultiStream) belongs to a system
+whose `system_type` includes `edge`.
+
+## Why it matters
+The rules allow inferred results for edge systems only; a datacenter
+result must be measured in its own scenario.
+
+## Example
+A datacenter system's Offline folder holding a SingleStream run.
+
+## How to fix
+Run the scenario itself, or describe the system as an edge system if it is one.
+
+## Rule reference
+{_RULES_REF}, Edge (inferred results); the checker's inferred-results check (from 6.0).
+""",
+    suites=SUITES,
+    divisions=ALL,
+)
+
 PERF_FILES = ("performance/run_1/mlperf_log_detail.txt", "performance/run_1/mlperf_log_summary.txt")
 ACCURACY_FILES = ("accuracy/accuracy.txt", "accuracy/mlperf_log_detail.txt", "accuracy/mlperf_log_accuracy.json")
 POWER_FILES = ("client.json", "client.log", "ptd_logs.txt", "server.json", "server.log")
@@ -539,23 +625,84 @@ RANGING_FILES = ("mlperf_log_detail.txt", "mlperf_log_summary.txt", "spl.txt")
 # -- the result's metric and accuracy (also used by the results table) -------------------------------
 
 
-def result_metric(ctx: ResultContext) -> tuple[str | None, float | None, str | None]:
-    """The LoadGen key the result is read from, its value and unit (latencies in ms)."""
+@dataclass(frozen=True, slots=True)
+class PublishedValue:
+    """A result's number as the official results table publishes it."""
+
+    key: str | None  # the LoadGen key it is read from
+    value: float | None  # in ``unit``
+    unit: str | None  # the official table's unit (its Units column)
+    inferred_from: str | None = None  # the scenario LoadGen ran, for a result inferred from another scenario
+    problem: str | None = None  # why there is no value, when there is none
+
+
+# Divisors from a latency in ns to the table's latency units.
+_LATENCY_UNITS = {"Latency (ms)": 1e6, "Latency (s)": 1e9}
+
+
+def _number_of(run, key: str) -> float | None:  # noqa: ANN001
+    value = run.value(key)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        return None
+    return float(value)
+
+
+def _inferred(ctx: ResultContext, ran: str, keys: dict) -> PublishedValue:
+    """An edge result inferred from a run of another scenario, by the rules' formulas (the numbers
+    are the round data's): MultiStream = 8 x the SingleStream p99 early-stopping estimate;
+    Offline = 1000 / mean SingleStream latency (ms), or 8000 / mean MultiStream query latency (ms)."""
+    scenario = ctx.scenario
+    settings = ctx.book.settings.inferred_results
+    target = keys.get(scenario)
+    unit = target.table_unit if target is not None else None
+
+    def number(name: str) -> float | None:
+        amount = settings.get(name)
+        return float(amount["value"]) if hasattr(amount, "get") and amount.get("value") is not None else None
+
+    run = ctx.perf
+    if (ran, scenario) == ("SingleStream", "MultiStream"):
+        key, factor = "early_stopping_latency_ms", number("multistream_from_singlestream_factor")
+        estimate = _number_of(run, key)
+        if estimate is None or factor is None or estimate <= 0:
+            return PublishedValue(key, None, unit, ran, f"the SingleStream run has no {key} to infer MultiStream from")
+        return PublishedValue(key, estimate * factor / _LATENCY_UNITS.get(unit or "", 1e6), unit, ran)
+    if scenario == "Offline" and ran in ("SingleStream", "MultiStream"):
+        if ran == "SingleStream":
+            key, numerator = "result_mean_latency_ns", number("offline_from_singlestream_numerator")
+        else:
+            key, numerator = "result_mean_query_latency_ns", number("offline_from_multistream_numerator")
+        mean = _number_of(run, key)
+        if mean is None or numerator is None or mean <= 0:
+            return PublishedValue(key, None, unit, ran, f"the {ran} run has no {key} to infer Offline from")
+        return PublishedValue(key, numerator / (mean / 1e6), unit, ran)
+    return PublishedValue(None, None, unit, ran, f"a {scenario} result cannot be inferred from a {ran} run")
+
+
+def result_metric(ctx: ResultContext) -> PublishedValue:
+    """The result's number as the official results table publishes it: read from the key of the
+    scenario LoadGen ran (Interactive runs are Server runs), or inferred from another scenario's run,
+    in the table's unit (latencies in ms, or s where the table says so)."""
     scenario = ctx.scenario
     if scenario is None:
-        return None, None, None
+        return PublishedValue(None, None, None)
     keys = dict(ctx.book.result_keys)
     if ctx.model is not None:
         keys.update(ctx.model.result_keys)
     chosen = keys.get(scenario)
-    if chosen is None or ctx.perf is None:
-        return (chosen.key if chosen else None), None, None
-    value = ctx.perf.value(chosen.key)
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        return chosen.key, None, None
+    unit = chosen.table_unit if chosen is not None else None
+    if chosen is None or ctx.perf is None or not ctx.perf.detail.present:
+        return PublishedValue(chosen.published_key if chosen else None, None, unit)
+    ran = ctx.perf.scenario
+    if ran and ran != scenario and (scenario, ran) != ("Interactive", "Server"):
+        return _inferred(ctx, ran, keys)
+    key = chosen.published_key
+    value = _number_of(ctx.perf, key)
+    if value is None:
+        return PublishedValue(key, None, unit, problem=f"the performance run logs no number for {key}")
     if chosen.unit.startswith("ns"):
-        return chosen.key, value / 1e6, "ms"
-    return chosen.key, float(value), chosen.unit
+        value /= _LATENCY_UNITS.get(unit or "", 1e6)
+    return PublishedValue(key, value, unit)
 
 
 def _targets(ctx: ResultContext) -> list:
@@ -686,7 +833,21 @@ def accuracy_targets(ctx: ResultContext) -> Iterator[Finding]:
     for target in _targets(ctx):
         value, line = _value(ctx, target.metric, target.reference)
         names = "/".join(ctx.book.accuracy_names.get(target.metric, (target.metric,)))
+        low = _threshold(target)
         if value is None:
+            if low is None and target.upper_limit is not None:
+                # Only an upper limit: a value that is not printed exceeds nothing (the official
+                # checker compares the limit only with a value it finds).
+                yield ctx.finding(
+                    IAC002,
+                    f"accuracy.txt reports no {target.metric} (looked for {names}); its target is an upper limit only "
+                    f"(<= {target.upper_limit:g}), so nothing is exceeded",
+                    path=path,
+                    observed="absent",
+                    required=f"a {names} value at most {target.upper_limit:g} when reported",
+                    severity=Severity.INFO,
+                )
+                continue
             yield ctx.finding(
                 IAC002,
                 f"accuracy.txt reports no {target.metric} (looked for {names})",
@@ -696,7 +857,6 @@ def accuracy_targets(ctx: ResultContext) -> Iterator[Finding]:
                 severity=None if ctx.closed else Severity.INFO,
             )
             continue
-        low = _threshold(target)
         source = f" ({target.source})" if target.source else ""
         if low is not None and value < low:
             yield ctx.finding(
@@ -908,15 +1068,21 @@ def measurements(ctx: ResultContext) -> Iterator[Finding]:
                             required=f"'{name}' present and not empty",
                         )
     if ctx.closed and not found.calibration:
+        declared = str((found.data or {}).get("weight_transformations", "")).strip().lower()
+        untransformed = declared in NO_TRANSFORMATION
         yield ctx.finding(
             IMS003,
-            f"{MISSING}: a calibration document (calibration.md or similar) for this closed result",
+            f"{MISSING}: a calibration document (calibration.md or similar) for this closed result"
+            + (f" (the measurements declare no weight transformation, {declared!r}: nothing to calibrate?)" if untransformed else ""),
             path=ctx.entry.org_path,
             observed="none in " + ", ".join(found.calibration_searched),
             required="a file named calibration* describing the calibration",
+            severity=Severity.REVIEW if untransformed else None,
         )
 
 
+# How measurements JSONs say "the weights were not transformed" (then there is no calibration to document).
+NO_TRANSFORMATION = frozenset({"no", "none", "n/a", "na", "-", "false", "not applicable"})
 _BUILD_KEYS = ("loadgen_version", "loadgen_git_commit_date", "sut_name")
 
 
@@ -943,6 +1109,34 @@ def same_build(ctx: ResultContext) -> Iterator[Finding]:
                 observed=shown,
                 required=f"one {key} for the performance, accuracy and compliance runs",
             )
+
+
+@checker(RESULT_SUBJECT, ITR010, ITR011)
+def published_value(ctx: ResultContext) -> Iterator[Finding]:
+    if ctx.perf is None or not ctx.perf.detail.present or ctx.scenario is None:
+        return  # a missing run is ITR004
+    published = result_metric(ctx)
+    path = ctx.shown("performance/run_1/mlperf_log_detail.txt")
+    if published.value is None and published.problem:
+        yield ctx.finding(
+            ITR010,
+            f"no number for this {ctx.scenario} result: {published.problem}",
+            path=path,
+            key=published.key,
+            observed=published.problem,
+            required=f"a number for {published.key or 'the scenario'} in the performance run",
+        )
+    system_type = ctx.system.system_type
+    if published.inferred_from and system_type is not None and "edge" not in system_type.split(","):
+        yield ctx.finding(
+            ITR011,
+            f"this {ctx.scenario} result is inferred from a {published.inferred_from} run, but the system is {system_type}: "
+            "inferred results are for edge systems only",
+            path=path,
+            key="effective_scenario",
+            observed=f"effective_scenario {published.inferred_from}, system_type {system_type}",
+            required=f"a {ctx.scenario} run, or an edge system",
+        )
 
 
 @checker(RESULT_SUBJECT, IPW001)

@@ -10,12 +10,13 @@ parameters, and which are near copies that changed other parameters too.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from itertools import combinations
 from typing import Any
 
 from compliance.models.findings import Finding, Severity
 from compliance.registry import checker, define
+from compliance.rulebook.model import Rulebook
 from compliance.rules.package.context import PackageContext, ResultSetFacts
 
 _REF = "MLPerf Training rules, 'Hyperparameter Borrowing'; training_policies issue 551 (parallelism is not borrowable)."
@@ -30,8 +31,11 @@ HPB001 = define(
     f"""
 ## What it checks
 Every pair of closed entries of one benchmark from different organisations:
-the hyperparameters their logs report (optimizer settings, learning-rate
-schedule, batch sizes and the other tunable keys; parallelism excluded).
+the tunable hyperparameters their logs report (optimizer settings,
+learning-rate schedule and the other tunable keys). Left out: parallelism,
+keys the round's closed rules fix to one value or compute by a formula from
+other keys (they cannot differ between compliant entries), and keys the rules
+set from the batch size, which count as batch-size parameters.
 
 ## Why it matters
 Borrowing is allowed once per entry during review, with the donor's whole set;
@@ -58,7 +62,10 @@ HPB002 = define(
 ## What it checks
 Pairs of entries whose sets are equal except for batch-size-type parameters
 (global and local batch size, gradient accumulation, batch-norm span; the list
-is data: `[borrowing] batch_size_keys`).
+is data: `[borrowing] batch_size_keys`), and the hyperparameters the rules
+derive from the batch size (a closed-rule formula of a batch-size key, or the
+round data's `[borrowing] batch_size_derived`, such as llama31_405b's learning
+rate and warmup and decay steps).
 
 ## Why it matters
 This is what a legitimate borrowing looks like at a different scale.
@@ -82,8 +89,9 @@ HPB003 = define(
     "A closed entry is a near copy of another's hyperparameters but changes non-batch parameters as well.",
     f"""
 ## What it checks
-Pairs of entries that agree on most parameters (80 % or more) but differ in
-one or two parameters that are not batch-size parameters.
+Pairs of entries that agree on most tunable parameters (80 % or more, of at
+least five compared) but differ in one or two that are not batch-size
+parameters or set from the batch size.
 
 ## Why it matters
 When borrowing, all non-batch parameters must be replaced as a group; a near
@@ -111,7 +119,8 @@ HPB004 = define(
     f"""
 ## What it checks
 For benchmarks whose hyperparameters the rules fix (llama31_405b), whether
-the closed entries differ in anything but batch-size parameters.
+the closed entries differ in anything but batch-size parameters and what the
+rules set from the batch size.
 
 ## Why it matters
 Borrowing is not allowed for such benchmarks and nothing is tunable: a
@@ -130,12 +139,56 @@ Use the fixed reference hyperparameters.
 )
 
 
-def entry_set(facts: ResultSetFacts, ignore: frozenset[str]) -> dict[str, Any]:
+NEAR_COPY_MIN_COMPARED = 5  # fewer tunable parameters than this: no "near copy" judgement
+
+
+def entry_set(facts: ResultSetFacts, keep: Callable[[str], bool]) -> dict[str, Any]:
     """An entry's hyperparameters: its first passing run's, else its first run's."""
     runs = [r for r in facts.runs if r.log_passed] or facts.runs
     if not runs:
         return {}
-    return {k: v for k, v in runs[0].hyperparameters.items() if k not in ignore}
+    return {k: v for k, v in runs[0].hyperparameters.items() if keep(k)}
+
+
+def roles(book: Rulebook, benchmark: str) -> tuple[frozenset[str], frozenset[str]]:
+    """(keys set from the batch size, keys that are not a submitter's choice).
+
+    The rules' table of tunable hyperparameters (``[borrowing] tunable``) names the
+    choices; without it, a key the round's closed rules give one value (``eq``), or a
+    formula of other keys, is not one. A formula of a batch-size key (or a key the rules'
+    table sets from the batch size, ``[borrowing] batch_size_derived``) changes with the
+    batch size and is compared as a batch-size parameter.
+    """
+    batch = set(book.batch_size_keys) | set(book.batch_size_derived.get(benchmark, ()))
+    settled: set[str] = set()
+    formulas = {}
+    for key, spec in book.effective("closed", benchmark, {}).items():
+        for check in spec.checks:
+            if check.field != "value":
+                continue
+            ops = dict(check.conditions)
+            if "eq" in ops or ("one_of" in ops and len(ops["one_of"]) == 1):
+                settled.add(key)
+            elif check.compiled:
+                formulas[key] = spec.names()
+    changed = True
+    while changed:  # a formula of a batch-derived key is batch-derived too
+        changed = False
+        for key, names in formulas.items():
+            if key not in batch and names & batch:
+                batch.add(key)
+                changed = True
+    settled |= {k for k in formulas if k not in batch}
+    return frozenset(batch), frozenset(settled - batch)
+
+
+def compared_keys(book: Rulebook, benchmark: str, batch: frozenset[str], settled: frozenset[str]) -> Callable[[str], bool]:
+    """Which logged keys borrowing compares for the benchmark."""
+    tunable = book.tunable.get(benchmark)
+    ignore = book.not_hyperparameters | book.not_hyperparameters_of(benchmark) | settled
+    if tunable is None or book.benchmarks[benchmark].hyperparameters_fixed:
+        return lambda key: key not in ignore
+    return lambda key: key in tunable or (key in batch and key not in ignore)
 
 
 def compare(a: dict[str, Any], b: dict[str, Any], batch_keys: frozenset[str]) -> tuple[list[str], list[str], list[str]]:
@@ -154,15 +207,18 @@ def borrowing(ctx: PackageContext) -> Iterator[Finding]:
             by_benchmark.setdefault(facts.result.benchmark, []).append(facts)
     for benchmark, entries in sorted(by_benchmark.items()):
         fixed = book.benchmarks[benchmark].hyperparameters_fixed
-        sets = [(f, entry_set(f, book.not_hyperparameters)) for f in entries]
+        batch_keys, settled = roles(book, benchmark)
+        keep = compared_keys(book, benchmark, batch_keys, settled)
+        sets = [(f, entry_set(f, keep)) for f in entries]
         for (fa, a), (fb, b) in combinations(sets, 2):
             if fa.result.org == fb.result.org and not fixed:
                 continue  # one submitter's own entries naturally share a set
-            common, batch, other = compare(a, b, book.batch_size_keys)
-            if len(common) < 3:
+            common, batch, other = compare(a, b, batch_keys)
+            tunable = [k for k in common if k not in batch_keys]
+            if not tunable:
                 continue
             pair = f"{fa.result.path} and {fb.result.path}"
-            evidence = {"compared": len(common), "differing": len(batch) + len(other)}
+            evidence = {"compared": len(tunable), "differing": len(other), "batch_size_differing": len(batch)}
             if fixed:
                 if other:
                     yield ctx.finding(
@@ -179,10 +235,10 @@ def borrowing(ctx: PackageContext) -> Iterator[Finding]:
             if not batch and not other:
                 yield ctx.finding(
                     HPB001,
-                    f"{pair} share a hyperparameter set ({len(common)} parameters): a borrowing candidate and its donor",
+                    f"{pair} share a hyperparameter set ({len(tunable)} tunable parameters): a borrowing candidate and its donor",
                     path=fb.result.path,
                     subject=ctx.tree.root,
-                    observed=f"{len(common)} equal parameters",
+                    observed=f"{len(tunable)} equal parameters",
                     evidence=evidence,
                 )
             elif not other:
@@ -194,10 +250,14 @@ def borrowing(ctx: PackageContext) -> Iterator[Finding]:
                     observed=", ".join(f"{k}: {a[k]!r} vs {b[k]!r}" for k in batch),
                     evidence=evidence,
                 )
-            elif len(other) <= NEAR_COPY_MAX_CHANGED and (len(common) - len(other) - len(batch)) / len(common) >= NEAR_COPY_SHARE:
+            elif (
+                len(tunable) >= NEAR_COPY_MIN_COMPARED
+                and len(other) <= NEAR_COPY_MAX_CHANGED
+                and (len(tunable) - len(other)) / len(tunable) >= NEAR_COPY_SHARE
+            ):
                 yield ctx.finding(
                     HPB003,
-                    f"{pair} share {len(common) - len(other) - len(batch)} of {len(common)} parameters but differ in "
+                    f"{pair} share {len(tunable) - len(other)} of {len(tunable)} tunable parameters but differ in "
                     f"{', '.join(other)}: a borrowed set must be taken whole (batch-size parameters aside)",
                     path=fb.result.path,
                     subject=ctx.tree.root,

@@ -27,6 +27,15 @@ class ResultSetFacts:
     score_minutes: float | None = None
     rcp: Any = None  # compliance.rcp.RcpResult, when checked
     passed: bool = True
+    # HPC throughput (weak scaling): the models that count, their scale and time to train all
+    models: int | None = None
+    instance_scale: int | None = None
+    time_to_train_all: float | None = None  # minutes
+    throughput: float | None = None  # models per minute
+
+    @property
+    def weak(self) -> bool:
+        return self.result.scale == "weak"
 
 
 class PackageContext:
@@ -116,15 +125,14 @@ def score(facts: ResultSetFacts) -> None:
     Run time = (run_stop - run_start) in minutes; runs that fail are dropped
     and count as the slowest; the olympic mean drops ``max_dropped`` runs at
     each end (minus the failed ones already dropped); scaling.json multiplies.
+    HPC throughput entries (weak scaling) are scored by ``throughput_score``.
     """
     counted = [run for run in facts.runs if run.log_passed and run.converged and run.minutes is not None]
     dropped = len(facts.runs) - len(counted)
     facts.counted = counted
     facts.dropped = dropped
-    if facts.result.scale == "weak":
-        # HPC weak scaling is scored on models trained per time (instances, time to train
-        # all), not by an olympic mean of run times; that score is not computed yet.
-        facts.score_minutes = None
+    if facts.weak:
+        throughput_score(facts)
         return
     if dropped > facts.max_dropped or not counted:
         facts.score_minutes = None
@@ -135,3 +143,21 @@ def score(facts: ResultSetFacts) -> None:
         facts.score_minutes = None
         return
     facts.score_minutes = sum(keep) / len(keep) * facts.scaling_factor
+
+
+def throughput_score(facts: ResultSetFacts) -> None:
+    """HPC Throughput, as the result summarizer computes it: the M' models whose runs pass,
+    their instance scale, and the time to train all of them, max(run_stop) - min(run_start)
+    (HPC rules, 'Throughput'). No score when fewer models than the rules' minimum count.
+    No olympic mean, and scaling.json does not apply."""
+    facts.score_minutes = None
+    counted = [run for run in facts.counted if run.run_start_ms is not None and run.run_stop_ms is not None]
+    facts.models = len(counted)
+    if not counted or (facts.required_runs is not None and len(counted) < facts.required_runs):
+        return
+    start = min(run.run_start_ms for run in counted)  # type: ignore[type-var]
+    stop = max(run.run_stop_ms for run in counted)  # type: ignore[type-var]
+    facts.time_to_train_all = (stop - start) / 60000.0
+    facts.instance_scale = counted[0].instance_scale
+    if facts.time_to_train_all > 0:
+        facts.throughput = len(counted) / facts.time_to_train_all

@@ -337,8 +337,45 @@ Arrange the files as `<division>/<org>/...`.
     suites=LAYOUT_SUITES,
 )
 
+STR018 = define(
+    "STR018",
+    "entry-outside-training-layout",
+    Severity.WARNING,
+    "A file or folder of a training or HPC submission is where the layout the rules describe has no place for it.",
+    """
+## What it checks
+Entries the Training/HPC layout does not describe: a file next to the
+`result_<i>.txt` logs (a launch script, communication benchmarks), a folder
+in an organisation folder other than `systems/`, `results/` and
+`benchmarks/`, a file in `systems/` that is not a system description.
+Known files are not reported: `scaling.json`, `package_checker_params` (in
+the organisation, system and benchmark folders), `power/` folders (optional
+power logs), HPC `pruned_results/` (pruned Throughput instances),
+`results/<system>/privateid.json`, and the repository's own files at its top.
+
+## Why it matters
+The review tools and results tables only read what is where they expect it.
+The submission rules say content "should" follow the structure and the
+official tools ignore such entries (the package checker warns about extra
+files in a benchmark folder), so this is a warning: check that nothing that
+belongs in the submission is misplaced.
+
+## Example
+`ACME/results/sysA/llama31_8b/config_sysA.sh`, or `ACME/benchmark/`.
+
+## How to fix
+Move the file where the layout expects it (code under `benchmarks/`), or
+remove it.
+
+## Rule reference
+MLPerf submission rules, "Directory structure" (Training and HPC); mlperf_logging package_checker.
+""",
+    suites=("training", "hpc"),
+)
+
 _KIND = {
     t.STRAY: STR001,
+    t.EXTRA: STR018,
     t.HIDDEN: STR002,
     t.SPACES: STR003,
     t.SYMLINK: STR004,
@@ -354,6 +391,7 @@ _KIND = {
 }
 _MESSAGES = {
     t.STRAY: "unexpected entry",
+    t.EXTRA: "not part of the layout",
     t.HIDDEN: "hidden entry",
     t.SPACES: "the name contains a space",
     t.SYMLINK: "symbolic link",
@@ -371,6 +409,7 @@ _MESSAGES = {
 
 _REQUIRED = {
     t.STRAY: "<division>/<org>/{systems,results,benchmarks}/... as the layout defines",
+    t.EXTRA: "<org>/{systems,results,benchmarks}/... as the submission rules' directory structure describes",
     t.HIDDEN: "no names starting with '.'",
     t.SPACES: "names without spaces",
     t.SYMLINK: "regular files and folders only",
@@ -386,7 +425,7 @@ _REQUIRED = {
 }
 
 
-@checker("tree", STR001, STR002, STR003, STR004, STR005, STR006, STR007, STR008, STR009, STR013)
+@checker("tree", STR001, STR002, STR003, STR004, STR005, STR006, STR007, STR008, STR009, STR013, STR018)
 def layout(ctx: PackageContext) -> Iterator[Finding]:
     for issue in ctx.tree.issues:
         rule = _KIND.get(issue.kind)

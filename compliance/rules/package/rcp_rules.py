@@ -106,9 +106,14 @@ and the factor (RCP mean / submission mean) their score must be multiplied
 by; the factor in `scaling.json` is compared with it.
 
 ## Why it matters
-Normalisation keeps a lucky-fast convergence from inflating the score. The
-official tools write `scaling.json` into the submission; mlperf-audit only
-reads it and reports the factor needed.
+Normalisation keeps a lucky-fast convergence from inflating the score (rules,
+"RCPs": new score = score x RCP mean / submission mean). The official package
+checker writes `scaling.json` into the submission before the summarizer scores
+it; mlperf-audit writes nothing: with no `scaling.json` it applies the factor
+to the score itself, and a `scaling.json` that is there (the review
+committee's record) is used as it is. It also notes a `scaling.json` that
+scales an entry the RCP test finds in no need of it (the official package
+checker deletes such a file).
 
 ## Example
 Normalise by 226645.33 / 224256.0 = 1.0107.
@@ -135,8 +140,8 @@ def check_rcps(ctx: PackageContext) -> Iterator[Finding]:
         result = facts.result
         if ctx.division_of(facts) != "closed" or result.benchmark not in ctx.book.benchmarks or not facts.runs:
             continue
-        if result.scale == "weak":
-            continue  # weak-scaling HPC entries are scored on throughput of many models, not by RCPs
+        # HPC throughput entries are tested too: the official package checker runs the RCP
+        # test on every closed benchmark folder, strong and weak (HPC 1.0 onwards).
         sizes = {run.global_batch_size for run in facts.runs}
         batch = sizes.pop() if len(sizes) == 1 else None
         try:
@@ -146,7 +151,7 @@ def check_rcps(ctx: PackageContext) -> Iterator[Finding]:
                 result.benchmark,
                 batch,
                 [run.convergence_point for run in facts.runs],
-                bypass=ctx.rcp_bypass,
+                bypass=ctx.rcp_bypass or "rcp-bypass" in result.checker_params,
                 required_runs=facts.required_runs,
             )
         except RcpDataError as err:
@@ -186,10 +191,21 @@ def check_rcps(ctx: PackageContext) -> Iterator[Finding]:
                 required="one global batch size, RCPs for it, and at most the allowed non-converged runs",
                 evidence=evidence,
             )
-        elif outcome.norm_factor > 1.0:
+        elif result.scaling_path and not facts.weak and outcome.norm_factor <= 1.0 and facts.scaling_factor != 1.0:
+            yield ctx.finding(
+                RCP004,
+                f"scaling.json scales the score by {facts.scaling_factor:.6g}, but the RCP test finds no normalisation "
+                f"needed ({outcome.message.rstrip('.')}); the score uses scaling.json, as the result summarizer does "
+                "(the official package checker would delete the file)",
+                path=result.path,
+                observed=f"scaling factor {facts.scaling_factor:.6g}",
+                required="scaling factor 1 (no normalisation), unless the review committee decided otherwise",
+                evidence=evidence,
+            )
+        elif outcome.norm_factor > 1.0 and not facts.weak:
             have = facts.scaling_factor if result.scaling_path else None
             if have is None:
-                note = "; there is no scaling.json in the folder"
+                note = "; there is no scaling.json in the folder, so the score is normalised by this factor"
             elif abs(have - outcome.norm_factor) <= 1e-6 * outcome.norm_factor:
                 note = "; scaling.json has this factor"
             else:

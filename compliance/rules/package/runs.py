@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from compliance.models.findings import Finding, Severity
@@ -38,18 +39,19 @@ RUN002 = define(
     "RUN002",
     "run-set-inconsistent",
     Severity.ERROR,
-    "The runs of one entry disagree on what was run (benchmark, division, org, platform or hyperparameters).",
+    "The runs of one entry disagree on what was run (benchmark, division or batch size).",
     """
 ## What it checks
-That all logs of a benchmark folder report the same `submission_*` values and
-the same hyperparameters.
+That all logs of a benchmark folder report the same `submission_benchmark`,
+`submission_division` and global batch size (organisation, platform and the
+other hyperparameters: RUN006).
 
 ## Why it matters
 The runs of a set must be repeats of one configuration; mixing
 configurations (or logs from another system) makes the score meaningless.
 
 ## Example
-result_3.txt logged `opt_base_learning_rate` 0.002, the others 0.001.
+result_3.txt logged `submission_benchmark` llama31_8b, the others llama2_70b_lora.
 
 ## How to fix
 Re-run the odd run with the set's configuration, or move the log.
@@ -92,11 +94,17 @@ RUN004 = define(
     """
 ## What it checks
 How many runs of an entry did not pass (log errors, target not reached, run
-not successful) against the number olympic scoring may drop.
+not successful) against the number olympic scoring may drop. HPC Throughput
+(weak scaling) entries have no olympic drop: failed instances are not counted
+among the models, and the entry fails when fewer models than the benchmark's
+minimum (5 or 10) remain.
 
 ## Why it matters
 Only one failed run (unet3d: four) may be the dropped slowest run; with more
-the entry has no valid score.
+the entry has no valid score. Dropping never excuses what the official seed
+checker requires of every run of a closed entry (a readable log with an
+integer seed, from the rounds where the seed is mandatory): those findings
+fail the entry even in the dropped run.
 
 ## Example
 Two llama31_8b runs that never reached log perplexity 3.3.
@@ -116,7 +124,8 @@ RUN005 = define(
     "A failed run is dropped by olympic scoring (allowed: one per entry, four for unet3d).",
     """
 ## What it checks
-Entries with a failed run that scoring drops as the slowest.
+Entries with a failed run that scoring drops as the slowest (HPC Throughput:
+failed instances that are not counted among the models).
 
 ## Why it matters
 It is allowed, but reviewers like to know, and the run is still part of the
@@ -130,6 +139,36 @@ Nothing is required.
 
 ## Rule reference
 MLPerf Training rules, "Benchmark results".
+""",
+)
+
+RUN006 = define(
+    "RUN006",
+    "run-details-differ",
+    Severity.WARNING,
+    "The runs of one entry log different hyperparameters, submission_org or submission_platform.",
+    """
+## What it checks
+That all logs of a benchmark folder report the same hyperparameters (the
+`opt_*` settings, schedules and other tunable keys the logs carry; batch size
+is RUN002's), `submission_org` and `submission_platform`.
+
+## Why it matters
+The runs of a set are meant to be N independent repeats of one submission;
+a run trained with other settings is hard to tell from a tuned outlier. The
+rules describe the set as N independent runs of the submission and do not
+forbid this in so many words, and the official tools do not compare runs, so
+it is a warning for the reviewers.
+
+## Example
+result_3.txt logged `opt_base_learning_rate` 0.002, the others 0.001.
+
+## How to fix
+Re-run the odd run with the set's configuration, or explain the difference to
+the review committee.
+
+## Rule reference
+MLPerf Training rules, "Scoring" (a set of N independent runs).
 """,
 )
 
@@ -161,25 +200,31 @@ MLPerf submission rules; mlcommons/logging issue 241.
 XCK002 = define(
     "XCK002",
     "org-disagrees",
-    Severity.ERROR,
+    Severity.WARNING,
     "submission_org in the logs differs from the organisation folder or the system's submitter.",
     """
 ## What it checks
 `submission_org` against the `<org>/` folder name and the system JSON's
-`submitter` (ignoring case, spaces, dashes and underscores).
+`submitter`. Names agree when they are equal ignoring case and punctuation, or
+when one's words are all among the other's (`Clemson` and `Clemson University
+Research Computing and Data`, `IBM+CoreWeave+NVIDIA` and `CoreWeave + IBM +
+NVIDIA`); a name inside another word does not count (`AMD` is not `NotAMD`).
+The reference code's `SUBMISSION_ORG_PLACEHOLDER` is reported as such.
 
 ## Why it matters
-Reused code often keeps another submitter's name in the logs; the published
-result would be attributed wrongly.
+Reused code often keeps another submitter's name (or the placeholder) in the
+logs; the logs then do not say whose result they are. The rules do not say
+what `submission_org` must hold and the official tools never compare it
+(mlcommons/logging issue 241), so it is a warning, not an error.
 
 ## Example
 Logs say `submission_org: NVIDIA` in `closed/ACME/`.
 
 ## How to fix
-Log your own organisation name.
+Log your own organisation name (`mllog` constant `SUBMISSION_ORG`).
 
 ## Rule reference
-MLPerf submission rules; mlcommons/logging issue 241.
+MLPerf submission rules (silent on the logged value); mlcommons/logging issue 241.
 """,
 )
 
@@ -187,23 +232,29 @@ XCK003 = define(
     "XCK003",
     "platform-disagrees",
     Severity.WARNING,
-    "submission_platform in the logs differs from the system folder name.",
+    "submission_platform in the logs names another system of the organisation, not this one.",
     """
 ## What it checks
-`submission_platform` against `results/<system>/` (ignoring case and
-punctuation).
+`submission_platform` (a leading node count such as `8x` aside) against the
+organisation's system folders and system names: a warning when it names
+another of the organisation's systems and not the one the logs are filed
+under. Platforms that name no system of the organisation (`8xNVIDIA GB200`,
+the reference code's placeholder) are not reported: the rules do not say what
+the key must hold.
 
 ## Why it matters
-It usually means logs copied from another system.
+Logs filed under one system that name another usually were copied from the
+other system's folder, or ran on it.
 
 ## Example
-Logs say `submission_platform: dgx_h100` in `results/sysA/`.
+Logs say `submission_platform: 1xSYS-B` in `results/SYS-A/` while the
+organisation also submits `results/SYS-B/`.
 
 ## How to fix
-Log the system name used for the folder and the system JSON.
+Check that the logs are the runs of this system; log its name.
 
 ## Rule reference
-MLPerf submission rules.
+MLPerf submission rules (silent on the logged value).
 """,
 )
 
@@ -268,7 +319,7 @@ def _values(facts: ResultSetFacts, getter) -> dict[object, list[str]]:  # noqa: 
     return found
 
 
-@checker("tree", RUN001, RUN002, RUN003, RUN004, RUN005, SCR001)
+@checker("tree", RUN001, RUN002, RUN003, RUN004, RUN005, RUN006, SCR001)
 def run_sets(ctx: PackageContext) -> Iterator[Finding]:
     for facts in ctx.sets:
         result = facts.result
@@ -276,37 +327,39 @@ def run_sets(ctx: PackageContext) -> Iterator[Finding]:
             continue
         path = result.path
         count, required = len(result.logs), facts.required_runs
-        if required is not None and count and (count < required if result.scale == "weak" else count != required):
+        if required is not None and (count < required if facts.weak else count != required):
             yield ctx.finding(
                 RUN001,
-                f"{count} run(s) for {result.benchmark}; the {ctx.book.suite} {ctx.book.round} rules require "
-                + (f"at least {required}" if result.scale == "weak" else f"{required}"),
+                (f"{count} run(s)" if count else "no result_<i>.txt log")
+                + f" for {result.benchmark}; the {ctx.book.suite} {ctx.book.round} rules require "
+                + (f"at least {required}" if facts.weak else f"{required}"),
                 path=path,
-                observed=f"{count} result_N.txt files",
-                required=f"{required} runs",
+                observed=f"{count} result_<i>.txt files",
+                required=f"{'at least ' if facts.weak else ''}{required} runs",
             )
-        for label, getter in (
-            ("submission_benchmark", lambda r: r.submission.get("submission_benchmark")),
-            ("submission_division", lambda r: r.submission.get("submission_division")),
-            ("submission_org", lambda r: r.submission.get("submission_org")),
-            ("submission_platform", lambda r: r.submission.get("submission_platform")),
-            ("global_batch_size", lambda r: r.global_batch_size),
+        for label, getter, rule in (
+            ("submission_benchmark", lambda r: r.submission.get("submission_benchmark"), RUN002),
+            ("submission_division", lambda r: r.submission.get("submission_division"), RUN002),
+            ("submission_org", lambda r: r.submission.get("submission_org"), RUN006),
+            ("submission_platform", lambda r: r.submission.get("submission_platform"), RUN006),
+            ("global_batch_size", lambda r: r.global_batch_size, RUN002),
         ):
             groups = _values(facts, getter)
             if len(groups) > 1:
                 yield ctx.finding(
-                    RUN002,
+                    rule,
                     f"the runs disagree on {label}: " + "; ".join(f"{v} in {len(p)} run(s)" for v, p in groups.items()),
                     path=path,
                     key=label,
                     observed=", ".join(groups),
                     required=f"one {label} for all runs of the entry",
                 )
-        keys = sorted({k for run in facts.runs for k in run.hyperparameters} - {"global_batch_size"})
+        ignored = {"global_batch_size"} | ctx.book.not_hyperparameters | ctx.book.not_hyperparameters_of(result.benchmark)
+        keys = sorted({k for run in facts.runs for k in run.hyperparameters} - ignored)
         differing = [k for k in keys if len({repr(run.hyperparameters.get(k)) for run in facts.runs}) > 1]
         if differing:
             yield ctx.finding(
-                RUN002,
+                RUN006,
                 f"the runs disagree on hyperparameters: {', '.join(differing[:8])}",
                 path=path,
                 observed=", ".join(differing),
@@ -329,7 +382,9 @@ def run_sets(ctx: PackageContext) -> Iterator[Finding]:
                         )
                     seen.setdefault(marker, run.path)
         failed = [run for run in facts.runs if not (run.log_passed and run.converged)]
-        if len(failed) > facts.max_dropped:
+        if facts.weak:
+            yield from _throughput_runs(ctx, facts, failed)
+        elif len(failed) > facts.max_dropped:
             yield ctx.finding(
                 RUN004,
                 f"{len(failed)} of {count} runs failed; olympic scoring can drop {facts.max_dropped}",
@@ -354,10 +409,66 @@ def run_sets(ctx: PackageContext) -> Iterator[Finding]:
             )
 
 
+def _throughput_runs(ctx: PackageContext, facts: ResultSetFacts, failed: list) -> Iterator[Finding]:  # noqa: ANN001
+    """HPC Throughput: failed instances are not counted; the entry needs the minimum number of models."""
+    required = facts.required_runs
+    if not failed or required is None or not facts.runs:
+        return
+    path = facts.result.path
+    counted = facts.models or 0
+    if counted < required <= len(facts.runs):
+        yield ctx.finding(
+            RUN004,
+            f"{len(failed)} of {len(facts.runs)} instances failed: {counted} models count, the rules require "
+            f"at least {required} for the Throughput score",
+            path=path,
+            observed=", ".join(run.path for run in failed[:5]),
+            required=f"at least {required} converged, compliant instances",
+        )
+    elif counted >= required:
+        yield ctx.finding(
+            RUN005,
+            f"{len(failed)} failed instance(s) not counted among the {counted} models: "
+            + ", ".join(run.path for run in failed[:5]),
+            path=path,
+            observed=f"{len(failed)} failed",
+        )
+
+
+PLACEHOLDER = "placeholder"  # the reference code's SUBMISSION_ORG_PLACEHOLDER / SUBMISSION_PLATFORM_PLACEHOLDER
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(re.findall(r"[a-z0-9]+", str(text).lower()))
+
+
 def _same_name(a: str, b: str) -> bool:
-    """Names agree when one contains the other, ignoring case and punctuation ('MI355X' in 'MI355X_EPYC_pytorch')."""
-    x, y = _norm(a), _norm(b)
-    return bool(x) and bool(y) and (x in y or y in x)
+    """Names agree ignoring case and punctuation, or when all of one's words are the other's
+    ('Clemson' and 'Clemson University ...', 'A+B' and 'B + A'); never a name inside a word."""
+    x, y = _words(a), _words(b)
+    if not x or not y:
+        return False
+    return _norm(a) == _norm(b) or x <= y or y <= x
+
+
+def _bare(platform: str) -> str:
+    """A platform or system name without its leading node count ('8xNVIDIA GB200' -> 'NVIDIA GB200')."""
+    return re.sub(r"^\d+x(?=[A-Za-z])", "", platform.strip())
+
+
+def _other_systems(ctx: PackageContext, facts: ResultSetFacts) -> set[str]:
+    """The organisation's other systems: their folder and system names."""
+    result = facts.result
+    names: set[str] = set()
+    for system in ctx.tree.systems:
+        if system.org == result.org and system.division == result.division and system.name != result.system:
+            names.add(system.name)
+            if system.data and isinstance(system.data.get("system_name"), str):
+                names.add(system.data["system_name"])
+    for other in ctx.tree.result_sets:
+        if other.org == result.org and other.division == result.division and other.system != result.system:
+            names.add(other.system)
+    return names
 
 
 def _group(runs: list, getter) -> dict[str, list[str]]:  # noqa: ANN001
@@ -398,27 +509,38 @@ def cross_checks(ctx: PackageContext) -> Iterator[Finding]:
             names = {"folder": result.org, "system JSON submitter": submitter}
             wrong = {w: v for w, v in names.items() if v and not _same_name(v, org)}
             if wrong:
+                said = ", ".join(f"the {w} says {v!r}" for w, v in wrong.items())
+                if PLACEHOLDER in org.lower():
+                    message = f"{_where(paths)} say submission_org {org!r}, the reference code's placeholder; {said}"
+                else:
+                    message = f"{_where(paths)} say submission_org {org!r}; {said}"
                 yield ctx.finding(
                     XCK002,
-                    f"{_where(paths)} say submission_org {org!r}; " + ", ".join(f"the {w} says {v!r}" for w, v in wrong.items()),
+                    message,
                     path=paths[0],
                     subject=result.path,
                     key="submission_org",
                     observed=repr(org),
                     required=", ".join(f"{w}: {v}" for w, v in wrong.items()),
                 )
+        mine = [n for n in (result.system, system_name) if n]
+        others = _other_systems(ctx, facts)
         for platform, paths in _group(facts.runs, lambda r: r.submission.get("submission_platform")).items():
-            candidates = [n for n in (result.system, system_name) if n]
-            if candidates and not any(_same_name(platform, n) for n in candidates):
+            bare = _bare(platform)
+            if not mine or any(_same_name(bare, _bare(n)) for n in mine):
+                continue
+            named = sorted(n for n in others if _norm(_bare(n)) == _norm(bare))
+            if named:
                 yield ctx.finding(
                     XCK003,
-                    f"{_where(paths)} say submission_platform {platform!r}; the system is {result.system!r}"
+                    f"{_where(paths)} say submission_platform {platform!r}, which names the organisation's system "
+                    f"{named[0]!r}; these logs are filed under {result.system!r}"
                     + (f" ({system_name!r})" if system_name else ""),
                     path=paths[0],
                     subject=result.path,
                     key="submission_platform",
                     observed=repr(platform),
-                    required=" or ".join(repr(n) for n in candidates),
+                    required=" or ".join(repr(n) for n in mine),
                 )
         for benchmark, paths in _group(facts.runs, lambda r: r.submission.get("submission_benchmark")).items():
             if benchmark != result.benchmark:

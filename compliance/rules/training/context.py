@@ -30,6 +30,8 @@ def structural_keys(book: Rulebook) -> set[str]:
         "submission_platform",
         "submission_status",
         book.seed_key,
+        "number_of_nodes",  # the HPC throughput score's instance scale
+        "accelerators_per_node",
     }
 
 
@@ -70,6 +72,9 @@ class LogContext:
 
         self.run_start = log.first("run_start")
         self.run_stop = log.first("run_stop")
+        # an HPC Throughput (weak scaling) instance: trained with the others, it goes on
+        # training and evaluating after its own run_stop until the whole job ends
+        self.concurrent = False
         skew = book.limit("clock_skew")
         self.skew_ms = 0.0 if skew is None else skew.value * {"ms": 1.0, "s": 1000.0, "min": 60000.0}[skew.unit]
 

@@ -73,7 +73,9 @@ LOG008 = define(
 ## What it checks
 Signs that a file holds records of more than one run: `submission_*` fields
 with different values, or a new initialisation (`cache_clear`, `init_start`,
-`run_start`) after `run_stop`.
+`run_start`) after `run_stop`. A `cache_clear` written after `run_stop` but
+stamped before the run's first `init_start` is the run's own pre-run cache
+drop, printed late: it is not a new run.
 
 ## Why it matters
 Each result file is one run; a concatenation of runs (or of two systems'
@@ -200,8 +202,19 @@ def single_run(ctx: LogContext) -> Iterator[Finding]:
     stop = ctx.run_stop
     if stop is None:
         return
+    # The pre-run cache drop is sometimes printed late (buffered output of another process):
+    # a cache_clear after run_stop but stamped before the run's first init_start (or its
+    # run_start) belongs to this run's start, not to a new run.
+    begun = [r.time_ms for r in ctx.log.all("init_start")] or ([ctx.run_start.time_ms] if ctx.run_start else [])
+    started = min(begun) if begun else None
     restarts = sorted(
-        (r for key in _RESTART for r in ctx.log.all(key) if r.seq > stop.seq), key=lambda r: r.seq
+        (
+            r
+            for key in _RESTART
+            for r in ctx.log.all(key)
+            if r.seq > stop.seq and not (key == "cache_clear" and started is not None and r.time_ms < started)
+        ),
+        key=lambda r: r.seq,
     )
     if restarts:
         first = restarts[0]

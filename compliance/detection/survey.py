@@ -1,0 +1,215 @@
+"""Reading the facts that tell the suite and round, cheaply and safely.
+
+One walk of the input (links never followed, code folders skipped) finds the
+result logs and LoadGen runs; only the first records of each are read (a
+bounded prefix): a training log's first dated record and its
+``submission_benchmark``, a LoadGen detail log's ``test_datetime``,
+``loadgen_version`` and seeds. Nothing here judges anything.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import re
+from dataclasses import dataclass, field
+
+from compliance.parsers.safefs import NotRegularFile, open_regular, walk
+
+PREFIX_BYTES = 1 << 20  # a training log's first MiB: its first records are there (noise lines included)
+DETAIL_PREFIX_BYTES = 48 << 10  # LoadGen writes the version, date and seeds in its first ~25 KB
+MAX_SURVEYED = 20_000  # logs read for dates; a results round has about 3,000
+CODE_FOLDERS = frozenset({"benchmarks", "code", "src", "documentation", "measurements", "power", "ranging"})
+RESULT_LOG = re.compile(r"^result_.*\.txt$")
+LOADGEN_FILES = ("mlperf_log_detail.txt", "mlperf_log_summary.txt")
+SEED_KEYS = ("qsl_rng_seed", "sample_index_rng_seed", "schedule_rng_seed")
+TEST_FOLDER = re.compile(r"^TEST\d\d$", re.IGNORECASE)
+SCALES = ("strong", "weak")
+
+
+@dataclass(slots=True)
+class Survey:
+    """What the input holds, for suite and round detection."""
+
+    training_logs: list[str] = field(default_factory=list)  # result_*.txt files (real paths)
+    loadgen_runs: list[str] = field(default_factory=list)  # folders with a LoadGen log (performance runs first)
+    performance_runs: int = 0  # how many of loadgen_runs are results' performance runs
+    folder_benchmarks: set[str] = field(default_factory=set)  # results/<system>/[scale/]<benchmark> names
+    models: set[str] = field(default_factory=set)  # results/<system>/<model> names of LoadGen runs
+    scales: bool = False  # strong/ or weak/ folders (HPC)
+    orgs_beside: set[str] = field(default_factory=set)  # organisation folders with compliance/ beside results/
+    orgs_inside: set[str] = field(default_factory=set)  # organisation folders with TESTxx inside results/
+    log_dates: list[dt.date | None] = field(default_factory=list)
+    logged_benchmarks: set[str] = field(default_factory=set)
+    run_dates: list[dt.date | None] = field(default_factory=list)
+    run_seeds: list[tuple[int, int, int]] = field(default_factory=list)
+    loadgen_versions: list[str] = field(default_factory=list)
+    records_seen: int = 0  # MLLOG records read in the training logs' prefixes
+    truncated: bool = False
+
+    @property
+    def benchmarks(self) -> set[str]:
+        return self.folder_benchmarks | self.logged_benchmarks
+
+    @property
+    def compliance_in_results(self) -> bool | None:
+        """Where the organisations keep their compliance tests: inside results/ (True), in
+        <org>/compliance/ (False), or None when there are none or the organisations differ."""
+        inside = self.orgs_inside - self.orgs_beside  # some keep a few tests in both places
+        if not inside and not self.orgs_beside:
+            return None
+        if not self.orgs_beside:
+            return True
+        if not inside:
+            return False
+        share = len(inside) / (len(inside) + len(self.orgs_beside))
+        return True if share >= 0.8 else False if share <= 0.2 else None
+
+
+def _parts_after_results(path: str, top: str) -> list[str] | None:
+    """The path's parts below its nearest ``results`` folder (any case), or None."""
+    parts = os.path.relpath(path, top).split(os.sep)
+    lowered = [p.lower() for p in parts]
+    if "results" not in lowered:
+        return None
+    index = len(lowered) - 1 - lowered[::-1].index("results")
+    return parts[index + 1 :]
+
+
+def walk_input(top: str, survey: Survey | None = None) -> Survey:
+    """List the logs and runs under a folder (or take one file), without reading them."""
+    survey = survey if survey is not None else Survey()
+    if not os.path.isdir(top):
+        name = os.path.basename(top)
+        if name in LOADGEN_FILES:
+            survey.loadgen_runs.append(os.path.dirname(top) or ".")
+        else:
+            survey.training_logs.append(top)
+        return survey
+    performance: list[str] = []
+    others: list[str] = []
+    for folder in walk(top):
+        names = {e.name for e in folder.others}
+        below = _parts_after_results(folder.path, top)
+        if any(name in names for name in LOADGEN_FILES):
+            parts = below or []
+            in_test = any(TEST_FOLDER.match(p) for p in parts)
+            (performance if "performance" in [p.lower() for p in parts] and not in_test else others).append(folder.path)
+            if len(parts) >= 2:
+                survey.models.add(parts[1])
+        logs = [e.path for e in folder.others if RESULT_LOG.match(e.name)]
+        if logs:
+            survey.training_logs.extend(logs)
+            if below:
+                bench = below[-1]
+                survey.folder_benchmarks.add(bench)
+                if len(below) >= 3 and below[-2].lower() in SCALES:
+                    survey.scales = True
+        for sub in folder.folders:
+            if TEST_FOLDER.match(sub.name) and below is not None and len(below) >= 3:
+                rel = os.path.relpath(folder.path, top).split(os.sep)
+                survey.orgs_inside.add(os.sep.join(rel[: len(rel) - len(below) - 1]))
+            elif sub.name.lower() == "compliance" and any(f.name.lower() == "results" for f in folder.folders):
+                survey.orgs_beside.add(os.path.relpath(folder.path, top))
+        folder.folders[:] = [f for f in folder.folders if f.name.lower() not in CODE_FOLDERS and not f.name.startswith(".")]
+    survey.loadgen_runs.extend(performance + others)
+    survey.performance_runs += len(performance)
+    return survey
+
+
+def _records(data: bytes):  # type: ignore[no-untyped-def]
+    """The JSON records of ``:::MLLOG`` lines in a prefix (damaged ones skipped)."""
+    for line in data.split(b"\n"):
+        at = line.find(b":::MLLOG")
+        if at < 0:
+            continue
+        try:
+            record = json.loads(line[at + 8 :])
+        except (ValueError, RecursionError):  # damaged, or nested past the interpreter's limit
+            continue
+        if isinstance(record, dict):
+            yield record
+
+
+def _prefix(path: str, limit: int, follow: bool) -> bytes:
+    try:
+        with open_regular(path, follow_links=follow) as stream:
+            return stream.read(limit)
+    except (OSError, NotRegularFile, ValueError):
+        return b""
+
+
+def read_training_facts(survey: Survey, follow_named: set[str] | None = None) -> Survey:
+    """Each log's first dated record and its submission_benchmark."""
+    from compliance.detection.calendar import EARLIEST, to_date
+
+    follow_named = follow_named or set()
+    earliest_ms = dt.datetime(EARLIEST.year, 1, 1, tzinfo=dt.timezone.utc).timestamp() * 1000
+    for path in survey.training_logs[:MAX_SURVEYED]:
+        data = _prefix(path, PREFIX_BYTES, path in follow_named)
+        date: dt.date | None = None
+        for record in _records(data):  # the first dated record: usually the first line
+            survey.records_seen += 1
+            stamp = record.get("time_ms")
+            if isinstance(stamp, (int, float)) and not isinstance(stamp, bool) and stamp >= earliest_ms:
+                date = to_date(stamp)
+                break
+        at = data.find(b'"submission_benchmark"')
+        if at >= 0:
+            start = data.rfind(b"\n", 0, at) + 1
+            end = data.find(b"\n", at)
+            for record in _records(data[start : end if end >= 0 else len(data)]):
+                if isinstance(record.get("value"), str):
+                    survey.logged_benchmarks.add(record["value"])
+        survey.log_dates.append(date)
+    survey.truncated = survey.truncated or len(survey.training_logs) > MAX_SURVEYED
+    return survey
+
+
+SUMMARY_SEED = re.compile(rb"^\s*(qsl_rng_seed|sample_index_rng_seed|schedule_rng_seed)\s*:\s*(\d+)\s*$", re.MULTILINE)
+
+
+WANTED = (b'"key": "test_datetime"', b'"key": "loadgen_version"', b'"key": "effective_')
+
+
+def _wanted_records(data: bytes):  # type: ignore[no-untyped-def]
+    """The records of the keys round detection reads (other lines are not decoded)."""
+    for line in data.split(b"\n"):
+        if any(key in line for key in WANTED):
+            yield from _records(line)
+
+
+def read_loadgen_facts(survey: Survey, follow_named: set[str] | None = None) -> Survey:
+    """Each run's test_datetime, loadgen_version and seeds (from the detail log, else the summary).
+
+    The results' performance runs are read when there are any (compliance and
+    accuracy runs repeat what they say)."""
+    follow_named = follow_named or set()
+    folders = survey.loadgen_runs[: survey.performance_runs] if survey.performance_runs else survey.loadgen_runs
+    for folder in folders[:MAX_SURVEYED]:
+        follow = folder in follow_named
+        detail = _prefix(os.path.join(folder, LOADGEN_FILES[0]), DETAIL_PREFIX_BYTES, follow)
+        seeds: dict[str, int] = {}
+        date = None
+        for record in _wanted_records(detail):
+            key, value = record.get("key"), record.get("value")
+            if key == "test_datetime" and isinstance(value, str):
+                try:
+                    date = dt.datetime.fromisoformat(value.replace("Z", "+00:00")).date()
+                except ValueError:
+                    date = None
+            elif key == "loadgen_version" and isinstance(value, str):
+                survey.loadgen_versions.append(value)
+            elif isinstance(key, str) and key.startswith("effective_") and key[len("effective_"):] in SEED_KEYS:
+                if isinstance(value, int) and not isinstance(value, bool):
+                    seeds[key[len("effective_"):]] = value
+        if not detail:
+            summary = _prefix(os.path.join(folder, LOADGEN_FILES[1]), 1 << 20, follow)
+            for match in SUMMARY_SEED.finditer(summary):
+                seeds[match.group(1).decode()] = int(match.group(2))
+        survey.run_dates.append(date)
+        if all(k in seeds for k in SEED_KEYS):
+            survey.run_seeds.append(tuple(seeds[k] for k in SEED_KEYS))  # type: ignore[arg-type]
+    survey.truncated = survey.truncated or len(folders) > MAX_SURVEYED
+    return survey
