@@ -193,8 +193,10 @@ def diff_exit_code(diff: Mapping[str, Any]) -> int:
 def render_diff_json(diff: Mapping[str, Any]) -> str:
     import orjson
 
+    from compliance.escape import json_output
+
     body: bytes = orjson.dumps(diff, option=orjson.OPT_INDENT_2)
-    return body.decode() + "\n"
+    return json_output(body.decode()) + "\n"  # controls and '##[' from the reports as \u escapes
 
 
 def render_diff_text(diff: Mapping[str, Any], color: bool = False) -> str:

@@ -55,10 +55,18 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--rcp-bypass", action="store_true", help="waive failed or missing RCP checks (they stay in the report, marked waived)")
     check.add_argument("--waivers", metavar="FILE", help="a TOML file of reviewed waivers (code, subject glob, reason, approver, expires)")
     check.add_argument("--baseline", metavar="REPORT.json", help="an earlier JSON report: findings it has are marked baselined and do not fail")
+    check.add_argument(
+        "--limit", action="append", default=[], metavar="NAME=N",
+        help="raise (or lower) a bound on what is read, e.g. files-per-folder=1000000 (README, 'Hostile input'); repeatable",
+    )
     check.add_argument("--debug", action="store_true", help="on a failure of mlperf-audit itself (INT001, exit code 2), print the traceback and keep it in the report")
     settings = check.add_mutually_exclusive_group()
     settings.add_argument("--config", metavar="FILE", help="read settings from FILE (mlperf-audit.toml, or a pyproject.toml's [tool.mlperf-audit])")
-    settings.add_argument("--no-config", action="store_true", help="read no settings file")
+    settings.add_argument("--no-config", action="store_true", help="read no settings file (a review committee checking someone else's repository)")
+    check.add_argument(
+        "--strict-config", action="store_true",
+        help="the repository's settings may not silence or waive an error: each setting that does is a CFG001 error (exit code 1)",
+    )
 
     diff = sub.add_parser("diff", help="what changed between two JSON reports (exit 1 on new error findings)")
     diff.add_argument("old", metavar="OLD.json", help="the earlier report (--format json)")
@@ -150,11 +158,13 @@ def _use_color(choice: str) -> bool:
 
 
 def _check(args: argparse.Namespace) -> int:
+    from compliance import limits
     from compliance.config import ConfigError
     from compliance.engine import AuditOptions, UsageError, run_audit
     from compliance.registry import RULES, load_all
 
     try:
+        limits.configure(limits.parse(args.limit))
         settings = _settings(args)
         source = f"in {_shown(settings.path)}" if settings.path else ""
         select = _codes(args.select) if args.select is not None else settings.select
@@ -177,14 +187,18 @@ def _check(args: argparse.Namespace) -> int:
             raise _Usage("use --output FILE or --output-dir DIR, not both")
         if len(formats) > 1 and not args.output_dir:
             raise _Usage(f"several formats ({', '.join(formats)}){from_file} need --output-dir DIR")
-    except (ConfigError, _Usage) as err:
-        print(f"mlperf-audit: error: {err}", file=sys.stderr)
+    except (ConfigError, _Usage, limits.LimitError) as err:
+        _say(f"error: {err}")
         return 2
+
+    from compliance.config import use
 
     notes = []
     if settings.path:
         notes.append(f"Settings from {_shown(settings.path)} (command-line flags override them).")
+    use(settings.path)  # a settings file met inside a checked tree or archive is reported, never read
     to_files = bool(args.output or args.output_dir)
+    flags = {"suite": args.suite, "round": args.round_name, "select": args.select, "ignore": args.ignore, "waivers": args.waivers}
     options = AuditOptions(
         suite=args.suite or settings.suite,
         round=args.round_name or settings.round,
@@ -200,22 +214,25 @@ def _check(args: argparse.Namespace) -> int:
         scenario=args.scenario,
         progress=_progress_factory() if sys.stderr.isatty() and (to_files or formats == ["text"]) else None,
         debug=args.debug,
+        settings_file=_shown(settings.path) if settings.path else None,
+        from_settings=tuple(key for key, flag in flags.items() if flag is None and key in settings.given),
+        strict_config=args.strict_config,
     )
     try:
         report = run_audit(args.paths, options)
     except UsageError as err:
-        print(f"mlperf-audit: error: {err}", file=sys.stderr)
+        _say(f"error: {err}")
         return 2
     except Exception as err:  # noqa: BLE001 - a bug outside any one rule: say so, exit 2, never exit 1
         return _crashed(err, args.debug)
     for failure in report.internal_errors:
         if args.debug and failure.evidence.get("traceback"):
-            print(f"mlperf-audit: {failure.subject}: {failure.message}\n{failure.evidence['traceback']}", file=sys.stderr)
+            _say(f"{failure.subject}: {failure.message}")
+            _say(str(failure.evidence["traceback"]), block=True)
     if report.internal_errors and not args.debug:
-        print(
-            f"mlperf-audit: internal error in {len(report.internal_errors)} place(s) (INT001); "
-            "the rest was checked. Run with --debug for the traceback.",
-            file=sys.stderr,
+        _say(
+            f"internal error in {len(report.internal_errors)} place(s) (INT001); "
+            "the rest was checked. Run with --debug for the traceback."
         )
     color = not to_files and _use_color(args.color)
     try:
@@ -226,15 +243,26 @@ def _check(args: argparse.Namespace) -> int:
                 path = os.path.join(args.output_dir, file_name)
                 _write(_render(report, name, color=False), path)
                 written.append(path)
-            print("mlperf-audit: wrote " + ", ".join(written), file=sys.stderr)
+            _say("wrote " + ", ".join(written))
         else:
             _write(_render(report, formats[0], color), args.output)
     except OSError as err:
-        print(f"mlperf-audit: error: cannot write the report: {err}", file=sys.stderr)
+        _say(f"error: cannot write the report: {err}")
         return 2
     except Exception as err:  # noqa: BLE001 - a reporter's bug: exit 2, not a verdict
         return _crashed(err, args.debug)
     return report.exit_code()
+
+
+def _say(message: str, *, block: bool = False) -> None:
+    """One message on stderr; what came from the input in it (paths, settings, values) is escaped
+    like everywhere else (``compliance.escape``): a line, or with ``block`` lines, that control nothing."""
+    from compliance.escape import text, text_block
+
+    if block:
+        print(text_block(message.rstrip("\n")), file=sys.stderr)
+    else:
+        print(f"mlperf-audit: {text(message)}", file=sys.stderr)
 
 
 def _crashed(err: Exception, debug: bool) -> int:
@@ -242,11 +270,10 @@ def _crashed(err: Exception, debug: bool) -> int:
     if debug:
         import traceback
 
-        traceback.print_exception(err, file=sys.stderr)
-    print(
-        f"mlperf-audit: internal error: {type(err).__name__}: {err} "
-        "(a bug in mlperf-audit; run with --debug for the traceback and report it)",
-        file=sys.stderr,
+        _say("".join(traceback.format_exception(err)), block=True)
+    _say(
+        f"internal error: {type(err).__name__}: {err} "
+        "(a bug in mlperf-audit; run with --debug for the traceback and report it)"
     )
     return 2
 
@@ -264,7 +291,7 @@ def _diff(args: argparse.Namespace) -> int:
     try:
         old, new = load_report(args.old), load_report(args.new)
     except ReportFileError as err:
-        print(f"mlperf-audit: error: {err}", file=sys.stderr)
+        _say(f"error: {err}")
         return 2
     diff = diff_reports(old, new, args.old, args.new)
     if args.format == "json":
@@ -274,7 +301,7 @@ def _diff(args: argparse.Namespace) -> int:
     try:
         _write(text, args.output)
     except OSError as err:
-        print(f"mlperf-audit: error: cannot write {args.output}: {err.strerror or err}", file=sys.stderr)
+        _say(f"error: cannot write {args.output}: {err.strerror or err}")
         return 2
     return diff_exit_code(diff)
 
@@ -360,7 +387,7 @@ def rule_text(code: str) -> str | None:
 def _rule(code: str) -> int:
     text = rule_text(code)
     if text is None:
-        print(f"mlperf-audit: error: no rule {code!r} (see `mlperf-audit rules`)", file=sys.stderr)
+        _say(f"error: no rule {code!r} (see `mlperf-audit rules`)")
         return 2
     print(text, end="")
     return 0

@@ -13,21 +13,36 @@ reads none, and every command-line flag overrides the file::
     round = "5.1"
     select = ["SEQ", "QLT"]      # or "SEQ,QLT"
     ignore = ["KEY003"]
-    waivers = "waivers.toml"     # relative to this file
+    waivers = "waivers.toml"     # relative to this file, inside its repository
     format = "text"              # or ["json", "sarif"] (with --output-dir)
 
 A key the tool does not know, or a value of the wrong type, is a usage error.
+
+**Trust.** Settings come from the working directory's repository only: never
+from a checked folder that lies elsewhere, never from inside an archive (such
+a file is reported, STR019, not read). The report records what the settings
+and waivers did (``account``: every error they silenced or waived, in the
+header of every format); ``--strict-config`` makes each setting of the
+repository that silences or waives an error a CFG001 error (exit code 1), for
+a review committee or a CI job that checks someone else's repository, where
+``--no-config`` (the GitHub Action's ``no-config`` input) ignores them.
 """
 
 from __future__ import annotations
 
 import os
+from collections import Counter
 from dataclasses import dataclass, field
+from typing import Any
+
+from compliance.models.findings import Severity
+from compliance.registry import define
 
 CONFIG_NAME = "mlperf-audit.toml"
 PYPROJECT = "pyproject.toml"
 TABLE = "mlperf-audit"  # [tool.mlperf-audit]
 KEYS = ("suite", "round", "select", "ignore", "waivers", "format")
+MAX_BYTES = 1 << 20  # a settings file is a few lines
 
 
 class ConfigError(ValueError):
@@ -93,8 +108,53 @@ def load(path: str) -> Settings:
     waivers = _text(data, "waivers", where)
     if waivers is not None:
         base = os.path.dirname(os.path.abspath(path))
-        settings.waivers = os.path.normpath(os.path.join(base, os.path.expanduser(waivers)))
+        settings.waivers = os.path.normpath(os.path.join(base, waivers))
+        home = repository_root(base)
+        real = os.path.realpath(settings.waivers)
+        if real != home and not real.startswith(home.rstrip(os.sep) + os.sep):
+            raise ConfigError(f"{where}: waivers {waivers!r} lies outside the repository of the settings file ({home})")
     return settings
+
+
+def repository_root(folder: str) -> str:
+    """The repository a folder belongs to (the nearest folder above holding ``.git``), else the folder."""
+    current = os.path.realpath(folder)
+    while True:
+        if os.path.exists(os.path.join(current, ".git")):
+            return current
+        parent = os.path.dirname(current)
+        if parent == current:
+            return os.path.realpath(folder)
+        current = parent
+
+
+_IN_USE: list[str] = []  # the settings file this process's check uses (set by the command line)
+
+
+def use(path: str | None) -> None:
+    """Record the settings file in use (None: none), so that a settings file met inside a checked
+    tree can be told apart from it."""
+    _IN_USE[:] = [os.path.realpath(path)] if path else []
+
+
+def unread(path: str) -> str | None:
+    """For a settings file found in a checked tree or archive: what it would set, when it is not
+    the file in use (it is then not read as settings); None when it is in use or sets nothing."""
+    if _IN_USE and os.path.realpath(path) == _IN_USE[0]:
+        return None
+    try:
+        data = _table(path) if os.path.basename(path) == PYPROJECT else _read(path)
+    except ConfigError as err:
+        return f"not read as settings ({err.args[0].split(': ')[-1]})"
+    if data is None:
+        return None
+    keys = ", ".join(f"{key} = {_short(value)}" for key, value in data.items()) or "nothing"
+    return f"it sets {keys}; not read: settings come from the working directory's repository only"
+
+
+def _short(value: object) -> str:
+    text = ", ".join(str(v) for v in value) if isinstance(value, list) else str(value)
+    return text if len(text) <= 80 else text[:79] + "…"
 
 
 def _read(path: str) -> dict[str, object]:
@@ -104,7 +164,7 @@ def _read(path: str) -> dict[str, object]:
 
     try:
         with open_regular(path, follow_links=True) as handle:  # never a pipe or device
-            return tomllib.load(handle)
+            return tomllib.loads(handle.read(MAX_BYTES + 1)[:MAX_BYTES].decode("utf-8"))
     except RecursionError as err:
         raise ConfigError(f"the settings file {path} is nested too deeply") from err
     except OSError as err:
@@ -159,3 +219,124 @@ def _close(word: str, candidates: object, n: int = 3, cutoff: float = 0.6) -> li
     import difflib  # only when a key is unknown
 
     return difflib.get_close_matches(word, candidates, n=n, cutoff=cutoff)  # type: ignore[arg-type]
+
+
+# -- what the settings did, in the report ------------------------------------------------------
+
+CFG001 = define(
+    "CFG001",
+    "settings-silence-errors",
+    Severity.ERROR,
+    "With --strict-config: the checked repository's own settings (mlperf-audit.toml or [tool.mlperf-audit]) silence or waive error findings.",
+    """
+## What it checks
+With `--strict-config`, every setting read from the repository's settings
+file (`mlperf-audit.toml`, or `pyproject.toml`'s `[tool.mlperf-audit]`) that
+kept an error finding out of the report (`select`, `ignore`) or waived one
+(`waivers`). Each such setting is one finding, with what it silenced.
+
+## Why it matters
+A repository's settings are right for its own CI; a review committee, or a
+CI job checking someone else's pull request, must not let the checked
+repository decide which errors count. `--strict-config` keeps the settings'
+other effects (suite, round, formats) and fails the check when they would
+silence an error; `--no-config` ignores the settings altogether.
+
+## Example
+`mlperf-audit.toml: ignore = SEQ, KEY kept 14 error findings out of the report (SEQ004 x9, KEY001 x5)`
+
+## How to fix
+Remove the setting (fix the findings, or ask for a reviewed waiver that the
+committee passes with `--waivers`), or check without the repository's
+settings (`--no-config`).
+
+## Rule reference
+None in the rules: mlperf-audit's settings trust (README, "For the review committee").
+""",
+    suites=("training", "hpc", "inference"),
+)
+
+_SEVERITY_WORDS = {"error": "error(s)", "warning": "warning(s)", "review": "for the reviewer", "info": "info"}
+
+
+def _tally(counts: Counter[tuple[str, str]]) -> tuple[int, str]:
+    """(errors, "12 finding(s): 9 error(s), 3 warning(s) (SEQ004 x9, KEY003 x3)") for counts by (code, severity)."""
+    by_severity: Counter[str] = Counter()
+    by_code: Counter[str] = Counter()
+    for (code, severity), count in counts.items():
+        by_severity[severity] += count
+        by_code[code] += count
+    kinds = ", ".join(f"{by_severity[s]} {_SEVERITY_WORDS[s]}" for s in _SEVERITY_WORDS if by_severity[s])
+    codes = sorted(by_code.items(), key=lambda item: (-item[1], item[0]))
+    listed = ", ".join(f"{code} x{count}" for code, count in codes[:8]) + (f" and {len(codes) - 8} more codes" if len(codes) > 8 else "")
+    return by_severity["error"], f"{sum(by_code.values())} finding(s): {kinds} ({listed})"
+
+
+def _selection(select: list[str] | None, ignore: list[str] | None, silenced: Counter[tuple[str, str]]) -> dict[str, Counter[tuple[str, str]]]:
+    """The silenced findings split by the option that removed them (select first, as selection does)."""
+    split: dict[str, Counter[tuple[str, str]]] = {"select": Counter(), "ignore": Counter()}
+    for (code, severity), count in silenced.items():
+        by_select = bool(select) and not any(code.startswith(prefix) for prefix in select or ())
+        split["select" if by_select else "ignore"][(code, severity)] += count
+    return split
+
+
+def _waived(report: Any) -> dict[str, Counter[tuple[str, str]]]:
+    """Waived findings by what waived them: a waiver file, --rcp-bypass, --baseline (a failed run
+    that olympic scoring drops is the rules' own, not a setting)."""
+    split: dict[str, Counter[tuple[str, str]]] = {"waivers": Counter(), "rcp_bypass": Counter(), "baseline": Counter()}
+    for finding in report.findings:
+        why = finding.waived_by
+        if why is None or why.startswith("olympic scoring:"):
+            continue
+        kind = "baseline" if why.startswith("baseline: ") else "rcp_bypass" if why.startswith("--rcp-bypass:") else "waivers"
+        split[kind][(finding.code, finding.severity.value)] += 1
+    return split
+
+
+def account(report: Any, options: Any, silenced: Counter[tuple[str, str]]) -> None:
+    """Record in ``report.settings`` what the settings file and the flags changed: findings that
+    select/ignore kept out of the report and findings waived, with the errors among them; with
+    ``options.strict_config`` each setting of the repository's file that did so is a CFG001 error."""
+    from compliance.models.report import SettingEffect
+
+    source_file = options.settings_file
+    from_file = set(options.from_settings)
+    values = {
+        "select": ", ".join(options.select or ()),
+        "ignore": ", ".join(options.ignore or ()),
+        "waivers": options.waivers or "",
+        "rcp_bypass": "on",
+        "baseline": options.baseline or "",
+    }
+    flags = {"select": "--select", "ignore": "--ignore", "waivers": "--waivers", "rcp_bypass": "--rcp-bypass", "baseline": "--baseline"}
+    effects = {**_selection(options.select, options.ignore, silenced), **_waived(report)}
+    verbs = {"select": "not reported", "ignore": "not reported", "waivers": "waived", "rcp_bypass": "waived", "baseline": "marked as in the baseline"}
+    records = []
+    for key in ("suite", "round"):
+        if key in from_file:
+            records.append(SettingEffect(source_file or "", f"{key} = {getattr(options, key)}", "applied"))
+    for key, counts in effects.items():
+        if not counts:
+            continue
+        errors, tally = _tally(counts)
+        source = source_file if key in from_file and source_file else flags[key]
+        records.append(SettingEffect(source, f"{key.replace('_', '-')} = {values[key]}", f"{tally} {verbs[key]}", errors))
+    report.settings.extend(records)
+    if not options.strict_config:
+        return
+    subject = report.subjects[0].path if report.subjects else (source_file or "")
+    strict = [
+        CFG001.finding(
+            f"{record.source}: {record.setting}: {record.effect}; the checked repository's settings may not silence errors (--strict-config)",
+            path=record.source,
+            subject=subject,
+            observed=record.effect,
+            required="no error silenced or waived by the repository's own settings",
+        )
+        for record in records
+        if record.errors and source_file and record.source == source_file
+    ]
+    if strict:
+        report.findings.extend(strict)
+        report.refinalise()

@@ -80,7 +80,13 @@ def run_audit(paths: list[str], options: AuditOptions) -> Report:
             baseline = load_report(options.baseline)  # a bad baseline stops before any work
         except ReportFileError as err:
             raise UsageError(f"--baseline: {err}") from err
-    report = _audit(paths, options)
+    from compliance import config, limits
+    from compliance.parsers.safefs import confined
+    from compliance.registry import SILENCED
+
+    before = SILENCED.copy()
+    with confined(*(p for p in paths if os.path.isdir(p))):  # below a folder named, no link is followed
+        report = _audit(paths, options)
     if baseline is not None:
         from compliance.baseline import apply_baseline
 
@@ -90,7 +96,8 @@ def run_audit(paths: list[str], options: AuditOptions) -> Report:
             f"Baseline {options.baseline}: {marked} finding(s) it already has are marked "
             "'baseline' and do not fail; only new findings can fail."
         )
-    return report
+    config.account(report, options, SILENCED - before)  # what settings and waivers changed, in the report
+    return report.keep_findings(limits.get("findings"))
 
 
 def _settle(report: Report, baseline_rows: list[dict[str, object]]) -> None:

@@ -20,6 +20,7 @@ from compliance.models.findings import Finding
 from compliance.models.inference import InferenceTree, ScenarioFolder, TestFolder
 from compliance.models.report import InferenceResultRow, Report, Subject, ToolInfo
 from compliance.parsers import loadgen as P
+from compliance.parsers import safefs
 from compliance.registry import applies, load_all, run_checkers
 from compliance.rulebook.inference import SUITE, InferenceRulebook, ModelRules, load_inference_rulebook
 from compliance.rules.inference.context import LoadgenContext, RunPlace
@@ -35,7 +36,6 @@ from compliance.rules.inference.tree_context import (
 
 POOL_MIN_RESULTS = 24  # below this, a process pool costs more than it saves
 MAX_TEXT_BYTES = 1 << 20  # verify_*.txt and similar small text files
-MAX_FILES_LISTED = 2000  # files listed per scenario folder
 TEST_NAME_LENGTH = 6  # TEST01
 
 
@@ -45,29 +45,71 @@ TEST_NAME_LENGTH = 6  # TEST01
 def _regular(path: str) -> int | None:
     """The size of a regular file (links are not followed), else None."""
     try:
-        info = os.lstat(path)
+        info = safefs.lstat(path)
     except (OSError, ValueError):
         return None
     return info.st_size if stat.S_ISREG(info.st_mode) else None
 
 
 def _is_folder(path: str) -> bool:
-    try:
-        return stat.S_ISDIR(os.lstat(path).st_mode)
-    except (OSError, ValueError):
-        return False
+    return safefs.is_folder(path)  # no link is passed, on the way or at the end
 
 
-def _files_below(real: str, depth: int = 4, sizes: dict[str, int] | None = None) -> dict[str, str]:
+class Listing(dict):  # type: ignore[type-arg]
+    """Regular files below a folder: relative name -> real path (what ``_files_below`` found).
+
+    Past the ``files-per-folder`` limit (``compliance.limits``) the rest is not
+    listed and ``limit_reached`` is set; a name asked for that was not listed is
+    then looked up on disk (never through a link), so a file that exists is never
+    called missing because of the limit.
+    """
+
+    def __init__(self, real: str, depth: int, sizes: dict[str, int] | None):
+        super().__init__()
+        self.real, self.depth, self.sizes = real, depth, sizes
+        self.limit_reached = False
+
+    def _look_up(self, name: object) -> str | None:
+        if not self.limit_reached or not isinstance(name, str):
+            return None
+        parts = name.split("/")
+        if len(parts) > self.depth or any(part in ("", ".", "..") for part in parts):
+            return None
+        path = os.path.join(self.real, *parts)
+        size = _regular(path)
+        if size is None:
+            return None
+        self[name] = path
+        if self.sizes is not None:
+            self.sizes[name] = size
+        return path
+
+    def __missing__(self, name: str) -> str:
+        path = self._look_up(name)
+        if path is None:
+            raise KeyError(name)
+        return path
+
+    def __contains__(self, name: object) -> bool:
+        return dict.__contains__(self, name) or self._look_up(name) is not None
+
+    def get(self, name: str, default: str | None = None) -> str | None:  # type: ignore[override]
+        return dict.__getitem__(self, name) if dict.__contains__(self, name) else (self._look_up(name) or default)
+
+
+def _files_below(real: str, depth: int = 4, sizes: dict[str, int] | None = None) -> Listing:
     """Regular files under ``real`` (relative name -> real path), ``depth`` levels at most, links
-    skipped; their sizes go into ``sizes`` when given."""
-    found: dict[str, str] = {}
+    skipped; their sizes go into ``sizes`` when given. At most the ``files-per-folder`` limit are
+    listed (then ``limit_reached``; see ``Listing``)."""
+    from compliance.limits import get as limit
+
+    found = Listing(real, depth, sizes)
+    most = limit("files-per-folder")
     stack = [(real, "", 0)]
-    while stack and len(found) < MAX_FILES_LISTED:
+    while stack:
         folder, prefix, level = stack.pop()
         try:
-            with os.scandir(folder) as entries:
-                items = sorted(entries, key=lambda e: e.name)
+            items = safefs.scandir(folder)
         except OSError:
             continue
         for entry in items:
@@ -78,6 +120,9 @@ def _files_below(real: str, depth: int = 4, sizes: dict[str, int] | None = None)
                 continue
             mode = info.st_mode
             if stat.S_ISREG(mode):
+                if len(found) >= most:
+                    found.limit_reached = True
+                    return found
                 found[name] = entry.path
                 if sizes is not None:
                     sizes[name] = info.st_size
@@ -92,10 +137,9 @@ def _child(folder: str, name: str) -> str | None:
     if _is_folder(exact):
         return exact
     try:
-        with os.scandir(folder) as entries:
-            for entry in entries:
-                if entry.name.lower() == name.lower() and entry.is_dir(follow_symlinks=False):
-                    return entry.path
+        for entry in safefs.scandir(folder):
+            if entry.name.lower() == name.lower() and entry.is_dir():
+                return entry.path
     except OSError:
         return None
     return None
@@ -138,8 +182,7 @@ def _tests(entry: ScenarioFolder, book: InferenceRulebook) -> tuple[dict[str, Te
     if folder is None:
         return tests, shown
     try:
-        with os.scandir(folder) as entries:
-            names = sorted(e.name for e in entries if e.is_dir(follow_symlinks=False))
+        names = [e.name for e in safefs.scandir(folder) if e.is_dir()]
     except OSError:
         return tests, shown
     for name in names:
@@ -159,7 +202,7 @@ def _tests(entry: ScenarioFolder, book: InferenceRulebook) -> tuple[dict[str, Te
     return tests, shown
 
 
-def _measurements(entry: ScenarioFolder, book: InferenceRulebook, round_name: str) -> Measurements:
+def _measurements(entry: ScenarioFolder, book: InferenceRulebook, round_name: str, stopped: list[str] | None = None) -> Measurements:
     found = Measurements()
     template = str(book.layout.get("measurements", ""))
     if template.endswith("measurements.json"):  # 6.0 on: in the scenario folder
@@ -175,6 +218,11 @@ def _measurements(entry: ScenarioFolder, book: InferenceRulebook, round_name: st
         return found
     found.folder = shown
     files = _files_below(folder, 1, found.sizes)
+    if files.limit_reached:  # what the rules look for is looked up, never called missing
+        for name in (*book.measurements.get("required_files", ()), *json_names, f"{entry.system}_{entry.scenario}.json"):
+            files.get(str(name))
+        if stopped is not None:
+            stopped.append(shown)
     for name in files:
         found.files[name] = f"{shown}/{name}"
         if "calibration" in name.lower():
@@ -316,7 +364,9 @@ def audit_result(job: ResultJob) -> tuple[list[Finding], InferenceResultRow, int
         if "accuracy/accuracy.txt" in files:
             accuracy_txt = P.read_accuracy_txt(files["accuracy/accuracy.txt"], display_path=f"{entry.path}/accuracy/accuracy.txt")
     tests, tests_root = _tests(entry, book)
-    measurements = _measurements(entry, book, round_name)
+    stopped = [entry.path] if files.limit_reached else []
+    stopped += [test.path for test in tests.values() if getattr(test.files, "limit_reached", False)]
+    measurements = _measurements(entry, book, round_name, stopped)
     measurements.calibration += job.org_calibration[0]
     measurements.calibration_searched = ([measurements.folder] if measurements.folder else []) + list(job.org_calibration[1])
     ctx = ResultContext(
@@ -345,9 +395,27 @@ def audit_result(job: ResultJob) -> tuple[list[Finding], InferenceResultRow, int
         records += len(run.records)
         findings += _loadgen_findings(run, job, shown, mode, test, model, scenario, book)
     findings += _run_checks(ctx, RESULT_SUBJECT, job, entry.division, book)
+    findings += _listing_limits(stopped, entry.path, job, book)
     data = measurements.data or {}
     declared = tuple((name, str(data[name])) for name in DECLARED if data.get(name) not in (None, ""))
     return findings, result_row(ctx), records, declared
+
+
+def _listing_limits(stopped: list[str], subject: str, job: ResultJob, book: InferenceRulebook) -> list[Finding]:
+    """One LIM001 finding per folder of the result whose listing stopped at the limit."""
+    from compliance.limits import LIM001, reached
+
+    found = [
+        LIM001.finding(
+            f"{folder}: not every file was listed: {reached('files-per-folder')}; the files asked for were looked up",
+            path=folder,
+            subject=subject,
+            observed="more files than the limit",
+            required="a listing that ends within the limit",
+        )
+        for folder in stopped
+    ]
+    return [f for f in found if applies(f, SUITE, book.round, job.entry.division, job.select, job.ignore)]
 
 
 def result_row(ctx: ResultContext) -> InferenceResultRow:

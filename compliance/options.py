@@ -31,3 +31,6 @@ class AuditOptions:
     debug: bool = False  # tracebacks of the tool's own failures (INT001) in the report
     round_from: str = "given"  # where ``round`` came from: "given" (--round) or "settings" (a settings file)
     suite_from: str = "given"  # likewise for ``suite``
+    settings_file: str | None = None  # the repository's settings file in use (compliance.config)
+    from_settings: tuple[str, ...] = ()  # the options above whose value came from that file
+    strict_config: bool = False  # the repository's settings must not silence or waive an error (CFG001)

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import os
 import sys
+from collections import Counter
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from compliance import __version__
@@ -21,7 +23,7 @@ from compliance.parsers import tree as tree_parser
 from compliance.discover import is_archive, looks_like_tree  # noqa: F401  (looks_like_tree re-exported)
 from compliance.parsers.archive import archive_issues, unpack
 from compliance.parsers.safefs import shown as printable
-from compliance.registry import RULES, internal_error, load_all, run_checkers, selected
+from compliance.registry import SILENCED, applies, internal_error, load_all, run_checkers
 from compliance.rulebook.load import SUITES, available_rounds, canonical_round, load_rulebook, newest_round
 from compliance.rules.package.context import PackageContext
 from compliance.rules.training.context import LogContext, structural_keys
@@ -68,13 +70,34 @@ def run_pool(worker: Callable[[Any], Any], jobs: list[Any], progress: Callable[[
     import multiprocessing
 
     context = multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn")
-    with _executor()(max_workers=min(os.cpu_count() or 2, 8), mp_context=context) as pool:
+    from compliance import limits
+    from compliance.parsers.safefs import confined_roots
+
+    # the workers keep the checked folders confined and the limits set
+    pool_args = {"initializer": _worker_start, "initargs": (confined_roots(), limits.state())}
+    with _executor()(max_workers=min(os.cpu_count() or 2, 8), mp_context=context, **pool_args) as pool:
         results = []
-        for result in pool.map(worker, jobs, chunksize=max(1, len(jobs) // 32)):
+        for result, silenced in pool.map(partial(_counted, worker), jobs, chunksize=max(1, len(jobs) // 32)):
             results.append(result)
+            SILENCED.update(silenced)  # what --select/--ignore removed in the worker
             if progress:
                 progress(1)
         return results
+
+
+def _counted(worker: Callable[[Any], Any], job: Any) -> tuple[Any, Counter[tuple[str, str]]]:
+    """``worker(job)`` in a pool worker, and the findings selection removed meanwhile."""
+    before = Counter(SILENCED)
+    return worker(job), SILENCED - before
+
+
+def _worker_start(roots: tuple[str, ...], bounds: dict[str, int]) -> None:
+    """A pool worker's start: the parent's confined folders and limits."""
+    from compliance import limits
+    from compliance.parsers.safefs import confine_roots
+
+    confine_roots(roots)
+    limits.restore(bounds)
 
 
 def _executor() -> Any:
@@ -335,10 +358,7 @@ def _normalise(facts: Any) -> None:
 
 
 def _keep(finding: Finding, suite: str, round_name: str, options: Any) -> bool:
-    rule = RULES[finding.code]
-    if suite not in rule.suites or not rule.applies_to_round(round_name):
-        return False
-    return selected(finding.code, options.select, options.ignore)
+    return applies(finding, suite, round_name, None, options.select, options.ignore)  # a silenced one is counted
 
 
 CHECKER_FLAGS = ("rcp-bypass", "seed-checker-bypass", "rcp-bert-train-samples")

@@ -10,6 +10,7 @@ to ``TOMBSTONES`` and renamed ones to ``REDIRECTS``.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -245,6 +246,8 @@ FAMILIES = {
     "package": "compliance.rules.package",
     "inference": "compliance.rules.inference",
     "waivers": "compliance.waivers",
+    "limits": "compliance.limits",
+    "config": "compliance.config",
 }
 
 
@@ -264,6 +267,11 @@ def resolve_code(code: str) -> str:
     return REDIRECTS.get(code, code)
 
 
+# Findings that --select/--ignore (or the settings' select/ignore) removed in this process, by
+# (code, severity): a silenced error is never silent, the report says what was not reported.
+SILENCED: Counter[tuple[str, str]] = Counter()
+
+
 def applies(
     finding: Finding,
     suite: str,
@@ -272,13 +280,17 @@ def applies(
     select: Iterable[str] | None,
     ignore: Iterable[str] | None,
 ) -> bool:
-    """Whether a finding's rule applies to this suite, round and division, and is selected."""
+    """Whether a finding's rule applies to this suite, round and division, and is selected
+    (one that applies but is not selected is counted in ``SILENCED``)."""
     rule = RULES[finding.code]
     if suite not in rule.suites or not rule.applies_to_round(round_name):
         return False
     if division is not None and division not in rule.divisions:
         return False
-    return selected(finding.code, select, ignore)
+    if selected(finding.code, select, ignore):
+        return True
+    SILENCED[(finding.code, finding.severity.value)] += 1
+    return False
 
 
 def selected(code: str, select: Iterable[str] | None, ignore: Iterable[str] | None) -> bool:

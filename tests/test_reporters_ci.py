@@ -232,7 +232,10 @@ def test_junit_fixture_counts_and_outcomes(report: Report, rendered: dict[str, s
     root = ET.fromstring(rendered["junit"].encode("utf-8"))
     check_junit_counts(root)
     suites = suites_by_name(root)
-    assert list(suites) == [s.path for s in report.subjects]  # one suite per subject, in order
+    # one suite per subject, in order, then one for the settings and waivers that changed the report
+    assert list(suites) == [s.path for s in report.subjects] + ["mlperf-audit settings"]
+    settings = suites.pop("mlperf-audit settings")
+    assert [case.find("skipped") is not None for case in settings.findall("testcase")] == [r.errors > 0 for r in report.settings]
     for suite in suites.values():
         overall = case_named(suite, "mlperf-audit")
         assert list(overall) and all(
@@ -266,7 +269,7 @@ def test_junit_fixture_counts_and_outcomes(report: Report, rendered: dict[str, s
     assert failures == expected_failures
     assert skips == expected_skips
     assert root.get("failures") == str(len(expected_failures))
-    assert root.get("tests") == str(len(report.subjects) + len(pairs))
+    assert root.get("tests") == str(len(report.subjects) + len(pairs) + len(report.settings))
 
     # The waived RCP001 and the for-the-reviewer HPB001 are skipped, with their reason.
     waived = next(f for f in report.findings if f.waived_by)
@@ -299,7 +302,9 @@ def test_junit_has_no_timestamps(rendered: dict[str, str]) -> None:
 
 def test_github_fixture_commands(report: Report, rendered: dict[str, str]) -> None:
     lines = rendered["github"].splitlines()
-    assert len(lines) == len(report.findings) + 1
+    # a command per finding, one per setting or waiver file that changed the report, the summary
+    assert len(lines) == len(report.findings) + len(report.settings) + 1
+    assert lines[len(report.findings)].startswith("::warning title=mlperf-audit settings::--waivers: ")
     for line, finding in zip(lines, report.findings):
         expected = (
             "notice"
@@ -404,7 +409,7 @@ def test_github_escaping(odd_report: Report) -> None:
     assert by_code["HP001"] == (
         "::error file=submission/closed/ACME Corp/results/sys%2C1/a%3Ab/result_0.txt,line=7,"
         "title=HP001 closed-hyperparameter-not-allowed::"
-        'line one%0Aline two: 100%25 <done> & "quoted"%0D%0A::error::injected\\x1b[31m\\x00'
+        'line one%0Aline two: 100%25 <done> & "quoted"%0D%0A\\x3a:error::injected\\x1b[31m\\x00'
         "%0Aseen: a%0Ab%0Arequired: 100%25%0Afix: Use 1e-5."
     )
     assert by_code["STR003"].startswith(
@@ -498,8 +503,11 @@ def test_junit_escaping(odd_report: Report) -> None:
 
     failure = case_named(suites[ODD_PATH], "HP001").find("failure")
     assert failure.get("type") == "HP001"
-    # Newlines, CR, '%', '<', '&' and quotes survive the round trip; what XML cannot carry is shown escaped.
-    assert failure.get("message") == ODD_MESSAGE.replace("\x1b", "\\x1b").replace("\x00", "\\x00")
+    # Newlines, '%', '<', '&' and quotes survive the round trip (CR LF as LF); what XML cannot carry
+    # is shown escaped, and a line from the input cannot start a workflow command.
+    assert failure.get("message") == ODD_MESSAGE.replace("\x1b", "\\x1b").replace("\x00", "\\x00").replace(
+        "\r\n::", "\n\\x3a:"
+    )
     assert failure.text.startswith(f"{ODD_PATH}:7: HP001 [error] line one\nline two: 100% <done>")
     assert "    seen:      a\nb" in failure.text and "    fix:       Use 1e-5." in failure.text
 
@@ -537,7 +545,7 @@ def test_junit_surrogates_and_forbidden_characters() -> None:
     assert junit_errors(text) == []
     root = ET.fromstring(text.encode("utf-8"))
     suite = root.find("testsuite")
-    assert suite.get("name") == "bad\\udcff.txt"
+    assert suite.get("name") == "bad\\xff.txt"  # the byte, as everywhere else
     assert (
         case_named(suite, "LOG000").find("failure").get("message") == "cannot read \\x0b\\x0c file"
     )

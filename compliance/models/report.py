@@ -94,6 +94,32 @@ class InferenceResultRow:
 
 
 @dataclass(slots=True)
+class OmittedFindings:
+    """Findings of one code and subject that the report does not list (past the ``findings`` limit,
+    ``compliance.limits``). They count in every verdict and total as if they were listed."""
+
+    code: str
+    name: str
+    severity: Severity
+    subject: str
+    count: int
+    blocking: int  # unwaived errors among them
+    waived: int
+
+
+@dataclass(slots=True)
+class SettingEffect:
+    """A setting, waiver file or flag that changed what the report says, or a settings file that
+    was not read: where it came from, what it says, and what it did."""
+
+    source: str  # the settings file, or the flag ("--ignore", "--waivers", "--baseline", "--rcp-bypass")
+    setting: str  # e.g. "ignore = KEY003, SEQ"
+    effect: str  # what it did, in words
+    errors: int = 0  # error findings it silenced (not reported) or waived: the verdict it changed
+    read: bool = True  # False: a settings file in the checked tree or archive, not read
+
+
+@dataclass(slots=True)
 class Report:
     """Everything one ``mlperf-audit check`` run found.
 
@@ -112,6 +138,8 @@ class Report:
     findings: list[Finding] = field(default_factory=list)
     results: list[ResultRow | InferenceResultRow] = field(default_factory=list)
     passed: bool = True
+    settings: list[SettingEffect] = field(default_factory=list)  # what changed the verdict, and settings not read
+    omitted: list[OmittedFindings] = field(default_factory=list)  # findings not listed (the findings limit)
 
     def to_frame(self, what: str = "results"):  # type: ignore[no-untyped-def]
         """The results table (or ``what="findings"``) as a pandas DataFrame, for notebooks."""
@@ -149,9 +177,57 @@ class Report:
             own = by_subject.get(subject.path, [])
             subject.errors = sum(1 for f in own if f.blocking)
             subject.warnings = sum(1 for f in own if f.severity is Severity.WARNING)
+            for left in self.omitted:  # findings not listed still count
+                if left.subject == subject.path:
+                    subject.errors += left.blocking
+                    if left.severity is Severity.WARNING:
+                        subject.warnings += left.count - left.waived
             subject.passed = subject.errors == 0
-        self.passed = not any(f.blocking for f in self.findings)
+        self.passed = not any(f.blocking for f in self.findings) and not any(o.blocking for o in self.omitted)
         return self
+
+    def keep_findings(self, most: int) -> "Report":
+        """List at most ``most`` findings (errors first, then warnings, notes, waived ones; kept in the
+        report's order); the rest are counted in ``omitted`` by code and subject. Verdicts and totals
+        stay those of all findings."""
+        if len(self.findings) <= most:
+            return self
+        rank = sorted(range(len(self.findings)), key=lambda i: (self.findings[i].waived_by is not None, self.findings[i].severity.rank, i))
+        keep = set(rank[:most])
+        counts: dict[tuple[str, Severity, str], OmittedFindings] = {}
+        for i, finding in enumerate(self.findings):
+            if i in keep:
+                continue
+            key = (finding.code, finding.severity, finding.subject)
+            left = counts.get(key)
+            if left is None:
+                left = counts[key] = OmittedFindings(finding.code, finding.name, finding.severity, finding.subject, 0, 0, 0)
+            left.count += 1
+            left.blocking += finding.blocking
+            left.waived += finding.waived_by is not None
+        self.findings = [f for i, f in enumerate(self.findings) if i in keep]
+        self.omitted = sorted([*self.omitted, *counts.values()], key=lambda o: (o.severity.rank, o.code, o.subject))
+        return self.refinalise()
+
+    def refinalise(self) -> "Report":
+        """``finalise`` again after findings changed, keeping what the audit added to the verdict
+        (a result row without a value fails the check although no finding blocks)."""
+        verdict = self.passed
+        self.finalise()
+        self.passed = self.passed and verdict
+        return self
+
+    def totals(self) -> dict[str, int]:
+        """Findings of the whole check, listed or not: unwaived errors, warnings, for the reviewer,
+        info, and waived."""
+        out = {"errors": 0, "warnings": 0, "review": 0, "info": 0, "waived": 0}
+        label = {Severity.ERROR: "errors", Severity.WARNING: "warnings", Severity.REVIEW: "review", Severity.INFO: "info"}
+        for f in self.findings:
+            out["waived" if f.waived_by is not None else label[f.severity]] += 1
+        for left in self.omitted:
+            out["waived"] += left.waived
+            out[label[left.severity]] += left.count - left.waived
+        return out
 
     @property
     def internal_errors(self) -> list[Finding]:

@@ -13,7 +13,11 @@ ever written outside that folder; the archive itself is only read:
 - names nested deeper than the path-depth limit (``too-deep``);
 - anything past the limits on member count, total bytes, bytes per file, or
   compression ratio (``limit``): an archive bomb. Reading stops there, since
-  skipping a compressed member means decompressing it.
+  skipping a compressed member means decompressing it;
+- a tar header announcing more than ``archive-header-bytes``
+  (``compliance.limits``) of PAX extended header or GNU long name, or a GNU
+  sparse map (``limit``): refused from its 512-byte header, before tarfile
+  reads (and allocates) what it announces.
 
 The limits are ``ArchiveLimits`` (``DEFAULT_LIMITS``); none is near a real
 submission.
@@ -260,13 +264,57 @@ def unpack(path: str, limits: ArchiveLimits | None = None) -> Unpacked:
     return result
 
 
+class _HeaderRefused(Exception):
+    """A tar member's header is past a bound (or a form whose size is unbounded): reading stops."""
+
+
+_TARINFO: list[type] = []
+
+
+def _bounded_tarinfo() -> type:
+    """A ``tarfile.TarInfo`` that checks each member's 512-byte header before tarfile reads what it
+    announces: a PAX extended header or a GNU long name/link is at most ``archive-header-bytes``
+    (``compliance.limits``), all of them together at most 64 times that, and GNU sparse maps (which
+    tarfile reads without bound) are refused. tarfile never allocates an oversized header."""
+    if _TARINFO:
+        return _TARINFO[0]
+    import tarfile
+
+    from compliance.limits import get, reached
+
+    extended = (tarfile.XHDTYPE, tarfile.XGLTYPE, tarfile.SOLARIS_XHDTYPE, tarfile.GNUTYPE_LONGNAME, tarfile.GNUTYPE_LONGLINK)
+
+    class BoundedTarInfo(tarfile.TarInfo):
+        def _proc_member(self, archive: Any) -> Any:
+            if self.type in extended:
+                most = get("archive-header-bytes")
+                spent = getattr(archive, "mlperf_header_bytes", 0) + self.size
+                archive.mlperf_header_bytes = spent
+                if self.size > most:
+                    raise _HeaderRefused(f"an extended header (PAX or GNU long name) of {self.size:,} bytes: {reached('archive-header-bytes')}")
+                if spent > 64 * most:
+                    raise _HeaderRefused(f"extended headers of {spent:,} bytes in all (64 times the archive-header-bytes limit); {reached('archive-header-bytes')}")
+            if self.type == tarfile.GNUTYPE_SPARSE:
+                raise _HeaderRefused("a GNU sparse member (tarfile reads its map without bound); submissions hold none")
+            return super()._proc_member(archive)
+
+        def _proc_gnusparse_10(self, *args: Any) -> Any:
+            raise _HeaderRefused("a PAX sparse member (its map is read without bound); submissions hold none")
+
+    _TARINFO.append(BoundedTarInfo)
+    return BoundedTarInfo
+
+
 def _untar(path: str, writer: _Writer) -> None:
     import tarfile
 
     result = writer.result
-    with tarfile.open(path, "r:*") as archive:
+    with tarfile.open(path, "r:*", tarinfo=_bounded_tarinfo()) as archive:
         while True:
-            member = archive.next()
+            try:
+                member = archive.next()
+            except _HeaderRefused as refused:
+                writer.stop(writer.last or path, str(refused))
             if member is None:
                 return
             archive.members.clear()  # tarfile keeps every member header otherwise

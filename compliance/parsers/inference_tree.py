@@ -36,7 +36,7 @@ class _InferenceWalker(base._Walker):
         super().__init__(root, display_root)
         self.tree = InferenceTree(root=display_root)  # type: ignore[assignment]
 
-    def _divisions(self, names: dict[str, os.DirEntry[str]]) -> list[os.DirEntry[str]]:
+    def _divisions(self, names: dict[str, base.Entry]) -> list[base.Entry]:
         return [e for n, e in names.items() if n.lower() in DIVISIONS and e.is_dir(follow_symlinks=False)]
 
     def walk_inference(self) -> InferenceTree:

@@ -29,7 +29,6 @@ import json
 import math
 import os
 import re
-import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,9 +49,10 @@ from compliance.models.loadgen import (
     SummaryField,
 )
 from compliance.parsers.mllog import (
-    MAX_NESTING,
+    BIG_PAYLOAD,
+    MAX_INT_DIGITS,
+    RecordBounds,
     bounded_int,
-    nested_too_deeply,
     ISSUE_BAD_JSON,
     ISSUE_BAD_RECORD,
     ISSUE_ENCODING,
@@ -64,7 +64,7 @@ from compliance.parsers.mllog import (
     ISSUE_UNREADABLE,
     TOKEN,
 )
-from compliance.parsers.safefs import NotRegularFile, open_regular, shown, why_unreadable
+from compliance.parsers.safefs import NotRegularFile, is_folder, lstat, open_regular, scandir, shown, why_unreadable
 
 DETAIL_FILE = "mlperf_log_detail.txt"
 SUMMARY_FILE = "mlperf_log_summary.txt"
@@ -106,6 +106,7 @@ ISSUE_TRUNCATION_FORM = "truncation-nonstandard"
 ISSUE_BAD_HASH = "bad-hash"
 ISSUE_SEVERAL_HASHES = "several-hashes"
 ISSUE_MORE = "more-issues"
+ISSUE_BAD_NUMBER = "bad-number"
 
 __all__ = [
     "ACCURACY_LOG_FILE",
@@ -303,13 +304,14 @@ def _split_lines(data: bytes, issues: _Issues) -> Iterator[tuple[int, bytes, boo
 
 
 class _DetailBuilder:
-    __slots__ = ("issues", "records", "by_key", "namespace_reported")
+    __slots__ = ("issues", "records", "by_key", "namespace_reported", "bounds")
 
     def __init__(self, issues: _Issues):
         self.issues = issues
         self.records: list[LoadgenRecord] = []
         self.by_key: dict[str, list[LoadgenRecord]] = {}
         self.namespace_reported = False
+        self.bounds = RecordBounds()  # what the records may expand to (objects per record, values per file)
 
     def add(self, line: int, obj: Any, raw: bytes | str) -> None:
         issues = self.issues
@@ -351,13 +353,9 @@ class _DetailBuilder:
             )
             return
         metadata = obj.get("metadata")
-        if nested_too_deeply(raw if isinstance(raw, bytes) else raw.encode(), obj["value"], metadata):
-            issues.add(
-                ISSUE_BAD_RECORD,
-                line,
-                f"'{key}': the value or metadata nests more than {MAX_NESTING} levels deep; skipped",
-                raw,
-            )
+        why = self.bounds.refuse(raw if isinstance(raw, bytes) else raw.encode(), obj["value"], metadata)
+        if why is not None:
+            issues.add(ISSUE_BAD_RECORD, line, f"'{key}': {why}; skipped", raw)
             return
         is_error = is_warning = False
         if metadata is None:
@@ -436,6 +434,11 @@ class _DetailBuilder:
                 )
             return
         payload = raw[at + len(TOKEN) :]
+        if len(payload) > BIG_PAYLOAD:  # measured before it is parsed
+            why = self.bounds.too_many_objects(payload)
+            if why is not None:
+                issues.add(ISSUE_BAD_RECORD, line_no, f"{why}; the record was not read", raw)
+                return
         if payload.lstrip()[:1] not in (b"{", b"["):
             self._slow(line_no, raw, payload, unterminated)  # prose, or cut right after the token
             return
@@ -573,6 +576,8 @@ def parse_loadgen_detail(
 # mlperf_log_summary.txt
 
 _COUNT_LINE = re.compile(r"^(\d+)\s+(warning|error)s?\s+encountered", re.IGNORECASE)
+_LONG_NUMBER = re.compile(r"(?<!\d)\d{%d}" % (MAX_INT_DIGITS + 1))  # tried once per run of digits: linear
+MAX_BULLET_PARTS = 100_000  # wrapped lines kept per summary (a real one has a few dozen)
 _NONE_LINE = re.compile(r"^no\s+(warning|error)s?\s+encountered", re.IGNORECASE)
 _EARLY_STOPPING_HEADING = re.compile(r"^(.*early stopping result)\s*:?\s*$", re.IGNORECASE)
 _SECTIONS = {
@@ -630,20 +635,30 @@ def parse_loadgen_summary(
     stats: list[SummaryField] = []
     params: list[SummaryField] = []
     notes: list[str] = []
-    recommendations: list[str] = []
-    early_stopping: dict[str, list[str]] = {}
+    recommendation_parts: list[list[str]] = []
+    early_stopping: dict[str, list[list[str]]] = {}
     result: str | None = None
     result_line: int | None = None
     counts: dict[str, int] = {}
     section: str | None = None
-    bullets: list[str] | None = None  # where " * " lines go now
+    bullets: list[list[str]] | None = None  # where " * " lines go now: each bullet's parts, joined at the end
     lines = 0
     header_seen = False
+    bullet_parts = 0
 
     for line_no, text, _ in _decode_lines(data, issues):
         lines = line_no
         stripped = text.strip()
         if not stripped:
+            continue
+        if len(stripped) > MAX_INT_DIGITS and _LONG_NUMBER.search(stripped):  # no count or estimate is that long
+            issues.add(
+                ISSUE_BAD_NUMBER,
+                line_no,
+                f"the line holds a number of more than {MAX_INT_DIGITS} digits (no count or latency is); it was not read",
+                stripped,
+            )
+            bullets = None
             continue
         if set(stripped) == {"="}:
             bullets = None
@@ -667,17 +682,19 @@ def parse_loadgen_summary(
         if stripped.startswith("* ") or stripped == "*":
             item = stripped[1:].strip()
             if bullets is not None:
-                bullets.append(item)
+                bullets.append([item])
             else:
                 notes.append(stripped)
             continue
         if bullets and text.startswith(" ") and not text.startswith("  "):
-            bullets[-1] = f"{bullets[-1]} {stripped}"  # a wrapped bullet line
+            bullet_parts += 1
+            if bullet_parts <= MAX_BULLET_PARTS:
+                bullets[-1].append(stripped)  # a wrapped bullet line (joined once, at the end: linear)
             continue
         bullets = None
         if section == "results":
             if stripped.lower().rstrip(":").strip() == "recommendations":
-                bullets = recommendations
+                bullets = recommendation_parts
                 continue
             heading_match = _EARLY_STOPPING_HEADING.match(stripped)
             if heading_match:
@@ -757,8 +774,8 @@ def parse_loadgen_summary(
         result=result,
         result_line=result_line,
         satisfied=tuple(satisfied),
-        recommendations=tuple(recommendations),
-        early_stopping={title: tuple(items) for title, items in early_stopping.items()},
+        recommendations=tuple(" ".join(parts) for parts in recommendation_parts),
+        early_stopping={title: tuple(" ".join(parts) for parts in items) for title, items in early_stopping.items()},
         additional_stats=tuple(stats),
         test_parameters=tuple(params),
         warnings_count=counts.get("warning"),
@@ -822,6 +839,146 @@ def _recover(text: str, issues: _Issues, where: str) -> list[AccuracyEntry]:
     return entries
 
 
+ACCURACY_STREAM_BYTES = 1 << 20  # larger accuracy logs are read in blocks (the submission form is 8 KiB)
+ACCURACY_BLOCK = 4 << 20
+MAX_ENTRY_BYTES = 16 << 20  # one entry (its hex data) longer than this is damage
+
+
+class _AccuracyStream:
+    """A large ``mlperf_log_accuracy.json`` read block by block: LoadGen writes a JSON array of
+    flat objects, so each block's whole entries (up to its last ``}``) are parsed at once, as an
+    array; what does not parse that way (damage, bytes that are not UTF-8, a nested object) is
+    reported once and its whole flat entries are recovered one by one, as for a damaged small
+    file. Memory stays at a few blocks plus the entries kept (the ``accuracy-entries`` limit)."""
+
+    def __init__(self, path: str, size: int):
+        from compliance.limits import get
+
+        self.issues = _Issues(path)
+        self.path, self.size = path, size
+        self.entries: list[AccuracyEntry] = []
+        self.most = get("accuracy-entries")
+        self.started = self.damaged = self.capped = False
+        self.after_entry = False  # an entry was read: the next one follows a comma
+        self.rejected = 0  # array items that are not entries (not objects)
+
+    @classmethod
+    def read(cls, source: Source, max_bytes: int, display_path: str | None, follow_links: bool) -> AccuracyLog | None:
+        path = display_path or shown(os.fspath(source))
+        try:
+            stream = open_regular(source, follow_links=follow_links)
+        except (OSError, ValueError):
+            return None  # the small-file reader says why
+        with stream:
+            size = os.fstat(stream.fileno()).st_size
+            if size <= ACCURACY_STREAM_BYTES:
+                return None
+            reader = cls(path, size)
+            return reader.run(stream, max_bytes)
+
+    def keep(self, objs: list[Any], where: str) -> None:
+        for obj in objs:
+            if len(self.entries) >= self.most:
+                if not self.capped:
+                    from compliance.limits import reached
+
+                    self.capped = True
+                    self.issues.add(ISSUE_TOO_LARGE, None, f"the file holds more entries than are read: {reached('accuracy-entries')}")
+                return
+            entry = _entry(obj, self.issues, where)
+            if entry is None:
+                self.rejected += 1
+            else:
+                self.entries.append(entry)
+
+    def block(self, data: bytes, final: bool) -> bytes:
+        """Read the whole entries of ``data``; return what is left for the next block."""
+        pos = 0
+        if not self.started:
+            head = data.lstrip()
+            if not head and not final:
+                return b""
+            if head[:1] == b"[":
+                self.started = True
+                pos = len(data) - len(head) + 1
+            else:
+                self.damage("the file does not start with a JSON array")
+        end = data.rfind(b"}")
+        if end < pos:
+            return data[pos:] if len(data) - pos <= MAX_ENTRY_BYTES else b""
+        segment = data[pos : end + 1]
+        if not self.damaged:
+            body = segment.lstrip()
+            if self.after_entry:
+                body = body[1:] if body[:1] == b"," else b"!"  # a missing comma: not one array
+            try:
+                objs = orjson.loads(b"[" + body + b"]")
+            except orjson.JSONDecodeError:
+                self.damage("the file is not valid JSON; whole entries were read")
+            else:
+                self.keep(objs, "the array")
+                self.after_entry = bool(objs) or self.after_entry
+                return data[end + 1 :]
+        try:
+            text = segment.decode("utf-8")
+        except UnicodeDecodeError:
+            text = segment.decode("latin-1")
+            self.issues.add(ISSUE_ENCODING, None, "the file has bytes that are not UTF-8; read as latin-1")
+        for match in _FLAT_OBJECT.finditer(text):
+            if self.capped:
+                break
+            try:
+                self.keep([json.loads(match.group(0))], "the file")
+            except ValueError:
+                self.issues.add(ISSUE_BAD_JSON, None, "the file: an entry is not valid JSON", match.group(0))
+        return data[end + 1 :]
+
+    def damage(self, why: str) -> None:
+        if not self.damaged:
+            self.damaged = True
+            self.issues.add(ISSUE_BAD_JSON, None, why)
+
+    def run(self, stream: Any, max_bytes: int) -> AccuracyLog:
+        read = crlf = 0
+        carry = b""
+        first = True
+        cut = False
+        while not self.capped:
+            block = stream.read(min(ACCURACY_BLOCK, max_bytes - read))
+            if first and block.startswith(BOM):
+                self.issues.add(ISSUE_BOM, 1, "the file starts with a UTF-8 byte-order mark (LoadGen writes none)")
+                block = block[len(BOM) :]
+            first = False
+            read += len(block)
+            crlf += block.count(b"\r\n") + (carry[-1:] == b"\r" and block[:1] == b"\n")
+            cut = read >= max_bytes and read < self.size
+            final = not block or cut
+            carry = self.block(carry + block, final)
+            if final:
+                break
+        if cut and not self.capped:
+            self.issues.add(ISSUE_TOO_LARGE, None, f"the file is {_size(self.size)}, over the {_size(max_bytes)} limit; only the first {_size(max_bytes)} were read")
+        if crlf:
+            self.issues.add(ISSUE_CRLF, None, f"{crlf} line end(s) are CR LF where LoadGen writes LF: the file was converted (e.g. on Windows)")
+        tail = carry.strip()
+        closed = tail == b"]"
+        if tail.startswith(b"]") and not closed:
+            self.damage("text follows the array; whole entries were read")
+        if not self.damaged and not self.capped and not cut and not closed:
+            self.issues.add(ISSUE_INCOMPLETE, None, "the array is not closed: the file is cut short; whole entries were read")
+        complete = self.started and closed and not (self.damaged or self.capped or cut or self.rejected)
+        return AccuracyLog(
+            path=self.path,
+            present=True,
+            readable=True,
+            size_bytes=self.size,
+            entries=tuple(self.entries),
+            complete=complete,
+            truncated=False,
+            issues=self.issues.finish(),
+        )
+
+
 def read_accuracy_json(
     source: Source, *, max_bytes: int = ACCURACY_LOG_MAX_BYTES, display_path: str | None = None,
     follow_links: bool = False,
@@ -833,7 +990,15 @@ def read_accuracy_json(
     whole before and after the marker are returned. A file converted to CR LF
     (truncated on Windows) is read as if it had LF line ends. Never raises for
     bad input.
+
+    A file larger than ``ACCURACY_STREAM_BYTES`` (a whole, untruncated log) is
+    read in blocks, never whole (``_AccuracyStream``); at most the
+    ``accuracy-entries`` limit of entries is kept (``compliance.limits``).
     """
+    if not isinstance(source, (bytes, bytearray)):
+        streamed = _AccuracyStream.read(source, max_bytes, display_path, follow_links)
+        if streamed is not None:
+            return streamed
     loaded, issues = _load(source, max_bytes, display_path, follow_links)
     if not loaded.present or not loaded.readable:
         return AccuracyLog(
@@ -1132,17 +1297,14 @@ def _sibling_names(detail_name: str) -> tuple[str, str]:
 
 def _exists(path: Path) -> bool:
     try:
-        os.lstat(path)
+        lstat(path)  # in a checked folder, never through a link
     except (OSError, ValueError):
         return False
     return True
 
 
 def _is_dir(path: Path) -> bool:
-    try:
-        return stat.S_ISDIR(os.stat(path).st_mode)
-    except (OSError, ValueError):
-        return False
+    return is_folder(path, follow_links=True)  # a run folder named by the user may be a link (not in a checked folder)
 
 
 def read_loadgen_run(
@@ -1182,10 +1344,7 @@ def read_loadgen_run(
     files: list[str] = []
     if _is_dir(folder):
         try:
-            with os.scandir(folder) as entries:
-                files = sorted(
-                    entry.name for entry in entries if entry.is_file(follow_symlinks=False)
-                )
+            files = [entry.name for entry in scandir(folder) if entry.is_file()]
         except OSError as err:
             folder_issues.add(
                 ISSUE_UNREADABLE, None, f"cannot list the folder: {why_unreadable(err)}"

@@ -68,11 +68,55 @@ def too_deep(obj: Any, limit: int = MAX_NESTING) -> bool:
     return False
 
 
-def nested_too_deeply(raw: bytes, *values: Any) -> bool:
-    """``too_deep`` for any of ``values``, tried only when ``raw`` has enough brackets to nest that deep."""
-    if raw.count(b"[") + raw.count(b"{") <= MAX_NESTING:
-        return False
-    return any(too_deep(value) for value in values)
+BIG_PAYLOAD = 1 << 16  # bytes: a longer record is measured before it is parsed
+
+
+class RecordBounds:
+    """What one log's records may expand to in memory (``compliance.limits``): at most
+    ``objects-per-record`` JSON objects and arrays in one record, and ``values-per-file``
+    values inside the arrays and objects of all the records kept from one file. A few MB of
+    ``[{},{},...]`` would otherwise become hundreds of MB of Python objects.
+
+    Both are counted on the record's bytes (brackets and commas, an upper bound) before the
+    record is kept, and, for a record longer than ``BIG_PAYLOAD``, before it is even parsed.
+    A record past a bound is skipped with an issue that names the bound; the rest is read.
+    """
+
+    __slots__ = ("objects", "values_left")
+
+    def __init__(self) -> None:
+        from compliance.limits import get
+
+        self.objects = get("objects-per-record")
+        self.values_left = get("values-per-file")
+
+    def too_many_objects(self, raw: bytes) -> str | None:
+        """Why a record (its bytes) holds too many objects and arrays to be parsed, else None."""
+        count = raw.count(b"{") + raw.count(b"[")
+        if count <= self.objects:
+            return None
+        from compliance.limits import reached
+
+        return f"the record holds up to {count:,} objects and arrays: {reached('objects-per-record')}"
+
+    def refuse(self, raw: bytes, value: Any, metadata: Any) -> str | None:
+        """Why a parsed record must not be kept (too many objects or values, nested too deep), else
+        None; a record kept is charged to the file's values."""
+        brackets = raw.count(b"{") + raw.count(b"[")
+        if brackets <= 2:  # the record and its metadata: no array or object in the value
+            return None
+        if brackets > self.objects:
+            return self.too_many_objects(raw)
+        if brackets > MAX_NESTING and (too_deep(value) or too_deep(metadata)):
+            return f"the value or metadata nests more than {MAX_NESTING} levels deep"
+        values = brackets + raw.count(b",")
+        if values > self.values_left:
+            from compliance.limits import reached
+
+            self.values_left = 0
+            return f"this file's records hold more values in arrays and objects than one file may: {reached('values-per-file')}"
+        self.values_left -= values
+        return None
 
 
 _DECODER = json.JSONDecoder(parse_int=bounded_int)
@@ -109,7 +153,7 @@ class _Builder:
     dict lookup per record for the common case.
     """
 
-    __slots__ = ("log", "keep", "keep_all", "keep_set", "seq", "by_key", "counts", "first_lines", "max_keys", "records")
+    __slots__ = ("log", "keep", "keep_all", "keep_set", "seq", "by_key", "counts", "first_lines", "max_keys", "records", "bounds")
 
     def __init__(self, log: TrainingLog, keep: Container[str] | Callable[[str], bool] | None):
         self.log = log
@@ -125,6 +169,7 @@ class _Builder:
         self.first_lines: dict[str, int] = {}
         self.max_keys = 10_000  # distinct keys tracked; a hostile log cannot grow this without bound
         self.records = 0
+        self.bounds = RecordBounds()
 
     def wants(self, key: str) -> bool:
         keep = self.keep
@@ -156,16 +201,11 @@ class _Builder:
                 return
             time_ms = float(time_ms)
         kept = self.keep_all or key in self.keep_set
-        if kept and nested_too_deeply(raw, value, metadata):
-            self.log.issues.append(
-                ParseIssue(
-                    ISSUE_BAD_RECORD,
-                    line,
-                    f"the record's value or metadata nests more than {MAX_NESTING} levels deep; it was skipped",
-                    _excerpt(raw),
-                )
-            )
-            return
+        if kept:
+            why = self.bounds.refuse(raw, value, metadata)
+            if why is not None:
+                self.log.issues.append(ParseIssue(ISSUE_BAD_RECORD, line, f"'{key}': {why}; it was skipped", _excerpt(raw)))
+                return
         counts = self.counts
         seen = counts.get(key)
         if seen is None:
@@ -232,10 +272,19 @@ def _parse_line(builder: _Builder, line_no: int, raw: bytes, first_token: int) -
                 _DECODER.raw_decode(payload.decode("utf-8", "replace"))
             except json.JSONDecodeError:
                 pass
+            except (ValueError, RecursionError) as err:  # nested past the parser, or a huge integer
+                reason = "it is nested too deeply" if isinstance(err, RecursionError) else str(err)
+                issues.append(ParseIssue(ISSUE_BAD_JSON, line_no, f"the record cannot be read: {reason}", _excerpt(raw)))
+                return
             else:
                 issues.append(
                     ParseIssue(ISSUE_BAD_RECORD, line_no, "the record is a JSON array, not an object", _excerpt(raw))
                 )
+                return
+        if len(payload) > BIG_PAYLOAD:
+            why = builder.bounds.too_many_objects(payload)
+            if why is not None:
+                issues.append(ParseIssue(ISSUE_BAD_RECORD, line_no, f"{why}; it was not read", _excerpt(raw)))
                 return
         if not payload.startswith(b"{"):
             if found == 0:
@@ -385,7 +434,7 @@ def _scan_region(region: bytes, line_no: int, builder: _Builder) -> int:
         # Fast path: one well-formed record on the line (trailing \r is JSON whitespace;
         # a second record on the line makes this parse fail and takes the slow path).
         body = p + TOKEN_LEN
-        if region[body : body + 1] == b"{":
+        if region[body : body + 1] == b"{" and line_end - body <= BIG_PAYLOAD:
             payload = region[body:line_end]
             try:
                 obj = loads(payload)

@@ -5,8 +5,9 @@ repository root (``closed/``, ``open/``), a division folder, or one
 organisation's folder (``<org>/{systems,results,benchmarks}``) — and records
 what it sees: result sets, system files, implementation folders, and layout
 issues (hidden entries, symlinks, names with spaces, oversized or empty files,
-stray entries). It never follows a symlink, never opens a file, and never
-writes anything. Hostile trees are issues too: links that leave the tree or
+stray entries). It never follows a symlink, never writes anything, and opens
+no file except a settings file at the top of the tree (read as data, to say
+what it would set: it is reported, not used). Hostile trees are issues too: links that leave the tree or
 loop, pipes and devices, unreadable entries, names that are not UTF-8 (shown
 with ``\\xNN`` escapes), folders nested deeper than ``MAX_DEPTH``, and more
 than ``MAX_ENTRIES`` entries.
@@ -20,7 +21,7 @@ import re
 import stat
 
 from compliance.models.submission import LayoutIssue, ResultSet, SubmissionTree, SystemFile
-from compliance.parsers.safefs import MAX_DEPTH, is_utf8, kind_of, shown, why_unreadable
+from compliance.parsers.safefs import MAX_DEPTH, Entry, is_utf8, kind_of, scandir, shown, why_unreadable
 
 DIVISIONS = ("closed", "open")
 SCALES = ("strong", "weak")
@@ -39,6 +40,7 @@ MAX_ENTRIES = 200_000  # a hostile tree cannot make the walk unbounded
 # Files a results repository keeps next to its division folders; at the top of
 # the checked folder they are the repository's, not a submission's.
 REPOSITORY_FILES = ("README.md", "LICENSE", "LICENSE.md", "mlperf-audit.toml", "pyproject.toml", "waivers.toml")
+SETTINGS_FILES = ("mlperf-audit.toml", "pyproject.toml")  # reported when met in a checked tree and not in use
 
 # Layout issue kinds (the STR rules map them to codes).
 HIDDEN = "hidden"
@@ -58,6 +60,7 @@ TOO_MANY = "too-many-entries"
 NO_SUBMISSION = "no-submission"
 TOO_DEEP = "too-deep"
 NAME_NOT_UTF8 = "name-not-utf8"
+SETTINGS_NOT_READ = "settings-not-read"
 
 
 class _Walker:
@@ -66,6 +69,7 @@ class _Walker:
         self.display_root = display_root
         self.tree = SubmissionTree(root=display_root)
         self.entries = 0
+        self.settings_seen: set[str] = set()  # settings files met in the tree (reported once)
 
     # -- helpers ---------------------------------------------------------------
 
@@ -78,7 +82,7 @@ class _Walker:
     def issue(self, kind: str, real: str, detail: str = "") -> None:
         self.tree.issues.append(LayoutIssue(kind, self.show(real), detail))
 
-    def listdir(self, real: str, top: bool = False, screen: bool = True) -> list[os.DirEntry[str]]:
+    def listdir(self, real: str, top: bool = False, screen: bool = True) -> list[Entry]:
         """The entries of a folder, sorted; ``screen`` reports their naming and type problems
         (and drops the ones not to look into). A folder is screened once, where it is read."""
         depth = 0 if real == self.root else os.path.relpath(real, self.root).count(os.sep) + 1
@@ -86,8 +90,7 @@ class _Walker:
             self.issue(TOO_DEEP, real, f"more than {MAX_DEPTH} folder levels below the checked folder; not read")
             return []
         try:
-            with os.scandir(real) as it:
-                entries = sorted(it, key=lambda e: e.name)
+            entries = scandir(real)  # never through a link, in name order
         except OSError as err:
             self.issue(UNREADABLE, real, why_unreadable(err))
             return []
@@ -97,13 +100,27 @@ class _Walker:
             return []
         kept = []
         for entry in entries:
+            if depth <= 1 and entry.name in SETTINGS_FILES and entry.is_file():
+                self.settings_file(entry)
             if top and (entry.name.startswith(".") or entry.name in REPOSITORY_FILES):
                 continue  # the results repository's own files (.git, .github, ...): not part of any submission
             if not screen or self.screen(entry):
                 kept.append(entry)
         return kept
 
-    def screen(self, entry: os.DirEntry[str]) -> bool:
+    def settings_file(self, entry: Entry) -> None:
+        """A settings file in the checked tree (or archive) that this check does not use is reported
+        with what it would set: settings come from the working directory's repository only."""
+        from compliance.config import unread
+
+        if entry.path in self.settings_seen:
+            return  # a folder may be listed twice (looked into, then screened)
+        self.settings_seen.add(entry.path)
+        why = unread(entry.path)
+        if why is not None:
+            self.issue(SETTINGS_NOT_READ, entry.path, why)
+
+    def screen(self, entry: Entry) -> bool:
         """Report naming/type problems of one entry; return whether to look inside it."""
         name = entry.name
         if not is_utf8(name):
@@ -186,7 +203,7 @@ class _Walker:
                 self.issue(NO_SUBMISSION, root, "no <division>/<org>/{systems,results} folders found")
         return self.tree
 
-    def _screen_repository(self, names: dict[str, os.DirEntry[str]]) -> list[os.DirEntry[str]]:
+    def _screen_repository(self, names: dict[str, Entry]) -> list[Entry]:
         """The top of a results repository: its regular files (README, PDFs ...) are the
         repository's, not a submission's; folders, links and special files are screened."""
         kept = []
@@ -200,11 +217,11 @@ class _Walker:
         return kept
 
     @staticmethod
-    def _is_org(names: dict[str, os.DirEntry[str]]) -> bool:
+    def _is_org(names: dict[str, Entry]) -> bool:
         return "results" in names or "systems" in names
 
     @staticmethod
-    def _division_folders(names: dict[str, os.DirEntry[str]]) -> list[os.DirEntry[str]]:
+    def _division_folders(names: dict[str, Entry]) -> list[Entry]:
         return [e for n, e in names.items() if n.lower() in DIVISIONS and e.is_dir(follow_symlinks=False)]
 
     def _division_of(self, org_path: str) -> str | None:

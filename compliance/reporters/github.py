@@ -3,16 +3,18 @@
 ``::error file=PATH,line=N,title=CODE name::message``. Warnings use
 ``::warning``; for-the-reviewer and info findings, and waived findings of any
 severity, use ``::notice`` (a waived one's message starts with ``waived: ``).
-Property values and messages are escaped as the Actions runner expects, so a
-newline in a message can never start a command of its own. The last line is a
+Property values and messages are escaped as the Actions runner expects
+(``compliance.escape.workflow_data``/``workflow_property``): control and
+bidirectional characters are shown as escapes, a newline in a message can
+never start a command of its own, and ``##[`` or a leading ``::`` from the
+input is broken. The last line is a
 plain summary. Nothing else is printed.
 """
 
 from __future__ import annotations
 
-import re
-
-from compliance.reporters import finding_details
+from compliance.escape import workflow_data as escape_data, workflow_property as escape_property
+from compliance.reporters import finding_details, omitted_sentences, setting_sentences
 from compliance.models.findings import Finding, Severity
 from compliance.models.report import Report
 
@@ -23,28 +25,7 @@ _COMMANDS = {
     Severity.INFO: "notice",
 }
 
-# Control characters other than CR and LF (which the escaping below encodes) are
-# shown as visible escapes so that nothing from a log reaches the runner's output raw.
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
-
-
-def _visible(text: str) -> str:
-    return _CONTROL.sub(
-        lambda m: f"\\x{ord(m.group()):02x}"
-        if ord(m.group()) < 0x100
-        else f"\\u{ord(m.group()):04x}",
-        text,
-    )
-
-
-def escape_data(text: object) -> str:
-    """A command's message: ``%``, CR and LF percent-encoded (the runner's own rules)."""
-    return _visible(str(text)).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-
-
-def escape_property(text: object) -> str:
-    """A command's property value: as a message, plus ``:`` and ``,``."""
-    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
+__all__ = ["command", "escape_data", "escape_property", "render"]
 
 
 def _message(finding: Finding) -> str:
@@ -70,15 +51,25 @@ def command(finding: Finding) -> str:
     return f"::{name} {','.join(props)}::{escape_data(_message(finding))}"
 
 
+def _notice(kind: str, title: str, message: str) -> str:
+    return f"::{kind} title={escape_property(title)}::{escape_data(message)}"
+
+
 def render(report: Report) -> str:
     lines = [command(f) for f in report.findings]
-    active = [f for f in report.findings if f.waived_by is None]
+    # what settings and waivers changed, and findings not listed: annotations too, never silent
+    for record, sentence in zip(report.settings, setting_sentences(report)):
+        lines.append(_notice("warning" if record.errors else "notice", "mlperf-audit settings", sentence))
+    head, omitted = omitted_sentences(report)
+    if head:
+        lines.append(_notice("warning", "mlperf-audit findings not listed", "\n".join([head, *omitted])))
+    totals = report.totals()
     counts = [
-        f"{sum(1 for f in active if f.severity is Severity.ERROR)} error(s)",
-        f"{sum(1 for f in active if f.severity is Severity.WARNING)} warning(s)",
-        f"{sum(1 for f in active if f.severity is Severity.REVIEW)} for the reviewer",
-        f"{sum(1 for f in active if f.severity is Severity.INFO)} info",
-        f"{len(report.findings) - len(active)} waived",
+        f"{totals['errors']} error(s)",
+        f"{totals['warnings']} warning(s)",
+        f"{totals['review']} for the reviewer",
+        f"{totals['info']} info",
+        f"{totals['waived']} waived",
     ]
     verdict = "PASSED" if report.passed else "FAILED"
     subjects = len(report.subjects)

@@ -6,8 +6,9 @@ Content-Security-Policy allows only this page's own style and script (by hash),
 and the only links that leave the page go to the rules' documentation. The page
 is complete and readable with JavaScript off; the script only filters and sorts.
 
-Everything from the report is escaped with ``html.escape``: names, paths,
-messages and logged values may come from a hostile log.
+Everything from the report is escaped (``compliance.escape.html``: control and
+bidirectional characters made visible, then ``html.escape``, workflow commands
+broken): names, paths, messages and logged values may come from a hostile log.
 
 The plots are built from a few small helpers (``Scale``, ``Plot``): a training
 entry gets its runs' quality curves against the target and its convergence
@@ -26,8 +27,11 @@ import posixpath
 from collections.abc import Iterable, Sequence
 from html import escape
 
+from compliance.escape import html as html_text
+
 from compliance.models.findings import Finding, Severity
 from compliance.models.report import InferenceResultRow, Report, ResultRow, Subject
+from compliance.reporters import omitted_sentences, setting_sentences
 from compliance.reporters.markdown import (
     SEVERITIES,
     SEVERITY_LABEL,
@@ -62,8 +66,8 @@ PALETTE = (
 
 
 def e(value: object) -> str:
-    """Escaped text from the report (control characters made visible first)."""
-    return escape(plain(value), quote=True)
+    """Escaped text from the report (control characters made visible first, workflow commands broken)."""
+    return html_text(plain(value))
 
 
 def _f(value: float) -> str:
@@ -403,7 +407,7 @@ def _code_link(code: str) -> str:
 
 def _value(value: object) -> str:
     text = plain(value)
-    return "<em>(empty)</em>" if text == "" else f"<code>{escape(text, quote=True)}</code>"
+    return "<em>(empty)</em>" if text == "" else f"<code>{html_text(text)}</code>"
 
 
 def _short(path: str, root: str | None) -> str:
@@ -468,6 +472,19 @@ def _header(report: Report) -> str:
     if report.notes:
         out.append(
             '<ul class="notes">' + "".join(f"<li>{e(n)}</li>" for n in report.notes) + "</ul>"
+        )
+    if report.settings:  # what settings, waivers and flags changed: never silent
+        out.append(
+            '<ul class="notes"><li><strong>Settings and waivers</strong></li>'
+            + "".join(f"<li>{e(sentence)}</li>" for sentence in setting_sentences(report))
+            + "</ul>"
+        )
+    head, lines = omitted_sentences(report)
+    if head:
+        out.append(
+            f'<ul class="notes"><li><strong>Findings not listed</strong>: {e(head)}</li>'
+            + "".join(f"<li>{e(line)}</li>" for line in lines)
+            + "</ul>"
         )
     out.append("</div></header>")
     return "".join(out)

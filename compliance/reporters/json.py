@@ -8,6 +8,7 @@ from typing import Any
 
 import orjson
 
+from compliance.escape import json_output
 from compliance.models.report import Report
 from compliance.parsers.safefs import shown
 
@@ -39,4 +40,5 @@ def to_dict(report: Report) -> dict[str, Any]:
 
 
 def render(report: Report) -> str:
-    return orjson.dumps(to_dict(report), option=orjson.OPT_INDENT_2).decode() + "\n"
+    # C1 and bidirectional controls and '##[' inside strings as \u escapes: the same data, inert bytes
+    return json_output(orjson.dumps(to_dict(report), option=orjson.OPT_INDENT_2).decode()) + "\n"

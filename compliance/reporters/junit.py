@@ -10,37 +10,23 @@ subject:
 - otherwise (warnings, info) it passes, with the findings in ``<system-out>``:
   a warning never fails a build.
 
-The XML is built with ElementTree (never by string concatenation), characters
-that XML 1.0 cannot carry are shown escaped, and nothing time-dependent is
-written (no timestamps, no durations), so the same report gives the same bytes.
+The XML is built with ElementTree (never by string concatenation); in every
+value from the input, control, bidirectional and other characters that XML
+1.0 cannot carry (or a viewer would act on) are shown as escapes and a line
+cannot start a workflow command (``compliance.escape.xml``). Nothing time-dependent is written (no timestamps, no durations),
+so the same report gives the same bytes.
 """
 
 from __future__ import annotations
 
-import re
 import xml.etree.ElementTree as ET
 
-from compliance.reporters import finding_details
+from compliance.escape import xml as _xml_text
+from compliance.reporters import finding_details, omitted_sentences, setting_sentences
 from compliance.models.findings import Finding, Severity
 from compliance.models.report import Report, Subject
 
 SUITE_CASE = "mlperf-audit"
-
-# Characters outside XML 1.0's Char production (C0 controls other than tab, LF
-# and CR; surrogates; U+FFFE and U+FFFF).
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-
-
-def _xml_text(value: object) -> str:
-    """Text that can stand in an XML 1.0 document: forbidden characters become visible escapes."""
-    text = str(value)
-
-    def show(match: re.Match[str]) -> str:
-        code = ord(match.group())
-        return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
-
-    return _NOT_XML.sub(show, text)
-
 
 def _where(finding: Finding) -> str:
     loc = finding.location
@@ -58,8 +44,8 @@ def _describe(finding: Finding) -> str:
     if finding.waived_by is not None:
         label = f"waived {label}"
     labels = {"seen": "seen:     ", "required": "required: ", "waived": "waived by:", "fix": "fix:      "}
-    lines = [f"{_where(finding)}: {finding.code} [{label}] {finding.message}"]
-    lines += [f"    {labels[kind]} {text}" for kind, text in finding_details(finding)]
+    lines = [f"{_xml_text(_where(finding))}: {finding.code} [{label}] {_xml_text(finding.message)}"]
+    lines += [f"    {labels[kind]} {_xml_text(text)}" for kind, text in finding_details(finding)]
     if finding.url:
         lines.append(f"    rule:      {finding.url}")
     return "\n".join(lines)
@@ -80,7 +66,7 @@ def _testcase(suite: ET.Element, classname: str, code: str, findings: list[Findi
     case = ET.SubElement(
         suite, "testcase", {"name": _xml_text(f"{code} {findings[0].name}"), "classname": classname}
     )
-    body = _xml_text("\n\n".join(_describe(f) for f in findings))
+    body = "\n\n".join(_describe(f) for f in findings)
     blocking = [f for f in findings if f.blocking]
     skipping = [f for f in findings if f.waived_by is not None or f.severity is Severity.REVIEW]
     if blocking:
@@ -117,6 +103,36 @@ def _subject_line(subject: Subject | None, findings: list[Finding]) -> str:
         if subject.kind == "training_log":
             parts.append(f"{subject.records} records")
     return ", ".join(parts)
+
+
+def _report_suites(report: Report) -> list[tuple[ET.Element, int, int, int]]:
+    """Suites for what the whole check did besides the findings listed: the settings and waivers
+    that changed it (an error they silenced or waived is a skipped case, never silent), and the
+    findings not listed past the findings limit (a failure when errors are among them)."""
+    out = []
+    if report.settings:
+        suite = ET.Element("testsuite", {"name": "mlperf-audit settings"})
+        skipped = 0
+        for record, sentence in zip(report.settings, setting_sentences(report)):
+            case = ET.SubElement(suite, "testcase", {"name": _xml_text(f"{record.source}: {record.setting}"), "classname": "mlperf-audit settings"})
+            if record.errors:
+                ET.SubElement(case, "skipped", {"message": _xml_text(sentence)})
+                skipped += 1
+            else:
+                ET.SubElement(case, "system-out").text = _xml_text(sentence)
+        tests = len(report.settings)
+        suite.attrib.update({"tests": str(tests), "failures": "0", "errors": "0", "skipped": str(skipped)})
+        out.append((suite, 0, tests, skipped))
+    head, lines = omitted_sentences(report)
+    if head:
+        suite = ET.Element("testsuite", {"name": "mlperf-audit findings not listed"})
+        case = ET.SubElement(suite, "testcase", {"name": "findings not listed", "classname": "mlperf-audit"})
+        blocking = any(left.blocking for left in report.omitted)
+        element = ET.SubElement(case, "failure" if blocking else "system-out", {"message": _xml_text(head)} if blocking else {})
+        element.text = _xml_text("\n".join(lines))
+        suite.attrib.update({"tests": "1", "failures": str(int(blocking)), "errors": "0", "skipped": "0"})
+        out.append((suite, int(blocking), 1, 0))
+    return out
 
 
 def render(report: Report) -> str:
@@ -172,6 +188,10 @@ def render(report: Report) -> str:
         totals["tests"] += tests
         totals["failures"] += outcomes["failed"]
 
+    for suite, failed, tests, skipped in _report_suites(report):
+        root.append(suite)
+        totals["tests"] += tests
+        totals["failures"] += failed
     for key, value in totals.items():
         root.set(key, str(value))
     ET.indent(root, space="  ")

@@ -23,9 +23,11 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from compliance.escape import html as html_text, visible
 from compliance.models.findings import Finding, Scalar, Severity
 from compliance.models.report import InferenceResultRow, Report, ResultRow, Subject
 from compliance.registry import CODE_PATTERN, DOCS_URL
+from compliance.reporters import omitted_sentences, setting_sentences
 
 SEVERITY_LABEL = {
     Severity.ERROR: "error",
@@ -186,15 +188,19 @@ def split_waiver(waived_by: str) -> tuple[str, str]:
 
 
 def severity_counts(report: Report) -> dict[Severity, tuple[int, int]]:
-    """Per severity: (open findings, waived findings)."""
+    """Per severity: (open findings, waived findings), those not listed (the findings limit) included."""
     counts = {s: [0, 0] for s in SEVERITIES}
     for f in report.findings:
         counts[f.severity][1 if f.waived_by else 0] += 1
+    for left in report.omitted:
+        counts[left.severity][0] += left.count - left.waived
+        counts[left.severity][1] += left.waived
     return {s: (c[0], c[1]) for s, c in counts.items()}
 
 
 def plain(value: object) -> str:
-    """A value as text: the way it was logged, control characters made visible."""
+    """A value as text: the way it was logged, control and bidirectional characters made visible
+    (``compliance.escape.visible``; line breaks and tabs stay, for the caller to place)."""
     if isinstance(value, bool):
         text = "true" if value else "false"
     elif value is None:
@@ -203,10 +209,7 @@ def plain(value: object) -> str:
         text = repr(value) if math.isfinite(value) else str(value)
     else:
         text = str(value)
-    text = text.replace("\r\n", "\n")
-    return "".join(
-        c if c in "\n\t" or (ord(c) >= 32 and ord(c) != 127) else f"\\x{ord(c):02x}" for c in text
-    )
+    return visible(text, keep_lines=True)
 
 
 def number(value: float | None, digits: int | None = None) -> str:
@@ -265,6 +268,9 @@ def code(value: object) -> str:
             or part.endswith("`")
             or (part[0] == " " and part[-1] == " " and part.strip() != "")
         )
+        if "##[" in part:  # a workflow command's prefix: an HTML code span, where it can be broken
+            spans.append(f"<code>{html_text(part)}</code>")
+            continue
         spans.append(f"{fence} {part} {fence}" if pad else f"{fence}{part}{fence}")
     return "<br>".join(spans) if spans else "*(empty)*"
 
@@ -475,6 +481,11 @@ def render(report: Report) -> str:
     else:
         out.append("Notes: none.")
     out.append("")
+    if report.settings:  # what settings, waivers and flags changed: never silent
+        out.extend(["Settings and waivers:", "", *(f"- {md(sentence)}" for sentence in setting_sentences(report)), ""])
+    head, lines = omitted_sentences(report)
+    if head:
+        out.extend([f"Findings not listed: {md(head)}", "", *(f"- {md(line)}" for line in lines), ""])
 
     out.extend(["## Summary", ""])
     logs = [s for s in report.subjects if s.kind in ("training_log", "loadgen_run")]
@@ -489,7 +500,8 @@ def render(report: Report) -> str:
             f"- logs: {len(logs)}, {sum(1 for s in logs if s.passed)} passing, {sum(1 for s in logs if not s.passed)} failing"
         )
     waived = sum(w for _, w in counts.values())
-    out.append(f"- findings: {len(report.findings)}, of which {waived} waived")
+    total = len(report.findings) + sum(o.count for o in report.omitted)
+    out.append(f"- findings: {total}, of which {waived} waived")
     out.append("")
     out.extend(
         table(

@@ -7,20 +7,25 @@ Levels: error -> ``error``, warning -> ``warning``, review and info -> ``note``
 (the finding's own severity is kept in ``properties.severity``). A waived
 finding stays in the log with an external, accepted suppression whose
 justification is the waiver. Paths are relative references, percent-encoded.
+Control and bidirectional characters from the input are written as ``\\u``
+escapes (``compliance.escape.json_output``): the same strings, inert bytes.
 Nothing time-dependent is written, so the same report gives the same bytes.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import asdict
 from typing import Any
 from urllib.parse import quote
 
 import orjson
 
 from compliance.models.findings import Finding, Severity
+from compliance.escape import json_output
 from compliance.models.report import Report
 from compliance.registry import RULES, Rule, load_all
+from compliance.reporters import omitted_sentences, setting_sentences
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://github.com/mlperf-audit/mlperf-audit"
@@ -166,10 +171,24 @@ def to_dict(report: Report) -> dict[str, Any]:
             "rulebook_sha256": report.rulebook_sha256,
             "passed": report.passed,
             "subjects": [s.path for s in report.subjects],
+            "settings": [asdict(record) for record in report.settings],
+            "omitted": [{**asdict(left), "severity": left.severity.value} for left in report.omitted],
         },
     }
+    # What settings and waivers changed, and findings not listed, as the viewers show them.
+    notes = [(sentence, "warning" if record.errors else "note") for record, sentence in zip(report.settings, setting_sentences(report))]
+    head, _ = omitted_sentences(report)
+    if head:
+        notes.append((head, "warning"))
+    if notes:
+        run["invocations"] = [
+            {
+                "executionSuccessful": True,
+                "toolConfigurationNotifications": [{"message": {"text": text}, "level": level} for text, level in notes],
+            }
+        ]
     return _plain({"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]})
 
 
 def render(report: Report) -> str:
-    return orjson.dumps(to_dict(report), option=orjson.OPT_INDENT_2).decode() + "\n"
+    return json_output(orjson.dumps(to_dict(report), option=orjson.OPT_INDENT_2).decode()) + "\n"

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
+from compliance.escape import text as safe  # every value from the input, as one inert line
+from compliance.registry import DOCS_URL
+from compliance.reporters import omitted_sentences, setting_sentences
 from compliance.models.findings import Finding, Severity
 from compliance.models.report import Report
 from compliance.models.report import InferenceResultRow
 
 _LABEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.REVIEW: "for the reviewer", Severity.INFO: "info"}
-_CONTROL = {c: f"\\x{c:02x}" for c in (*range(0, 32), 127) if chr(c) not in "\t"}
-
-
-def safe(text: object) -> str:
-    """Printable text: control characters from logs or file names are escaped, never sent to the terminal."""
-    return str(text).translate(_CONTROL)
 
 
 def _location(finding: Finding) -> str:
@@ -26,11 +23,13 @@ def render(report: Report, color: bool = False) -> str:
 
     out: list[str] = []
     out.append(
-        f"mlperf-audit {report.tool.version} · suite {report.suite} ({report.suite_source}) · "
-        f"round {report.round} ({report.round_source})"
+        f"mlperf-audit {safe(report.tool.version)} · suite {safe(report.suite)} ({safe(report.suite_source)}) · "
+        f"round {safe(report.round)} ({safe(report.round_source)})"
     )
     for note in report.notes:
         out.append(paint(f"note: {safe(note)}", "36"))
+    for sentence in setting_sentences(report):
+        out.append(paint(f"setting: {safe(sentence)}", "33"))
     out.append("")
     by_subject: dict[str, list[Finding]] = {}
     for finding in report.findings:
@@ -48,15 +47,19 @@ def render(report: Report, color: bool = False) -> str:
         records = f", {subject.records} records" if subject.kind == "training_log" else ""
         out.append(f"{verdict} {safe(subject.path)}: {subject.errors} error(s), {subject.warnings} warning(s){records}")
         out.append("")
+    head, lines = omitted_sentences(report)
+    if head:
+        out.append(paint(safe(head), "1"))
+        out.extend(f"    {safe(line)}" for line in lines)
+        out.append("")
     if report.results:
         out.extend(_results_table(report, paint))
         out.append("")
-    if report.findings:
+    if report.findings or report.omitted:
         out.extend(_codes_table(report, paint))
         out.append("")
-    errors = sum(1 for f in report.findings if f.blocking)
-    warnings = sum(1 for f in report.findings if f.severity is Severity.WARNING and not f.waived_by)
-    waived = sum(1 for f in report.findings if f.waived_by)
+    totals = report.totals()
+    errors, warnings, waived = totals["errors"], totals["warnings"], totals["waived"]
     verdict = paint("PASSED", "32;1") if report.passed else paint("FAILED", "31;1")
     if tree:
         entries = len(report.results)
@@ -97,16 +100,14 @@ def _finding_lines(f: Finding, paint) -> list[str]:  # noqa: ANN001
 def _codes_table(report: Report, paint) -> list[str]:  # noqa: ANN001
     """The summary: one line per rule code, with counts and where its docs are."""
     rows: dict[str, list] = {}
+    column = {Severity.ERROR: 2, Severity.WARNING: 3, Severity.REVIEW: 4, Severity.INFO: 4}
     for f in report.findings:
         row = rows.setdefault(f.code, [f.code, f.name, 0, 0, 0, 0, f.url or ""])
-        if f.waived_by:
-            row[5] += 1
-        elif f.severity is Severity.ERROR:
-            row[2] += 1
-        elif f.severity is Severity.WARNING:
-            row[3] += 1
-        else:
-            row[4] += 1
+        row[5 if f.waived_by else column[f.severity]] += 1
+    for left in report.omitted:  # not listed, still counted
+        row = rows.setdefault(left.code, [left.code, left.name, 0, 0, 0, 0, DOCS_URL.format(code=left.code)])
+        row[5] += left.waived
+        row[column[left.severity]] += left.count - left.waived
     header = ("code", "name", "errors", "warnings", "notes", "waived", "docs")
     table = [header] + [tuple(str(c) for c in row) for _, row in sorted(rows.items())]
     widths = [max(len(r[i]) for r in table) for i in range(len(header) - 1)]

@@ -352,6 +352,10 @@ def test_rule_case(
         from compliance.parsers import archive
 
         monkeypatch.setattr(archive, "DEFAULT_LIMITS", replace(archive.DEFAULT_LIMITS, **options["archive_limits"]))
+    if "limits" in options:  # bounds on what is read, as --limit NAME=N sets them
+        from compliance import limits
+
+        monkeypatch.setattr(limits, "_values", dict(options["limits"]))
     if "crash_rule" in options:  # the checker that emits this code raises (INT001 must contain it)
         from compliance import registry
         from compliance.registry import CHECKERS, Checker
@@ -371,6 +375,12 @@ def test_rule_case(
     else:
         paths, path, suite, round_name = build_case(case, tmp_path)
         audit_options = AuditOptions(suite=suite, round=round_name, rcp_bypass=case.get("rcp_bypass", False))
+    if "settings" in case:  # what the repository's settings file said (as the command line passes it)
+        settings = case["settings"]
+        audit_options.ignore = settings.get("ignore")
+        audit_options.settings_file = "mlperf-audit.toml"
+        audit_options.from_settings = tuple(key for key in ("ignore",) if key in settings)
+        audit_options.strict_config = settings.get("strict", False)
     if "waivers" in case:
         waiver_file = tmp_path / "waivers.toml"
         waiver_file.write_text(case["waivers"])

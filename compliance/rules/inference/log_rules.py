@@ -356,7 +356,7 @@ def _name(path: str) -> str:
     return path.replace("\\", "/").rsplit("/", 1)[-1]
 
 
-_SUMMARY_UNUSABLE = _UNREADABLE | {P.ISSUE_NOT_SUMMARY, P.ISSUE_INCOMPLETE, M.ISSUE_ENCODING}
+_SUMMARY_UNUSABLE = _UNREADABLE | {P.ISSUE_NOT_SUMMARY, P.ISSUE_INCOMPLETE, M.ISSUE_ENCODING, P.ISSUE_BAD_NUMBER}
 
 
 @checker("loadgen_run", LGL007)

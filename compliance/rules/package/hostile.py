@@ -130,7 +130,40 @@ Submit the real submission tree; remove core dumps, data sets and checkpoints.
     suites=LAYOUT_SUITES,
 )
 
+STR019 = define(
+    "STR019",
+    "settings-in-tree-not-read",
+    Severity.INFO,
+    "The checked tree or archive holds mlperf-audit settings (mlperf-audit.toml or [tool.mlperf-audit]) that were not read.",
+    f"""
+## What it checks
+Settings files at the top of the checked folder or archive (and one folder
+below it): `mlperf-audit.toml`, or a `pyproject.toml` with a
+`[tool.mlperf-audit]` table, that this check did not use. The finding says
+what the file would set.
+
+## Why it matters
+Settings come from the working directory's repository only, never from a
+checked folder elsewhere or from inside an archive: a submission must not
+choose which of its own errors count. The note shows a reviewer what the
+submitter's own CI ignored or waived.
+
+## Example
+`closed/ACME/mlperf-audit.toml: it sets ignore = SEQ, KEY; not read: settings
+come from the working directory's repository only`
+
+## How to fix
+Nothing to fix in the submission; when the settings are meant for its CI, run
+the check from that repository.
+
+## Rule reference
+mlperf-audit's settings trust (README, "For the review committee").
+""",
+    suites=LAYOUT_SUITES,
+)
+
 _KIND: dict[str, tuple[Rule, str, str]] = {
+    t.SETTINGS_NOT_READ: (STR019, "settings file not read", "settings from the working directory's repository only"),
     t.SYMLINK_OUTSIDE: (STR004, "symbolic link leaving the tree", "regular files and folders only; nothing outside the tree"),
     t.SYMLINK_LOOP: (STR004, "symbolic link loop", "regular files and folders only"),
     t.TOO_DEEP: (STR014, "nested too deeply", f"at most {MAX_DEPTH} folder levels"),
@@ -147,7 +180,7 @@ _KIND: dict[str, tuple[Rule, str, str]] = {
 }
 
 
-@checker("tree", STR014, STR015, STR016, STR017)
+@checker("tree", STR014, STR015, STR016, STR017, STR019)
 def hostile_entries(ctx: PackageContext) -> Iterator[Finding]:
     for issue in ctx.tree.issues:
         known = _KIND.get(issue.kind)

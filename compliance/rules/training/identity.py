@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from compliance.models.findings import Finding, Severity
 from compliance.registry import checker, define
@@ -159,14 +159,34 @@ _IDENTITY = ("submission_org", "submission_platform", "submission_division", "su
 _RESTART = ("cache_clear", "init_start", "run_start")
 
 
+def _frozen(value: object) -> object:
+    """A hashable stand-in that is equal exactly when the values are (lists and objects of a
+    record nest at most 64 levels: the reader refuses deeper ones)."""
+    if isinstance(value, list):
+        return ("list", tuple(_frozen(item) for item in value))
+    if isinstance(value, dict):
+        return ("dict", frozenset((key, _frozen(item)) for key, item in value.items()))
+    return value
+
+
+def _distinct(values: Iterable[object]) -> list[object]:
+    """The distinct values in order (== as Python compares), in linear time: a log of many
+    records with different values must not make this quadratic."""
+    found: list[object] = []
+    seen: set[object] = set()
+    for value in values:
+        marker = _frozen(value)
+        if marker not in seen:
+            seen.add(marker)
+            found.append(value)
+    return found
+
+
 @checker("training_log", LOG008)
 def single_run(ctx: LogContext) -> Iterator[Finding]:
     for key in _IDENTITY:
         records = ctx.log.all(key)
-        values = []
-        for record in records:
-            if record.value not in values:
-                values.append(record.value)
+        values = _distinct(record.value for record in records)
         if len(values) > 1:
             second = next(r for r in records if r.value != records[0].value)
             yield ctx.finding(
