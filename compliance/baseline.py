@@ -21,7 +21,7 @@ from compliance.models.findings import Finding
 from compliance.models.report import Report
 
 Key = tuple[str, str, str | None, str]
-ROW_KEY = ("division", "org", "system", "benchmark", "scale")
+ROW_KEY = ("division", "org", "system", "benchmark", "scale", "scenario")  # training rows have no scenario, inference rows no scale
 ROW_FIELDS = ("passed", "score_minutes", "rcp", "runs", "dropped", "scaling_factor")
 
 

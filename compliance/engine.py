@@ -106,8 +106,17 @@ def _settle(report: Report, baseline_rows: list[dict[str, object]]) -> None:
     An entry that had no score in the baseline either is not new: it passes without."""
     from compliance.baseline import ROW_KEY
 
+    key = ROW_KEY
+
+    def scored(row: object) -> bool:
+        if hasattr(row, "score_minutes"):
+            return getattr(row, "score_minutes") is not None or getattr(row, "scale", None) == "weak"
+        return getattr(row, "value", None) is not None
+
     unscored_before = {
-        tuple(row.get(f) for f in ROW_KEY) for row in baseline_rows if row.get("score_minutes") is None
+        tuple(row.get(f) for f in key)
+        for row in baseline_rows
+        if row.get("score_minutes", row.get("value")) is None
     }
     report.finalise()
     subjects = {s.path: s for s in report.subjects}
@@ -115,8 +124,8 @@ def _settle(report: Report, baseline_rows: list[dict[str, object]]) -> None:
         subject = subjects.get(row.path)
         if subject is None:
             continue
-        scored = row.score_minutes is not None or row.scale == "weak" or tuple(getattr(row, f) for f in ROW_KEY) in unscored_before
-        row.passed = subject.passed and scored
+        has_value = scored(row) or tuple(getattr(row, f, None) for f in key) in unscored_before
+        row.passed = subject.passed and has_value
         subject.passed = row.passed
     report.passed = report.passed and all(row.passed for row in report.results)
 

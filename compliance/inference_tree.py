@@ -490,7 +490,7 @@ def audit_inference_tree(
             from compliance.parsers.archive import archive_issues
 
             tree.issues.extend(archive_issues(unpacked, shown_root))
-        if not tree.scenarios:
+        if not tree.scenarios and not tree.issues:  # layout findings (a link where results are) are still reported
             what = "no results/<system>/<model>/<scenario>/ folder"
             if not tree.orgs:
                 what = "no <division>/<org>/results/ folders"

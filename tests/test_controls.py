@@ -514,3 +514,26 @@ def test_pre_commit_try_repo_for_real(tmp_path: Path, submission_repo: Path) -> 
     for hook in ("mlperf-audit", "mlperf-audit-logs"):
         proc = try_repo(hook)
         assert proc.returncode == 1 and "Failed" in proc.stdout, proc.stdout + proc.stderr
+
+
+def test_baseline_and_diff_of_an_inference_tree(tmp_path: Path) -> None:
+    """--baseline on an inference submission: rows have values, not scores (it used to exit 2)."""
+    import shutil
+
+    from tests.conftest import FIXTURES
+
+    root = tmp_path / "v5.1"
+    shutil.copytree(FIXTURES / "inference_tree" / "v5.1", root)
+    first = tmp_path / "first.json"
+    assert run_cli("check", str(root), "--format", "json", "--output", str(first)).code == 0
+    accuracy = next(root.rglob("results/*/whisper/Offline/accuracy/accuracy.txt"))
+    accuracy.write_text(accuracy.read_text().replace("hash=", "hush="))
+    result = run_cli("check", str(root), "--format", "json", "--baseline", str(first))
+    report = _report(result)
+    assert result.code == 1 and "IAC003" in {f["code"] for f in report["findings"] if not f["waived_by"]}
+    second = tmp_path / "second.json"
+    run_cli("check", str(root), "--format", "json", "--output", str(second))
+    assert run_cli("diff", str(first), str(second)).code == 1
+    # the same report as its own baseline: nothing new, every row passes again
+    again = run_cli("check", str(root), "--format", "json", "--baseline", str(second))
+    assert again.code == 0 and all(row["passed"] for row in _report(again)["results"])

@@ -327,3 +327,16 @@ def test_published_rounds_get_the_same_verdicts_with_and_without_flags(name: str
         for key in ("notes", "round_source", "suite_source", "round_evidence"):
             report.pop(key)
     assert bare == flagged
+
+
+def test_results_that_are_only_links_are_named_not_hidden(tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    shutil.copytree(INFERENCE / "closed/Intel/results/1-node-2S-GNR_128C/whisper", outside / "whisper")
+    org = tmp_path / "tree/closed/ACME"
+    (org / "results/sysA").mkdir(parents=True)
+    (org / "systems").mkdir()
+    (org / "results/sysA/whisper").symlink_to(outside / "whisper", target_is_directory=True)
+    bare = run_cli("check", str(tmp_path / "tree"))
+    assert bare.code == 2 and "links are never followed" in bare.err and "results/sysA/whisper" in bare.err
+    given = run_cli("check", str(tmp_path / "tree"), "--suite", "inference", "--round", "5.1", "--format", "json")
+    assert given.code == 1 and "STR004" in {f["code"] for f in json.loads(given.out)["findings"]}

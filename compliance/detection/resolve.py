@@ -234,13 +234,16 @@ def plan(paths: list[str], options: AuditOptions, *, archive_folder: str | None 
         for each in suites:
             decisions[each] = _decide(each, options, _evidence(each, survey, repo_evidence))
     except AmbiguousRound:
+        links = ""
+        if survey.links:
+            links = f"; links are never followed, and {len(survey.links)} stand(s) where results are, e.g. {survey.links[0]}"
         if suite == "inference" and not survey.loadgen_runs:
             raise UsageError(
                 "nothing to check: no LoadGen log (mlperf_log_detail.txt or mlperf_log_summary.txt) in "
-                + ", ".join(paths) + " (is this an MLPerf Inference run?)"
+                + ", ".join(paths) + (links or " (is this an MLPerf Inference run?)")
             ) from None
         if suite != "inference" and not survey.training_logs:
-            raise UsageError("nothing to check: no MLPerf result log (result_*.txt) under " + ", ".join(paths)) from None
+            raise UsageError("nothing to check: no MLPerf result log (result_*.txt) under " + ", ".join(paths) + links) from None
         if kind == TRAINING_LOGS and not survey.records_seen:
             raise UsageError(
                 "nothing to check: no :::MLLOG record in " + ", ".join(paths) + " (is this an MLPerf result log?)"

@@ -46,6 +46,7 @@ class Survey:
     run_seeds: list[tuple[int, int, int]] = field(default_factory=list)
     loadgen_versions: list[str] = field(default_factory=list)
     records_seen: int = 0  # MLLOG records read in the training logs' prefixes
+    links: list[str] = field(default_factory=list)  # symbolic links met under results/ (never followed)
     truncated: bool = False
 
     @property
@@ -98,6 +99,8 @@ def walk_input(top: str, survey: Survey | None = None) -> Survey:
             (performance if "performance" in [p.lower() for p in parts] and not in_test else others).append(folder.path)
             if len(parts) >= 2:
                 survey.models.add(parts[1])
+        if below is not None:
+            survey.links.extend(e.path for e in folder.others if e.is_symlink())
         logs = [e.path for e in folder.others if RESULT_LOG.match(e.name)]
         if logs:
             survey.training_logs.extend(logs)
