@@ -188,13 +188,23 @@ def test_format_usage_errors(tmp_path: Path) -> None:
 
 
 def test_formats_sharing_an_extension_get_distinct_names(tmp_path: Path) -> None:
-    if importlib.util.find_spec("compliance.reporters.github") is None:
-        pytest.skip("the github format is not written yet")
     log = tmp_path / "result_0.txt"
     log.write_text(GOOD)
     out = tmp_path / "out"
     assert run_cli("check", str(log), "--round", "5.1", "--format", "text,github,json", "--output-dir", str(out)).code == 0
-    assert sorted(p.name for p in out.iterdir()) == ["report.github.txt", "report.json", "report.text.txt"]
+    assert sorted(p.name for p in out.iterdir()) == ["report.github.txt", "report.json", "report.txt"]
+
+
+@pytest.mark.parametrize("formats", ["text", "text,json", "github,text", "text,github,concise,sarif"])
+def test_the_text_report_is_report_txt_whatever_else_is_asked_for(tmp_path: Path, formats: str) -> None:
+    log = tmp_path / "result_0.txt"
+    log.write_text(GOOD)
+    out = tmp_path / "out"
+    assert run_cli("check", str(log), "--round", "5.1", "--format", formats, "--output-dir", str(out)).code == 0
+    names = sorted(p.name for p in out.iterdir())
+    assert "report.txt" in names and "report.text.txt" not in names
+    assert (out / "report.txt").read_text().startswith("mlperf-audit ")  # the text report itself
+    assert len(names) == len(formats.split(","))
 
 
 # -- baseline and diff -------------------------------------------------------------------

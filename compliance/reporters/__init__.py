@@ -6,6 +6,9 @@ it, so the CLI never needs to know a format's details.
 
 from __future__ import annotations
 
+import math
+import posixpath
+import re
 from importlib import import_module
 from typing import Any, Callable
 
@@ -18,6 +21,7 @@ REPORTERS: dict[str, str] = {
     "github": "compliance.reporters.github",
     "markdown": "compliance.reporters.markdown",
     "html": "compliance.reporters.html",
+    "concise": "compliance.reporters.concise",
 }
 
 EXTENSIONS = {
@@ -29,7 +33,51 @@ EXTENSIONS = {
     "github": "txt",
     "markdown": "md",
     "html": "html",
+    "concise": "txt",
 }
+
+# The one name of each severity, in every format (the JSON value is the same word).
+SEVERITY_WORD = {"error": "error", "warning": "warning", "review": "review", "info": "info"}
+
+_LONG_DECIMAL = re.compile(r"(?<![\d.])-?\d+\.\d{7,}(?![\d.])")
+
+
+def _rounded(match: re.Match[str]) -> str:
+    value = float(match.group())
+    if value == 0 or not math.isfinite(value):
+        return match.group()
+    places = max(6 - (math.floor(math.log10(abs(value))) + 1), 1)  # six significant digits
+    return f"{value:.{places}f}".rstrip("0").rstrip(".")
+
+
+def human(value: Any) -> str:
+    """A value as a person reads it: floats and long decimals in text to six significant digits
+    (``0.7599999904632568`` is ``0.76``); versions, integers and short decimals unchanged. The
+    JSON report keeps the full precision."""
+    if isinstance(value, float):
+        value = repr(value)
+    return _LONG_DECIMAL.sub(_rounded, str(value))
+
+
+def relative_location(path: str, subject: str) -> str:
+    """``path`` as seen from the subject it belongs to: ``""`` for the subject itself, the rest of
+    the path below it, else the path as it is."""
+    own, top = posixpath.normpath(path), posixpath.normpath(subject)
+    if own == top:
+        return ""
+    if top == "." and not own.startswith(("/", "../")) and own != "..":
+        return own
+    if own.startswith(top.rstrip("/") + "/"):
+        return own[len(top.rstrip("/")) + 1 :]
+    return path
+
+
+def tree_title(path: str) -> str:
+    """The name a person knows a checked tree by: the folder's own name (an organisation's, a
+    results repository's), not ``.``."""
+    import os
+
+    return os.path.basename(os.path.abspath(path)) or path
 
 
 def finding_details(finding: Any) -> list[tuple[str, str]]:
@@ -39,7 +87,7 @@ def finding_details(finding: Any) -> list[tuple[str, str]]:
     for kind in ("observed", "required"):
         value = finding.evidence.get(kind)
         if value is not None:
-            out.append(("seen" if kind == "observed" else "required", str(value)))
+            out.append(("seen" if kind == "observed" else "required", human(value)))
     if finding.waived_by is not None:
         out.append(("waived", finding.waived_by))
     elif finding.fix:
