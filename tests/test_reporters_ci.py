@@ -277,7 +277,7 @@ def test_junit_fixture_counts_and_outcomes(report: Report, rendered: dict[str, s
     assert case.find("skipped").get("message") == f"waived: {waived.waived_by}"
     review = next(f for f in report.findings if f.severity is Severity.REVIEW)
     case = case_named(suites[review.subject], review.code)
-    assert case.find("skipped").get("message").startswith(f"for the reviewer: {review.message}")
+    assert case.find("skipped").get("message").startswith(f"review: {review.message}")
     # A failure carries what was seen, what is required and how to fix it.
     blocking = next(f for f in report.findings if f.blocking and f.location.line is not None)
     failure = case_named(suites[blocking.subject], blocking.code).find("failure")
@@ -420,12 +420,12 @@ def test_github_escaping(odd_report: Report) -> None:
     assert by_code["HPB001"].startswith(
         "::notice file=submission/closed/ACME Corp/results/sys%2C1/a%3Ab,title="
     )
-    assert "::for the reviewer: shares a set with ACME, Inc.: borrowing?" in by_code["HPB001"]
+    assert "::review: shares a set with ACME, Inc.: borrowing?" in by_code["HPB001"]
     assert by_code["RCP004"].startswith("::notice ")
     assert by_code["SEQ005"].startswith("::notice file=")
     assert "::waived: run_stop appears twice%0Awaived by: " + WAIVER in by_code["SEQ005"]
     assert lines[-1].startswith(
-        "mlperf-audit 0.1.0: FAILED: 2 error(s), 1 warning(s), 1 for the reviewer, 1 info, 1 waived"
+        "mlperf-audit 0.1.0: FAILED: 2 error(s), 1 warning(s), 1 review, 1 info, 1 waived"
     )
 
 
@@ -521,7 +521,7 @@ def test_junit_escaping(odd_report: Report) -> None:
     waived = case_named(suites[ODD_PATH], "SEQ005").find("skipped")
     assert waived.get("message") == f"waived: {WAIVER}"
     review = case_named(suites["submission"], "HPB001").find("skipped")
-    assert review.get("message") == "for the reviewer: shares a set with ACME, Inc.: borrowing?"
+    assert review.get("message") == "review: shares a set with ACME, Inc.: borrowing?"
 
     clean = suites[CLEAN_PATH]
     assert clean.get("tests") == "1" and clean.get("failures") == "0"

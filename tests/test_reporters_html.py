@@ -172,7 +172,7 @@ def test_markdown_has_every_entry_and_finding(report: Report, record: str) -> No
     assert record.startswith("# MLPerf compliance audit record\n")
     assert report.rulebook_sha256 and report.rulebook_sha256 in record
     assert "- entries: 3, 2 passing, 1 failing" in record
-    assert "| error | 3 | 1 |" in record and "| warning | 1 | 0 |" in record and "| for the reviewer | 3 | 0 |" in record
+    assert "| error | 3 | 1 |" in record and "| warning | 1 | 0 |" in record and "| review | 3 | 0 |" in record
     for row in report.results:
         assert f"## {row.division}/{row.org}" in record
         assert f"`{row.path}`" in record
@@ -290,7 +290,7 @@ def test_html_shows_every_entry_and_finding(report: Report, page: str) -> None:
         assert f'<article class="entry {"ok" if row.passed else "bad"}" id="entry-{i}">' in page
         assert html_reporter.e(row.path) in page
     # summary cards
-    assert '<div class="label">for the reviewer</div><div class="value">3</div>' in page
+    assert '<div class="label">review</div><div class="value">3</div>' in page
     assert '<div class="label">waived</div><div class="value">1</div>' in page
 
 

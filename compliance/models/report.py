@@ -218,7 +218,7 @@ class Report:
         return self
 
     def totals(self) -> dict[str, int]:
-        """Findings of the whole check, listed or not: unwaived errors, warnings, for the reviewer,
+        """Findings of the whole check, listed or not: unwaived errors, warnings, review,
         info, and waived."""
         out = {"errors": 0, "warnings": 0, "review": 0, "info": 0, "waived": 0}
         label = {Severity.ERROR: "errors", Severity.WARNING: "warnings", Severity.REVIEW: "review", Severity.INFO: "info"}

@@ -33,7 +33,7 @@ def _message(finding: Finding) -> str:
     if finding.waived_by is not None:
         head = f"waived: {head}"
     elif finding.severity is Severity.REVIEW:
-        head = f"for the reviewer: {head}"
+        head = f"review: {head}"
     labels = {"seen": "seen", "required": "required", "waived": "waived by", "fix": "fix"}
     lines = [head] + [f"{labels[kind]}: {text}" for kind, text in finding_details(finding)]
     if finding.location.path != finding.subject:
@@ -67,7 +67,7 @@ def render(report: Report) -> str:
     counts = [
         f"{totals['errors']} error(s)",
         f"{totals['warnings']} warning(s)",
-        f"{totals['review']} for the reviewer",
+        f"{totals['review']} review",
         f"{totals['info']} info",
         f"{totals['waived']} waived",
     ]

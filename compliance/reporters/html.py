@@ -728,10 +728,10 @@ def _review(report: Report, layout: AuditLayout) -> str:
     body = (
         "".join(_finding_card(f) for f in items)
         if items
-        else '<p class="empty">Nothing for the reviewer.</p>'
+        else '<p class="empty">Nothing to review.</p>'
     )
     return (
-        '<section id="review"><h2>For the reviewer</h2>'
+        '<section id="review"><h2>Review</h2>'
         '<p class="lead">What a machine cannot decide: each item needs a reviewer\'s judgement. '
         "These never fail the check.</p>" + body + "</section>"
     )
@@ -908,7 +908,7 @@ def _nav(report: Report, layout: AuditLayout) -> str:
         links.append(("results", "Results"))
     review = sum(1 for f in report.findings if f.severity is Severity.REVIEW)
     links += [
-        ("review", f"For the reviewer ({review})"),
+        ("review", f"Review ({review})"),
         ("findings", f"Findings ({len(report.findings)})"),
         ("waivers", "Waivers"),
     ]

@@ -32,7 +32,7 @@ from compliance.reporters import omitted_sentences, setting_sentences
 SEVERITY_LABEL = {
     Severity.ERROR: "error",
     Severity.WARNING: "warning",
-    Severity.REVIEW: "for the reviewer",
+    Severity.REVIEW: "review",
     Severity.INFO: "info",
 }
 SEVERITIES = (Severity.ERROR, Severity.WARNING, Severity.REVIEW, Severity.INFO)

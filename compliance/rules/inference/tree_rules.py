@@ -486,7 +486,7 @@ IBD001 = define(
     "IBD001",
     "runs-from-different-builds",
     Severity.REVIEW,
-    "The result's performance, accuracy and compliance runs were not all made by one LoadGen build and SUT (for the reviewer).",
+    "The result's performance, accuracy and compliance runs were not all made by one LoadGen build and SUT.",
     """
 ## What it checks
 Whether the performance run, the accuracy run and the compliance-test runs
