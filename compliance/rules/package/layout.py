@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from compliance.models.findings import Finding, Severity
@@ -373,6 +374,7 @@ MLPerf submission rules, "Directory structure" (Training and HPC); mlperf_loggin
     suites=("training", "hpc"),
 )
 
+_RUN_FOLDER = re.compile(r"/results/[^/]+/[^/]+/[^/]+/(performance(/run_\d+)?|accuracy)$")
 _KIND = {
     t.STRAY: STR001,
     t.EXTRA: STR018,
@@ -431,6 +433,8 @@ def layout(ctx: PackageContext) -> Iterator[Finding]:
         rule = _KIND.get(issue.kind)
         if rule is None:
             continue  # a hostile-input kind: compliance.rules.package.hostile reports it
+        if issue.kind == t.EMPTY_FOLDER and _RUN_FOLDER.search(issue.path.replace("\\", "/")):
+            continue  # an inference result's empty run folder is its missing run (ITR004), once
         detail = f": {issue.detail}" if issue.detail else ""
         yield ctx.finding(
             rule,
