@@ -135,3 +135,45 @@ def renderer(name: str) -> Callable[..., str]:
     """The ``render`` function of a format."""
     module: Any = import_module(REPORTERS[name])
     return module.render
+
+
+_FILE_KINDS = ("training_log", "loadgen_run", "system")
+_FOLDER_KINDS = ("tree", "result_set", "inference_result")
+INFERENCE_RUN_LOG = "performance/run_1/mlperf_log_detail.txt"  # every inference result has it
+
+
+def annotation_files(report: Any) -> Callable[[Any], tuple[str | None, int | None]]:
+    """For the formats that annotate a file (GitHub, SARIF): the file and line a finding points
+    at, never a folder. A finding located at a folder (an entry, a result, the tree) points at the
+    first file the report knows inside it (a log, a system JSON), else inside the nearest folder
+    above it, else (an inference result) its performance run's detail log; ``None`` when the
+    report knows no file for it (the whole tree)."""
+    folders = {s.path for s in report.subjects if s.kind in _FOLDER_KINDS}
+    trees = {posixpath.normpath(s.path) for s in report.subjects if s.kind == "tree"}
+    results = {s.path for s in report.subjects if s.kind == "inference_result"}
+    known: list[str] = [s.path for s in report.subjects if s.kind in _FILE_KINDS]
+    for finding in report.findings:
+        path = finding.location.path
+        if path not in folders and "." in posixpath.basename(path):
+            known.append(path)
+    known = list(dict.fromkeys(known))
+
+    def first_inside(folder: str) -> str | None:
+        top = posixpath.normpath(folder)
+        return next((p for p in known if relative_location(p, top) not in ("", p)), None)
+
+    def locate(finding: Any) -> tuple[str | None, int | None]:
+        path = finding.location.path
+        if path not in folders and "." in posixpath.basename(path):
+            return path, finding.location.line
+        if path in results:
+            return first_inside(path) or posixpath.join(path, INFERENCE_RUN_LOG), None
+        folder = posixpath.normpath(path)
+        while folder not in trees and folder not in ("", ".", "/"):
+            inside = first_inside(folder)
+            if inside is not None:
+                return inside, None
+            folder = posixpath.dirname(folder)
+        return None, None
+
+    return locate
