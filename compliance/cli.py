@@ -217,9 +217,15 @@ def _use_color(choice: str) -> bool:
 
 def _width() -> int:
     """The terminal's width (COLUMNS when set), 100 columns when standard output is no terminal."""
-    import shutil
-
-    return max(shutil.get_terminal_size((100, 24)).columns, 60)
+    columns = os.environ.get("COLUMNS", "")
+    if columns.isdigit():
+        return max(int(columns), 60)
+    try:
+        if sys.stdout.isatty():
+            return max(os.get_terminal_size(sys.stdout.fileno()).columns, 60)
+    except (OSError, ValueError):
+        pass
+    return 100
 
 
 def _check(args: argparse.Namespace) -> int:
@@ -345,6 +351,8 @@ def _say(message: str, *, block: bool = False) -> None:
 
     if block:
         print(text_block(message.rstrip("\n")), file=sys.stderr)
+    elif "\n" in message:  # the tool's own lines (a list of candidates): kept, each neutralised
+        print(f"mlperf-audit: {text_block(message.rstrip())}", file=sys.stderr)
     else:
         print(f"mlperf-audit: {text(message)}", file=sys.stderr)
 

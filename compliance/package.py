@@ -256,6 +256,7 @@ def _audit(tree: SubmissionTree, display: str, options: Any, progress_factory: A
                     division=summary.division,
                     records=summary.records,
                     quality=summary.quality,
+                    time_to_train_minutes=summary.minutes,
                 )
             )
             report.findings.extend(log_findings[shown])

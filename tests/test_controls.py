@@ -65,7 +65,7 @@ def test_command_line_flags_override_the_file(repo: Path) -> None:
     report = _report(result)
     assert report["round"] == "5.1" and _codes(report) == {"SEED001"}
     # without flags the file's format is used
-    assert run_cli("check", "result_0.txt").out.startswith("division,")
+    assert run_cli("check", "result_0.txt").out.startswith("path,benchmark,division,")  # csv from the file: a row per log
 
 
 def test_pyproject_table_and_precedence_in_one_folder(repo: Path) -> None:
@@ -154,7 +154,7 @@ def test_output_dir_writes_one_file_per_format(tmp_path: Path) -> None:
     assert sorted(p.name for p in out.iterdir()) == sorted(f"report.{EXTENSIONS[f]}" for f in formats)
     assert json.loads((out / "report.json").read_text())["passed"] is False
     assert "SEED001" in (out / "report.txt").read_text() and "\x1b[" not in (out / "report.txt").read_text()
-    assert (out / "report.csv").read_text().startswith("division,")
+    assert (out / "report.csv").read_text().startswith("path,benchmark,division,")
     if "junit" in CI_FORMATS:
         ET.fromstring((out / "report.xml").read_text())
     if "sarif" in CI_FORMATS:

@@ -117,7 +117,8 @@ def subject_heading(subject: Subject) -> str:
         where = f", {safe(subject.path)}" if name != subject.path else ""
         return f"{safe(name)} (the whole tree{where})"
     what = ", ".join(safe(x) for x in (subject.benchmark, subject.division) if x)
-    return safe(subject.path) + (f"  ({what})" if what else "")
+    path = subject.path[2:] if subject.path.startswith("./") else subject.path
+    return safe(path) + (f"  ({what})" if what else "")
 
 
 def finding_lines(f: Finding, subject: str, paint, width: int = DEFAULT_WIDTH, verbose: bool = False) -> tuple[list[str], bool]:  # noqa: ANN001

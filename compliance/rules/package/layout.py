@@ -58,7 +58,9 @@ submission; the official repository checker rejects them.
 `closed/ACME/results/.DS_Store`
 
 ## How to fix
-Delete them before submitting (`find . -name '.*' -delete` with care).
+Move them out of the organisation's folder before submitting (they are listed
+by `find closed/ACME -mindepth 1 -name '.*'`, which changes nothing); the
+results repository's own `.git` at its top is not part of any submission.
 
 ## Rule reference
 {_REF}
