@@ -59,6 +59,20 @@ def human(value: Any) -> str:
     return _LONG_DECIMAL.sub(_rounded, str(value))
 
 
+def figure(value: float | None) -> str:
+    """A number for people: six significant digits, thousands separated (2,187.39 Tokens/s;
+    178,859 samples; 0.9375 epochs), whole numbers as such. The JSON report keeps every digit."""
+    if value is None or not math.isfinite(value):
+        return "-"
+    if value == int(value):
+        return f"{value:,.0f}"
+    if abs(value) < 1:
+        return f"{value:.6g}"
+    places = max(6 - (math.floor(math.log10(abs(value))) + 1), 0)
+    text = f"{value:,.{places}f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
 def relative_location(path: str, subject: str) -> str:
     """``path`` as seen from the subject it belongs to: ``""`` for the subject itself, the rest of
     the path below it, else the path as it is."""

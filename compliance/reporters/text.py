@@ -11,7 +11,7 @@ from __future__ import annotations
 import textwrap
 
 from compliance.escape import text as safe  # every value from the input, as one inert line
-from compliance.reporters import SEVERITY_WORD, finding_details, human, omitted_sentences, relative_location, setting_sentences, tree_title
+from compliance.reporters import SEVERITY_WORD, figure, finding_details, human, omitted_sentences, relative_location, setting_sentences, tree_title
 from compliance.models.findings import Finding, Severity
 from compliance.models.report import InferenceResultRow, Report, Subject
 
@@ -205,7 +205,7 @@ def _inference_rows(report: Report) -> tuple[tuple[str, ...], list[tuple[str, ..
     header_row = ("division", "org", "system", "benchmark", "scenario", "result", "accuracy", "verdict")
     rows = []
     for row in report.results:
-        value = f"{row.value:.6g} {row.unit or ''}".strip() if row.value is not None else "-"
+        value = f"{figure(row.value)} {row.unit or ''}".strip() if row.value is not None else "-"
         rows.append(
             (row.division, row.org, row.system, row.benchmark, row.scenario, value, human(row.accuracy) if row.accuracy else "-", "PASS" if row.passed else "FAIL")
         )
