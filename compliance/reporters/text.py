@@ -51,7 +51,7 @@ def header(report: Report) -> str:
 
 
 def _wrapped(text: str, width: int, first: str, rest: str, most: int | None) -> tuple[list[str], bool]:
-    lines = textwrap.wrap(text, width=max(width, 40), initial_indent=first, subsequent_indent=rest, break_on_hyphens=False, break_long_words=False) or [first.rstrip()]
+    lines = textwrap.wrap(text, width=max(width, 40), initial_indent=first, subsequent_indent=rest, break_on_hyphens=False) or [first.rstrip()]
     # A wrapped line of input text must not start a CI workflow command ('::' after blanks).
     lines = [safe(line) for line in lines]
     if most is None or len(lines) <= most:
@@ -73,12 +73,16 @@ def render(report: Report, color: bool = False, width: int = DEFAULT_WIDTH, verb
     for finding in report.findings:
         by_subject.setdefault(finding.subject, []).append(finding)
     tree = is_tree(report)
+    root = next((s.path for s in report.subjects if s.kind == "tree"), None)
+    if root is not None and not statistics:
+        # a whole tree: its parts are headed by their paths inside it
+        out.insert(1, f"tree: {safe(root)}")
     cut = False
     for subject in report.subjects if not statistics else []:
         findings = by_subject.get(subject.path, [])
         if tree and not findings:
             continue  # a whole submission: only what has something to say
-        out.append(paint("== " + subject_heading(subject), "1"))
+        out.append(paint("== " + subject_heading(subject, root), "1"))
         for f in findings:
             lines, was_cut = finding_lines(f, subject.path, paint, width, verbose)
             out.extend(lines)
@@ -110,15 +114,17 @@ def is_tree(report: Report) -> bool:
     return bool(report.results) or any(s.kind == "tree" for s in report.subjects)
 
 
-def subject_heading(subject: Subject) -> str:
-    """What heads a subject's findings: the tree by its name, else the path with what it holds."""
+def subject_heading(subject: Subject, root: str | None = None) -> str:
+    """What heads a subject's findings: the tree by its name, else the path (inside the checked
+    tree: from the tree; a file checked on its own: as given, whole) with what it holds."""
     if subject.kind == "tree":
         name = tree_title(subject.path)
         where = f", {safe(subject.path)}" if name != subject.path else ""
         return f"{safe(name)} (the whole tree{where})"
     what = ", ".join(safe(x) for x in (subject.benchmark, subject.division) if x)
-    path = subject.path[2:] if subject.path.startswith("./") else subject.path
-    return safe(path) + (f"  ({what})" if what else "")
+    tail = f"  ({what})" if what else ""
+    path = (relative_location(subject.path, root) if root else "") or subject.path
+    return safe(path[2:] if path.startswith("./") else path) + tail
 
 
 def finding_lines(f: Finding, subject: str, paint, width: int = DEFAULT_WIDTH, verbose: bool = False) -> tuple[list[str], bool]:  # noqa: ANN001
@@ -131,13 +137,21 @@ def finding_lines(f: Finding, subject: str, paint, width: int = DEFAULT_WIDTH, v
     lead = f"{safe(where)}: " if where else ""
     # The first line is wrapped on its plain text; the severity and code are painted after.
     plain = f"  {lead}{word} {f.code} "
-    lines, cut = _wrapped(plain + safe(human(f.message)), width, "", "      ", None if verbose else MESSAGE_LINES)
+    lines, cut = _wrapped(plain + safe(human(_below(f.message, subject))), width, "", "      ", None if verbose else MESSAGE_LINES)
     lines[0] = lines[0].replace(f"{word} {f.code}", paint(word, COLOURS["waived" if f.waived_by else f.severity.value]) + " " + paint(f.code, "1"), 1)
     for kind, value in finding_details(f):
-        more, was_cut = _wrapped(safe(value), width, f"      {kind + ':':<9} ", " " * 16, None if verbose else DETAIL_LINES)
+        more, was_cut = _wrapped(safe(_below(value, subject)), width, f"      {kind + ':':<9} ", " " * 16, None if verbose else DETAIL_LINES)
         lines.extend(more)
         cut = cut or was_cut
     return lines, cut
+
+
+def _below(text: str, subject: str) -> str:
+    """Paths inside the subject folder named from it (``result_3.txt``, not the whole path again)."""
+    folder = subject.rstrip("/")
+    if not folder or folder == "." or "." in folder.rsplit("/", 1)[-1]:
+        return text  # the tree's root, or a file
+    return text.replace(folder + "/", "")
 
 
 def verdict_line(report: Report, paint) -> str:  # noqa: ANN001
