@@ -86,6 +86,15 @@ def relative_location(path: str, subject: str) -> str:
     return path
 
 
+def below(text: str, folder: str) -> str:
+    """Paths inside ``folder`` (an entry, a result) named from it: ``result_3.txt``, not the
+    whole path again. The tree's root and files are left alone."""
+    folder = folder.rstrip("/")
+    if not folder or folder == "." or "." in folder.rsplit("/", 1)[-1]:
+        return text
+    return text.replace(folder + "/", "")
+
+
 def tree_title(path: str) -> str:
     """The name a person knows a checked tree by: the folder's own name (an organisation's, a
     results repository's), not ``.``."""

@@ -31,7 +31,7 @@ from compliance.escape import html as html_text
 
 from compliance.models.findings import Finding, Severity
 from compliance.models.report import InferenceResultRow, Report, ResultRow, Subject
-from compliance.reporters import omitted_sentences, setting_sentences
+from compliance.reporters import below, omitted_sentences, setting_sentences
 from compliance.reporters.markdown import (
     SEVERITIES,
     SEVERITY_LABEL,
@@ -697,12 +697,14 @@ def _findings_table(report: Report, layout: AuditLayout) -> str:
                 )
         else:
             where = f'<span class="mono small">{e(location_text(f))}</span>'
-        seen = _value(f.evidence["observed"]) if "observed" in f.evidence else ""
-        required = _value(f.evidence["required"]) if "required" in f.evidence else ""
+        # The "where" column names the entry: paths inside it are named from it.
+        folder = f.subject if anchor else ""
+        seen = _value(below(plain(f.evidence["observed"]), folder)) if "observed" in f.evidence else ""
+        required = _value(below(plain(f.evidence["required"]), folder)) if "required" in f.evidence else ""
         rows.append(
             f'<tr data-severity="{f.severity.value}" data-waived="{1 if f.waived_by else 0}">'
             f'<td data-sort="{f.severity.rank}{1 if f.waived_by else 0}">{_sev_badge(f)}</td>'
-            f"<td>{_code_link(f.code)}</td><td>{where}</td><td>{e(f.message)}</td>"
+            f"<td>{_code_link(f.code)}</td><td>{where}</td><td>{e(below(f.message, folder))}</td>"
             f'<td class="ev">{seen}</td><td class="ev">{required}</td></tr>'
         )
     if not rows:

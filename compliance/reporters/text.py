@@ -11,7 +11,7 @@ from __future__ import annotations
 import textwrap
 
 from compliance.escape import text as safe  # every value from the input, as one inert line
-from compliance.reporters import SEVERITY_WORD, figure, finding_details, human, omitted_sentences, relative_location, setting_sentences, tree_title
+from compliance.reporters import SEVERITY_WORD, below, figure, finding_details, human, omitted_sentences, relative_location, setting_sentences, tree_title
 from compliance.models.findings import Finding, Severity
 from compliance.models.report import InferenceResultRow, Report, Subject
 
@@ -137,21 +137,13 @@ def finding_lines(f: Finding, subject: str, paint, width: int = DEFAULT_WIDTH, v
     lead = f"{safe(where)}: " if where else ""
     # The first line is wrapped on its plain text; the severity and code are painted after.
     plain = f"  {lead}{word} {f.code} "
-    lines, cut = _wrapped(plain + safe(human(_below(f.message, subject))), width, "", "      ", None if verbose else MESSAGE_LINES)
+    lines, cut = _wrapped(plain + safe(human(below(f.message, subject))), width, "", "      ", None if verbose else MESSAGE_LINES)
     lines[0] = lines[0].replace(f"{word} {f.code}", paint(word, COLOURS["waived" if f.waived_by else f.severity.value]) + " " + paint(f.code, "1"), 1)
     for kind, value in finding_details(f):
-        more, was_cut = _wrapped(safe(_below(value, subject)), width, f"      {kind + ':':<9} ", " " * 16, None if verbose else DETAIL_LINES)
+        more, was_cut = _wrapped(safe(below(value, subject)), width, f"      {kind + ':':<9} ", " " * 16, None if verbose else DETAIL_LINES)
         lines.extend(more)
         cut = cut or was_cut
     return lines, cut
-
-
-def _below(text: str, subject: str) -> str:
-    """Paths inside the subject folder named from it (``result_3.txt``, not the whole path again)."""
-    folder = subject.rstrip("/")
-    if not folder or folder == "." or "." in folder.rsplit("/", 1)[-1]:
-        return text  # the tree's root, or a file
-    return text.replace(folder + "/", "")
 
 
 def verdict_line(report: Report, paint) -> str:  # noqa: ANN001
