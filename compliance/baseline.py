@@ -225,8 +225,10 @@ def render_diff_text(diff: Mapping[str, Any], color: bool = False) -> str:
     def finding_line(sign: str, f: Mapping[str, Any]) -> str:
         loc = f["location"]
         where = f"{loc['path']}:{loc['line']}" if loc.get("line") is not None else loc["path"]
-        tag = f["severity"] + (f", waived: {f['waived_by']}" if f.get("waived_by") else "")
-        return f"  {sign} {safe(where)}: {f['code']} {safe(f['message'])} [{safe(tag)}]"
+        # as every text format: the severity in words before the code (``waived`` and by whom after)
+        word = ("waived " if f.get("waived_by") else "") + safe(f["severity"])
+        tail = f" [waived: {safe(f['waived_by'])}]" if f.get("waived_by") else ""
+        return f"  {sign} {safe(where)}: {word} {safe(f['code'])} {safe(f['message'])}{tail}"
 
     def verdict(passed: bool) -> str:
         return "PASSED" if passed else "FAILED"

@@ -40,14 +40,14 @@ def _parser() -> argparse.ArgumentParser:
 
     check = sub.add_parser(
         "check", help="check logs, runs or whole submissions (training, HPC, inference)",
-        description="Check MLPerf Training and HPC result logs, MLPerf Inference LoadGen runs, or whole "
-        "submission trees and archives of the three suites against the rules of their round. "
-        "The suite and the round are detected when not given.",
+        description="Check MLPerf Training and HPC result logs, MLPerf Inference LoadGen runs, or whole\n"
+        "submission trees and archives of the three suites against the rules of their round.\n"
+        "The suite and the round are detected from the evidence when not given.",
         epilog=CHECK_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     check.add_argument("paths", nargs="+", metavar="PATH", help="result_*.txt logs, LoadGen runs (a run folder or its mlperf_log_detail.txt), folders, submission trees or archives")
     check.add_argument("--suite", choices=("training", "hpc", "inference"), help="rules to apply (detected from the logs if omitted)")
-    check.add_argument("--round", dest="round_name", metavar="ROUND", help="round, e.g. 5.1, v5.1 or 5.1.0 (default: the newest published)")
+    check.add_argument("--round", dest="round_name", metavar="ROUND", help="round, e.g. 5.1, v5.1 or 5.1.0 (default: detected from the evidence; the header says from which)")
     check.add_argument("--benchmark", metavar="MODEL", help="inference: the model of the LoadGen runs, e.g. resnet50 (default: from .../<model>/<scenario>/performance/run_1)")
     check.add_argument("--scenario", metavar="SCENARIO", help="inference: the scenario of the LoadGen runs, e.g. Offline (default: from the path, else the log)")
     check.add_argument(

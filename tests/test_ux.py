@@ -381,3 +381,27 @@ def test_readme_action_and_hooks_describe_all_three_suites() -> None:
         text = (ROOT / name).read_text().lower()
         assert all(suite in text for suite in ("training", "hpc", "inference")), name
     assert all(suite in run_cli("--help").out.lower() for suite in ("training", "hpc", "inference"))
+
+
+def test_diff_lines_say_the_severity_before_the_code(tmp_path: Path) -> None:
+    old, new = tmp_path / "old.json", tmp_path / "new.json"
+    good = fixture_tree(tmp_path / "good")
+    bad = fixture_tree(tmp_path / "bad", runs=9)
+    old.write_text(run_cli("check", str(good), "--format", "json", "--no-config").out)
+    new.write_text(run_cli("check", str(bad), "--format", "json", "--no-config").out)
+    result = run_cli("diff", str(old), str(new))
+    assert result.code == 1
+    added = [line for line in result.out.splitlines() if line.startswith("  + ")]
+    assert added and any(re.match(r"^  \+ \S+: error RUN001 ", line) for line in added), added
+
+
+def test_the_loadgen_pre_commit_hook_checks_changed_runs() -> None:
+    import yaml
+
+    hooks = {h["id"]: h for h in yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())}
+    hook = hooks["mlperf-audit-loadgen"]
+    runs = [str(p.relative_to(ROOT)) for p in sorted((FIXTURES / "inference_tree").rglob("mlperf_log_detail.txt"))]
+    matched = [p for p in runs if re.search(hook["files"], p)]
+    assert matched == runs and hook["pass_filenames"] is True
+    result = run_cli(*hook["entry"].split()[1:], *matched)
+    assert result.code == 0 and "PASSED" in result.out, result.out + result.err
