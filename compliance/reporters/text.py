@@ -159,7 +159,8 @@ def verdict_line(report: Report, paint) -> str:  # noqa: ANN001
             counts = f"{passed} of {plural(entries, 'entry')} pass, {plural(len(logs), 'log')}"
     else:
         passed = sum(1 for s in report.subjects if s.passed)
-        counts = f"{passed} of {plural(len(report.subjects), 'file')} pass"
+        what = "run" if report.subjects and all(s.kind == "loadgen_run" for s in report.subjects) else "file"
+        counts = f"{passed} of {plural(len(report.subjects), what)} pass"
     parts = [plural(totals["errors"], "error"), plural(totals["warnings"], "warning")]
     if totals["review"]:
         parts.append(f"{totals['review']:,} review")
