@@ -126,7 +126,7 @@ exit codes:
   0  no error finding (with --strict: no warning either; with --exit-zero: always)
   1  at least one error finding (with --strict: or a warning)
   2  usage error, nothing to check, or a failure of mlperf-audit itself (INT001)
-  130 interrupted (Ctrl-C)
+  130 interrupted (Ctrl-C); 141 standard output closed (| head)
 """
 
 
