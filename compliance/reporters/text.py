@@ -65,7 +65,8 @@ def render(report: Report, color: bool = False, width: int = DEFAULT_WIDTH, verb
     paint = _Painter(color)
     out: list[str] = [header(report)]
     for note in report.notes:
-        out.extend(paint(line, "36") for line in _wrapped(f"note: {safe(note)}", width, "", "      ", None if verbose else MESSAGE_LINES)[0])
+        # the report's own notes (how the round was found, what could not be checked): wrapped, never cut
+        out.extend(paint(line, "36") for line in _wrapped(f"note: {safe(note)}", width, "", "      ", None)[0])
     for sentence in setting_sentences(report):
         out.append(paint(f"setting: {safe(sentence)}", "33"))
     out.append("")
