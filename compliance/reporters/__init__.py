@@ -86,13 +86,14 @@ def relative_location(path: str, subject: str) -> str:
     return path
 
 
-def below(text: str, folder: str) -> str:
-    """Paths inside ``folder`` (an entry, a result) named from it: ``result_3.txt``, not the
-    whole path again. The tree's root and files are left alone."""
-    folder = folder.rstrip("/")
-    if not folder or folder == "." or "." in folder.rsplit("/", 1)[-1]:
-        return text
-    return text.replace(folder + "/", "")
+def below(text: str, *folders: str | None) -> str:
+    """Paths inside ``folders`` (an entry or a result, then the checked tree; ``None`` for none)
+    named from them: ``result_3.txt``, not the whole path again. ``.`` is left alone."""
+    for folder in folders:
+        folder = (folder or "").rstrip("/")
+        if folder and folder != ".":
+            text = text.replace(folder + "/", "")
+    return text
 
 
 def tree_title(path: str) -> str:

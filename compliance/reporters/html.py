@@ -698,7 +698,7 @@ def _findings_table(report: Report, layout: AuditLayout) -> str:
         else:
             where = f'<span class="mono small">{e(location_text(f))}</span>'
         # The "where" column names the entry: paths inside it are named from it.
-        folder = f.subject if anchor else ""
+        folder = f.subject if anchor and f.subject != report.subjects[0].path else None
         seen = _value(below(plain(f.evidence["observed"]), folder)) if "observed" in f.evidence else ""
         required = _value(below(plain(f.evidence["required"]), folder)) if "required" in f.evidence else ""
         rows.append(

@@ -18,6 +18,7 @@ from compliance.models.report import InferenceResultRow, Report, Subject
 DEFAULT_WIDTH = 100
 COLOURS = {"error": "31", "warning": "33", "review": "35", "info": "36", "waived": "90"}
 MESSAGE_LINES = 4  # lines of a message shown without --verbose
+FOLDER_KINDS = ("tree", "result_set", "inference_result")  # subjects that are folders
 DETAIL_LINES = 2  # lines of a seen/required/fix value shown without --verbose
 CUT = " …"
 
@@ -85,7 +86,7 @@ def render(report: Report, color: bool = False, width: int = DEFAULT_WIDTH, verb
             continue  # a whole submission: only what has something to say
         out.append(paint("== " + subject_heading(subject, root), "1"))
         for f in findings:
-            lines, was_cut = finding_lines(f, subject.path, paint, width, verbose)
+            lines, was_cut = finding_lines(f, subject, paint, width, verbose, root)
             out.extend(lines)
             cut = cut or was_cut
         verdict = paint("PASS", "32") if subject.passed else paint("FAIL", "31")
@@ -128,20 +129,30 @@ def subject_heading(subject: Subject, root: str | None = None) -> str:
     return safe(path[2:] if path.startswith("./") else path) + tail
 
 
-def finding_lines(f: Finding, subject: str, paint, width: int = DEFAULT_WIDTH, verbose: bool = False) -> tuple[list[str], bool]:  # noqa: ANN001
+def finding_lines(f: Finding, subject: Subject, paint, width: int = DEFAULT_WIDTH, verbose: bool = False, root: str | None = None) -> tuple[list[str], bool]:  # noqa: ANN001
     """A finding as lines: ``  file:line: severity CODE message`` (the file relative to the
-    subject heading it), then its evidence; whether something was cut."""
-    where = relative_location(f.location.path, subject)
+    subject heading it), then its evidence; whether something was cut. Paths inside the subject
+    (an entry, a result) or the checked tree are named from them."""
+    where = relative_location(f.location.path, subject.path)
+    if where == f.location.path and root:  # outside its subject (a compliance test's file): from the tree
+        where = relative_location(f.location.path, root)
     if f.location.line is not None:
         where = f"{where}:{f.location.line}" if where else f"line {f.location.line}"
     word = label(f)
     lead = f"{safe(where)}: " if where else ""
-    # The first line is wrapped on its plain text; the severity and code are painted after.
-    plain = f"  {lead}{word} {f.code} "
-    lines, cut = _wrapped(plain + safe(human(below(f.message, subject))), width, "", "      ", None if verbose else MESSAGE_LINES)
+    folders = (subject.path if subject.kind in FOLDER_KINDS else None, root)
+    most = None if verbose else MESSAGE_LINES
+    message = safe(human(below(f.message, *folders)))
+    head = f"  {lead}{word} {f.code}"
+    if len(head) > width - 30:  # a long file name: the message starts on the next line
+        more, cut = _wrapped(message, width, "      ", "      ", most)
+        lines = [head, *more]
+    else:
+        lines, cut = _wrapped(message, width, head + " ", "      ", most)
+    # The severity and code are painted once the line is laid out on its plain text.
     lines[0] = lines[0].replace(f"{word} {f.code}", paint(word, COLOURS["waived" if f.waived_by else f.severity.value]) + " " + paint(f.code, "1"), 1)
     for kind, value in finding_details(f):
-        more, was_cut = _wrapped(safe(below(value, subject)), width, f"      {kind + ':':<9} ", " " * 16, None if verbose else DETAIL_LINES)
+        more, was_cut = _wrapped(safe(below(value, *folders)), width, f"      {kind + ':':<9} ", " " * 16, None if verbose else DETAIL_LINES)
         lines.extend(more)
         cut = cut or was_cut
     return lines, cut

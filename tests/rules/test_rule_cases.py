@@ -416,3 +416,5 @@ def test_rule_case(
         assert seen is None or str(seen) != str(required), f"{finding.code}: seen and required both say {seen!r}"
         for shown in (finding.message, seen, required, finding.fix):
             assert not re.search(r"\b(None|null)\b", str(shown or "")), f"{finding.code} shows a null: {shown!r}"
+        if seen is not None and finding.location.path not in ("", "."):
+            assert str(seen) != finding.location.path, f"{finding.code}: seen repeats the location {seen!r}"

@@ -443,7 +443,7 @@ def layout(ctx: PackageContext) -> Iterator[Finding]:
             f"{_MESSAGES[issue.kind]}{detail}",
             path=issue.path,
             subject=ctx.tree.root,
-            observed=issue.path,
+            observed=issue.path,  # shown as the entry's name (compliance.registry)
             required=_REQUIRED[issue.kind],
         )
 
@@ -485,6 +485,6 @@ def systems_and_benchmarks(ctx: PackageContext) -> Iterator[Finding]:
                 f"systems/{system.name}.json has no results/{system.name}/ folder",
                 path=system.path,
                 subject=ctx.tree.root,
-                observed=system.path,
+                observed=f"no results/{system.name}/",
                 required=f"results/{system.name}/",
             )
