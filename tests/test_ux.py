@@ -170,6 +170,21 @@ def test_one_missing_run_is_one_finding(tmp_path: Path) -> None:
     assert "performance run" in blocking[0]["message"]
 
 
+def test_an_empty_training_log_is_one_finding_not_a_cascade(tmp_path: Path) -> None:
+    """A run whose log is empty is that log's finding (olympic scoring drops it), not a
+    disagreement of every run-set detail with the nine others (RUN002, RUN006) and an RCP check
+    that cannot run (RCP003); nothing shows None."""
+    root = fixture_tree(tmp_path / "t")
+    next(root.rglob("result_3.txt")).write_text("")
+    report = json.loads(run_cli("check", str(root), "--format", "json", "--no-config").out)
+    codes = sorted(f["code"] for f in report["findings"])
+    assert "RUN002" not in codes and "RUN006" not in codes and "RCP003" not in codes, codes
+    about_the_run = [f for f in report["findings"] if f["location"]["path"].endswith("result_3.txt")]
+    assert [f["code"] for f in about_the_run] == ["LOG007"] and about_the_run[0]["waived_by"]
+    assert report["passed"] is True
+    assert "None" not in run_cli("check", str(root), "--no-config").out
+
+
 def test_github_annotations_show_the_notes(tmp_path: Path) -> None:
     out = run_cli("check", str(fixture_tree(tmp_path / "t")), "--format", "github").out
     assert "::notice title=mlperf-audit::Round 5.1 detected" in out

@@ -142,7 +142,9 @@ def check_rcps(ctx: PackageContext) -> Iterator[Finding]:
             continue
         # HPC throughput entries are tested too: the official package checker runs the RCP
         # test on every closed benchmark folder, strong and weak (HPC 1.0 onwards).
-        sizes = {run.global_batch_size for run in facts.runs}
+        # The batch size the runs that logged one agree on (a log without it, or without any
+        # record, is that log's own finding, not a second one here).
+        sizes = {run.global_batch_size for run in facts.runs if run.global_batch_size is not None}
         batch = sizes.pop() if len(sizes) == 1 else None
         try:
             outcome = check_rcp(
