@@ -19,10 +19,31 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["__version__", "audit"]
 
 
-def audit(paths: Any, suite: str | None = None, round: str | None = None, **options: Any) -> "Report":
-    """Check one or more MLLOG result logs and return the report model."""
+def audit(paths: Any, suite: str | None = None, round: str | float | None = None, **options: Any) -> "Report":
+    """Check result logs, LoadGen runs or submission trees and return the report model.
+
+    ``paths`` is a path (``str`` or ``pathlib.Path``) or a list of them; ``round`` a string
+    (``"5.1"``, ``"v5.1"``) or a number (``5.1``). A wrong type is a ``TypeError``; a path that
+    does not exist, nothing to check, or an unknown suite or round is a ``ValueError``
+    (``compliance.options.UsageError``)."""
+    import os
+
     from compliance.engine import AuditOptions, run_audit
 
     if isinstance(paths, (str, bytes)) or hasattr(paths, "__fspath__"):
         paths = [paths]
-    return run_audit([str(p) for p in paths], AuditOptions(suite=suite, round=round, **options))
+    elif not isinstance(paths, (list, tuple)) or not paths:
+        raise TypeError(f"paths must be a path (str or pathlib.Path) or a non-empty list of them, not {paths!r}")
+    for path in paths:
+        if not (isinstance(path, (str, bytes)) or hasattr(path, "__fspath__")):
+            raise TypeError(f"each path must be a str or a pathlib.Path, not {type(path).__name__} ({path!r})")
+    if suite is not None and not isinstance(suite, str):
+        raise TypeError(f"suite must be 'training', 'hpc' or 'inference', not {type(suite).__name__} ({suite!r})")
+    if isinstance(round, bool) or not isinstance(round, (str, int, float, type(None))):
+        raise TypeError(f"round must be a string such as '5.1' (or the number 5.1), not {type(round).__name__} ({round!r})")
+    if isinstance(round, int):
+        round = f"{round}.0"
+    elif isinstance(round, float):
+        round = repr(round)
+    names = [os.fsdecode(os.fspath(p)) for p in paths]
+    return run_audit(names, AuditOptions(suite=suite, round=round, **options))

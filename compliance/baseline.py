@@ -29,16 +29,29 @@ class ReportFileError(ValueError):
     """A file that should be an mlperf-audit JSON report is not one (a usage error)."""
 
 
-def _norm(path: str) -> str:
-    return os.path.normpath(path) if path else path
+def _norm(path: str, root: str | None = None) -> str:
+    """Paths compared as the submission names them, whatever the tree was called in each run
+    (``compliance.scope.submission_path``)."""
+    from compliance.scope import submission_path
+
+    return submission_path(path, root) if path else path
 
 
-def finding_key(finding: Finding | Mapping[str, Any]) -> Key:
+def tree_root(subjects: Iterable[Any]) -> str | None:
+    """The checked tree's path in a report (its subjects, models or JSON), if it checked one."""
+    for subject in subjects:
+        kind, path = (subject.get("kind"), subject.get("path")) if isinstance(subject, Mapping) else (subject.kind, subject.path)
+        if kind == "tree":
+            return path
+    return None
+
+
+def finding_key(finding: Finding | Mapping[str, Any], root: str | None = None) -> Key:
     """What identifies a finding across runs: code, location path and key, subject."""
     if isinstance(finding, Finding):
-        return (finding.code, _norm(finding.location.path), finding.location.key, _norm(finding.subject))
+        return (finding.code, _norm(finding.location.path, root), finding.location.key, _norm(finding.subject, root))
     location = finding["location"]
-    return (finding["code"], _norm(location["path"]), location.get("key"), _norm(finding["subject"]))
+    return (finding["code"], _norm(location["path"], root), location.get("key"), _norm(finding["subject"], root))
 
 
 def load_report(path: str) -> dict[str, Any]:
@@ -99,12 +112,14 @@ def apply_baseline(report: Report, baseline: Mapping[str, Any], label: str) -> i
     left as they are. Returns how many findings were marked. The caller
     recomputes the verdicts.
     """
-    known = Counter(finding_key(f) for f in baseline["findings"])
+    old_root = tree_root(s for s in baseline["subjects"] if isinstance(s, Mapping))
+    known = Counter(finding_key(f, old_root) for f in baseline["findings"])
+    root = tree_root(report.subjects)
     marked = 0
     out = []
     for finding in report.findings:
         if finding.waived_by is None:
-            key = finding_key(finding)
+            key = finding_key(finding, root)
             if known[key] > 0:
                 known[key] -= 1
                 finding = replace(finding, waived_by=f"baseline: {label}")
@@ -117,12 +132,13 @@ def apply_baseline(report: Report, baseline: Mapping[str, Any], label: str) -> i
 # -- diff -----------------------------------------------------------------------------
 
 
-def _unmatched(findings: Iterable[Mapping[str, Any]], others: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
-    """The findings that have no counterpart among ``others`` (counting duplicates)."""
-    pool = Counter(finding_key(f) for f in others)
+def _unmatched(findings: Iterable[Mapping[str, Any]], others: Iterable[Mapping[str, Any]], roots: tuple[str | None, str | None]) -> list[Mapping[str, Any]]:
+    """The findings that have no counterpart among ``others`` (counting duplicates); ``roots``:
+    the trees the two reports checked."""
+    pool = Counter(finding_key(f, roots[1]) for f in others)
     left = []
     for finding in findings:
-        key = finding_key(finding)
+        key = finding_key(finding, roots[0])
         if pool[key] > 0:
             pool[key] -= 1
         else:
@@ -136,11 +152,12 @@ def _verdict(passed: object) -> str | None:
 
 def diff_reports(old: Mapping[str, Any], new: Mapping[str, Any], old_label: str, new_label: str) -> dict[str, Any]:
     """What changed from ``old`` to ``new``: findings, subject verdicts, results rows."""
-    new_findings = _unmatched(new["findings"], old["findings"])
-    resolved = _unmatched(old["findings"], new["findings"])
+    old_root, new_root = tree_root(old["subjects"]), tree_root(new["subjects"])
+    new_findings = _unmatched(new["findings"], old["findings"], (new_root, old_root))
+    resolved = _unmatched(old["findings"], new["findings"], (old_root, new_root))
 
-    old_subjects = {_norm(s["path"]): s["passed"] for s in old["subjects"]}
-    new_subjects = {_norm(s["path"]): s["passed"] for s in new["subjects"]}
+    old_subjects = {_norm(s["path"], old_root): s["passed"] for s in old["subjects"]}
+    new_subjects = {_norm(s["path"], new_root): s["passed"] for s in new["subjects"]}
     subjects = []
     for path in [*new_subjects, *(p for p in old_subjects if p not in new_subjects)]:
         before, after = _verdict(old_subjects.get(path)), _verdict(new_subjects.get(path))
@@ -208,8 +225,10 @@ def render_diff_text(diff: Mapping[str, Any], color: bool = False) -> str:
     def finding_line(sign: str, f: Mapping[str, Any]) -> str:
         loc = f["location"]
         where = f"{loc['path']}:{loc['line']}" if loc.get("line") is not None else loc["path"]
-        tag = f["severity"] + (f", waived: {f['waived_by']}" if f.get("waived_by") else "")
-        return f"  {sign} {safe(where)}: {f['code']} {safe(f['message'])} [{safe(tag)}]"
+        # as every text format: the severity in words before the code (``waived`` and by whom after)
+        word = ("waived " if f.get("waived_by") else "") + safe(f["severity"])
+        tail = f" [waived: {safe(f['waived_by'])}]" if f.get("waived_by") else ""
+        return f"  {sign} {safe(where)}: {word} {safe(f['code'])} {safe(f['message'])}{tail}"
 
     def verdict(passed: bool) -> str:
         return "PASSED" if passed else "FAILED"

@@ -2,7 +2,8 @@
 
 Exit codes: 0 no error finding, 1 at least one error finding, 2 usage error,
 nothing to check, or a failure of mlperf-audit itself (INT001; the traceback
-with ``--debug``) (``diff``: 1 when the newer report has new error findings).
+with ``--debug``) (``diff``: 1 when the newer report has new error findings);
+130 interrupted (Ctrl-C), 141 standard output closed (``| head``).
 Settings may come from the submission repository (``compliance.config``);
 flags override them. argparse (not click) keeps start-up fast.
 """
@@ -31,16 +32,22 @@ def _format_names() -> list[str]:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="mlperf-audit",
-        description="Check MLPerf Training and HPC result logs and MLPerf Inference LoadGen runs against the round's rules.",
+        description="Check MLPerf Training, HPC and Inference results (logs, runs, whole submissions) against the round's rules.",
     )
     parser.add_argument("--version", action="version", version=f"mlperf-audit {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     formats = ", ".join(_format_names())
 
-    check = sub.add_parser("check", help="check result logs (files or folders)")
-    check.add_argument("paths", nargs="+", metavar="PATH", help="MLLOG result logs or folders of result_*.txt; LoadGen runs (a run folder or its mlperf_log_detail.txt)")
+    check = sub.add_parser(
+        "check", help="check logs, runs or whole submissions (training, HPC, inference)",
+        description="Check MLPerf Training and HPC result logs, MLPerf Inference LoadGen runs, or whole\n"
+        "submission trees and archives of the three suites against the rules of their round.\n"
+        "The suite and the round are detected from the evidence when not given.",
+        epilog=CHECK_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    check.add_argument("paths", nargs="+", metavar="PATH", help="result_*.txt logs, LoadGen runs (a run folder or its mlperf_log_detail.txt), folders, submission trees or archives")
     check.add_argument("--suite", choices=("training", "hpc", "inference"), help="rules to apply (detected from the logs if omitted)")
-    check.add_argument("--round", dest="round_name", metavar="ROUND", help="round, e.g. 5.1, v5.1 or 5.1.0 (default: the newest published)")
+    check.add_argument("--round", dest="round_name", metavar="ROUND", help="round, e.g. 5.1, v5.1 or 5.1.0 (default: detected from the evidence; the header says from which)")
     check.add_argument("--benchmark", metavar="MODEL", help="inference: the model of the LoadGen runs, e.g. resnet50 (default: from .../<model>/<scenario>/performance/run_1)")
     check.add_argument("--scenario", metavar="SCENARIO", help="inference: the scenario of the LoadGen runs, e.g. Offline (default: from the path, else the log)")
     check.add_argument(
@@ -51,7 +58,12 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--output-dir", metavar="DIR", help="write one report.<ext> per format into DIR (created if missing)")
     check.add_argument("--select", metavar="CODES", help="comma-separated codes or prefixes to report (e.g. SEQ,QLT001)")
     check.add_argument("--ignore", metavar="CODES", help="comma-separated codes or prefixes not to report")
-    check.add_argument("--color", choices=("auto", "always", "never"), default="auto", help="colour in text output on standard output (never in files)")
+    check.add_argument("-q", "--quiet", action="store_true", help="one line per finding and the verdict (the same as --format concise)")
+    check.add_argument("-v", "--verbose", action="store_true", help="text: show long messages and values whole (they are cut after a few lines)")
+    check.add_argument("--statistics", action="store_true", help="text: only the count of findings per rule code, and the verdict")
+    check.add_argument("--exit-zero", action="store_true", help="exit 0 even when findings fail the check (usage errors and internal errors still exit 2)")
+    check.add_argument("--strict", action="store_true", help="warnings fail the check too (exit code 1)")
+    check.add_argument("--color", choices=("auto", "always", "never"), default="auto", help="colour in text output on standard output (never in files); auto follows NO_COLOR, FORCE_COLOR and TERM=dumb")
     check.add_argument("--rcp-bypass", action="store_true", help="waive failed or missing RCP checks (they stay in the report, marked waived)")
     check.add_argument("--waivers", metavar="FILE", help="a TOML file of reviewed waivers (code, subject glob, reason, approver, expires)")
     check.add_argument("--baseline", metavar="REPORT.json", help="an earlier JSON report: findings it has are marked baselined and do not fail")
@@ -75,13 +87,47 @@ def _parser() -> argparse.ArgumentParser:
     diff.add_argument("--output", metavar="FILE", help="write the comparison to FILE instead of standard output")
     diff.add_argument("--color", choices=("auto", "always", "never"), default="auto", help="colour in text output on standard output")
 
-    sub.add_parser("rules", help="list every rule: code, name, severity, suites")
-    rule = sub.add_parser("rule", help="show one rule's documentation")
+    rules = sub.add_parser(
+        "rules", help="list the rules: code, name, severity, suites, rounds, summary",
+        description="List every rule mlperf-audit checks, or those of a suite or a code prefix.",
+        epilog="examples:\n  mlperf-audit rules --suite inference\n  mlperf-audit rules SEQ\n  mlperf-audit rules --format json",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    rules.add_argument("prefix", nargs="?", metavar="PREFIX", help="only codes that start with PREFIX, e.g. SEQ or LAT00")
+    rules.add_argument("--suite", choices=("training", "hpc", "inference"), help="only the rules of this suite")
+    rules.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
+    rule = sub.add_parser(
+        "rule", help="show one rule's documentation",
+        description="Show what a rule checks, why it matters, an example, how to fix it, and the rules section it enforces.",
+        epilog="example:\n  mlperf-audit rule SEQ005", formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     rule.add_argument("code", help="rule code, e.g. SEQ005")
 
-    schema = sub.add_parser("schema", help="print a published JSON Schema")
-    schema.add_argument("name", choices=("report",), nargs="?", default="report")
+    schema = sub.add_parser(
+        "schema", help="print a published JSON Schema",
+        description="Print the JSON Schema of the JSON report (report) or of the waiver file (waivers).",
+        epilog="example:\n  mlperf-audit schema report > report.schema.json", formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    schema.add_argument("name", choices=("report", "waivers"), nargs="?", default="report", help="which schema (default: report)")
     return parser
+
+
+CHECK_EPILOG = """\
+examples:
+  mlperf-audit check result_0.txt                        one training or HPC log
+  mlperf-audit check closed/ACME                         an organisation's submission
+  mlperf-audit check . --round 5.1                       a whole results repository
+  mlperf-audit check submission.tar.gz                   the archive you upload
+  mlperf-audit check results/sysA/resnet50/Offline/performance/run_1 --suite inference
+  mlperf-audit check . -q                                one line per finding
+  mlperf-audit check . --format json,sarif,junit --output-dir reports/
+
+exit codes:
+  0  no error finding (with --strict: no warning either; with --exit-zero: always)
+  1  at least one error finding (with --strict: or a warning)
+  2  usage error, nothing to check, or a failure of mlperf-audit itself (INT001)
+  130 interrupted (Ctrl-C); 141 standard output closed (| head)
+"""
 
 
 class _Usage(Exception):
@@ -134,27 +180,52 @@ def _file_names(formats: list[str]) -> dict[str, str]:
     """report.<ext> per format; formats that share an extension get report.<format>.<ext>."""
     from compliance.reporters import EXTENSIONS
 
+    # The text report is report.txt whatever else is asked for; another format that shares an
+    # extension with one asked for is report.<format>.<ext>.
     exts = [EXTENSIONS.get(name, name) for name in formats]
     return {
-        name: f"report.{ext}" if exts.count(ext) == 1 else f"report.{name}.{ext}"
+        name: f"report.{ext}" if name == "text" or (exts.count(ext) == 1 and ext != "txt") else f"report.{name}.{ext}"
         for name, ext in zip(formats, exts)
     }
 
 
-def _render(report: Report, name: str, color: bool) -> str:
+def _render(report: Report, name: str, color: bool, args: argparse.Namespace | None = None, width: int | None = None) -> str:
     from compliance.reporters import renderer
 
     render = renderer(name)
-    if name == "text":  # the one format with colour
+    if name == "text":
+        return render(
+            report, color=color, width=width or 100,
+            verbose=bool(args and args.verbose), statistics=bool(args and args.statistics),
+        )
+    if name == "concise":
         return render(report, color=color)
     return render(report)
 
 
 def _use_color(choice: str) -> bool:
-    """Colour on standard output only: asked for, or a terminal that does not refuse it."""
-    if choice == "always":
+    """Colour on standard output only: asked for, or (auto) by the conventions: NO_COLOR set
+    refuses it, FORCE_COLOR set asks for it, else a terminal that is not TERM=dumb."""
+    if choice != "auto":
+        return choice == "always"
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR", "0") not in ("", "0"):
         return True
-    return choice == "auto" and sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    return sys.stdout.isatty() and os.environ.get("TERM") != "dumb"
+
+
+def _width() -> int:
+    """The terminal's width (COLUMNS when set), 100 columns when standard output is no terminal."""
+    columns = os.environ.get("COLUMNS", "")
+    if columns.isdigit():
+        return max(int(columns), 60)
+    try:
+        if sys.stdout.isatty():
+            return max(os.get_terminal_size(sys.stdout.fileno()).columns, 60)
+    except (OSError, ValueError):
+        pass
+    return 100
 
 
 def _check(args: argparse.Namespace) -> int:
@@ -178,7 +249,11 @@ def _check(args: argparse.Namespace) -> int:
                     where = "" if given_here else f" ({flag} {source})"
                     raise _Usage(f"no rule code starts with {code!r}{where}")
         formats, from_file = ["text"], ""
-        if args.format is not None:
+        if args.quiet and args.format is not None and args.format.strip().lower() != "concise":
+            raise _Usage("--quiet is the concise format: use it without --format")
+        if args.quiet:
+            formats = ["concise"]
+        elif args.format is not None:
             formats = _formats([n.strip().lower() for n in args.format.split(",") if n.strip()], "in --format")
         elif settings.format is not None:
             from_file = f" (format {source})"
@@ -212,7 +287,7 @@ def _check(args: argparse.Namespace) -> int:
         baseline=args.baseline,
         benchmark=args.benchmark,
         scenario=args.scenario,
-        progress=_progress_factory() if sys.stderr.isatty() and (to_files or formats == ["text"]) else None,
+        progress=_progress_factory() if sys.stderr.isatty() and (to_files or formats in (["text"], ["concise"])) else None,
         debug=args.debug,
         settings_file=_shown(settings.path) if settings.path else None,
         from_settings=tuple(key for key, flag in flags.items() if flag is None and key in settings.given),
@@ -241,17 +316,32 @@ def _check(args: argparse.Namespace) -> int:
             written = []
             for name, file_name in _file_names(formats).items():
                 path = os.path.join(args.output_dir, file_name)
-                _write(_render(report, name, color=False), path)
+                _write(_render(report, name, False, args), path)
                 written.append(path)
             _say("wrote " + ", ".join(written))
         else:
-            _write(_render(report, formats[0], color), args.output)
+            _write(_render(report, formats[0], color, args, _width() if not args.output else None), args.output)
     except OSError as err:
+        if isinstance(err, BrokenPipeError):
+            raise
         _say(f"error: cannot write the report: {err}")
         return 2
     except Exception as err:  # noqa: BLE001 - a reporter's bug: exit 2, not a verdict
         return _crashed(err, args.debug)
-    return report.exit_code()
+    return _exit_code(report, args)
+
+
+def _exit_code(report: Report, args: argparse.Namespace) -> int:
+    """The report's exit code, with --strict (warnings fail) and --exit-zero (findings never fail)."""
+    code = report.exit_code()
+    if code == 0 and args.strict:
+        warnings = report.totals()["warnings"]
+        if warnings:
+            _say(f"--strict: {warnings} warning(s) fail the check")
+            code = 1
+    if code == 1 and args.exit_zero:
+        return 0
+    return code
 
 
 def _say(message: str, *, block: bool = False) -> None:
@@ -261,6 +351,8 @@ def _say(message: str, *, block: bool = False) -> None:
 
     if block:
         print(text_block(message.rstrip("\n")), file=sys.stderr)
+    elif "\n" in message:  # the tool's own lines (a list of candidates): kept, each neutralised
+        print(f"mlperf-audit: {text_block(message.rstrip())}", file=sys.stderr)
     else:
         print(f"mlperf-audit: {text(message)}", file=sys.stderr)
 
@@ -330,6 +422,7 @@ def _progress_factory():  # type: ignore[no-untyped-def]
             console=Console(stderr=True), transient=True,
         )
         progress.start()
+        _RUNNING.append(progress)  # stopped (the bar cleared) when the run is interrupted
         task = progress.add_task("logs", total=total)
         done = [0]
 
@@ -344,17 +437,41 @@ def _progress_factory():  # type: ignore[no-untyped-def]
     return start
 
 
-def _rules() -> int:
+def _rules(args: argparse.Namespace) -> int:
     from compliance.registry import RULES, load_all
 
     load_all()
+    prefix = (args.prefix or "").upper()
+    chosen = [RULES[code] for code in sorted(RULES) if code.startswith(prefix) and (not args.suite or args.suite in RULES[code].suites)]
+    if not chosen:
+        _say(f"error: no rule code starts with {prefix!r}" + (f" in the {args.suite} suite" if args.suite else ""))
+        return 2
+    if args.format == "json":
+        import json
+
+        from compliance.registry import DOCS_URL
+
+        listed = [
+            {
+                "code": rule.code, "name": rule.name, "severity": rule.severity.value, "suites": list(rule.suites),
+                "since": rule.since, "until": rule.until, "summary": rule.summary, "url": DOCS_URL.format(code=rule.code),
+            }
+            for rule in chosen
+        ]
+        print(json.dumps(listed, indent=2))
+        return 0
     rows = [("CODE", "NAME", "SEVERITY", "SUITES", "ROUNDS", "SUMMARY")]
-    for code in sorted(RULES):
-        rule = RULES[code]
+    for rule in chosen:
         rounds = "all"
         if rule.since or rule.until:
             rounds = f"{rule.since or ''}..{rule.until or ''}"
-        rows.append((code, rule.name, rule.severity.value, ",".join(rule.suites), rounds, rule.summary))
+        rows.append((rule.code, rule.name, rule.severity.value, ",".join(rule.suites), rounds, rule.summary))
+    if sys.stdout.isatty():  # a terminal: the summaries cut to its width; piped: whole
+        from compliance.reporters.text import fit
+
+        for cells in fit(rows, _width(), (5, 1)):
+            print("  ".join(cells).rstrip())
+        return 0
     widths = [max(len(r[i]) for r in rows) for i in range(5)]
     for row in rows:
         print("  ".join(row[i].ljust(widths[i]) for i in range(5)) + "  " + row[5])
@@ -394,15 +511,42 @@ def _rule(code: str) -> int:
 
 
 def _schema(name: str) -> int:
-    from compliance.schema import report_schema
-
     import json
+
+    if name == "waivers":
+        from compliance.waivers import waiver_schema
+
+        print(json.dumps(waiver_schema(), indent=2))
+        return 0
+    from compliance.schema import report_schema
 
     print(json.dumps(report_schema(), indent=2))
     return 0
 
 
+_RUNNING: list = []  # progress displays on the terminal, stopped when the run is interrupted
+INTERRUPTED = 130  # 128 + SIGINT, as a shell reports a program Ctrl-C ended
+BROKEN_PIPE = 141  # 128 + SIGPIPE: the reader of standard output went away (| head)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:
+        for progress in _RUNNING:
+            progress.stop()  # transient: the bar is cleared
+        _RUNNING.clear()
+        print("\nmlperf-audit: interrupted", file=sys.stderr)
+        return INTERRUPTED
+    except BrokenPipeError:
+        # Nothing more can be written; point stdout at /dev/null so that Python's own flush at
+        # exit does not complain, and end quietly.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return BROKEN_PIPE
+
+
+def _main(argv: Sequence[str] | None) -> int:
     parser = _parser()
     try:
         args = parser.parse_args(argv)
@@ -413,7 +557,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "diff":
         return _diff(args)
     if args.command == "rules":
-        return _rules()
+        return _rules(args)
     if args.command == "rule":
         return _rule(args.code)
     if args.command == "schema":

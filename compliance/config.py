@@ -256,7 +256,7 @@ None in the rules: mlperf-audit's settings trust (README, "For the review commit
     suites=("training", "hpc", "inference"),
 )
 
-_SEVERITY_WORDS = {"error": "error(s)", "warning": "warning(s)", "review": "for the reviewer", "info": "info"}
+_SEVERITY_WORDS = {"error": "error(s)", "warning": "warning(s)", "review": "review", "info": "info"}
 
 
 def _tally(counts: Counter[tuple[str, str]]) -> tuple[int, str]:

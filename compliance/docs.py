@@ -1,18 +1,16 @@
-"""Generated documentation: the README's rule table and docs/rules/<CODE>.md.
+"""Generated documentation: the README's rule table, its sample output, and docs/rules/<CODE>.md.
 
-``python -m compliance.docs`` rewrites the table between the markers in
-README.md and one page per rule under docs/rules/ (from each rule's
-documentation in the registry); a test fails when either is stale.
+``python -m compliance.docs`` rewrites the blocks between the markers in
+README.md (the rule table from the registry; each sample output from a real
+run of the command it shows, in 100 columns without colour) and one page per
+rule under docs/rules/ (from each rule's documentation in the registry); a
+test fails when any is stale.
 """
 
 from __future__ import annotations
 
 import sys
 from pathlib import Path
-
-START = "<!-- rules-table:start -->"
-END = "<!-- rules-table:end -->"
-
 
 def rules_table() -> str:
     from compliance.registry import RULES, load_all
@@ -75,10 +73,52 @@ def readme_path() -> Path:
     return Path(__file__).resolve().parent.parent / "README.md"
 
 
+SAMPLES = {  # marker name: the command whose real output the README shows
+    "sample-text": ["check", "examples/training/broken/result_0.txt", "--round", "5.1"],
+    "sample-concise": ["check", "examples/training/broken/result_0.txt", "--round", "5.1", "-q"],
+}
+
+
+def sample_output(argv: list[str]) -> str:
+    """``$ mlperf-audit ARGS`` and what it prints, run here from the repository's root, as a
+    person in a 100-column terminal without colour sees it."""
+    import contextlib
+    import io
+    import os
+
+    from compliance.cli import main
+
+    out = io.StringIO()
+    saved_cwd, saved_env = os.getcwd(), {k: os.environ.get(k) for k in ("COLUMNS", "NO_COLOR")}
+    os.environ.update(COLUMNS="100", NO_COLOR="1")
+    try:
+        os.chdir(readme_path().parent)
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
+            main(argv)
+    finally:
+        os.chdir(saved_cwd)
+        for key, value in saved_env.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+    return f"```\n$ mlperf-audit {' '.join(argv)}\n{out.getvalue().rstrip()}\n```"
+
+
+def _fill(text: str, name: str, body: str) -> str:
+    start, end = f"<!-- {name}:start -->", f"<!-- {name}:end -->"
+    head, found, rest = text.partition(start)
+    if not found:
+        return text
+    _, _, tail = rest.partition(end)
+    return f"{head}{start}\n{body}\n{end}{tail}"
+
+
 def render_readme(text: str) -> str:
-    head, _, rest = text.partition(START)
-    _, _, tail = rest.partition(END)
-    return f"{head}{START}\n{rules_table()}\n{END}{tail}"
+    text = _fill(text, "rules-table", rules_table())
+    for name, argv in SAMPLES.items():
+        text = _fill(text, name, sample_output(argv))
+    return text
 
 
 def main() -> int:

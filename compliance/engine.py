@@ -247,6 +247,7 @@ def _audit_logs(paths: list[str], options: AuditOptions, decisions: dict[str, An
             division=ctx.division,
             records=log.records,
             lines=log.lines,
+            time_to_train_minutes=ctx.run_minutes(),
         )
         from compliance.summary import convergence_point, quality_series
 

@@ -471,6 +471,7 @@ def audit_inference_tree(
     from compliance.inference import _round
     from compliance.parsers.archive import is_archive, unpack
     from compliance.parsers.inference_tree import walk_inference_tree
+    from compliance.parsers.tree import EMPTY_FOLDER
 
     load_all("inference", "package")
     book, round_source = _round(options)
@@ -490,7 +491,9 @@ def audit_inference_tree(
             from compliance.parsers.archive import archive_issues
 
             tree.issues.extend(archive_issues(unpacked, shown_root))
-        if not tree.scenarios and not tree.issues:  # layout findings (a link where results are) are still reported
+        # Layout findings (a link where results are) are still reported; empty folders alone are
+        # nothing to check.
+        if not tree.scenarios and all(issue.kind == EMPTY_FOLDER for issue in tree.issues):
             what = "no results/<system>/<model>/<scenario>/ folder"
             if not tree.orgs:
                 what = "no <division>/<org>/results/ folders"

@@ -10,8 +10,9 @@ from dataclasses import dataclass, field
 DEFAULT_MAX_FILE_BYTES = 8 << 30  # 8 GiB: beyond this a log is reported, not read
 
 
-class UsageError(Exception):
-    """The command cannot run: bad options, or nothing to check (exit code 2)."""
+class UsageError(ValueError):
+    """The command cannot run: bad options, or nothing to check (exit code 2; from Python, a
+    ``ValueError``)."""
 
 
 @dataclass

@@ -75,14 +75,23 @@ def run_pool(worker: Callable[[Any], Any], jobs: list[Any], progress: Callable[[
 
     # the workers keep the checked folders confined and the limits set
     pool_args = {"initializer": _worker_start, "initargs": (confined_roots(), limits.state())}
-    with _executor()(max_workers=min(os.cpu_count() or 2, 8), mp_context=context, **pool_args) as pool:
+    pool = _executor()(max_workers=min(os.cpu_count() or 2, 8), mp_context=context, **pool_args)
+    try:
         results = []
         for result, silenced in pool.map(partial(_counted, worker), jobs, chunksize=max(1, len(jobs) // 32)):
             results.append(result)
             SILENCED.update(silenced)  # what --select/--ignore removed in the worker
             if progress:
                 progress(1)
-        return results
+    except BaseException:
+        # Ctrl-C (or a failure): end now, not after the queued jobs; the workers ignore SIGINT,
+        # so they are ended here, and none prints a traceback.
+        for process in list((getattr(pool, "_processes", None) or {}).values()):
+            process.terminate()
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown()
+    return results
 
 
 def _counted(worker: Callable[[Any], Any], job: Any) -> tuple[Any, Counter[tuple[str, str]]]:
@@ -93,9 +102,12 @@ def _counted(worker: Callable[[Any], Any], job: Any) -> tuple[Any, Counter[tuple
 
 def _worker_start(roots: tuple[str, ...], bounds: dict[str, int]) -> None:
     """A pool worker's start: the parent's confined folders and limits."""
+    import signal
+
     from compliance import limits
     from compliance.parsers.safefs import confine_roots
 
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle (one line, exit 130)
     confine_roots(roots)
     limits.restore(bounds)
 
@@ -244,6 +256,7 @@ def _audit(tree: SubmissionTree, display: str, options: Any, progress_factory: A
                     division=summary.division,
                     records=summary.records,
                     quality=summary.quality,
+                    time_to_train_minutes=summary.minutes,
                 )
             )
             report.findings.extend(log_findings[shown])

@@ -87,6 +87,10 @@ class Rule:
         from compliance.models.findings import Location
 
         facts: dict[str, Any] = {}
+        if isinstance(observed, str) and path and observed == path:
+            # What is there is the file or folder's name; its path is the location already, and
+            # every report would show it twice.
+            observed = repr(path.replace("\\", "/").rstrip("/").rsplit("/", 1)[-1])
         if observed is not None:
             facts["observed"] = _scalar(observed)
         if required is not None:

@@ -1,7 +1,8 @@
 """Generate the published JSON Schemas from the report models (pydantic).
 
-``python -m compliance.schema`` rewrites ``schemas/report.schema.json``; a test
-fails when the committed file is stale.
+``python -m compliance.schema`` rewrites ``schemas/report.schema.json`` and
+``schemas/waivers.schema.json`` (the waiver file, ``compliance.waivers``); a test
+fails when a committed file is stale.
 """
 
 from __future__ import annotations
@@ -42,14 +43,21 @@ def render() -> str:
     return json.dumps(report_schema(), indent=2, sort_keys=False) + "\n"
 
 
-def schema_path() -> Path:
-    return Path(__file__).resolve().parent.parent / "schemas" / "report.schema.json"
+def schema_path(name: str = "report") -> Path:
+    return Path(__file__).resolve().parent.parent / "schemas" / f"{name}.schema.json"
+
+
+def render_waivers() -> str:
+    from compliance.waivers import waiver_schema
+
+    return json.dumps(waiver_schema(), indent=2) + "\n"
 
 
 def main() -> int:
-    path = schema_path()
-    path.write_text(render(), encoding="utf-8")
-    print(f"wrote {path}", file=sys.stderr)
+    for name, text in (("report", render()), ("waivers", render_waivers())):
+        path = schema_path(name)
+        path.write_text(text, encoding="utf-8")
+        print(f"wrote {path}", file=sys.stderr)
     return 0
 
 

@@ -17,6 +17,37 @@ from compliance.models.report import Report
 ORG_SIDE_FOLDERS = ("compliance", "measurements")  # up to inference 5.1 these mirror results/
 
 
+DIVISION_FOLDERS = ("closed", "open", "network")
+ORG_FOLDERS = ("results", "systems", "benchmarks", "compliance", "measurements", "documentation", "code")
+
+
+def submission_path(path: str, root: str | None = None) -> str:
+    """A path as its submission names it, the same however the tree was given (``closed/X``,
+    ``./closed/X``, an absolute path, from another working folder): from the division folder
+    (``closed/ACME/results/...``), else from the organisation folder (``ACME/results/...``, HPC),
+    else relative to ``root`` (the checked tree; ``.`` for the tree itself), else normalised.
+    Waiver globs and baseline entries are compared in this form."""
+    import posixpath
+
+    norm = posixpath.normpath(path.replace(os.sep, "/"))
+    parts = [p for p in norm.split("/") if p not in ("", ".")]
+    for i in range(len(parts) - 2):
+        if parts[i] in DIVISION_FOLDERS and parts[i + 2] in ORG_FOLDERS:
+            return "/".join(parts[i:])
+    for i in range(len(parts) - 1):
+        if parts[i + 1] in ORG_FOLDERS:
+            return "/".join(parts[i:])
+    if root is not None:
+        top = posixpath.normpath(root.replace(os.sep, "/"))
+        if norm == top:
+            return "."
+        if top == "." and not norm.startswith(("/", "..")):
+            return norm
+        if norm.startswith(top.rstrip("/") + "/"):
+            return norm[len(top.rstrip("/")) + 1 :]
+    return norm
+
+
 def within(path: str, scope: str) -> bool:
     """Whether a shown path is the scope or inside it."""
     scope = scope.rstrip("/" + os.sep) or scope

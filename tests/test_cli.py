@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 from pathlib import Path
 
@@ -20,8 +21,8 @@ SCHEMA = json.loads((ROOT / "schemas" / "report.schema.json").read_text())
 def test_a_passing_log_exits_0_with_a_verdict_line() -> None:
     result = run_cli("check", GOOD, "--suite", "training", "--round", "5.1")
     assert result.code == 0, result.out
-    assert "PASS " + GOOD in result.out
-    assert "PASSED: 1 of 1 file(s) pass" in result.out
+    assert "== " + GOOD in result.out and "  PASS: 0 errors, 0 warnings" in result.out
+    assert "PASSED: 1 of 1 file pass" in result.out
 
 
 @pytest.mark.parametrize("round_name", ["5.1", "v5.1", "5.1.0"])
@@ -35,12 +36,15 @@ def test_failing_log_text_output_names_line_code_seen_required_fix(write_log) ->
     path = write_log(apply_edits(base_text("v5.1_llama31_8b"), [{"set": {"key": "opt_adamw_epsilon", "value": 1e-8}}]))
     result = run_cli("check", str(path), "--suite", "training", "--round", "5.1", "--color", "never")
     assert result.code == 1
-    line = next(l for l in result.out.splitlines() if "HP001" in l)
-    assert line.startswith(f"{path}:") and ": HP001 " in line
-    assert line.split(":")[1].isdigit()  # path:line: CODE message
+    lines = result.out.splitlines()
+    line = next(l for l in lines if "HP001" in l)
+    # the file heads its findings, printed once; each finding: line N: severity CODE message
+    assert re.match(r"^  line \d+: error HP001 ", line), line
+    assert lines[lines.index(line) - 1].startswith(f"== {path}")
+    assert sum(str(path) in l for l in lines) == 1
     text = result.out
     assert "seen:" in text and "required:" in text and "fix:" in text
-    assert f"FAIL {path}" in text and "FAILED: 0 of 1 file(s) pass" in text
+    assert "  FAIL: 1 error" in text and "FAILED: 0 of 1 file pass" in text
 
 
 def test_json_report_validates_and_has_the_documented_fields(write_log) -> None:

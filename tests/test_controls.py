@@ -65,7 +65,7 @@ def test_command_line_flags_override_the_file(repo: Path) -> None:
     report = _report(result)
     assert report["round"] == "5.1" and _codes(report) == {"SEED001"}
     # without flags the file's format is used
-    assert run_cli("check", "result_0.txt").out.startswith("division,")
+    assert run_cli("check", "result_0.txt").out.startswith("path,benchmark,division,")  # csv from the file: a row per log
 
 
 def test_pyproject_table_and_precedence_in_one_folder(repo: Path) -> None:
@@ -154,7 +154,7 @@ def test_output_dir_writes_one_file_per_format(tmp_path: Path) -> None:
     assert sorted(p.name for p in out.iterdir()) == sorted(f"report.{EXTENSIONS[f]}" for f in formats)
     assert json.loads((out / "report.json").read_text())["passed"] is False
     assert "SEED001" in (out / "report.txt").read_text() and "\x1b[" not in (out / "report.txt").read_text()
-    assert (out / "report.csv").read_text().startswith("division,")
+    assert (out / "report.csv").read_text().startswith("path,benchmark,division,")
     if "junit" in CI_FORMATS:
         ET.fromstring((out / "report.xml").read_text())
     if "sarif" in CI_FORMATS:
@@ -188,13 +188,23 @@ def test_format_usage_errors(tmp_path: Path) -> None:
 
 
 def test_formats_sharing_an_extension_get_distinct_names(tmp_path: Path) -> None:
-    if importlib.util.find_spec("compliance.reporters.github") is None:
-        pytest.skip("the github format is not written yet")
     log = tmp_path / "result_0.txt"
     log.write_text(GOOD)
     out = tmp_path / "out"
     assert run_cli("check", str(log), "--round", "5.1", "--format", "text,github,json", "--output-dir", str(out)).code == 0
-    assert sorted(p.name for p in out.iterdir()) == ["report.github.txt", "report.json", "report.text.txt"]
+    assert sorted(p.name for p in out.iterdir()) == ["report.github.txt", "report.json", "report.txt"]
+
+
+@pytest.mark.parametrize("formats", ["text", "text,json", "github,text", "text,github,concise,sarif"])
+def test_the_text_report_is_report_txt_whatever_else_is_asked_for(tmp_path: Path, formats: str) -> None:
+    log = tmp_path / "result_0.txt"
+    log.write_text(GOOD)
+    out = tmp_path / "out"
+    assert run_cli("check", str(log), "--round", "5.1", "--format", formats, "--output-dir", str(out)).code == 0
+    names = sorted(p.name for p in out.iterdir())
+    assert "report.txt" in names and "report.text.txt" not in names
+    assert (out / "report.txt").read_text().startswith("mlperf-audit ")  # the text report itself
+    assert len(names) == len(formats.split(","))
 
 
 # -- baseline and diff -------------------------------------------------------------------

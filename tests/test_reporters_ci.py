@@ -202,9 +202,13 @@ def test_sarif_fixture_content(report: Report, rendered: dict[str, str]) -> None
         assert result["message"]["text"].startswith(finding.message)
         (location,) = result["locations"]
         physical = location["physicalLocation"]
-        assert (
-            physical["artifactLocation"]["uri"] == finding.location.path
-        )  # plain relative paths stay as they are
+        uri = physical["artifactLocation"]["uri"]
+        # a file, never a folder: a finding about an entry points at the entry's first log and
+        # names the entry as its logical location; plain relative paths stay as they are
+        assert uri.endswith((".txt", ".json")), uri
+        if uri != finding.location.path:
+            assert uri.startswith(finding.location.path + "/") and "region" not in physical
+            assert location["logicalLocations"] == [{"fullyQualifiedName": finding.location.path, "kind": "module"}]
         if finding.location.line is None:
             assert "region" not in physical
         else:
@@ -277,7 +281,7 @@ def test_junit_fixture_counts_and_outcomes(report: Report, rendered: dict[str, s
     assert case.find("skipped").get("message") == f"waived: {waived.waived_by}"
     review = next(f for f in report.findings if f.severity is Severity.REVIEW)
     case = case_named(suites[review.subject], review.code)
-    assert case.find("skipped").get("message").startswith(f"for the reviewer: {review.message}")
+    assert case.find("skipped").get("message").startswith(f"review: {review.message}")
     # A failure carries what was seen, what is required and how to fix it.
     blocking = next(f for f in report.findings if f.blocking and f.location.line is not None)
     failure = case_named(suites[blocking.subject], blocking.code).find("failure")
@@ -311,11 +315,15 @@ def test_github_fixture_commands(report: Report, rendered: dict[str, str]) -> No
             if finding.waived_by
             else {"error": "error", "warning": "warning"}.get(finding.severity.value, "notice")
         )
-        assert line.startswith(f"::{expected} file={escape_property(finding.location.path)},")
+        assert line.startswith(f"::{expected} file={escape_property(finding.location.path)}")
+        file = line.split("file=", 1)[1].split(",", 1)[0]
+        assert file.endswith((".txt", ".json")), line  # a file, never a folder
         if finding.location.line is not None:
             assert f",line={finding.location.line}," in line
         else:
             assert ",line=" not in line
+        if file != escape_property(finding.location.path):
+            assert f"%0Aat: {finding.location.path}" in line  # the entry it is about
         assert f",title={escape_property(finding.code + ' ' + finding.name)}::" in line
         if finding.waived_by:
             assert "::waived: " in line
@@ -412,20 +420,21 @@ def test_github_escaping(odd_report: Report) -> None:
         'line one%0Aline two: 100%25 <done> & "quoted"%0D%0A\\x3a:error::injected\\x1b[31m\\x00'
         "%0Aseen: a%0Ab%0Arequired: 100%25%0Afix: Use 1e-5."
     )
-    assert by_code["STR003"].startswith(
-        "::error file=submission/closed/ACME Corp,title=STR003 name-has-spaces::a name has a space: 'ACME Corp'"
+    assert by_code["STR003"].startswith(  # the folder's first file, and the folder named
+        "::error file=submission/closed/ACME Corp/results/sys%2C1/a%3Ab/result_0.txt,title=STR003 name-has-spaces::a name has a space: 'ACME Corp'"
     )
+    assert by_code["STR003"].endswith("%0Aat: submission/closed/ACME Corp")
     assert by_code["KEY003"].startswith("::warning file=")
     assert ",line=12,title=KEY003 " in by_code["KEY003"]
     assert by_code["HPB001"].startswith(
-        "::notice file=submission/closed/ACME Corp/results/sys%2C1/a%3Ab,title="
+        "::notice file=submission/closed/ACME Corp/results/sys%2C1/a%3Ab/result_0.txt,title="
     )
-    assert "::for the reviewer: shares a set with ACME, Inc.: borrowing?" in by_code["HPB001"]
+    assert "::review: shares a set with ACME, Inc.: borrowing?" in by_code["HPB001"]
     assert by_code["RCP004"].startswith("::notice ")
     assert by_code["SEQ005"].startswith("::notice file=")
     assert "::waived: run_stop appears twice%0Awaived by: " + WAIVER in by_code["SEQ005"]
     assert lines[-1].startswith(
-        "mlperf-audit 0.1.0: FAILED: 2 error(s), 1 warning(s), 1 for the reviewer, 1 info, 1 waived"
+        "mlperf-audit 0.1.0: FAILED: 2 error(s), 1 warning(s), 1 review, 1 info, 1 waived"
     )
 
 
@@ -442,8 +451,9 @@ def test_sarif_escaping(odd_report: Report) -> None:
     assert physical["region"] == {"startLine": 7}
     assert hp["message"]["text"].startswith(ODD_MESSAGE)
     assert hp["properties"]["path"] == ODD_PATH
-    no_line = results["STR003"]["locations"][0]["physicalLocation"]
-    assert no_line == {"artifactLocation": {"uri": "submission/closed/ACME%20Corp"}}
+    folder = results["STR003"]["locations"][0]
+    assert folder["physicalLocation"] == {"artifactLocation": {"uri": "submission/closed/ACME%20Corp/results/sys%2C1/a%3Ab/result_0.txt"}}
+    assert folder["logicalLocations"] == [{"fullyQualifiedName": "submission/closed/ACME Corp", "kind": "module"}]
     assert results["SEQ005"]["suppressions"] == [
         {"kind": "external", "status": "accepted", "justification": WAIVER}
     ]
@@ -521,7 +531,7 @@ def test_junit_escaping(odd_report: Report) -> None:
     waived = case_named(suites[ODD_PATH], "SEQ005").find("skipped")
     assert waived.get("message") == f"waived: {WAIVER}"
     review = case_named(suites["submission"], "HPB001").find("skipped")
-    assert review.get("message") == "for the reviewer: shares a set with ACME, Inc.: borrowing?"
+    assert review.get("message") == "review: shares a set with ACME, Inc.: borrowing?"
 
     clean = suites[CLEAN_PATH]
     assert clean.get("tests") == "1" and clean.get("failures") == "0"

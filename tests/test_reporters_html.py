@@ -172,7 +172,7 @@ def test_markdown_has_every_entry_and_finding(report: Report, record: str) -> No
     assert record.startswith("# MLPerf compliance audit record\n")
     assert report.rulebook_sha256 and report.rulebook_sha256 in record
     assert "- entries: 3, 2 passing, 1 failing" in record
-    assert "| error | 3 | 1 |" in record and "| warning | 1 | 0 |" in record and "| for the reviewer | 3 | 0 |" in record
+    assert "| error | 3 | 1 |" in record and "| warning | 1 | 0 |" in record and "| review | 3 | 0 |" in record
     for row in report.results:
         assert f"## {row.division}/{row.org}" in record
         assert f"`{row.path}`" in record
@@ -290,7 +290,7 @@ def test_html_shows_every_entry_and_finding(report: Report, page: str) -> None:
         assert f'<article class="entry {"ok" if row.passed else "bad"}" id="entry-{i}">' in page
         assert html_reporter.e(row.path) in page
     # summary cards
-    assert '<div class="label">for the reviewer</div><div class="value">3</div>' in page
+    assert '<div class="label">review</div><div class="value">3</div>' in page
     assert '<div class="label">waived</div><div class="value">1</div>' in page
 
 
@@ -584,3 +584,55 @@ def test_chromium_page_reads_without_javascript(browser, page: str, report: Repo
     assert _hidden_rows(dom, "findings") == (len(report.findings), 0)
     assert _hidden_rows(dom, "results") == (len(report.results), 0)
     assert dom.count("<svg ") == 6 and "<button" not in dom
+
+
+# --------------------------------------------------------------------------- read at a glance (issue 14)
+
+RGAT_LOG = Path(__file__).parent / "fixtures/corpus/training/v5.1/ASUSTeK/ESC_NB8_E11/rgat/result_1.txt"
+
+
+def test_html_lists_errors_before_warnings_and_notes(report: Report, page: str) -> None:
+    findings = section(page, "findings")
+    rows = re.findall(r'<tr data-severity="(\w+)" data-waived="(\d)">', findings)
+    rank = {"error": 0, "warning": 1, "review": 2, "info": 3}
+    keys = [(int(waived), rank[severity]) for severity, waived in rows]
+    assert keys == sorted(keys) and len(rows) == len(report.findings)
+    assert report.findings != sorted(report.findings, key=lambda f: f.severity.rank)  # the fixture is not in that order
+
+
+def test_html_cards_count_the_same_things(report: Report, page: str) -> None:
+    cards = dict(re.findall(r'<div class="label">([^<]+)</div><div class="value[^"]*">([^<]+)</div>', page))
+    # every finding is counted once: under its severity when open, under "waived" when waived
+    assert sum(int(cards[label]) for label in ("error", "warning", "review", "info", "waived")) == len(report.findings)
+    subs = re.findall(r'<div class="label">(error|warning|review|info|waived)</div><div class="value[^"]*">[^<]+</div><div class="sub">([^<]+)', page)
+    assert {sub for _, sub in subs} == {"findings"}
+
+
+def test_html_numbers_are_rounded_and_no_null_is_shown(page: str) -> None:
+    visible_text = re.sub(r'<[^>]+>', " ", page.split("<script>")[0])
+    assert not re.search(r"\d\.\d{7,}", visible_text)  # 178858.66666666666 is 178,859
+    assert not re.search(r"\b(null|None)\b", visible_text)
+    assert "178,859" in visible_text
+
+
+def test_html_convergence_point_is_drawn_where_the_table_says(tmp_path: Path) -> None:
+    """RGAT converges at a fraction of an epoch: the entry's log table shows the point the plot
+    draws (0.9), not a rounded 1."""
+    from compliance import audit
+
+    entry = tmp_path / "closed" / "ASUSTeK" / "results" / "ESC_NB8_E11" / "rgat"
+    entry.mkdir(parents=True)
+    shutil.copyfile(RGAT_LOG, entry / "result_1.txt")
+    report = audit(tmp_path, round="5.1")
+    (log,) = [s for s in report.subjects if s.kind == "training_log"]
+    assert log.quality is not None and log.quality.x_unit == "epoch_num" and log.quality.converged_at == 0.9
+    page = html_reporter.render(report)
+    assert re.search(r"converged at 0\.9\b", page)  # the plot's point
+    row = re.search(r"<td class='mono'>result_1\.txt</td>.*?</tr>", page, re.DOTALL) or re.search(r">result_1\.txt<.*?</tr>", page, re.DOTALL)
+    assert row and "<td class='num'>0.9</td>" in row.group(), row and row.group()
+
+
+def test_html_status_words_and_card_values_do_not_wrap_into_many_lines(page: str) -> None:
+    assert "table.data td.rcp{min-width:12ch}" in page  # 'pass-interpolated' takes at most two lines
+    assert ".card .value{font-size:1.6rem;font-weight:650;white-space:nowrap}" in page
+    assert '<td class="rcp">' in section(page, "results")

@@ -104,7 +104,7 @@ def test_markdown_results_table_and_entry(report: Report) -> None:
     results = _section(record, "## Results").splitlines()
     assert results[2] == "| " + " | ".join(HEADER) + " |"
     assert results[4] == (
-        "| closed | Intel | 1-node-2S-GNR_128C | whisper | Offline | 2187.39 Tokens/s "
+        "| closed | Intel | 1-node-2S-GNR_128C | whisper | Offline | 2,187.39 Tokens/s "
         "| ACCURACY 97.8858 (\\>= 96.9536) | **FAIL** |"
     )
     assert "- scenario results: 1, 0 passing, 1 failing" in record
@@ -114,7 +114,7 @@ def test_markdown_results_table_and_entry(report: Report) -> None:
         f"- path: `{RESULT}`",
         "- verdict: **FAIL**",
         "- metric: `result_tokens_per_second`",
-        "- result: 2187.39 Tokens/s",
+        "- result: 2,187.39 Tokens/s",
         "- accuracy: ACCURACY 97.8858 (\\>= 96.9536)",
     ):
         assert line + "\n" in entry, line
@@ -194,7 +194,7 @@ def test_html_results_table_and_entry(report: Report) -> None:
             "1-node-2S-GNR_128C",
             "whisper",
             "Offline",
-            "2187.39 Tokens/s",
+            "2,187.39 Tokens/s",
             "ACCURACY 97.8858 (>= 96.9536)",
             "FAIL",
         ]
@@ -205,7 +205,7 @@ def test_html_results_table_and_entry(report: Report) -> None:
     for expected in (
         RESULT,
         "result_tokens_per_second",
-        "2187.39 Tokens/s",
+        "2,187.39 Tokens/s",
         "ACCURACY 97.8858 (>= 96.9536)",
         "Entry findings",
         "ICT001",

@@ -23,7 +23,7 @@ import pytest
 from compliance.registry import RULES, load_all
 from tests.conftest import run_cli
 from tests.test_controls import _break, _run_action, submission_repo  # noqa: F401  (a fixture)
-from tests.test_injection import FORMATS, escape_ext
+from tests.test_injection import FORMATS, report_file
 
 FIXTURE = Path(__file__).parent / "fixtures" / "inference_tree" / "v5.1"
 RESULT = "closed/Intel/results/1-node-2S-GNR_128C/whisper/Offline"
@@ -90,7 +90,7 @@ def test_settings_that_silence_errors_are_never_silent_in_any_format(failing_rep
     result = run_cli("check", ".", "--format", ",".join(FORMATS), "--output-dir", str(out))
     assert result.code == 0, result.err
     for name in FORMATS:
-        (path,) = [p for p in out.iterdir() if p.name in (f"report.{name}.txt", f"report.{escape_ext(name)}")]
+        path = out / report_file(name)
         text = path.read_text(encoding="utf-8")
         if name == "csv":
             continue  # the results table: a row per result, no findings and no settings

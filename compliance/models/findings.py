@@ -19,7 +19,7 @@ class Severity(str, Enum):
     """How much a finding matters. Only ``error`` findings fail a check.
 
     ``review`` marks what a machine cannot decide and a reviewer must look at
-    ("for the reviewer"): it never fails a check and is never dropped.
+    (named "review" in every format): it never fails a check and is never dropped.
     """
 
     ERROR = "error"

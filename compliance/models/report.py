@@ -40,7 +40,10 @@ class Subject:
     errors: int = 0
     warnings: int = 0
     quality: QualitySeries | None = None  # training logs: the evaluations, for plots
+    time_to_train_minutes: float | None = None  # training logs: run_stop - run_start
 
+
+LOG_COLUMNS = ("path", "benchmark", "division", "time_to_train_minutes", "passed", "errors", "warnings")
 
 
 
@@ -142,7 +145,8 @@ class Report:
     omitted: list[OmittedFindings] = field(default_factory=list)  # findings not listed (the findings limit)
 
     def to_frame(self, what: str = "results"):  # type: ignore[no-untyped-def]
-        """The results table (or ``what="findings"``) as a pandas DataFrame, for notebooks."""
+        """The results table (or ``what="findings"``) as a pandas DataFrame, for notebooks: one row
+        per entry or scenario result of a submission, or per log when single logs were checked."""
         import pandas as pd
 
         from compliance.reporters.json import to_dict
@@ -156,6 +160,10 @@ class Report:
                 flat.update({f"evidence.{k}": v for k, v in f["evidence"].items()})
                 rows.append(flat)
             return pd.DataFrame(rows)
+        if not self.results and any(s.kind == "training_log" for s in self.subjects):
+            # Single logs (no submission tree): one row per log.
+            logs = [s for s in data["subjects"] if s["kind"] == "training_log"]
+            return pd.DataFrame([{c: s[c] for c in LOG_COLUMNS} for s in logs], columns=list(LOG_COLUMNS))
         kind = InferenceResultRow if self.results and isinstance(self.results[0], InferenceResultRow) else ResultRow
         return pd.DataFrame(data["results"], columns=[c for c in kind.__dataclass_fields__])
 
@@ -218,7 +226,7 @@ class Report:
         return self
 
     def totals(self) -> dict[str, int]:
-        """Findings of the whole check, listed or not: unwaived errors, warnings, for the reviewer,
+        """Findings of the whole check, listed or not: unwaived errors, warnings, review,
         info, and waived."""
         out = {"errors": 0, "warnings": 0, "review": 0, "info": 0, "waived": 0}
         label = {Severity.ERROR: "errors", Severity.WARNING: "warnings", Severity.REVIEW: "review", Severity.INFO: "info"}

@@ -6,6 +6,9 @@ it, so the CLI never needs to know a format's details.
 
 from __future__ import annotations
 
+import math
+import posixpath
+import re
 from importlib import import_module
 from typing import Any, Callable
 
@@ -18,6 +21,7 @@ REPORTERS: dict[str, str] = {
     "github": "compliance.reporters.github",
     "markdown": "compliance.reporters.markdown",
     "html": "compliance.reporters.html",
+    "concise": "compliance.reporters.concise",
 }
 
 EXTENSIONS = {
@@ -29,7 +33,75 @@ EXTENSIONS = {
     "github": "txt",
     "markdown": "md",
     "html": "html",
+    "concise": "txt",
 }
+
+# The one name of each severity, in every format (the JSON value is the same word).
+SEVERITY_WORD = {"error": "error", "warning": "warning", "review": "review", "info": "info"}
+
+_LONG_DECIMAL = re.compile(r"(?<![\d.])-?\d+\.\d{7,}(?![\d.])")
+
+
+def _rounded(match: re.Match[str]) -> str:
+    value = float(match.group())
+    if value == 0 or not math.isfinite(value):
+        return match.group()
+    places = max(6 - (math.floor(math.log10(abs(value))) + 1), 1)  # six significant digits
+    return f"{value:.{places}f}".rstrip("0").rstrip(".")
+
+
+def human(value: Any) -> str:
+    """A value as a person reads it: floats and long decimals in text to six significant digits
+    (``0.7599999904632568`` is ``0.76``); versions, integers and short decimals unchanged. The
+    JSON report keeps the full precision."""
+    if isinstance(value, float):
+        value = repr(value)
+    return _LONG_DECIMAL.sub(_rounded, str(value))
+
+
+def figure(value: float | None) -> str:
+    """A number for people: six significant digits, thousands separated (2,187.39 Tokens/s;
+    178,859 samples; 0.9375 epochs), whole numbers as such. The JSON report keeps every digit."""
+    if value is None or not math.isfinite(value):
+        return "-"
+    if value == int(value):
+        return f"{value:,.0f}"
+    if abs(value) < 1:
+        return f"{value:.6g}"
+    places = max(6 - (math.floor(math.log10(abs(value))) + 1), 0)
+    text = f"{value:,.{places}f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def relative_location(path: str, subject: str) -> str:
+    """``path`` as seen from the subject it belongs to: ``""`` for the subject itself, the rest of
+    the path below it, else the path as it is."""
+    own, top = posixpath.normpath(path), posixpath.normpath(subject)
+    if own == top:
+        return ""
+    if top == "." and not own.startswith(("/", "../")) and own != "..":
+        return own
+    if own.startswith(top.rstrip("/") + "/"):
+        return own[len(top.rstrip("/")) + 1 :]
+    return path
+
+
+def below(text: str, *folders: str | None) -> str:
+    """Paths inside ``folders`` (an entry or a result, then the checked tree; ``None`` for none)
+    named from them: ``result_3.txt``, not the whole path again. ``.`` is left alone."""
+    for folder in folders:
+        folder = (folder or "").rstrip("/")
+        if folder and folder != ".":
+            text = text.replace(folder + "/", "")
+    return text
+
+
+def tree_title(path: str) -> str:
+    """The name a person knows a checked tree by: the folder's own name (an organisation's, a
+    results repository's), not ``.``."""
+    import os
+
+    return os.path.basename(os.path.abspath(path)) or path
 
 
 def finding_details(finding: Any) -> list[tuple[str, str]]:
@@ -39,7 +111,7 @@ def finding_details(finding: Any) -> list[tuple[str, str]]:
     for kind in ("observed", "required"):
         value = finding.evidence.get(kind)
         if value is not None:
-            out.append(("seen" if kind == "observed" else "required", str(value)))
+            out.append(("seen" if kind == "observed" else "required", human(value)))
     if finding.waived_by is not None:
         out.append(("waived", finding.waived_by))
     elif finding.fix:
@@ -87,3 +159,45 @@ def renderer(name: str) -> Callable[..., str]:
     """The ``render`` function of a format."""
     module: Any = import_module(REPORTERS[name])
     return module.render
+
+
+_FILE_KINDS = ("training_log", "loadgen_run", "system")
+_FOLDER_KINDS = ("tree", "result_set", "inference_result")
+INFERENCE_RUN_LOG = "performance/run_1/mlperf_log_detail.txt"  # every inference result has it
+
+
+def annotation_files(report: Any) -> Callable[[Any], tuple[str | None, int | None]]:
+    """For the formats that annotate a file (GitHub, SARIF): the file and line a finding points
+    at, never a folder. A finding located at a folder (an entry, a result, the tree) points at the
+    first file the report knows inside it (a log, a system JSON), else inside the nearest folder
+    above it, else (an inference result) its performance run's detail log; ``None`` when the
+    report knows no file for it (the whole tree)."""
+    folders = {s.path for s in report.subjects if s.kind in _FOLDER_KINDS}
+    trees = {posixpath.normpath(s.path) for s in report.subjects if s.kind == "tree"}
+    results = {s.path for s in report.subjects if s.kind == "inference_result"}
+    known: list[str] = [s.path for s in report.subjects if s.kind in _FILE_KINDS]
+    for finding in report.findings:
+        path = finding.location.path
+        if path not in folders and "." in posixpath.basename(path):
+            known.append(path)
+    known = list(dict.fromkeys(known))
+
+    def first_inside(folder: str) -> str | None:
+        top = posixpath.normpath(folder)
+        return next((p for p in known if relative_location(p, top) not in ("", p)), None)
+
+    def locate(finding: Any) -> tuple[str | None, int | None]:
+        path = finding.location.path
+        if path not in folders and "." in posixpath.basename(path):
+            return path, finding.location.line
+        if path in results:
+            return first_inside(path) or posixpath.join(path, INFERENCE_RUN_LOG), None
+        folder = posixpath.normpath(path)
+        while folder not in trees and folder not in ("", ".", "/"):
+            inside = first_inside(folder)
+            if inside is not None:
+                return inside, None
+            folder = posixpath.dirname(folder)
+        return None, None
+
+    return locate

@@ -1,8 +1,13 @@
 """GitHub Actions workflow commands: one annotation per finding, then one summary line.
 
 ``::error file=PATH,line=N,title=CODE name::message``. Warnings use
-``::warning``; for-the-reviewer and info findings, and waived findings of any
+``::warning``; review and info findings, and waived findings of any
 severity, use ``::notice`` (a waived one's message starts with ``waived: ``).
+``file`` is always a file (the log, the system JSON): a finding about a folder
+(an entry, a result) points at the first file of it the report knows, and its
+message names the folder (``compliance.reporters.annotation_files``); the
+report's notes (what could not be checked, how the round was found) are
+``::notice`` lines.
 Property values and messages are escaped as the Actions runner expects
 (``compliance.escape.workflow_data``/``workflow_property``): control and
 bidirectional characters are shown as escapes, a newline in a message can
@@ -14,7 +19,7 @@ plain summary. Nothing else is printed.
 from __future__ import annotations
 
 from compliance.escape import workflow_data as escape_data, workflow_property as escape_property
-from compliance.reporters import finding_details, omitted_sentences, setting_sentences
+from compliance.reporters import annotation_files, finding_details, omitted_sentences, setting_sentences
 from compliance.models.findings import Finding, Severity
 from compliance.models.report import Report
 
@@ -33,7 +38,7 @@ def _message(finding: Finding) -> str:
     if finding.waived_by is not None:
         head = f"waived: {head}"
     elif finding.severity is Severity.REVIEW:
-        head = f"for the reviewer: {head}"
+        head = f"review: {head}"
     labels = {"seen": "seen", "required": "required", "waived": "waived by", "fix": "fix"}
     lines = [head] + [f"{labels[kind]}: {text}" for kind, text in finding_details(finding)]
     if finding.location.path != finding.subject:
@@ -41,14 +46,18 @@ def _message(finding: Finding) -> str:
     return "\n".join(lines)
 
 
-def command(finding: Finding) -> str:
-    """The workflow command for one finding."""
+def command(finding: Finding, locate=None) -> str:  # noqa: ANN001
+    """The workflow command for one finding (``locate``: ``annotation_files`` of its report)."""
     name = "notice" if finding.waived_by is not None else _COMMANDS[finding.severity]
-    props = [f"file={escape_property(finding.location.path)}"]
-    if finding.location.line is not None and finding.location.line >= 1:
-        props.append(f"line={finding.location.line}")
+    path, line = locate(finding) if locate else (finding.location.path, finding.location.line)
+    props = [f"file={escape_property(path)}"] if path else []
+    message = _message(finding)
+    if path != finding.location.path:
+        message += f"\nat: {finding.location.path}"
+    if line is not None and line >= 1:
+        props.append(f"line={line}")
     props.append(f"title={escape_property(f'{finding.code} {finding.name}')}")
-    return f"::{name} {','.join(props)}::{escape_data(_message(finding))}"
+    return f"::{name} {','.join(props)}::{escape_data(message)}"
 
 
 def _notice(kind: str, title: str, message: str) -> str:
@@ -56,8 +65,11 @@ def _notice(kind: str, title: str, message: str) -> str:
 
 
 def render(report: Report) -> str:
-    lines = [command(f) for f in report.findings]
-    # what settings and waivers changed, and findings not listed: annotations too, never silent
+    locate = annotation_files(report)
+    lines = [command(f, locate) for f in report.findings]
+    # the report's notes (how the suite and round were found, what could not be checked) ...
+    lines.extend(_notice("notice", "mlperf-audit", note) for note in report.notes)
+    # ... and what settings and waivers changed, and findings not listed: never silent
     for record, sentence in zip(report.settings, setting_sentences(report)):
         lines.append(_notice("warning" if record.errors else "notice", "mlperf-audit settings", sentence))
     head, omitted = omitted_sentences(report)
@@ -67,7 +79,7 @@ def render(report: Report) -> str:
     counts = [
         f"{totals['errors']} error(s)",
         f"{totals['warnings']} warning(s)",
-        f"{totals['review']} for the reviewer",
+        f"{totals['review']} review",
         f"{totals['info']} info",
         f"{totals['waived']} waived",
     ]

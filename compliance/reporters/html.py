@@ -31,7 +31,7 @@ from compliance.escape import html as html_text
 
 from compliance.models.findings import Finding, Severity
 from compliance.models.report import InferenceResultRow, Report, ResultRow, Subject
-from compliance.reporters import omitted_sentences, setting_sentences
+from compliance.reporters import below, omitted_sentences, setting_sentences
 from compliance.reporters.markdown import (
     SEVERITIES,
     SEVERITY_LABEL,
@@ -350,7 +350,7 @@ def convergence_plot(row: ResultRow, logs: list[Subject]) -> str:
         ok = rcp_min is None or mean >= rcp_min
         cls = "sub-mean" + ("" if ok else " too-fast")
         plot.vline(mean, cls, f"submission mean {number(mean)}")
-        keys.append((cls, f"submission mean {number(mean, 0)}"))
+        keys.append((cls, f"submission mean {number(mean)}"))
     yticks = []
     lo = plot.x.lo
     for lane, (log, value) in enumerate(points):
@@ -500,7 +500,7 @@ def _summary(report: Report) -> str:
         cards.append(
             (
                 "scenario results" if is_inference(report) else "entries",
-                f"{passing} / {len(report.results)}",
+                f"{passing:,} / {len(report.results):,}",
                 "passing",
                 "bad" if failing else "good",
             )
@@ -510,21 +510,20 @@ def _summary(report: Report) -> str:
         cards.append(
             (
                 "logs",
-                f"{len(logs) - failing_logs} / {len(logs)}",
+                f"{len(logs) - failing_logs:,} / {len(logs):,}",
                 "passing",
                 "bad" if failing_logs else "good",
             )
         )
+    # One kind of count per card: results or logs passing, then findings by severity (open ones;
+    # each finding is counted once: a waived one only under "waived").
     for sev in SEVERITIES:
-        open_, waived = counts[sev]
-        note = f"{waived} waived" if waived else "open"
-        cards.append(
-            (SEVERITY_LABEL[sev], str(open_), note, f"sev-{sev.value}" if open_ else "zero")
-        )
+        open_, _ = counts[sev]
+        cards.append((SEVERITY_LABEL[sev], f"{open_:,}", "findings", f"sev-{sev.value}" if open_ else "zero"))
     waived_total = sum(w for _, w in counts.values())
-    cards.append(("waived", str(waived_total), "findings", "waived" if waived_total else "zero"))
+    cards.append(("waived", f"{waived_total:,}", "findings", "waived" if waived_total else "zero"))
     body = "".join(
-        f'<div class="card {cls}"><div class="label">{e(label)}</div><div class="value">{e(value)}</div>'
+        f'<div class="card {cls}"><div class="label">{e(label)}</div><div class="value{" long" if len(value) > 9 else ""}">{e(value)}</div>'
         f'<div class="sub">{e(sub)}</div></div>'
         for label, value, sub, cls in cards
     )
@@ -579,7 +578,7 @@ def _inference_results(
             f'<td><a href="#{anchors[id(r)]}">{e(r.benchmark)}</a></td><td>{e(r.scenario)}</td>'
             f'<td class="num" data-sort="{sort_value}">{e(result_text(r))}</td>'
             f"<td>{e(r.accuracy or '-')}</td>"
-            f'<td data-sort="{0 if r.passed else 1}">{_verdict(r.passed)}{waived}</td></tr>'
+            f'<td class="verdict" data-sort="{0 if r.passed else 1}">{_verdict(r.passed)}{waived}</td></tr>'
         )
     return head, rows
 
@@ -631,8 +630,8 @@ def _results(report: Report, layout: AuditLayout) -> str:
             f'<td><a href="#{anchors[id(r)]}">{e(bench)}</a></td>'
             f'<td class="num" data-sort="{sort_score}">{score}</td><td class="num">{r.runs}</td>'
             f'<td class="num">{r.dropped}</td><td class="num">{r.scaling_factor:.4f}</td>'
-            f'<td><span class="{rcp_cls}">{e(r.rcp)}</span></td>'
-            f'<td data-sort="{0 if r.passed else 1}">{_verdict(r.passed)}{waived}</td></tr>'
+            f'<td class="rcp"><span class="{rcp_cls}">{e(r.rcp)}</span></td>'
+            f'<td class="verdict" data-sort="{0 if r.passed else 1}">{_verdict(r.passed)}{waived}</td></tr>'
         )
     return _results_section(
         head,
@@ -698,12 +697,14 @@ def _findings_table(report: Report, layout: AuditLayout) -> str:
                 )
         else:
             where = f'<span class="mono small">{e(location_text(f))}</span>'
-        seen = _value(f.evidence["observed"]) if "observed" in f.evidence else ""
-        required = _value(f.evidence["required"]) if "required" in f.evidence else ""
+        # The "where" column names the entry: paths inside it are named from it.
+        folder = f.subject if anchor and f.subject != report.subjects[0].path else None
+        seen = _value(below(plain(f.evidence["observed"]), folder)) if "observed" in f.evidence else ""
+        required = _value(below(plain(f.evidence["required"]), folder)) if "required" in f.evidence else ""
         rows.append(
             f'<tr data-severity="{f.severity.value}" data-waived="{1 if f.waived_by else 0}">'
             f'<td data-sort="{f.severity.rank}{1 if f.waived_by else 0}">{_sev_badge(f)}</td>'
-            f"<td>{_code_link(f.code)}</td><td>{where}</td><td>{e(f.message)}</td>"
+            f"<td>{_code_link(f.code)}</td><td>{where}</td><td>{e(below(f.message, folder))}</td>"
             f'<td class="ev">{seen}</td><td class="ev">{required}</td></tr>'
         )
     if not rows:
@@ -728,10 +729,10 @@ def _review(report: Report, layout: AuditLayout) -> str:
     body = (
         "".join(_finding_card(f) for f in items)
         if items
-        else '<p class="empty">Nothing for the reviewer.</p>'
+        else '<p class="empty">Nothing to review.</p>'
     )
     return (
-        '<section id="review"><h2>For the reviewer</h2>'
+        '<section id="review"><h2>Review</h2>'
         '<p class="lead">What a machine cannot decide: each item needs a reviewer\'s judgement. '
         "These never fail the check.</p>" + body + "</section>"
     )
@@ -826,7 +827,7 @@ def _entry(entry: EntryView, org_label: str) -> str:
             rows.append(
                 f"<tr><td class='mono'>{e(posixpath.basename(log.path))}</td><td>{_verdict(log.passed)}</td>"
                 f"<td class='num'>{log.records}</td><td class='num'>{len(q.points) if q else '-'}</td>"
-                f"<td class='num'>{number(q.converged_at, 0) if q and q.converged_at is not None else '-'}</td>"
+                f"<td class='num'>{number(q.converged_at) if q and q.converged_at is not None else '-'}</td>"
                 f"<td class='num'>{len(own)}</td></tr>"
             )
         out.append(
@@ -908,7 +909,7 @@ def _nav(report: Report, layout: AuditLayout) -> str:
         links.append(("results", "Results"))
     review = sum(1 for f in report.findings if f.severity is Severity.REVIEW)
     links += [
-        ("review", f"For the reviewer ({review})"),
+        ("review", f"Review ({review})"),
         ("findings", f"Findings ({len(report.findings)})"),
         ("waivers", "Waivers"),
     ]
@@ -976,7 +977,7 @@ p.path{margin:4px 0 10px}
 .cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(150px,1fr));gap:12px}
 .card{background:#fff;border:1px solid var(--line);border-left:4px solid var(--line);border-radius:8px;padding:10px 14px}
 .card .label{font-size:.75rem;text-transform:uppercase;letter-spacing:.07em;color:var(--muted)}
-.card .value{font-size:1.6rem;font-weight:650}
+.card .value{font-size:1.6rem;font-weight:650;white-space:nowrap}.card .value.long{font-size:1.15rem;line-height:2.1rem}
 .card .sub{font-size:.8rem;color:var(--muted)}
 .card.good{border-left-color:var(--ok)}.card.bad{border-left-color:var(--err)}.card.bad .value{color:var(--err)}
 .card.sev-error{border-left-color:var(--err)}.card.sev-error .value{color:var(--err)}
@@ -990,6 +991,8 @@ p.path{margin:4px 0 10px}
 .badge.sev-review{background:var(--rev-bg);color:var(--rev)}.badge.sev-info{background:var(--info-bg);color:var(--info)}
 .badge.waived{background:var(--waived-bg);color:var(--waived)}
 .rcp-ok{color:var(--ok);font-weight:600}.rcp-bad{color:var(--err);font-weight:600}.rcp-na{color:var(--muted)}
+table.data td.rcp{min-width:12ch}table.data td.verdict{min-width:9ch}
+table.data td.mono{overflow-wrap:anywhere;min-width:22ch}
 .scroll{background:#fff}
 .scroll{overflow-x:auto;border:1px solid var(--line);border-radius:8px}
 table.data{border-collapse:collapse;width:100%;font-size:.88rem}
@@ -1042,7 +1045,7 @@ article.entry>header h3 .on{color:var(--muted);font-weight:400}
 dl.facts{display:flex;flex-wrap:wrap;gap:6px 28px;margin:0 0 12px;padding:10px 14px;background:var(--soft);border-radius:8px}
 dl.facts dt{font-size:.7rem;text-transform:uppercase;letter-spacing:.07em;color:var(--muted)}
 dl.facts dd{margin:0;font-weight:550}
-.plots{display:grid;grid-template-columns:repeat(auto-fit,minmax(420px,1fr));gap:16px;margin:6px 0 12px}
+.plots{display:grid;grid-template-columns:repeat(auto-fill,minmax(420px,1fr));gap:16px;margin:6px 0 12px}
 figure.chart{margin:0;border:1px solid var(--line);border-radius:8px;padding:10px 12px}
 figure.chart figcaption{font-size:.85rem;font-weight:600;margin-bottom:4px}
 svg.plot{width:100%;height:auto;display:block}
@@ -1173,6 +1176,12 @@ def _hash(text: str) -> str:
 
 
 def render(report: Report) -> str:
+    # Errors first, then warnings, review and info; waived ones after the open ones of their
+    # severity; the report's order (subject, line) within each.
+    import dataclasses
+
+    ordered = sorted(report.findings, key=lambda f: (f.waived_by is not None, f.severity.rank))
+    report = dataclasses.replace(report, findings=ordered)
     layout = audit_layout(report)
     css = CSS + _palette_css() + "\n"
     policy = (

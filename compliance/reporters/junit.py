@@ -38,7 +38,7 @@ def _describe(finding: Finding) -> str:
     label = {
         Severity.ERROR: "error",
         Severity.WARNING: "warning",
-        Severity.REVIEW: "for the reviewer",
+        Severity.REVIEW: "review",
         Severity.INFO: "info",
     }[finding.severity]
     if finding.waived_by is not None:
@@ -54,7 +54,7 @@ def _describe(finding: Finding) -> str:
 def _skip_message(finding: Finding) -> str:
     if finding.waived_by is not None:
         return f"waived: {finding.waived_by}"
-    return f"for the reviewer: {finding.message}"
+    return f"review: {finding.message}"
 
 
 def _more(count: int) -> str:

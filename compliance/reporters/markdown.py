@@ -27,12 +27,12 @@ from compliance.escape import html as html_text, visible
 from compliance.models.findings import Finding, Scalar, Severity
 from compliance.models.report import InferenceResultRow, Report, ResultRow, Subject
 from compliance.registry import CODE_PATTERN, DOCS_URL
-from compliance.reporters import omitted_sentences, setting_sentences
+from compliance.reporters import figure, human, omitted_sentences, setting_sentences
 
 SEVERITY_LABEL = {
     Severity.ERROR: "error",
     Severity.WARNING: "warning",
-    Severity.REVIEW: "for the reviewer",
+    Severity.REVIEW: "review",
     Severity.INFO: "info",
 }
 SEVERITIES = (Severity.ERROR, Severity.WARNING, Severity.REVIEW, Severity.INFO)
@@ -204,21 +204,19 @@ def plain(value: object) -> str:
     if isinstance(value, bool):
         text = "true" if value else "false"
     elif value is None:
-        text = "null"
+        text = "-"  # never "null" or "None" for people
     elif isinstance(value, float):
-        text = repr(value) if math.isfinite(value) else str(value)
+        text = human(value) if math.isfinite(value) else str(value)
     else:
-        text = str(value)
+        text = human(value)
     return visible(text, keep_lines=True)
 
 
 def number(value: float | None, digits: int | None = None) -> str:
-    """A figure for people: thousands separated; no decimals for large counts (samples) unless asked."""
-    if value is None or not math.isfinite(value):
-        return "-"
-    if digits is None:
-        digits = 0 if abs(value) >= 1000 else 2
-    return f"{value:,.{digits}f}"
+    """A figure for people (``compliance.reporters.figure``); ``digits`` fixes the decimals."""
+    if digits is not None and value is not None and math.isfinite(value):
+        return f"{value:,.{digits}f}"
+    return figure(value)
 
 
 def location_text(finding: Finding) -> str:
@@ -312,7 +310,7 @@ def result_text(row: InferenceResultRow) -> str:
     """A scenario result's value as LoadGen reported it, with its unit."""
     if row.value is None:
         return "-"
-    return f"{plain(row.value)} {plain(row.unit)}" if row.unit else plain(row.value)
+    return f"{number(row.value)} {plain(row.unit)}" if row.unit else number(row.value)
 
 
 def _entry_title(row: ResultRow | InferenceResultRow) -> str:
@@ -396,7 +394,7 @@ def _entry(entry: EntryView) -> list[str]:
         for log in entry.logs:
             q = log.quality
             evals = str(len(q.points)) if q else "-"
-            converged = number(q.converged_at, 0) if q and q.converged_at is not None else "-"
+            converged = number(q.converged_at) if q and q.converged_at is not None else "-"
             own = entry.log_findings.get(log.path, [])
             rows.append(
                 [

@@ -25,7 +25,7 @@ from compliance.models.findings import Finding, Severity
 from compliance.escape import json_output
 from compliance.models.report import Report
 from compliance.registry import RULES, Rule, load_all
-from compliance.reporters import omitted_sentences, setting_sentences
+from compliance.reporters import annotation_files, omitted_sentences, setting_sentences
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://github.com/mlperf-audit/mlperf-audit"
@@ -118,16 +118,23 @@ def _message(finding: Finding) -> str:
     return "\n".join(lines)
 
 
-def _result(finding: Finding, index: int) -> dict[str, Any]:
-    physical: dict[str, Any] = {"artifactLocation": {"uri": artifact_uri(finding.location.path)}}
-    if finding.location.line is not None and finding.location.line >= 1:
-        physical["region"] = {"startLine": finding.location.line}
+def _result(finding: Finding, index: int, locate: Any) -> dict[str, Any]:
+    # A file, never a folder (compliance.reporters.annotation_files); the folder a finding is
+    # about is its logical location. With no file at all (the whole tree), only the logical one.
+    path, line = locate(finding)
+    location: dict[str, Any] = {}
+    if path is not None:
+        location["physicalLocation"] = {"artifactLocation": {"uri": artifact_uri(path)}}
+        if line is not None and line >= 1:
+            location["physicalLocation"]["region"] = {"startLine": line}
+    if path != finding.location.path:
+        location["logicalLocations"] = [{"fullyQualifiedName": finding.location.path, "kind": "module"}]
     result: dict[str, Any] = {
         "ruleId": finding.code,
         "ruleIndex": index,
         "level": LEVELS[finding.severity],
         "message": {"text": _message(finding)},
-        "locations": [{"physicalLocation": physical}],
+        "locations": [location],
     }
     if finding.waived_by is not None:
         result["suppressions"] = [
@@ -154,6 +161,7 @@ def to_dict(report: Report) -> dict[str, Any]:
         samples.setdefault(finding.code, finding)
     codes = sorted(samples)
     index = {code: i for i, code in enumerate(codes)}
+    locate = annotation_files(report)
     rules = [_descriptor(code, RULES.get(code), samples[code]) for code in codes]
     run: dict[str, Any] = {
         "tool": {
@@ -164,7 +172,7 @@ def to_dict(report: Report) -> dict[str, Any]:
                 "rules": rules,
             }
         },
-        "results": [_result(f, index[f.code]) for f in report.findings],
+        "results": [_result(f, index[f.code], locate) for f in report.findings],
         "properties": {
             "suite": report.suite,
             "round": report.round,

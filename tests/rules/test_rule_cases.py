@@ -411,3 +411,10 @@ def test_rule_case(
         assert not any(f.blocking for f in mine if f.code == code)
     else:  # pragma: no cover - a typo in a case file
         raise AssertionError(f"unknown expectation {expect!r}")
+    for finding in mine:  # what every reporter shows a person (issue 14)
+        seen, required = finding.evidence.get("observed"), finding.evidence.get("required")
+        assert seen is None or str(seen) != str(required), f"{finding.code}: seen and required both say {seen!r}"
+        for shown in (finding.message, seen, required, finding.fix):
+            assert not re.search(r"\b(None|null)\b", str(shown or "")), f"{finding.code} shows a null: {shown!r}"
+        if seen is not None and finding.location.path not in ("", "."):
+            assert str(seen) != finding.location.path, f"{finding.code}: seen repeats the location {seen!r}"

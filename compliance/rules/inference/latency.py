@@ -471,7 +471,7 @@ def latency_metric(ctx: LoadgenContext) -> Iterator[Finding]:
                 f"the run is VALID but its metric, the early-stopping estimate {estimate_key}, is "
                 + ("missing" if estimate is None else f"{estimate:g}"),
                 key=estimate_key if estimate is not None else "result_validity",
-                observed=f"{estimate_key} {run.value(estimate_key)!r}",
+                observed=f"{estimate_key} not logged" if run.value(estimate_key) is None else f"{estimate_key} {run.value(estimate_key)!r}",
                 required=f"{estimate_key} > 0",
             )
         elif percentile is not None:

@@ -486,7 +486,7 @@ IBD001 = define(
     "IBD001",
     "runs-from-different-builds",
     Severity.REVIEW,
-    "The result's performance, accuracy and compliance runs were not all made by one LoadGen build and SUT (for the reviewer).",
+    "The result's performance, accuracy and compliance runs were not all made by one LoadGen build and SUT.",
     """
 ## What it checks
 Whether the performance run, the accuracy run and the compliance-test runs
@@ -801,9 +801,25 @@ def names(ctx: ResultContext) -> Iterator[Finding]:
 
 @checker(RESULT_SUBJECT, ITR004, ITR005)
 def result_files(ctx: ResultContext) -> Iterator[Finding]:
-    for relative in (*PERF_FILES, *ACCURACY_FILES):
+    # A run that is missing whole (its folder absent or empty) is one finding, not one per file.
+    required = (*PERF_FILES, *ACCURACY_FILES)
+    by_run: dict[str, list[str]] = {}
+    for relative in required:
         if not ctx.has(relative):
-            what = "the performance run" if relative.startswith("performance") else "the accuracy run"
+            by_run.setdefault(relative.rsplit("/", 1)[0], []).append(relative)
+    for folder, missing in by_run.items():
+        what = "the performance run" if folder.startswith("performance") else "the accuracy run"
+        if len(missing) > 1 and len(missing) == sum(1 for r in required if r.rsplit("/", 1)[0] == folder):
+            names = ", ".join(r.rsplit("/", 1)[1] for r in missing)
+            yield ctx.finding(
+                ITR004,
+                f"{MISSING}s: {what} of this result is missing ({folder}/ has none of {names})",
+                path=ctx.shown(missing[0]),
+                observed=f"{folder}/ absent or empty",
+                required=", ".join(missing),
+            )
+            continue
+        for relative in missing:
             yield ctx.finding(
                 ITR004,
                 f"{MISSING}: {relative} ({what} of this result)",

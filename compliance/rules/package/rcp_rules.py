@@ -142,7 +142,9 @@ def check_rcps(ctx: PackageContext) -> Iterator[Finding]:
             continue
         # HPC throughput entries are tested too: the official package checker runs the RCP
         # test on every closed benchmark folder, strong and weak (HPC 1.0 onwards).
-        sizes = {run.global_batch_size for run in facts.runs}
+        # The batch size the runs that logged one agree on (a log without it, or without any
+        # record, is that log's own finding, not a second one here).
+        sizes = {run.global_batch_size for run in facts.runs if run.global_batch_size is not None}
         batch = sizes.pop() if len(sizes) == 1 else None
         try:
             outcome = check_rcp(
@@ -214,7 +216,16 @@ def check_rcps(ctx: PackageContext) -> Iterator[Finding]:
                 RCP004,
                 f"{outcome.message.rstrip('.')}{note}{documented}.",
                 path=result.path,
-                observed=f"scaling factor {have:.6g}" if have is not None else "no scaling.json",
-                required=f"scaling factor {outcome.norm_factor:.6g}",
+                # What was seen is the convergence against the RCP (and scaling.json when it has
+                # another factor); what is required is the normalisation: never the same words.
+                observed=_faster_than_rcp(outcome) + (f"; scaling.json {have:.6g}" if have is not None and "has this" not in note else ""),
+                required=f"score normalised by {outcome.norm_factor:.6g} (the RCP mean / the entry's mean)",
                 evidence=evidence,
             )
+
+
+def _faster_than_rcp(outcome) -> str:  # noqa: ANN001
+    unit = f" {outcome.unit}" if outcome.unit else ""
+    if outcome.submission_mean is None or outcome.rcp_mean is None:
+        return "converges faster than the RCP mean"
+    return f"mean {outcome.submission_mean:.6g}{unit}, below the RCP mean {outcome.rcp_mean:.6g}{unit}"

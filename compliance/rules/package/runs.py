@@ -310,11 +310,17 @@ def _norm(text: object) -> str:
     return "".join(ch for ch in str(text).lower() if ch.isalnum())
 
 
+def _compared(facts: ResultSetFacts) -> list:  # noqa: ANN001 - RunSummary
+    """The runs whose details are compared: a log with no record is its own finding (LOG007 ...),
+    not a disagreement with every other run."""
+    return [run for run in facts.runs if run.records > 0]
+
+
 def _values(facts: ResultSetFacts, getter) -> dict[object, list[str]]:  # noqa: ANN001
     found: dict[object, list[str]] = {}
-    for run in facts.runs:
+    for run in _compared(facts):
         value = getter(run)
-        key = repr(value)
+        key = "not logged" if value is None else repr(value)
         found.setdefault(key, []).append(run.path)
     return found
 
@@ -355,8 +361,9 @@ def run_sets(ctx: PackageContext) -> Iterator[Finding]:
                     required=f"one {label} for all runs of the entry",
                 )
         ignored = {"global_batch_size"} | ctx.book.not_hyperparameters | ctx.book.not_hyperparameters_of(result.benchmark)
-        keys = sorted({k for run in facts.runs for k in run.hyperparameters} - ignored)
-        differing = [k for k in keys if len({repr(run.hyperparameters.get(k)) for run in facts.runs}) > 1]
+        compared = _compared(facts)
+        keys = sorted({k for run in compared for k in run.hyperparameters} - ignored)
+        differing = [k for k in keys if len({repr(run.hyperparameters.get(k)) for run in compared}) > 1]
         if differing:
             yield ctx.finding(
                 RUN006,

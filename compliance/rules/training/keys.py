@@ -376,6 +376,8 @@ def _num(value: Any) -> float:
 
 
 def _fmt(value: Any) -> str:
+    if value is None:  # absent, or JSON null: never shown as None
+        return "not logged"
     if isinstance(value, float):
         return f"{value:.10g}"
     return repr(value)

@@ -233,8 +233,8 @@ a status exists.
 `run_stop` with metadata `{"status": "aborted"}`.
 
 ## How to fix
-None for the log: the run must be repeated (scoring may drop one failed run
-of a set).
+Nothing to change in the log: the run must be repeated (scoring may drop one
+failed run of a set).
 
 ## Rule reference
 MLPerf Training rules, "Timing" and "Scoring".
