@@ -73,7 +73,7 @@ def _training_suite(survey: Survey, repo_suite: str | None) -> tuple[str | None,
     if votes["hpc"] or votes["training"]:
         suite = "hpc" if votes["hpc"] > votes["training"] else "training"
         seen = sorted(n for n in names if n in (set().union(*(round_benchmarks(suite, r) for r in available_rounds(suite)))))
-        return suite, "the benchmarks " + ", ".join(seen[:5]) + (" ..." if len(seen) > 5 else "")
+        return suite, "the benchmarks " + ", ".join(seen[:5]) + (f" and {len(seen) - 5} more" if len(seen) > 5 else "")
     if repo_suite in TRAINING_SUITES:
         return repo_suite, "the results repository's name"
     return None, ""
