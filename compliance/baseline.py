@@ -50,8 +50,10 @@ def finding_key(finding: Finding | Mapping[str, Any], root: str | None = None) -
     """What identifies a finding across runs: code, location path and key, subject."""
     if isinstance(finding, Finding):
         return (finding.code, _norm(finding.location.path, root), finding.location.key, _norm(finding.subject, root))
-    location = finding["location"]
-    return (finding["code"], _norm(location["path"], root), location.get("key"), _norm(finding["subject"], root))
+    from compliance.registry import resolve_code
+
+    location = finding["location"]  # an earlier report may name a code that was renamed since
+    return (resolve_code(finding["code"]), _norm(location["path"], root), location.get("key"), _norm(finding["subject"], root))
 
 
 def load_report(path: str) -> dict[str, Any]:

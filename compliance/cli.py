@@ -137,7 +137,9 @@ class _Usage(Exception):
 def _codes(text: str | None) -> list[str] | None:
     if not text:
         return None
-    return [c.strip().upper() for c in text.split(",") if c.strip()]
+    from compliance.registry import resolve_code
+
+    return [resolve_code(c.strip().upper()) for c in text.split(",") if c.strip()]
 
 
 def _formats(names: list[str], where: str) -> list[str]:

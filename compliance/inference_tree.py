@@ -420,7 +420,7 @@ def _listing_limits(stopped: list[str], subject: str, job: ResultJob, book: Infe
 
 def result_row(ctx: ResultContext) -> InferenceResultRow:
     """The result's row of the results table (its verdict is set once every finding is in)."""
-    from compliance.rules.inference.tree_rules import accuracy_summary, result_metric
+    from compliance.rules.inference.values import accuracy_summary, result_metric
 
     published = result_metric(ctx)
     entry = ctx.entry

@@ -20,7 +20,7 @@ import fnmatch
 from dataclasses import dataclass, replace
 
 from compliance.models.findings import Finding, Severity
-from compliance.registry import checker, define
+from compliance.registry import checker, define, resolve_code
 
 WAV001 = define(
     "WAV001",
@@ -215,7 +215,7 @@ def load_waivers(path: str) -> list[Waiver]:
         if expires is not None and (not isinstance(expires, _dt.date) or isinstance(expires, _dt.datetime)):
             raise WaiverError(f"{path}:{line('expires')}: waiver {number}: expires must be a date like 2026-12-31")
         waivers.append(
-            Waiver(entry["code"].upper(), entry["subject"], entry["reason"], entry["approver"], expires, path)
+            Waiver(resolve_code(entry["code"].upper()), entry["subject"], entry["reason"], entry["approver"], expires, path)
         )
     return waivers
 

@@ -37,7 +37,7 @@ Every LoadGen log in it is VALID as LoadGen judges it, but not as a round does:
   INVALID, as real TEST06 runs often are.
 
 The single-run audit (``mlperf-audit check <...>/performance/run_1 --suite inference --round
-5.1``) reports these today: PERF001 (min duration), SEED003 (seeds), PERF005 (performance
+5.1``) reports these today: PERF001 (min duration), PERF006 (seeds), PERF005 (performance
 sample count) on every performance run, PERF003 (samples per query) on Offline, latency codes
 (LAT00x) on Server and LLM runs, and ACC002 (accuracy samples) on every accuracy run. The
 whole-tree audit (``mlperf-audit check <root> --suite inference --round 5.1``) reported the

@@ -31,7 +31,8 @@ from compliance.parsers.loadgen import read_accuracy_txt, read_loadgen_run
 from compliance.reporters.json import render as render_json
 from compliance.rulebook.inference import load_inference_rulebook
 from compliance.rules.inference.tree_context import Measurements, ResultContext, SystemInfo
-from compliance.rules.inference.tree_rules import accuracy_targets, result_metric
+from compliance.rules.inference.accuracy_targets import accuracy_targets
+from compliance.rules.inference.values import result_metric
 
 ROOT = Path(__file__).resolve().parents[1]
 FIDELITY = ROOT / "tests" / "fixtures" / "fidelity"

@@ -41,7 +41,7 @@ LOADGEN_CODES = {
     "LAT001", "LAT007", "PERF002", "PERF004", "ACC001",
 }
 # Codes a short test run cannot meet once a round's bounds apply.
-ROUND_CODES = {"PERF001", "PERF003", "PERF005", "SEED003", "LAT002", "LAT003", "LAT004", "LAT005", "LAT006", "ACC002"}
+ROUND_CODES = {"PERF001", "PERF003", "PERF005", "PERF006", "LAT002", "LAT003", "LAT004", "LAT005", "LAT006", "ACC002"}
 
 VALID_RUNS = sorted(
     name for name, case in HARNESS_CASES.items()
@@ -213,7 +213,7 @@ def test_valid_run_with_its_model_fails_only_the_rounds_bounds(name: str, runs) 
     assert found <= ROUND_CODES
     assert found, "a short test run must fail the round's rules"
     if HARNESS_CASES[name].spec.mode == "performance":
-        assert {"PERF001", "SEED003", "PERF005"} <= found
+        assert {"PERF001", "PERF006", "PERF005"} <= found
     else:
         assert "ACC002" in found
     assert report.subjects[0].benchmark == load_inference_rulebook("5.1").resolve_model(model_for(name)).name  # type: ignore[union-attr]
@@ -237,7 +237,7 @@ def test_short_valid_run_fails_the_rounds_duration_and_seeds(runs) -> None:
     by_code = {f.code: f for f in report.findings}
     assert "600 s" in by_code["PERF001"].message
     assert by_code["PERF001"].evidence["required"] == "effective_min_duration_ms >= 600000"
-    seeds = [f for f in report.findings if f.code == "SEED003"]
+    seeds = [f for f in report.findings if f.code == "PERF006"]
     assert len(seeds) == 3 and any("1780908523862526354" in str(f.evidence["required"]) for f in seeds)
     # The same run with the round's seeds and sample count fails only on duration.
     official = audit(runs["singlestream_official"], benchmark="resnet50", scenario="SingleStream", round="5.1")
@@ -246,7 +246,7 @@ def test_short_valid_run_fails_the_rounds_duration_and_seeds(runs) -> None:
 
 def test_round_named_without_a_model_applies_round_wide_rules_only(runs) -> None:
     report = audit(runs["singlestream_perf"], round="5.1")
-    assert codes(report) == {"PERF001", "SEED003"}
+    assert codes(report) == {"PERF001", "PERF006"}
     assert report.subjects[0].benchmark is None
 
 
@@ -255,7 +255,7 @@ def test_model_and_scenario_from_the_path(runs, tmp_path: Path) -> None:
     report = audit(run, round="5.1")
     assert report.subjects[0].benchmark == "resnet"
     assert any("model resnet (from the path: resnet50)" in n and "scenario Offline (from the path: offline)" in n for n in report.notes)
-    assert {"PERF001", "PERF003", "PERF005", "SEED003"} <= codes(report)
+    assert {"PERF001", "PERF003", "PERF005", "PERF006"} <= codes(report)
     # --benchmark and --scenario win over the path
     given = audit(run, round="5.1", benchmark="3d-unet-99", scenario="Offline")
     assert given.subjects[0].benchmark == "3d-unet-99"
@@ -290,7 +290,7 @@ def test_open_division_results_are_not_held_to_model_bounds(runs, tmp_path: Path
     assert "LAT003" in codes(audit(closed, round="5.1"))
     report = audit(opened, round="5.1")
     assert report.subjects[0].division == "open"
-    assert "LAT003" not in codes(report) and "SEED003" in codes(report)
+    assert "LAT003" not in codes(report) and "PERF006" in codes(report)
 
 
 def test_select_ignore_and_waivers_work_for_loadgen_codes(runs, tmp_path: Path) -> None:

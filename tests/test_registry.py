@@ -44,3 +44,17 @@ def test_every_rule_has_pass_and_fail_cases() -> None:
         assert kinds[code] >= {"pass", "fail"}, f"{code} needs a pass case and a fail/warning case"
     unknown = set(kinds) - set(RULES)
     assert not unknown, f"case files for unknown codes: {unknown}"
+
+
+def test_a_renamed_code_still_names_its_rule() -> None:
+    """SEED003 became PERF006 (the SEED prefix is the training log rules'): `rule SEED003`, a
+    waiver or --select naming the old code, and an old report's findings all mean the new one."""
+    from compliance.baseline import finding_key
+    from compliance.registry import REDIRECTS, RULES, load_all, resolve_code
+    from tests.conftest import run_cli
+
+    load_all()
+    assert REDIRECTS["SEED003"] == "PERF006" and "SEED003" not in RULES and resolve_code("SEED003") == "PERF006"
+    assert "PERF006" in run_cli("rule", "SEED003").out
+    old = {"code": "SEED003", "location": {"path": "a", "key": None}, "subject": "a"}
+    assert finding_key(old)[0] == "PERF006"

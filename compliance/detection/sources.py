@@ -16,7 +16,7 @@ from compliance.detection import Evidence, round_key, sort_rounds
 # A results repository's name: mlcommons/training_results_v5.1, inference_results_v6.0,
 # hpc_results_v3.0 (a clone may add a prefix or suffix: mlperf_inference_results_v5.0, -main).
 REPOSITORY = re.compile(r"(?:^|[^a-z])(training|hpc|inference)_results_v(\d+)\.(\d+)(?![0-9])", re.IGNORECASE)
-MAJORITY = 0.8  # a share of runs with one round's seeds that outvotes the rest (stray runs are SEED003's)
+MAJORITY = 0.8  # a share of runs with one round's seeds that outvotes the rest (stray runs are PERF006's)
 
 
 def repository_name(paths: Iterable[str]) -> tuple[str | None, Evidence]:
@@ -76,7 +76,7 @@ def loadgen_seeds(runs: Iterable[tuple[int, int, int]], rounds: Mapping[str, tup
     """The round whose official LoadGen seeds (qsl, sample index, schedule) the runs used: a constraint.
 
     Every round has its own seeds. Runs with seeds of no round say nothing
-    (SEED003 reports them); runs of two rounds are a contradiction unless one
+    (PERF006 reports them); runs of two rounds are a contradiction unless one
     round has the large majority.
     """
     by_seeds: dict[tuple[int, int, int], str] = {seeds: rnd for rnd, seeds in rounds.items()}

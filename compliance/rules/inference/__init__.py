@@ -1,4 +1,17 @@
 """Rules for MLPerf Inference: LoadGen runs (``loadgen_run``), scenario results (``inference_result``)
-and whole submissions (``inference_submission``)."""
+and whole submissions (``inference_submission``). One module per code prefix (compliance/rules/codes.py)."""
 
-from compliance.rules.inference import accuracy, latency, log_rules, performance, results, submission_rules, tree_rules  # noqa: F401
+from compliance.rules.inference import (  # noqa: F401
+    accuracy,
+    accuracy_targets,
+    builds,
+    compliance_tests,
+    latency,
+    log_rules,
+    measurements,
+    performance,
+    power,
+    results,
+    results_layout,
+    systems,
+)

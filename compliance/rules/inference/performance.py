@@ -1,11 +1,11 @@
-"""PERF and SEED003: how long and how big a performance run was, against LoadGen and the round."""
+"""PERF: how long and how big a performance run was, and with which seeds, against LoadGen and the round."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
 from compliance.models.findings import Finding, Severity
-from compliance.registry import checker, define
+from compliance.registry import REDIRECTS, checker, define
 from compliance.rules.inference.context import LoadgenContext
 
 SUITES = ("inference",)
@@ -184,8 +184,8 @@ MLPerf Inference rules, "Benchmarks" (QSL size per model); reference notes
     divisions=DIVISIONS,
 )
 
-SEED003 = define(
-    "SEED003",
+PERF006 = define(
+    "PERF006",
     "loadgen-seed-not-official",
     Severity.ERROR,
     "A performance run did not use the round's official LoadGen seeds (qsl, sample index, schedule).",
@@ -216,6 +216,7 @@ mlperf.conf); reference notes 3.2 item 6.
     suites=SUITES,
     divisions=DIVISIONS,
 )
+REDIRECTS["SEED003"] = "PERF006"  # renamed in 0.2: the SEED prefix is the training log rules' (one module per prefix)
 
 
 def _run_length_ms(ctx: LoadgenContext) -> float | None:
@@ -368,7 +369,7 @@ def sample_count(ctx: LoadgenContext) -> Iterator[Finding]:
         )
 
 
-@checker("loadgen_run", SEED003)
+@checker("loadgen_run", PERF006)
 def seeds(ctx: LoadgenContext) -> Iterator[Finding]:
     if not ctx.round_applies or not ctx.held_to_performance_rules:
         return
@@ -381,7 +382,7 @@ def seeds(ctx: LoadgenContext) -> Iterator[Finding]:
         value = ctx.run.value(key)
         if value is None:
             yield ctx.finding(
-                SEED003,
+                PERF006,
                 f"the detail log has no {key}",
                 key="effective_scenario",
                 observed=f"no {key} record",
@@ -389,7 +390,7 @@ def seeds(ctx: LoadgenContext) -> Iterator[Finding]:
             )
         elif isinstance(value, bool) or value != seed.value:
             yield ctx.finding(
-                SEED003,
+                PERF006,
                 f"{key} is {value}, not round {ctx.book.round}'s official {name.replace('_rng_seed', '').replace('_', ' ')} seed",
                 key=key,
                 observed=f"{key} {value}",

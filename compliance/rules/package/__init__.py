@@ -1,3 +1,3 @@
 """Rules for whole Training/HPC submission trees (layout, systems, run sets, scores, RCPs, borrowing)."""
 
-from compliance.rules.package import borrowing, hostile, layout, rcp_rules, runs, systems  # noqa: F401
+from compliance.rules.package import borrowing, layout, rcp_rules, runs, systems  # noqa: F401
