@@ -24,7 +24,7 @@ import pytest
 from compliance.engine import AuditOptions, run_audit
 from compliance.models.report import InferenceResultRow, Report
 from compliance.reporters import renderer
-from compliance.reporters.markdown import audit_layout
+from compliance.reporters.view import audit_layout
 from tests.conftest import FIXTURES, ROOT
 from tests.snapshot import compare_snapshot
 
