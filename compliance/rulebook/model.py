@@ -364,6 +364,10 @@ def build_key(name: str, raw: Any, section: str) -> KeySpec:
             raise RulebookError(f"{where}.{field_name}: must be a list of tables")
         return tuple(build_check(item, f"{where}.{field_name}[{i}]") for i, item in enumerate(items))
 
+    target = checks("target")
+    if any(op == "fn" for check in target for op, _ in check.conditions):
+        # a record meets the target or not on its own (the rules ask it of the same records in several places)
+        raise RulebookError(f"{where}.target: a quality target cannot use a check function (fn)")
     alternatives = raw.get("alternatives", [])
     if req == "at_least_one_of" and not alternatives:
         raise RulebookError(f"{where}: at_least_one_of needs alternatives")
@@ -374,7 +378,7 @@ def build_key(name: str, raw: Any, section: str) -> KeySpec:
         alternatives=tuple(alternatives),
         checks=checks("checks"),
         first=checks("first"),
-        target=checks("target"),
+        target=target,
         occurrences=occurrences,
         code=raw.get("code"),
         source=raw.get("source"),

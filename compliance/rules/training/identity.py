@@ -205,24 +205,27 @@ def single_run(ctx: LogContext) -> Iterator[Finding]:
     # The pre-run cache drop is sometimes printed late (buffered output of another process):
     # a cache_clear after run_stop but stamped before the run's first init_start (or its
     # run_start) belongs to this run's start, not to a new run.
-    begun = [r.time_ms for r in ctx.log.all("init_start")] or ([ctx.run_start.time_ms] if ctx.run_start else [])
-    started = min(begun) if begun else None
+    init_starts = ctx.tracks.get("init_start")
+    if init_starts is not None and init_starts.count:
+        started: float | None = init_starts.min_time
+    else:
+        started = ctx.run_start.time_ms if ctx.run_start else None
     restarts = sorted(
         (
-            r
+            (seq, line, key)
             for key in _RESTART
-            for r in ctx.log.all(key)
-            if r.seq > stop.seq and not (key == "cache_clear" and started is not None and r.time_ms < started)
+            if key in ctx.tracks
+            for seq, line, time_ms in ctx.tracks[key].post  # the records after run_stop in the file
+            if not (key == "cache_clear" and started is not None and time_ms < started)
         ),
-        key=lambda r: r.seq,
     )
     if restarts:
-        first = restarts[0]
+        _seq, line, key = restarts[0]
         yield ctx.finding(
             LOG008,
-            f"'{first.key}' at line {first.line} starts a new run after run_stop (line {stop.line})",
-            line=first.line,
-            key=first.key,
+            f"'{key}' at line {line} starts a new run after run_stop (line {stop.line})",
+            line=line,
+            key=key,
             observed=f"{len(restarts)} init/run records after run_stop",
             required="one run per file",
         )
