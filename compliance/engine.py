@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
-from typing import Any
+TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up time
+if TYPE_CHECKING:
+    from typing import Any
 
 from compliance import __version__
 from compliance.models.findings import INTERNAL_ERROR, Finding

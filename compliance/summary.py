@@ -7,11 +7,14 @@ all the run-set, score, RCP and borrowing rules ever see of it.
 from __future__ import annotations
 
 import re
-from typing import Any
+TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up time
+if TYPE_CHECKING:
+    from typing import Any
+
+    from compliance.models.submission import RunSummary
 
 from compliance.models.findings import Finding
 from compliance.models.report import QualitySeries
-from compliance.models.submission import RunSummary
 from compliance.rules.training.context import LogContext
 from compliance.rules.training.functions import is_number
 from compliance.rules.training.stream import MAX_POINTS  # noqa: F401  (evaluations kept for a plot)
@@ -97,6 +100,8 @@ def quality_series(ctx: LogContext) -> QualitySeries | None:
 
 
 def summarize(ctx: LogContext, findings: list[Finding]) -> RunSummary:
+    from compliance.models.submission import RunSummary
+
     log = ctx.log
     start, stop = ctx.run_start, ctx.run_stop
     minutes = ctx.run_minutes()

@@ -18,7 +18,9 @@ import json
 import math
 import os
 from collections.abc import Callable, Container
-from typing import Any, BinaryIO
+TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up time
+if TYPE_CHECKING:
+    from typing import Any, BinaryIO
 
 import orjson
 

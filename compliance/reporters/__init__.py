@@ -7,7 +7,9 @@ it, so the CLI never needs to know a format's details.
 from __future__ import annotations
 
 from importlib import import_module
-from typing import Any, Callable
+TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up time
+if TYPE_CHECKING:
+    from typing import Any, Callable
 
 REPORTERS: dict[str, str] = {
     "text": "compliance.reporters.text",

@@ -8,7 +8,9 @@ meaning of every field is fixed here and in the rules that read it. See
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up time
+if TYPE_CHECKING:
+    from typing import Any
 
 from compliance.rulebook.expr import Node, compile_expression
 

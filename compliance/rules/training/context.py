@@ -4,7 +4,9 @@ facts derived from both (division, benchmark, the key table that applies)."""
 from __future__ import annotations
 
 import math
-from typing import Any
+TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up time
+if TYPE_CHECKING:
+    from typing import Any
 
 from compliance.models.mllog import Record, TrainingLog
 from compliance.rulebook.expr import MissingName, evaluate

@@ -23,7 +23,9 @@ from __future__ import annotations
 import operator
 from array import array
 from collections.abc import Callable
-from typing import Any
+TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up time
+if TYPE_CHECKING:
+    from typing import Any
 
 from compliance.models.mllog import Record, TrainingLog
 from compliance.parsers.mllog import Router
@@ -134,7 +136,8 @@ def _always(value: Any, metadata: dict[str, Any]) -> bool:
     return True
 
 
-Rows = list[tuple[Any, ...]]
+if TYPE_CHECKING:
+    Rows = list[tuple[Any, ...]]  # a batch of (seq, line, time_ms, value, metadata, source)
 
 
 def failing_rows(check: Check) -> Callable[[Rows], Rows] | None:
@@ -513,6 +516,30 @@ class KeyTrack:
 # -- the router ----------------------------------------------------------------------------
 
 
+_FREE: dict[int, tuple[Rulebook, frozenset[str]]] = {}
+
+
+def _context_free(book: Rulebook) -> frozenset[str]:
+    """The keys whose rules are the same for every division, benchmark and variant of the round:
+    in no section but ``common``, never a quality key, never the source of a virtual key, with
+    no formula in its checks."""
+    cached = _FREE.get(id(book))
+    if cached is not None and cached[0] is book:
+        return cached[1]
+    elsewhere = {key for section, table in book.sections.items() if section != "common" for key in table}
+    quality = {key for table in book.sections.values() for key, spec in table.items() if spec.target}
+    sources = {dict(args).get("source_key", "eval_accuracy") for info in book.benchmarks.values() for _n, _b, args in info.virtual}
+    virtual = {name for info in book.benchmarks.values() for name, _b, _a in info.virtual}
+    common = book.sections.get("common", {})
+    free = frozenset(
+        key for key in (set(common) | set(book.timed_keys) | set(RESTART_KEYS))
+        if key not in elsewhere and key not in quality and key not in sources and key not in virtual
+        and not (key in common and common[key].names())  # a formula's names may be set per benchmark
+    )
+    _FREE[id(book)] = (book, free)
+    return free
+
+
 class LogStream(Router):
     """Hands a log's kept keys to their tracks while it is read, where that cannot change a
     finding; ``finish`` feeds the rest and gives the tracks to the rules."""
@@ -532,12 +559,20 @@ class LogStream(Router):
 
     def probe(self, key: str, records: list[Record]) -> Callable[..., None] | None:
         ctx = self._context()
+        if ctx is None and key in _context_free(self.book):
+            ctx = self._round_context()  # the key's rules are the same whatever the division and benchmark
         if ctx is None or not self._streamable(key, ctx):
             return None
         track = KeyTrack(key, ctx, self.env)
         track.feed_all(records)
         self.tracks[key] = track
         return track.feed
+
+    def _round_context(self) -> Any:
+        """The round's rules before the division and benchmark are known: its common rules."""
+        from compliance.rules.training.context import LogContext
+
+        return LogContext(TrainingLog(path=self.log.path), self.book, partial=True)
 
     def _context(self) -> Any:
         """The rules of this log, once the records read so far fix them: its division, its
