@@ -14,7 +14,7 @@ from compliance.models.report import Report, Subject, ToolInfo
 from compliance.parsers.mllog import parse_mllog
 from compliance.registry import applies, internal_error, load_all, run_checkers
 from compliance.rulebook.load import load_rulebook
-from compliance.rules.training.context import LogContext, structural_keys
+from compliance.rules.training.context import LogContext, kept_keys
 from compliance.rules.training.stream import LogStream
 
 from compliance.options import DEFAULT_MAX_FILE_BYTES, AuditOptions, UsageError  # noqa: F401  (re-exported)
@@ -232,7 +232,7 @@ def _audit_logs(paths: list[str], options: AuditOptions, decisions: dict[str, An
         raise UsageError("nothing to check: no round could be found for the logs")
     keep: set[str] = set()
     for book in books.values():
-        keep |= book.mentioned_keys() | structural_keys(book)
+        keep |= kept_keys(book)
 
     report = Report(tool=ToolInfo("mlperf-audit", __version__), suite="", round="")
     report.notes.extend(options.notes)

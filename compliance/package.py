@@ -26,7 +26,7 @@ from compliance.parsers.safefs import shown as printable
 from compliance.registry import SILENCED, applies, internal_error, load_all, run_checkers
 from compliance.rulebook.load import SUITES, available_rounds, canonical_round, load_rulebook, newest_round
 from compliance.rules.package.context import PackageContext
-from compliance.rules.training.context import LogContext, structural_keys
+from compliance.rules.training.context import LogContext, kept_keys
 from compliance.rules.training.stream import LogStream
 
 POOL_MIN_LOGS = 16  # below this, a process pool costs more than it saves
@@ -42,7 +42,7 @@ def _audit_log(job: tuple[str, str, str, str, list[str] | None, list[str] | None
 
     load_all("training")
     book = load_rulebook(suite, round_name)
-    keep = book.mentioned_keys() | structural_keys(book)
+    keep = kept_keys(book)
     stream = LogStream(book)
     log, findings = read_log(real, display, keep, None, False, debug=debug, stream=stream)
     ctx = LogContext(log, book, subject=display, stream=stream)

@@ -21,7 +21,7 @@ from compliance.engine import check_log_context, read_log
 from compliance.parsers import mllog as mllog_parser
 from compliance.registry import load_all
 from compliance.rulebook.load import available_rounds, load_rulebook
-from compliance.rules.training.context import LogContext, structural_keys
+from compliance.rules.training.context import LogContext, kept_keys
 from compliance.rules.training.stream import LogStream
 from compliance.summary import summarize
 from tests.logedit import BASES, apply_edits, base_text
@@ -34,7 +34,7 @@ SHARED = Path(__file__).parents[1].parent / "shared" / "corpus"
 def _outcome(path: str, suite: str, round_name: str, probe_at: int | None, concurrent: bool = False) -> tuple[list[Any], Any, frozenset[str]]:
     load_all("training")
     book = load_rulebook(suite, round_name)
-    keep = book.mentioned_keys() | structural_keys(book)
+    keep = kept_keys(book)
     stream = LogStream(book) if probe_at is not None else None
     saved = mllog_parser.PROBE_AT
     if probe_at is not None:
@@ -111,6 +111,6 @@ def test_the_timed_region_is_tallied_while_read(tmp_path: Path) -> None:
     streamed = _same(str(path), "training", "5.1")
     assert {"block_start", "block_stop", "eval_start", "eval_stop", "eval_accuracy"} <= streamed
     book = load_rulebook("training", "5.1")
-    log, _ = read_log(str(path), "log", book.mentioned_keys() | structural_keys(book), None, True, stream=LogStream(book))
+    log, _ = read_log(str(path), "log", kept_keys(book), None, True, stream=LogStream(book))
     assert all(len(log.by_key[key]) <= mllog_parser.PROBE_AT for key in log.streamed)
     assert log.count("block_start") > 2 * mllog_parser.PROBE_AT

@@ -203,18 +203,8 @@ class _Index:
 
     def table(self) -> dict[str, Any]:
         if self.entries is None:
-            self.entries = {}
             path = self._path()
-            if path:
-                import json
-
-                try:
-                    with open(path, encoding="utf-8") as handle:
-                        loaded = json.load(handle)
-                    if isinstance(loaded, dict):
-                        self.entries = loaded
-                except (OSError, ValueError):
-                    pass
+            self.entries = read_cache_file(path) if path else {}
         return self.entries
 
     def get(self, name: str, signature: str) -> Any:
@@ -229,18 +219,35 @@ class _Index:
             return
         table[name] = [signature, value]
         path = self._path()
-        if not path:
-            return
-        import json
+        if path:
+            write_cache_file(path, table)
 
-        try:
-            os.makedirs(os.path.dirname(path), exist_ok=True)
-            tmp = f"{path}.{os.getpid()}.tmp"
-            with open(tmp, "w", encoding="utf-8") as handle:
-                json.dump(table, handle)
-            os.replace(tmp, path)
-        except (OSError, ValueError, TypeError):
-            pass
+
+def read_cache_file(path: str) -> dict[str, Any]:
+    """A JSON object kept in the cache folder, or an empty one when it is missing or damaged."""
+    import json
+
+    try:
+        with open(path, encoding="utf-8") as handle:
+            loaded = json.load(handle)
+    except (OSError, ValueError):
+        return {}
+    return loaded if isinstance(loaded, dict) else {}
+
+
+def write_cache_file(path: str, table: dict[str, Any]) -> None:
+    """Replace a cache file whole (written beside it, then renamed); a failure only means a
+    later check computes again."""
+    import json
+
+    try:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        tmp = f"{path}.{os.getpid()}.tmp"
+        with open(tmp, "w", encoding="utf-8") as handle:
+            json.dump(table, handle)
+        os.replace(tmp, path)
+    except (OSError, ValueError, TypeError):
+        pass
 
 
 _INDEX = _Index()

@@ -37,6 +37,18 @@ def structural_keys(book: Rulebook) -> set[str]:
     }
 
 
+_KEPT: dict[int, tuple[Rulebook, frozenset[str]]] = {}
+
+
+def kept_keys(book: Rulebook) -> frozenset[str]:
+    """The keys whose records the rules of a round read (the reader keeps only these), once per round."""
+    cached = _KEPT.get(id(book))
+    if cached is None or cached[0] is not book:
+        cached = (book, frozenset(book.mentioned_keys() | structural_keys(book)))
+        _KEPT[id(book)] = cached
+    return cached[1]
+
+
 class LogContext:
     """One training/HPC log under one round's rules.
 
@@ -70,6 +82,7 @@ class LogContext:
 
         self.variants = {key: log.value(key) for key in book.variant_keys()}
         self.specs: dict[str, KeySpec] = book.effective(self.division, self.benchmark, self.variants)
+        self.quality = frozenset(key for key, spec in self.specs.items() if spec.target)  # keys with a quality target
         self._derived = book.derived_for(self.division, self.benchmark, self.variants)
         self._derived_values: dict[str, Any] = {}
 

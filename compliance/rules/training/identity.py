@@ -231,14 +231,26 @@ def single_run(ctx: LogContext) -> Iterator[Finding]:
         )
 
 
+_NEAR: dict[tuple[int, str], tuple[object, list[str]]] = {}
+
+
+def _near(book: object, known: frozenset[str], key: str) -> list[str]:
+    """The known key closest to an unknown one (asked once per round and key: a round of logs
+    repeats the same unknown keys)."""
+    cached = _NEAR.get((id(book), key))
+    if cached is None or cached[0] is not book:
+        cached = (book, close_matches(key, sorted(known), n=1, cutoff=0.88))
+        _NEAR[(id(book), key)] = cached
+    return cached[1]
+
+
 @checker("training_log", KEY006)
 def misspelt_keys(ctx: LogContext) -> Iterator[Finding]:
     known = ctx.book.known_keys
-    candidates = sorted(known)
     for key, stats in ctx.log.stats.items():
         if key in known or len(key) > 100:
             continue
-        close = close_matches(key, candidates, n=1, cutoff=0.88)
+        close = _near(ctx.book, known, key)
         if close:
             yield ctx.finding(
                 KEY006,

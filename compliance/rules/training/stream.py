@@ -140,10 +140,22 @@ if TYPE_CHECKING:
     Rows = list[tuple[Any, ...]]  # a batch of (seq, line, time_ms, value, metadata, source)
 
 
+_FAILING: dict[int, tuple[Check, Any]] = {}
+
+
 def failing_rows(check: Check) -> Callable[[Rows], Rows] | None:
     """``check`` as a filter of a batch of rows (``KeyTrack.feed``) keeping those it fails on, in
     order; the common checks are written out so that a row costs no function call. None when
     the check has no plain predicate (``fast_predicate``)."""
+    cached = _FAILING.get(id(check))
+    if cached is not None and cached[0] is check:
+        return cached[1]  # type: ignore[no-any-return]
+    made = _failing_rows(check)
+    _FAILING[id(check)] = (check, made)
+    return made
+
+
+def _failing_rows(check: Check) -> Callable[[Rows], Rows] | None:
     holds = fast_predicate(check)
     if holds is None:
         return None
@@ -257,6 +269,7 @@ class KeyTrack:
     )
 
     def __init__(self, key: str, ctx: Any, env: Env, *, logged: bool = True):
+        # Only what the key's roles need is set: a role's fields are read only for its keys.
         self.key = key
         self.ctx = ctx
         self.env = env
@@ -267,16 +280,31 @@ class KeyTrack:
         spec = ctx.specs.get(key)
         checks = spec.checks if spec is not None and spec.occurrences == "all" else ()
         self.tallies = tuple(Tally(check) for check in checks)
-        quality = set(ctx.quality_keys())
-        self.event = logged and (key in ctx.book.timed_keys or key in quality)
+        quality = ctx.quality
         self.skew = ctx.skew_ms
-        self.pre_n = self.early_n = 0
-        self.pre_first: Record | None = None
-        self.early_first: Record | None = None
+        self.event = logged and (key in ctx.book.timed_keys or key in quality)
+        if self.event:
+            self.pre_n = self.early_n = 0
+            self.pre_first: Record | None = None
+            self.early_first: Record | None = None
         self.target = spec.target if spec is not None else ()
+        if self.target:
+            self._quality_fields(ctx, logged)
+        self.conv = logged and (key in CONVERGENCE_KEYS or key in quality)
+        self.last_pre: tuple[int, dict[str, Any]] | None = None
+        self.restart = logged and key in RESTART_KEYS
+        self.post: list[tuple[int, int, float]] = []
+        self.init = logged and key == "init_start"
+        if self.init:
+            self.late_n = 0
+            self.late_first: Record | None = None
+            self.min_time: float | None = None
+        self.roles = bool(self.event or self.target or self.conv or self.restart or self.init)
+
+    def _quality_fields(self, ctx: Any, logged: bool) -> None:
         fast = [fast_predicate(check) for check in self.target]
         # whether a record meets the target, as one plain predicate (None: evaluated in full)
-        self.target_fast = _all_of(fast) if fast and all(p is not None for p in fast) else None
+        self.target_fast = _all_of(fast) if all(p is not None for p in fast) else None
         self.target_state: dict[str, Any] = {}
         self.malformed_n = 0
         self.malformed_first: Record | None = None
@@ -295,21 +323,12 @@ class KeyTrack:
         self.pre_other: dict[int, Any] = {}  # values that are not floats, by index
         self.series: list[list[float]] | None = None
         self.series_field = self.series_alt = ""
-        if self.target and logged:
+        if logged:
             info = ctx.info
             unit = "samples_count" if info is not None and info.convergence in ("samples_count", "first_target_met") else "epoch_num"
             self.series = []
             self.series_field = unit
             self.series_alt = "samples_count" if unit == "epoch_num" else "epoch_num"
-        self.conv = logged and (key in CONVERGENCE_KEYS or key in quality)
-        self.last_pre: tuple[int, dict[str, Any]] | None = None
-        self.restart = logged and key in RESTART_KEYS
-        self.post: list[tuple[int, int, float]] = []
-        self.init = logged and key == "init_start"
-        self.late_n = 0
-        self.late_first: Record | None = None
-        self.min_time: float | None = None
-        self.roles = bool(self.event or self.target or self.conv or self.restart or self.init)
 
     def feed_all(self, records: list[Record]) -> None:
         self.feed([(r.seq, r.line, r.time_ms, r.value, r.metadata, r) for r in records])
