@@ -68,9 +68,18 @@ class Survey:
         return True if share >= 0.8 else False if share <= 0.2 else None
 
 
+def _relative(path: str, top: str) -> str:
+    """``os.path.relpath(path, top)`` for a path the walk of ``top`` made (``top``, then entry
+    names joined with the separator), without normalising both again for every folder."""
+    prefix = top if top.endswith(os.sep) else top + os.sep
+    if path.startswith(prefix) and len(path) > len(prefix):
+        return path[len(prefix):]
+    return os.path.relpath(path, top)
+
+
 def _parts_after_results(path: str, top: str) -> list[str] | None:
     """The path's parts below its nearest ``results`` folder (any case), or None."""
-    parts = os.path.relpath(path, top).split(os.sep)
+    parts = _relative(path, top).split(os.sep)
     lowered = [p.lower() for p in parts]
     if "results" not in lowered:
         return None
@@ -111,10 +120,10 @@ def walk_input(top: str, survey: Survey | None = None) -> Survey:
                     survey.scales = True
         for sub in folder.folders:
             if TEST_FOLDER.match(sub.name) and below is not None and len(below) >= 3:
-                rel = os.path.relpath(folder.path, top).split(os.sep)
+                rel = _relative(folder.path, top).split(os.sep)
                 survey.orgs_inside.add(os.sep.join(rel[: len(rel) - len(below) - 1]))
             elif sub.name.lower() == "compliance" and any(f.name.lower() == "results" for f in folder.folders):
-                survey.orgs_beside.add(os.path.relpath(folder.path, top))
+                survey.orgs_beside.add(_relative(folder.path, top))
         folder.folders[:] = [f for f in folder.folders if f.name.lower() not in CODE_FOLDERS and not f.name.startswith(".")]
     survey.loadgen_runs.extend(performance + others)
     survey.performance_runs += len(performance)
@@ -221,10 +230,17 @@ WANTED = (b'"key": "test_datetime"', b'"key": "loadgen_version"', b'"key": "effe
 
 
 def _wanted_records(data: bytes):  # type: ignore[no-untyped-def]
-    """The records of the keys round detection reads (other lines are not decoded)."""
-    for line in data.split(b"\n"):
-        if any(key in line for key in WANTED):
-            yield from _records(line)
+    """The records of the keys round detection reads, in file order (other lines are not
+    looked at: each key is found with ``find``)."""
+    starts = set()
+    for key in WANTED:
+        at = data.find(key)
+        while at >= 0:
+            starts.add(data.rfind(b"\n", 0, at) + 1)
+            at = data.find(key, at + len(key))
+    for start in sorted(starts):
+        end = data.find(b"\n", start)
+        yield from _records(data[start : end if end >= 0 else len(data)])
 
 
 def read_loadgen_facts(survey: Survey, follow_named: set[str] | None = None) -> Survey:
