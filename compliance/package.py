@@ -79,7 +79,7 @@ def run_pool(worker: Callable[[Any], Any], jobs: list[Any], progress: Callable[[
     pool_args = {"initializer": _worker_start, "initargs": (confined_roots(), limits.state())}
     with _executor()(max_workers=min(os.cpu_count() or 2, 8), mp_context=context, **pool_args) as pool:
         results = []
-        for result, silenced in pool.map(partial(_counted, worker), jobs, chunksize=max(1, len(jobs) // 32)):
+        for result, silenced in pool.map(partial(_counted, worker), jobs, chunksize=max(1, min(8, len(jobs) // 32))):
             results.append(result)
             SILENCED.update(silenced)  # what --select/--ignore removed in the worker
             if progress:
