@@ -18,6 +18,9 @@ Inputs (``--inputs``, comma separated):
 
 ``real``       the 2.7 MB v4.1 NVIDIA gpt3 log from ``../shared/corpus`` (skipped
                with a note when ``../shared`` is absent);
+``timed``      a ~``--size-mb`` MB log made of a real log's timed region: its first
+               training block (blocks, evaluations) repeated, each copy a block later
+               in time and counters, before the real blocks and the end of the run;
 ``synthetic``  a ~``--size-mb`` MB log made from a real log by adding
                ``tracked_stats`` progress records inside each training block, with
                times spread between the block's start and stop, so it still
@@ -235,6 +238,102 @@ def make_synthetic(source: str, dest: str, size_bytes: int, noise: bool, seed: i
     }
 
 
+CYCLE_KEYS = ("block_start", "epoch_start")  # a training block, else an epoch, opens a cycle of the timed region
+COUNTERS = ("epoch_num", "first_epoch_num", "samples_count", "step_num")
+
+
+def _read_records(lines: list[bytes]) -> list[tuple[int, dict]]:
+    found = []
+    for index, line in enumerate(lines):
+        at = line.find(TOKEN)
+        if at < 0:
+            continue
+        try:
+            obj = json.loads(line[at + len(TOKEN) :])
+        except ValueError:
+            continue
+        if isinstance(obj, dict) and isinstance(obj.get("key"), str):
+            found.append((index, obj))
+    return found
+
+
+def _shifted(line: bytes, obj: dict | None, ms: float, deltas: dict[tuple[str, str], float], k: int, quality: dict | None) -> bytes:
+    """A copy of one line of the cycle, ``k`` cycles later: time, counters (and the first
+    evaluation's value for quality records) moved; a line without a record unchanged."""
+    if obj is None:
+        return line
+    copy = json.loads(json.dumps(obj))
+    copy["time_ms"] = obj["time_ms"] + k * ms
+    metadata = copy.get("metadata")
+    if isinstance(metadata, dict):
+        for field in COUNTERS:
+            delta = deltas.get((copy["key"], field))
+            if delta is not None and isinstance(metadata.get(field), (int, float)):
+                metadata[field] = metadata[field] + k * delta
+    if quality is not None and copy["key"] in quality:
+        copy["value"] = quality[copy["key"]]
+    at = line.find(TOKEN)
+    return line[:at] + TOKEN + json.dumps(copy).encode() + b"\n"
+
+
+def make_timed(source: str, dest: str, size_bytes: int) -> dict:
+    """A ~size_bytes log made of a real log's timed region: its first cycle (from the first
+    block_start, else epoch_start, to the next) repeated before the real cycles, each copy moved
+    one cycle later in time and in its epoch/sample counters, its evaluations logging the real
+    first evaluation's value (which does not meet the target); the real cycles and the end of the
+    run follow, moved after the copies. Non-record lines of the cycle are copied as they are."""
+    with open(source, "rb") as handle:
+        lines = handle.read().splitlines(keepends=True)
+    if lines and not lines[-1].endswith(b"\n"):
+        lines[-1] += b"\n"
+    records = _read_records(lines)
+    by_index = dict(records)
+    start_key = next((k for k in CYCLE_KEYS if sum(1 for _, o in records if o["key"] == k) >= 3), None)
+    if start_key is None:
+        raise SystemExit("cannot make a timed-region log: the source has fewer than 3 block_start or epoch_start records")
+    starts = [i for i, o in records if o["key"] == start_key]
+    c0, c1, c2 = starts[0], starts[1], starts[2]
+    first = [by_index[i] for i in range(c0, c1) if i in by_index]
+    second = [by_index[i] for i in range(c1, c2) if i in by_index]
+    period = by_index[c1]["time_ms"] - by_index[c0]["time_ms"]
+    deltas: dict[tuple[str, str], float] = {}
+    if [o["key"] for o in first] == [o["key"] for o in second]:
+        for a, b in zip(first, second):
+            for field in COUNTERS:
+                va, vb = a.get("metadata", {}).get(field), b.get("metadata", {}).get(field)
+                if isinstance(va, (int, float)) and isinstance(vb, (int, float)) and (a["key"], field) not in deltas:
+                    deltas[(a["key"], field)] = vb - va
+    quality = {o["key"]: o["value"] for o in first if o["key"] in ("eval_accuracy", "eval_error")}
+    head, cycle, tail = lines[:c0], lines[c0:c1], lines[c0:]
+    cycle_bytes = sum(len(line) for line in cycle)
+    base = sum(len(line) for line in head) + sum(len(line) for line in tail)
+    copies = max(1, (size_bytes - base) // max(1, cycle_bytes))
+    written = 0
+    with open(dest, "wb", buffering=1 << 20) as out:
+        for line in head:
+            out.write(line)
+            written += len(line)
+        for k in range(copies):
+            chunk = b"".join(_shifted(line, by_index.get(c0 + j), period, deltas, k, quality) for j, line in enumerate(cycle))
+            out.write(chunk)
+            written += len(chunk)
+        for j, line in enumerate(tail):
+            data = _shifted(line, by_index.get(c0 + j), period, deltas, copies, None)
+            out.write(data)
+            written += len(data)
+    cycle_records = sum(1 for j in range(len(cycle)) if c0 + j in by_index)
+    return {
+        "source": source,
+        "path": dest,
+        "bytes": written,
+        "records": len(records) + copies * cycle_records,
+        "added_records": copies * cycle_records,
+        "cycles_added": copies,
+        "cycle": [o["key"] for o in first],
+        "noise_lines_per_record": 0,
+    }
+
+
 # --------------------------------------------------------------------------
 # Measuring
 # --------------------------------------------------------------------------
@@ -359,29 +458,36 @@ def measure_processes(path: str, args: argparse.Namespace, repeat: int, scratch:
 
 
 def engine_keep_set(suite: str, round_name: str):
-    """The key set the engine keeps records for, so the parse mirrors the CLI."""
+    """The key set the engine keeps records for and its round's rules, so the parse mirrors the CLI."""
     try:
         from compliance.registry import load_all
         from compliance.rulebook.load import canonical_round, load_rulebook
-        from compliance.rules.training.context import structural_keys
+        from compliance.rules.training.context import kept_keys
 
         load_all()
         book = load_rulebook(suite, canonical_round(round_name))
-        return book.mentioned_keys() | structural_keys(book)
+        return kept_keys(book), book
     except Exception as err:  # the bench must still run if internals move
         note(f"could not build the engine's key set ({err}); parsing with keep=None")
-        return None
+        return None, None
 
 
 def measure_parse(path: str, keep, repeat: int) -> dict:
+    """In-process reads as the engine does them: the engine's key set, records tallied while read."""
     from compliance.parsers.mllog import parse_mllog
 
+    keys, book = keep
     walls, cpus = [], []
     log = None
     for _ in range(repeat):
         log = None
+        router = None
+        if book is not None:
+            from compliance.rules.training.stream import LogStream
+
+            router = LogStream(book)
         t_wall, t_cpu = time.perf_counter(), time.process_time()
-        log = parse_mllog(path, keep, max_bytes=None)
+        log = parse_mllog(path, keys, max_bytes=None, router=router)
         walls.append(time.perf_counter() - t_wall)
         cpus.append(time.process_time() - t_cpu)
     size = os.path.getsize(path)
@@ -395,7 +501,7 @@ def measure_parse(path: str, keep, repeat: int) -> dict:
         "records": log.records,
         "lines": log.lines,
         "issues": len(log.issues),
-        "keep": "engine key set" if keep is not None else "all keys",
+        "keep": "engine key set, tallied while read" if keep[0] is not None else "all keys",
     }
 
 
@@ -490,7 +596,10 @@ def print_table(results: list[dict], meta: dict) -> None:
     for r in results:
         ours, official = r["ours"], r["official"]
         reps = len(ours["walls_s"])
-        extra = f"; {r['generated']['added_records']} tracked_stats records added" if r.get("generated") else ""
+        extra = ""
+        if r.get("generated"):
+            kind = "timed-region" if r["name"] == "timed" else "tracked_stats"
+            extra = f"; {r['generated']['added_records']} {kind} records added"
         print(
             f"  {r['name']}: {r['path']} ({reps} run(s) each; ours median {_fmt(ours['wall_median_s'], '.3f')} s, "
             f"official median {_fmt(official and official['wall_median_s'], '.3f')} s; parse best of "
@@ -517,8 +626,8 @@ def print_profile(profile: dict) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--inputs", default="real,synthetic",
-                        help="comma-separated: real, synthetic, mixed, or paths (default: real,synthetic)")
+    parser.add_argument("--inputs", default="real,timed,synthetic",
+                        help="comma-separated: real, timed, synthetic, mixed, or paths (default: real,timed,synthetic)")
     parser.add_argument("--size-mb", type=float, default=100.0, help="size of synthetic/mixed logs (default 100)")
     parser.add_argument("--repeat", type=int, default=None,
                         help="process runs per tool and input (default 3 below 20 MB, 1 above)")
@@ -581,16 +690,19 @@ def main(argv: list[str] | None = None) -> int:
                     note(notes[-1])
                     continue
                 path = REAL_LOG
-            elif name in ("synthetic", "mixed"):
+            elif name in ("synthetic", "mixed", "timed"):
                 path = os.path.join(scratch, f"{name}_{args.size_mb:g}MB.txt")
                 note(f"generating {name} log ({args.size_mb:g} MB) from {source}")
                 t0 = time.perf_counter()
-                generated = make_synthetic(source, path, int(args.size_mb * MB), noise=(name == "mixed"))
+                if name == "timed":
+                    generated = make_timed(source, path, int(args.size_mb * MB))
+                else:
+                    generated = make_synthetic(source, path, int(args.size_mb * MB), noise=(name == "mixed"))
                 note(f"  wrote {generated['bytes'] / MB:.1f} MB, {generated['records']} records in {time.perf_counter() - t0:.1f} s")
             elif os.path.isfile(name):
                 path = os.path.abspath(name)
             else:
-                parser.error(f"unknown input {name!r}: use real, synthetic, mixed or a file path")
+                parser.error(f"unknown input {name!r}: use real, timed, synthetic, mixed or a file path")
             size = os.path.getsize(path)
             large = size >= LARGE_BYTES
             repeat = args.repeat or (1 if large else 3)

@@ -14,7 +14,7 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up time
 
 from compliance import __version__
 
@@ -29,13 +29,39 @@ def _format_names() -> list[str]:
     return list(REPORTERS)
 
 
+class _Formatter(argparse.HelpFormatter):
+    """argparse's help formatter, measuring the terminal only when help is formatted: argparse
+    makes one for every argument added (to check its metavar), and measuring imports shutil,
+    a start-up cost of every run."""
+
+    def __init__(self, prog: str, indent_increment: int = 2, max_help_position: int = 24, width: int | None = None, **more: object) -> None:
+        self._measure, self._asked = width is None, max_help_position
+        super().__init__(prog, indent_increment, max_help_position, 80 if width is None else width, **more)  # type: ignore[arg-type]
+
+    def format_help(self) -> str:
+        if self._measure:
+            import shutil
+
+            width = shutil.get_terminal_size().columns - 2  # as argparse measures it
+            self._width = width
+            self._max_help_position = min(self._asked, max(width - 20, self._indent_increment * 2))
+            self._measure = False
+        return super().format_help()
+
+
+class _ArgumentParser(argparse.ArgumentParser):
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        kwargs.setdefault("formatter_class", _Formatter)
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _ArgumentParser(
         prog="mlperf-audit",
         description="Check MLPerf Training, HPC and Inference results (logs, runs, whole submissions) against the round's rules.",
     )
     parser.add_argument("--version", action="version", version=f"mlperf-audit {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", prog="mlperf-audit")  # given: argparse would format a usage line for it
     formats = ", ".join(_format_names())
 
     check = sub.add_parser(

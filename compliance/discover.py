@@ -7,7 +7,9 @@ Kept free of heavy imports: the command line decides with it which checks
 from __future__ import annotations
 
 import os
-from typing import Any
+TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up time
+if TYPE_CHECKING:
+    from typing import Any
 
 DIVISIONS = ("closed", "open")
 ORG_PARTS = ("results", "systems")

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
-from typing import Any
+TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up time
+if TYPE_CHECKING:
+    from typing import Any
 
 from compliance import __version__
 from compliance.models.findings import INTERNAL_ERROR, Finding
@@ -12,7 +14,8 @@ from compliance.models.report import Report, Subject, ToolInfo
 from compliance.parsers.mllog import parse_mllog
 from compliance.registry import applies, internal_error, load_all, run_checkers
 from compliance.rulebook.load import load_rulebook
-from compliance.rules.training.context import LogContext, structural_keys
+from compliance.rules.training.context import LogContext, kept_keys
+from compliance.rules.training.stream import LogStream
 
 from compliance.options import DEFAULT_MAX_FILE_BYTES, AuditOptions, UsageError  # noqa: F401  (re-exported)
 
@@ -51,14 +54,18 @@ def _collect(paths: list[str]) -> tuple[list[tuple[str, str, bool]], list[str]]:
 
 
 def read_log(
-    real: str, display: str, keep: Any, max_bytes: int | None, follow: bool, *, debug: bool = False
+    real: str, display: str, keep: Any, max_bytes: int | None, follow: bool, *, debug: bool = False, stream: Any = None
 ) -> tuple[TrainingLog, list[Finding]]:
-    """Parse one MLLOG file; a failure of the parser itself gives an empty log and an INT001 finding."""
+    """Parse one MLLOG file; a failure of the parser itself gives an empty log and an INT001 finding.
+
+    ``stream``: a ``rules.training.stream.LogStream`` that tallies the log's records as it is read."""
     try:
-        return parse_mllog(real, keep, display_path=display, max_bytes=max_bytes, follow_links=follow), []
+        return parse_mllog(real, keep, display_path=display, max_bytes=max_bytes, follow_links=follow, router=stream), []
     except Exception as err:  # noqa: BLE001 - the parser's own bug is contained to this file
         log = TrainingLog(path=display)
         log.readable = False
+        if stream is not None:
+            stream.start(log)
         return log, [internal_error(display, "the MLLOG reader", err, debug=debug)]
 
 
@@ -225,7 +232,7 @@ def _audit_logs(paths: list[str], options: AuditOptions, decisions: dict[str, An
         raise UsageError("nothing to check: no round could be found for the logs")
     keep: set[str] = set()
     for book in books.values():
-        keep |= book.mentioned_keys() | structural_keys(book)
+        keep |= kept_keys(book)
 
     report = Report(tool=ToolInfo("mlperf-audit", __version__), suite="", round="")
     report.notes.extend(options.notes)
@@ -233,13 +240,18 @@ def _audit_logs(paths: list[str], options: AuditOptions, decisions: dict[str, An
     suites_seen: list[str] = []
     rounds_seen: list[str] = []
     any_records = False
+    only = next(iter(books.values())) if len(books) == 1 else None
     for display, real, follow in files:
-        log, parse_failures = read_log(real, display, keep, options.max_file_bytes, follow, debug=options.debug)
+        stream = LogStream(only) if only is not None else None  # with one round's rules, tallied while read
+        log, parse_failures = read_log(real, display, keep, options.max_file_bytes, follow, debug=options.debug, stream=stream)
         any_records = any_records or log.records > 0
-        detected = _suite_for(log.value("submission_benchmark"))
-        suite = detected if detected in books else (options.suite if options.suite in books else next(iter(books)))
+        if only is not None:
+            suite = only.suite
+        else:
+            detected = _suite_for(log.value("submission_benchmark"))
+            suite = detected if detected in books else (options.suite if options.suite in books else next(iter(books)))
         book = books[suite]
-        ctx = LogContext(log, book, subject=display)
+        ctx = LogContext(log, book, subject=display, stream=stream)
         subject = Subject(
             path=display,
             suite=suite,

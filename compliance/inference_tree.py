@@ -253,8 +253,30 @@ def org_calibration(org_real: str, org_path: str) -> tuple[tuple[str, ...], tupl
     return found, tuple(shown for _, shown in places)
 
 
+_VALIDATED: dict[tuple[str, str, str], list[Any]] = {}
+_VALIDATED_MOST = 4096  # distinct files remembered by one process
+
+
 def _validate(kind: str, data: dict[str, Any], round_name: str) -> list[Any]:
-    """Schema problems of a system description or measurements JSON (none when no schema is known)."""
+    """Schema problems of a system description or measurements JSON (none when no schema is known).
+
+    A round's results repeat the same files (one measurements file per result, most alike):
+    the problems of a content already validated, fields in the same order, are given again."""
+    import json
+
+    try:
+        key = (kind, round_name, json.dumps(data, allow_nan=True))
+    except (TypeError, ValueError, RecursionError):
+        return _validated(kind, data, round_name)
+    known = _VALIDATED.get(key)
+    if known is None:
+        known = _validated(kind, data, round_name)
+        if len(_VALIDATED) < _VALIDATED_MOST:
+            _VALIDATED[key] = known
+    return list(known)
+
+
+def _validated(kind: str, data: dict[str, Any], round_name: str) -> list[Any]:
     from compliance.parsers import system_desc
 
     try:

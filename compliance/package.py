@@ -26,7 +26,8 @@ from compliance.parsers.safefs import shown as printable
 from compliance.registry import SILENCED, applies, internal_error, load_all, run_checkers
 from compliance.rulebook.load import SUITES, available_rounds, canonical_round, load_rulebook, newest_round
 from compliance.rules.package.context import PackageContext
-from compliance.rules.training.context import LogContext, structural_keys
+from compliance.rules.training.context import LogContext, kept_keys
+from compliance.rules.training.stream import LogStream
 
 POOL_MIN_LOGS = 16  # below this, a process pool costs more than it saves
 
@@ -41,9 +42,10 @@ def _audit_log(job: tuple[str, str, str, str, list[str] | None, list[str] | None
 
     load_all("training")
     book = load_rulebook(suite, round_name)
-    keep = book.mentioned_keys() | structural_keys(book)
-    log, findings = read_log(real, display, keep, None, False, debug=debug)
-    ctx = LogContext(log, book, subject=display)
+    keep = kept_keys(book)
+    stream = LogStream(book)
+    log, findings = read_log(real, display, keep, None, False, debug=debug, stream=stream)
+    ctx = LogContext(log, book, subject=display, stream=stream)
     ctx.concurrent = scale == "weak"  # an HPC throughput instance, trained with the others
     findings += check_log_context(ctx, round_name, select, ignore, debug=debug)
     try:
@@ -78,7 +80,7 @@ def run_pool(worker: Callable[[Any], Any], jobs: list[Any], progress: Callable[[
     pool = _executor()(max_workers=min(os.cpu_count() or 2, 8), mp_context=context, **pool_args)
     try:
         results = []
-        for result, silenced in pool.map(partial(_counted, worker), jobs, chunksize=max(1, len(jobs) // 32)):
+        for result, silenced in pool.map(partial(_counted, worker), jobs, chunksize=max(1, min(8, len(jobs) // 32))):
             results.append(result)
             SILENCED.update(silenced)  # what --select/--ignore removed in the worker
             if progress:

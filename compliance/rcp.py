@@ -32,13 +32,15 @@ the rules appendix's worked example does (stdev of the olympic slice instead
 of all runs), which is stricter than the official checker.
 
 This module is pure: it reads the packaged round data and never prints,
-logs or writes. numpy and scipy are imported on first use only.
+logs or writes (but for the bounds it keeps in the cache folder). numpy's arithmetic is
+reproduced to the bit; scipy is imported only to compute a bound not computed before.
 """
 
 from __future__ import annotations
 
 import json
 import math
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
@@ -393,18 +395,146 @@ def load_rcp_table(suite: str, round_name: str) -> dict[str, list[RcpPoint]]:
 # ---------------------------------------------------------------- statistics
 
 
+# -- numpy's arithmetic, to the bit -----------------------------------------------------------
+# The official checker computes with numpy; these give the same doubles (tests/test_rcp.py
+# compares them with numpy bit for bit) without importing it, a start-up cost of every check.
+
+_PAIRWISE_BLOCK = 128  # numpy's PW_BLOCKSIZE
+
+
+def _pairwise(values: Sequence[float], start: int, count: int) -> float:
+    """numpy's pairwise summation of ``count`` doubles from ``start`` (``DOUBLE_pairwise_sum``)."""
+    if count < 8:
+        total = 0.0
+        for i in range(start, start + count):
+            total += values[i]
+        return total
+    if count <= _PAIRWISE_BLOCK:
+        acc = [float(values[start + j]) for j in range(8)]
+        i = 8
+        whole = count - count % 8
+        while i < whole:
+            for j in range(8):
+                acc[j] += values[start + i + j]
+            i += 8
+        total = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]))
+        while i < count:
+            total += values[start + i]
+            i += 1
+        return total
+    half = count // 2
+    half -= half % 8
+    return _pairwise(values, start, half) + _pairwise(values, start + half, count - half)
+
+
+def np_mean(values: Sequence[float]) -> float:
+    """``float(numpy.mean(values))`` for a non-empty sequence of floats."""
+    floats = [float(v) for v in values]
+    return _pairwise(floats, 0, len(floats)) / len(floats)
+
+
+def np_std(values: Sequence[float]) -> float:
+    """``float(numpy.std(values))`` (population, ddof 0) for a non-empty sequence of floats."""
+    floats = [float(v) for v in values]
+    mean = np_mean(floats)
+    squares = [(v - mean) * (v - mean) for v in floats]
+    return math.sqrt(_pairwise(squares, 0, len(squares)) / len(squares))
+
+
+def np_interp(x: float, xs: Sequence[float], ys: Sequence[float]) -> float:
+    """``float(numpy.interp(x, [x0, x1], [y0, y1]))``: two points, increasing ``xs``."""
+    (x0, x1), (y0, y1) = (float(v) for v in xs), (float(v) for v in ys)
+    x = float(x)
+    if math.isnan(x):
+        return x
+    if x < x0:
+        return y0
+    if x > x1:
+        return y1
+    if x == x1:
+        return y1
+    slope = (y1 - y0) / (x1 - x0)
+    result = slope * (x - x0) + y0
+    if math.isnan(result):
+        result = slope * (x - x1) + y1
+        if math.isnan(result) and y0 == y1:
+            result = y0
+    return result
+
+
 def olympic_mean(values: Sequence[float], drop: int) -> float:
     """Mean after dropping ``drop`` smallest and ``drop`` largest values (numpy's summation)."""
-    import numpy as np
-
     ordered = sorted(values)
     kept = ordered[drop : len(ordered) - drop]
     if not kept:
         raise ValueError(f"{len(ordered)} values leave nothing after dropping {drop} at each end")
-    return float(np.mean(kept))
+    return np_mean(kept)
 
 
 def min_acceptable_mean(
+    mean: float, stdev: float, n_ref: int, n_subm: int, alpha: float, tolerance: float
+) -> float:
+    """``_min_acceptable_mean``, kept in the cache folder by its exact arguments and the scipy
+    release: scipy (half a second to import) is needed only the first time a bound is asked for.
+    """
+    if stdev == 0:
+        return mean
+    key = f"{mean!r}|{stdev!r}|{n_ref}|{n_subm}|{alpha!r}|{tolerance!r}"
+    return _BOUNDS.get(key, lambda: _min_acceptable_mean(mean, stdev, n_ref, n_subm, alpha, tolerance))
+
+
+class _BoundCache:
+    """Bounds computed before (``rcp-bounds-N.json`` in the cache folder: JSON numbers under
+    their arguments, per scipy release; doubles round-trip exactly through JSON)."""
+
+    def __init__(self) -> None:
+        self.table: dict[str, float] | None = None
+
+    def _path(self) -> str | None:
+        from compliance.rulebook.load import _cache_dir
+
+        folder = _cache_dir()
+        return os.path.join(folder, f"rcp-bounds-{_BOUNDS_FORMAT}-{_scipy_release()}.json") if folder else None
+
+    def get(self, key: str, compute: Any) -> float:
+        from compliance.rulebook.load import read_cache_file, write_cache_file
+
+        path = self._path()
+        if self.table is None:
+            loaded = read_cache_file(path) if path else {}
+            self.table = {k: v for k, v in loaded.items() if isinstance(v, float)}
+        known = self.table.get(key)
+        if known is not None:
+            return known
+        value = float(compute())
+        self.table[key] = value
+        if path:
+            write_cache_file(path, self.table)  # type: ignore[arg-type]
+        return value
+
+
+_BOUNDS_FORMAT = 1
+_BOUNDS = _BoundCache()
+
+
+@lru_cache(maxsize=1)
+def _scipy_release() -> str:
+    """The installed scipy's version, from its distribution's folder name (without importing it)."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("scipy")
+    if spec is None or not spec.origin:
+        return "none"
+    site = os.path.dirname(os.path.dirname(spec.origin))
+    try:
+        names = os.listdir(site)
+    except OSError:
+        return "unknown"
+    found = sorted(n[len("scipy-") : -len(".dist-info")] for n in names if n.startswith("scipy-") and n.endswith(".dist-info"))
+    return found[-1] if len(found) == 1 else "unknown"
+
+
+def _min_acceptable_mean(
     mean: float, stdev: float, n_ref: int, n_subm: int, alpha: float, tolerance: float
 ) -> float:
     """The smallest submission mean a one-sided pooled t-test still accepts.
@@ -439,16 +569,14 @@ def min_acceptable_mean(
 
 def point_stats(bench: RcpBenchmark, required_runs: int) -> list[RcpStats]:
     """Statistics of every point of a benchmark, sorted by batch size (ties keep data order)."""
-    import numpy as np
-
     drop = bench.olympic_drop
     out = []
     for point in sorted(bench.points, key=lambda p: p.batch_size):
         values = sorted(point.converged_at)
         kept = values[drop : len(values) - drop]
-        mean = float(np.mean(kept))
-        stdev = float(np.std(values))
-        olympic_stdev = float(np.std(kept))
+        mean = np_mean(kept)
+        stdev = np_std(values)
+        olympic_stdev = np_std(kept)
         n_ref = len(values) - 2 * drop
         n_subm = required_runs - 2  # the official checker's choice, also for unet3d (which drops 4 at each end)
         min_mean = min_acceptable_mean(mean, stdev, n_ref, n_subm, bench.alpha, bench.tolerance)
@@ -470,10 +598,7 @@ def point_stats(bench: RcpBenchmark, required_runs: int) -> list[RcpStats]:
 
 
 def _line(batch_size: float, low: RcpStats, high: RcpStats, attr: str) -> float:
-    import numpy as np
-
-    sizes = [low.batch_size, high.batch_size]
-    return float(np.interp(batch_size, sizes, [getattr(low, attr), getattr(high, attr)]))
+    return np_interp(batch_size, [low.batch_size, high.batch_size], [getattr(low, attr), getattr(high, attr)])
 
 
 def prune_stats(stats: Sequence[RcpStats]) -> list[RcpStats]:

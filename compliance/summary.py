@@ -7,13 +7,17 @@ all the run-set, score, RCP and borrowing rules ever see of it.
 from __future__ import annotations
 
 import re
-from typing import Any
+TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up time
+if TYPE_CHECKING:
+    from typing import Any
+
+    from compliance.models.submission import RunSummary
 
 from compliance.models.findings import Finding
 from compliance.models.report import QualitySeries
-from compliance.models.submission import RunSummary
 from compliance.rules.training.context import LogContext
 from compliance.rules.training.functions import is_number
+from compliance.rules.training.stream import MAX_POINTS  # noqa: F401  (evaluations kept for a plot)
 
 # Keys that describe how a run was trained (compared across runs and entries).
 _HYPERPARAMETER = re.compile(
@@ -48,32 +52,25 @@ def convergence_point(ctx: LogContext) -> float | None:
     mode = info.convergence if info is not None else "epoch_num"
     keys = ctx.quality_keys() or ["eval_accuracy"]
     if mode == "first_target_met":
-        from compliance.rules.training.keys import evaluate_check
-
         points = []
         for key in keys:
-            spec = ctx.specs[key]
-            for record in ctx.records(key):
-                state: dict[str, Any] = {}
-                if all(evaluate_check(ctx, c, record, state)[0] for c in spec.target) and isinstance(record.value, dict):
-                    step = next((v for k, v in record.value.items() if k in ("samples_count", "step_num")), None)
-                    if is_number(step):
-                        points.append(step)
+            ctx.specs[key]  # noqa: B018 - a benchmark measured this way has its quality key's rules
+            track = ctx.track(key)
+            if track is not None and track.step_min is not None:
+                points.append(track.step_min)  # the fewest samples of an evaluation meeting the target
         return float(min(points)) if points else None
     field = "samples_count" if mode == "samples_count" else "epoch_num"
-    evals = sorted(
-        (r for key in {"eval_accuracy", "eval_error", *keys} for r in ctx.log.all(key) if r.seq < stop.seq),
-        key=lambda r: r.seq,
-    )
-    if not evals:
+    lasts = [
+        track.last_pre  # the key's last record before run_stop in the file
+        for key in {"eval_accuracy", "eval_error", *keys}
+        if (track := ctx.tracks.get(key)) is not None and track.last_pre is not None
+    ]
+    if not lasts:
         return None
-    value = evals[-1].metadata.get(field)
+    value = max(lasts, key=lambda last: last[0])[1].get(field)
     if not is_number(value):
         return None
     return round(float(value), 3) if field == "epoch_num" else float(value)
-
-
-MAX_POINTS = 2000  # evaluations kept for a plot; a hostile log cannot bloat the report
 
 
 def quality_series(ctx: LogContext) -> QualitySeries | None:
@@ -85,15 +82,8 @@ def quality_series(ctx: LogContext) -> QualitySeries | None:
     spec = ctx.specs[key]
     info = ctx.info
     x_unit = "samples_count" if info is not None and info.convergence in ("samples_count", "first_target_met") else "epoch_num"
-    points: list[list[float]] = []
-    for record in ctx.records(key):
-        x = record.metadata.get(x_unit)
-        if x is None:
-            x = record.metadata.get("samples_count" if x_unit == "epoch_num" else "epoch_num")
-        if is_number(x) and is_number(record.value):
-            points.append([float(x), float(record.value)])
-            if len(points) >= MAX_POINTS:
-                break
+    track = ctx.tracks.get(key)
+    points: list[list[float]] = list(track.series or []) if track is not None else []  # the first MAX_POINTS
     target = None
     lower = None
     for check in spec.target:
@@ -110,6 +100,8 @@ def quality_series(ctx: LogContext) -> QualitySeries | None:
 
 
 def summarize(ctx: LogContext, findings: list[Finding]) -> RunSummary:
+    from compliance.models.submission import RunSummary
+
     log = ctx.log
     start, stop = ctx.run_start, ctx.run_stop
     minutes = ctx.run_minutes()

@@ -535,3 +535,53 @@ def test_bad_arguments_raise() -> None:
         check_rcp("training", "five", L8, 64, [1.0] * 10)
     with pytest.raises(RcpDataError):
         check_rcp("inference", "5.1", L8, 64, [1.0] * 10)
+
+
+def test_numpy_arithmetic_is_reproduced_to_the_bit() -> None:
+    """The RCP statistics are computed without numpy (an import of every check): the mean,
+    the population stdev and the two-point interpolation give numpy's doubles exactly, on the
+    round data's values and on random ones of every length the pairwise summation treats
+    differently (below 8, one block of 128, split blocks)."""
+    import random
+
+    import numpy as np
+
+    from compliance.rcp import np_interp, np_mean, np_std
+
+    samples: list[list[float]] = []
+    for suite, round_name in SUITE_ROUNDS:
+        for bench in load_rcp_benchmarks(suite, round_name).values():
+            samples.extend(list(point.converged_at) for point in bench.points)
+    rng = random.Random(16)
+    for _ in range(3000):
+        n = rng.choice([1, 2, 3, 7, 8, 9, 15, 16, 17, 40, 127, 128, 129, 255, 256, 257, 1000])
+        samples.append([rng.uniform(-1, 1) * 10 ** rng.randint(-6, 10) for _ in range(n)])
+    for values in samples:
+        assert np_mean(values) == float(np.mean(values)), values
+        assert np_std(values) == float(np.std(values)), values
+    for _ in range(3000):
+        x0 = rng.uniform(1, 1e5)
+        x1 = x0 + rng.choice([1e-9, 1.0, rng.uniform(1, 1e5)])
+        y0, y1 = rng.uniform(-1e3, 1e3), rng.choice([rng.uniform(-1e3, 1e3), 0.0])
+        for x in (x0, x1, rng.uniform(x0, x1), x0 - 1, x1 + 1, (x0 + x1) / 2):
+            assert np_interp(x, [x0, x1], [y0, y1]) == float(np.interp(x, [x0, x1], [y0, y1]))
+
+
+def test_bounds_from_the_cache_are_the_computed_ones(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A bound kept in the cache folder is the one scipy computes, and scipy is not asked twice."""
+    import compliance.rcp as rcp
+
+    monkeypatch.setenv("MLPERF_AUDIT_CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr(rcp, "_BOUNDS", rcp._BoundCache())
+    calls: list[tuple[Any, ...]] = []
+    real = rcp._min_acceptable_mean
+
+    def counted(*args: Any) -> float:
+        calls.append(args)
+        return real(*args)
+
+    monkeypatch.setattr(rcp, "_min_acceptable_mean", counted)
+    first = rcp.min_acceptable_mean(40.0, 3.5, 8, 8, 0.05, 1e-5)
+    monkeypatch.setattr(rcp, "_BOUNDS", rcp._BoundCache())  # a new process: read from the file
+    again = rcp.min_acceptable_mean(40.0, 3.5, 8, 8, 0.05, 1e-5)
+    assert first == again == real(40.0, 3.5, 8, 8, 0.05, 1e-5) and len(calls) == 1

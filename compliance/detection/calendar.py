@@ -41,10 +41,11 @@ class CalendarError(ValueError):
 
 @lru_cache(maxsize=1)
 def _raw() -> dict[str, object]:
-    from compliance.rulebook.load import _parse_toml, data_dir
+    import os
 
-    path = data_dir() / "calendar.toml"
-    return _parse_toml(path.read_bytes(), path.name)
+    from compliance.rulebook.load import data_folder, read_data
+
+    return read_data(os.path.join(data_folder(), "calendar.toml"))[0]
 
 
 def _date(value: object, where: str) -> dt.date:

@@ -68,9 +68,18 @@ class Survey:
         return True if share >= 0.8 else False if share <= 0.2 else None
 
 
+def _relative(path: str, top: str) -> str:
+    """``os.path.relpath(path, top)`` for a path the walk of ``top`` made (``top``, then entry
+    names joined with the separator), without normalising both again for every folder."""
+    prefix = top if top.endswith(os.sep) else top + os.sep
+    if path.startswith(prefix) and len(path) > len(prefix):
+        return path[len(prefix):]
+    return os.path.relpath(path, top)
+
+
 def _parts_after_results(path: str, top: str) -> list[str] | None:
     """The path's parts below its nearest ``results`` folder (any case), or None."""
-    parts = os.path.relpath(path, top).split(os.sep)
+    parts = _relative(path, top).split(os.sep)
     lowered = [p.lower() for p in parts]
     if "results" not in lowered:
         return None
@@ -111,10 +120,10 @@ def walk_input(top: str, survey: Survey | None = None) -> Survey:
                     survey.scales = True
         for sub in folder.folders:
             if TEST_FOLDER.match(sub.name) and below is not None and len(below) >= 3:
-                rel = os.path.relpath(folder.path, top).split(os.sep)
+                rel = _relative(folder.path, top).split(os.sep)
                 survey.orgs_inside.add(os.sep.join(rel[: len(rel) - len(below) - 1]))
             elif sub.name.lower() == "compliance" and any(f.name.lower() == "results" for f in folder.folders):
-                survey.orgs_beside.add(os.path.relpath(folder.path, top))
+                survey.orgs_beside.add(_relative(folder.path, top))
         folder.folders[:] = [f for f in folder.folders if f.name.lower() not in CODE_FOLDERS and not f.name.startswith(".")]
     survey.loadgen_runs.extend(performance + others)
     survey.performance_runs += len(performance)
@@ -122,17 +131,24 @@ def walk_input(top: str, survey: Survey | None = None) -> Survey:
 
 
 def _records(data: bytes):  # type: ignore[no-untyped-def]
-    """The JSON records of ``:::MLLOG`` lines in a prefix (damaged ones skipped)."""
-    for line in data.split(b"\n"):
-        at = line.find(b":::MLLOG")
+    """The JSON records of ``:::MLLOG`` lines in a prefix (damaged ones skipped), in order: each
+    line's first token is found with ``find``, so lines without one cost nothing."""
+    pos = 0
+    size = len(data)
+    while pos <= size:
+        at = data.find(b":::MLLOG", pos)
         if at < 0:
-            continue
+            return
+        end = data.find(b"\n", at)
+        if end < 0:
+            end = size
         try:
-            record = json.loads(line[at + 8 :])
+            record = json.loads(data[at + 8 : end])
         except (ValueError, RecursionError):  # damaged, or nested past the interpreter's limit
-            continue
+            record = None
         if isinstance(record, dict):
             yield record
+        pos = end + 1
 
 
 def _prefix(path: str, limit: int, follow: bool) -> bytes:
@@ -143,31 +159,68 @@ def _prefix(path: str, limit: int, follow: bool) -> bytes:
         return b""
 
 
+FIRST_READ = 64 << 10  # a training log's first records are usually in its first lines: read more only when not
+
+
 def read_training_facts(survey: Survey, follow_named: set[str] | None = None) -> Survey:
-    """Each log's first dated record and its submission_benchmark."""
+    """Each log's first dated record and its submission_benchmark (in its first PREFIX_BYTES)."""
     from compliance.detection.calendar import EARLIEST, to_date
 
     follow_named = follow_named or set()
     earliest_ms = dt.datetime(EARLIEST.year, 1, 1, tzinfo=dt.timezone.utc).timestamp() * 1000
     for path in survey.training_logs[:MAX_SURVEYED]:
-        data = _prefix(path, PREFIX_BYTES, path in follow_named)
-        date: dt.date | None = None
-        for record in _records(data):  # the first dated record: usually the first line
-            survey.records_seen += 1
-            stamp = record.get("time_ms")
-            if isinstance(stamp, (int, float)) and not isinstance(stamp, bool) and stamp >= earliest_ms:
-                date = to_date(stamp)
-                break
-        at = data.find(b'"submission_benchmark"')
-        if at >= 0:
-            start = data.rfind(b"\n", 0, at) + 1
-            end = data.find(b"\n", at)
-            for record in _records(data[start : end if end >= 0 else len(data)]):
-                if isinstance(record.get("value"), str):
-                    survey.logged_benchmarks.add(record["value"])
-        survey.log_dates.append(date)
+        stamp, seen, benchmark_line = _prefix_facts(path, path in follow_named, earliest_ms)
+        survey.records_seen += seen
+        for record in _records(benchmark_line):
+            if isinstance(record.get("value"), str):
+                survey.logged_benchmarks.add(record["value"])
+        survey.log_dates.append(to_date(stamp) if stamp is not None else None)
     survey.truncated = survey.truncated or len(survey.training_logs) > MAX_SURVEYED
     return survey
+
+
+def _prefix_facts(path: str, follow: bool, earliest_ms: float) -> tuple[float | None, int, bytes]:
+    """In a log's first PREFIX_BYTES: the time of its first record stamped after ``earliest_ms``,
+    the records read up to it, and the line of the first ``"submission_benchmark"``. The first
+    FIRST_READ bytes are read, and the rest of the prefix only when one of them is not there."""
+    try:
+        stream = open_regular(path, follow_links=follow)
+    except (OSError, NotRegularFile, ValueError):
+        return None, 0, b""
+    stamp: float | None = None
+    seen = 0
+    scanned = 0  # the lines before this offset were looked at for the first dated record
+    dated = False
+    benchmark_line: bytes | None = None
+    data = b""
+    with stream:
+        for size in (FIRST_READ, PREFIX_BYTES - FIRST_READ):
+            try:
+                chunk = stream.read(size)
+            except OSError:
+                chunk = b""
+            data += chunk
+            final = len(chunk) < size or len(data) >= PREFIX_BYTES
+            if not dated:
+                end = len(data) if final else data.rfind(b"\n") + 1  # whole lines until the prefix ends
+                for record in _records(data[scanned:end]):  # the first dated record: usually the first line
+                    seen += 1
+                    value = record.get("time_ms")
+                    if isinstance(value, (int, float)) and not isinstance(value, bool) and value >= earliest_ms:
+                        stamp, dated = value, True
+                        break
+                scanned = max(scanned, end)
+                dated = dated or final
+            if benchmark_line is None:
+                at = data.find(b'"submission_benchmark"')
+                line_end = data.find(b"\n", at) if at >= 0 else -1
+                if at >= 0 and (line_end >= 0 or final):
+                    benchmark_line = data[data.rfind(b"\n", 0, at) + 1 : line_end if line_end >= 0 else len(data)]
+                elif final:
+                    benchmark_line = b""
+            if dated and benchmark_line is not None:
+                break
+    return stamp, seen, benchmark_line or b""
 
 
 SUMMARY_SEED = re.compile(rb"^\s*(qsl_rng_seed|sample_index_rng_seed|schedule_rng_seed)\s*:\s*(\d+)\s*$", re.MULTILINE)
@@ -177,10 +230,17 @@ WANTED = (b'"key": "test_datetime"', b'"key": "loadgen_version"', b'"key": "effe
 
 
 def _wanted_records(data: bytes):  # type: ignore[no-untyped-def]
-    """The records of the keys round detection reads (other lines are not decoded)."""
-    for line in data.split(b"\n"):
-        if any(key in line for key in WANTED):
-            yield from _records(line)
+    """The records of the keys round detection reads, in file order (other lines are not
+    looked at: each key is found with ``find``)."""
+    starts = set()
+    for key in WANTED:
+        at = data.find(key)
+        while at >= 0:
+            starts.add(data.rfind(b"\n", 0, at) + 1)
+            at = data.find(key, at + len(key))
+    for start in sorted(starts):
+        end = data.find(b"\n", start)
+        yield from _records(data[start : end if end >= 0 else len(data)])
 
 
 def read_loadgen_facts(survey: Survey, follow_named: set[str] | None = None) -> Survey:

@@ -9,9 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Union
-
-Scalar = Union[str, int, float, bool, None]
+Scalar = str | int | float | bool | None
 INTERNAL_ERROR = "INT001"  # the code of the tool's own failures (exit code 2)
 
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up time
+if TYPE_CHECKING:
+    from typing import Any
 
 
 @dataclass(slots=True)
@@ -46,7 +48,9 @@ class TrainingLog:
 
     Records are kept only for keys some rule needs (``kept_keys``); every other
     key is counted, so memory does not grow with the bulk of progress records
-    (``tracked_stats`` and the like) that make up most of a large log.
+    (``tracked_stats`` and the like) that make up most of a large log. The many
+    records of the timed region (blocks, evaluations) are tallied by the rules as
+    they are read (``streamed``), so memory does not grow with them either.
     """
 
     path: str
@@ -57,8 +61,13 @@ class TrainingLog:
     stats: dict[str, KeyStats] = field(default_factory=dict)
     issues: list[ParseIssue] = field(default_factory=list)
     readable: bool = True
+    # keys whose records were handed to the rules while reading (``parsers.mllog.Router``):
+    # ``by_key`` holds only their first records, the rules' tallies hold the rest
+    streamed: frozenset[str] = frozenset()
 
     def all(self, key: str) -> list[Record]:
+        if key in self.streamed:
+            raise LookupError(f"the records of '{key}' were tallied while reading, not kept")
         return self.by_key.get(key, [])
 
     def first(self, key: str) -> Record | None:

@@ -314,6 +314,35 @@ class _DetailBuilder:
         self.bounds = RecordBounds()  # what the records may expand to (objects per record, values per file)
 
     def add(self, line: int, obj: Any, raw: bytes | str) -> None:
+        """One decoded record. A record with nothing to report (the case of every line LoadGen
+        writes) is kept at once; anything else goes through ``_add``, which says what is wrong."""
+        if type(obj) is dict and "key" in obj and "value" in obj and "time_ms" in obj and type(raw) is bytes:
+            key = obj["key"]
+            time_ms = obj["time_ms"]
+            metadata = obj.get("metadata")
+            kind = type(time_ms)
+            if type(key) is str and key and (kind is float or kind is int) and math.isfinite(time_ms) and type(metadata) is dict:
+                is_error = metadata.get("is_error")
+                is_warning = metadata.get("is_warning")
+                if (
+                    (is_error is True or is_error is False)
+                    and (is_warning is True or is_warning is False)
+                    and obj.get("namespace") == NAMESPACE
+                    and (raw.count(b"{") + raw.count(b"[") <= 2 or self.bounds.refuse(raw, obj["value"], metadata) is None)
+                ):
+                    self._keep(LoadgenRecord(line, float(time_ms), key, obj["value"], is_error, is_warning))
+                    return
+        self._add(line, obj, raw)
+
+    def _keep(self, record: LoadgenRecord) -> None:
+        self.records.append(record)
+        bucket = self.by_key.get(record.key)
+        if bucket is None:
+            self.by_key[record.key] = [record]
+        else:
+            bucket.append(record)
+
+    def _add(self, line: int, obj: Any, raw: bytes | str) -> None:
         issues = self.issues
         if type(obj) is not dict:
             issues.add(
@@ -400,13 +429,7 @@ class _DetailBuilder:
             issues.add(
                 ISSUE_NAMESPACE, line, f"'{key}': the record has {seen}, not '{NAMESPACE}'", raw
             )
-        record = LoadgenRecord(line, float(time_ms), key, obj["value"], is_error, is_warning)
-        self.records.append(record)
-        bucket = self.by_key.get(key)
-        if bucket is None:
-            self.by_key[key] = [record]
-        else:
-            bucket.append(record)
+        self._keep(LoadgenRecord(line, float(time_ms), key, obj["value"], is_error, is_warning))
 
     def line(self, line_no: int, raw: bytes, unterminated: bool) -> None:
         issues = self.issues
@@ -439,7 +462,7 @@ class _DetailBuilder:
             if why is not None:
                 issues.add(ISSUE_BAD_RECORD, line_no, f"{why}; the record was not read", raw)
                 return
-        if payload.lstrip()[:1] not in (b"{", b"["):
+        if payload[:1] not in (b"{", b"[") and payload.lstrip()[:1] not in (b"{", b"["):
             self._slow(line_no, raw, payload, unterminated)  # prose, or cut right after the token
             return
         if raw[:at].strip():
@@ -1107,6 +1130,8 @@ def read_accuracy_json(
 _HASH_LINE = re.compile(r"^hash\s*=(.*)$")
 _SHA256 = re.compile(r"^[0-9a-fA-F]{64}$")
 _SEPARATOR = re.compile(r"[:=]")
+# what must follow a separator for ``_number_after`` to find a number (linear: no backtracking)
+_NUMBER_AFTER_SEPARATOR = re.compile(r"[:=][ \t]*['\"]?[+-]?\.?[0-9]")
 _NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_./@-")
 _QUOTES = "'\""
 _DIGITS = frozenset("0123456789")
@@ -1204,6 +1229,8 @@ def _metric_line(text: str) -> list[tuple[str, float, bool]]:
     What the official checker's patterns read (a metric name, a colon or equals sign, a number,
     anywhere in a line), in one pass without backtracking."""
     found: list[tuple[str, float, bool]] = []
+    if _NUMBER_AFTER_SEPARATOR.search(text) is None:
+        return found  # no separator has a number after it (progress output): nothing to read
     floor = 0
     for match in _SEPARATOR.finditer(text):
         at = match.start()

@@ -34,7 +34,9 @@ import stat
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import BinaryIO, Callable
+TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up time
+if TYPE_CHECKING:
+    from typing import BinaryIO, Callable
 
 MAX_DEPTH = 32  # folder levels below a checked folder; real submissions have under 15
 MAX_ENTRIES = 200_000  # entries a walk lists before it stops

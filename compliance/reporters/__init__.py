@@ -10,7 +10,9 @@ import math
 import posixpath
 import re
 from importlib import import_module
-from typing import Any, Callable
+TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up time
+if TYPE_CHECKING:
+    from typing import Any, Callable
 
 REPORTERS: dict[str, str] = {
     "text": "compliance.reporters.text",

@@ -15,9 +15,8 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Union
 
-Number = Union[int, float]
+Number = int | float
 
 FUNCTIONS: dict[str, tuple[Callable[..., Number], int, int]] = {
     # name: (function, min args, max args)

@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
-from collections.abc import Callable
 from functools import lru_cache
-from pathlib import Path
-from typing import Any
 
 from compliance.rulebook.expr import compile_expression
 from compliance.rulebook.model import (
@@ -19,6 +15,12 @@ from compliance.rulebook.model import (
     RulebookError,
     build_key,
 )
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # only for the type checker: importing typing and pathlib costs start-up time
+    from collections.abc import Callable
+    from pathlib import Path
+    from typing import Any
 
 SUITES = ("training", "hpc")  # the MLLOG suites this module loads (load_rulebook)
 ALL_SUITES = (*SUITES, "inference")  # inference rounds: compliance.rulebook.inference
@@ -57,13 +59,21 @@ BENCHMARK_FIELDS = {
 }
 
 
-def data_dir() -> Path:
+@lru_cache(maxsize=1)
+def data_folder() -> str:
     """The ``checkers/`` folder: inside the installed package, or the source tree."""
-    here = Path(__file__).resolve().parent.parent
-    for candidate in (here / "_data" / "checkers", here.parent / "checkers"):
-        if candidate.is_dir():
+    here = os.path.dirname(os.path.dirname(os.path.realpath(__file__)))
+    for candidate in (os.path.join(here, "_data", "checkers"), os.path.join(os.path.dirname(here), "checkers")):
+        if os.path.isdir(candidate):
             return candidate
     raise FileNotFoundError("mlperf-audit's round data (checkers/) is missing from this installation")
+
+
+def data_dir() -> Path:
+    """``data_folder()`` as a Path."""
+    from pathlib import Path
+
+    return Path(data_folder())
 
 
 def canonical_round(text: str) -> str | None:
@@ -79,11 +89,19 @@ def _round_key(name: str) -> tuple[int, int]:
     return int(major), int(minor)
 
 
+@lru_cache(maxsize=None)
+def _round_files(suite: str) -> tuple[str, ...]:
+    try:
+        names = os.listdir(os.path.join(data_folder(), suite))
+    except OSError:
+        return ()
+    return tuple(sorted(n for n in names if n.startswith("v") and n.endswith(".toml")))
+
+
 def available_rounds(suite: str) -> list[str]:
-    folder = data_dir() / suite
     rounds = []
-    for path in folder.glob("v*.toml"):
-        canon = canonical_round(path.stem)
+    for name in _round_files(suite):
+        canon = canonical_round(name[: -len(".toml")])
         if canon:
             rounds.append(canon)
     return sorted(rounds, key=_round_key)
@@ -106,9 +124,8 @@ def newest_round(suite: str) -> str:
 @lru_cache(maxsize=None)
 def round_status(suite: str, round_name: str) -> str:
     """A round file's ``status`` (``published`` or ``in preparation``); ``published`` when it has none."""
-    path = data_dir() / suite / f"v{round_name}.toml"
     try:
-        data = _parse_toml(path.read_bytes(), path.name)
+        data = read_data(os.path.join(data_folder(), suite, f"v{round_name}.toml"))[0]
     except (OSError, RulebookError):
         return "published"
     status = data.get("status", "published")
@@ -165,18 +182,154 @@ def _parse_toml(raw: bytes, name: str) -> dict[str, Any]:
 
 
 _CACHE_FORMAT = 1
+_INDEX_FORMAT = 1
 
 
-def _read(suite: str, round_name: str) -> tuple[dict[str, Any], bytes]:
-    path = data_dir() / suite / f"v{round_name}.toml"
-    raw = path.read_bytes()
-    data = _parse_toml(raw, path.name)
+class _Index:
+    """Which parsed data file holds each round file, by the file's size, modification time and
+    inode (as Python's own bytecode cache is checked), so that a check reads one small JSON
+    file per round file and neither hashes nor parses TOML (``index-N.json`` in the cache
+    folder, next to the parsed files; JSON only, rewritten whole when it changes). It also
+    keeps the sha256 of each round's chain and the benchmarks of each round (detection asks
+    for every round's), under the same file signatures."""
+
+    def __init__(self) -> None:
+        self.entries: dict[str, Any] | None = None
+        self.parsed: dict[str, tuple[str, Any, dict[str, Any]]] = {}  # path -> (signature, digest, data)
+
+    def _path(self) -> str | None:
+        folder = _cache_dir()
+        return os.path.join(folder, f"index-{_INDEX_FORMAT}.json") if folder else None
+
+    def table(self) -> dict[str, Any]:
+        if self.entries is None:
+            path = self._path()
+            self.entries = read_cache_file(path) if path else {}
+        return self.entries
+
+    def get(self, name: str, signature: str) -> Any:
+        entry = self.table().get(name)
+        if isinstance(entry, list) and len(entry) == 2 and entry[0] == signature:
+            return entry[1]
+        return None
+
+    def put(self, name: str, signature: str, value: Any) -> None:
+        table = self.table()
+        if table.get(name) == [signature, value]:
+            return
+        table[name] = [signature, value]
+        path = self._path()
+        if path:
+            write_cache_file(path, table)
+
+
+def read_cache_file(path: str) -> dict[str, Any]:
+    """A JSON object kept in the cache folder, or an empty one when it is missing or damaged."""
+    import json
+
+    try:
+        with open(path, encoding="utf-8") as handle:
+            loaded = json.load(handle)
+    except (OSError, ValueError):
+        return {}
+    return loaded if isinstance(loaded, dict) else {}
+
+
+def write_cache_file(path: str, table: dict[str, Any]) -> None:
+    """Replace a cache file whole (written beside it, then renamed); a failure only means a
+    later check computes again."""
+    import json
+
+    try:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        tmp = f"{path}.{os.getpid()}.tmp"
+        with open(tmp, "w", encoding="utf-8") as handle:
+            json.dump(table, handle)
+        os.replace(tmp, path)
+    except (OSError, ValueError, TypeError):
+        pass
+
+
+_INDEX = _Index()
+
+
+def signature(path: str) -> str:
+    """A data file's size, modification time and inode (raises OSError when it cannot be read)."""
+    info = os.stat(path)
+    return f"{info.st_size}:{info.st_mtime_ns}:{info.st_ino}"
+
+
+def read_data(path: str) -> tuple[dict[str, Any], str]:
+    """A round data file's parsed content and its sha256, read once per process; through the
+    index when the file is unchanged since it was last parsed."""
+    sig = signature(path)
+    known = _INDEX.parsed.get(path)
+    if known is not None and known[0] == sig:
+        return known[2], known[1]
+    digest = _INDEX.get(path, sig)
+    data = _cached(digest) if isinstance(digest, str) else None
+    if data is None:
+        with open(path, "rb") as handle:
+            raw = handle.read()
+        import hashlib
+
+        digest = hashlib.sha256(raw).hexdigest()
+        data = _parse_toml(raw, os.path.basename(path))
+        _INDEX.put(path, sig, digest)
+    _INDEX.parsed[path] = (sig, digest, data)
+    return data, digest
+
+
+def _cached(digest: str) -> dict[str, Any] | None:
+    """The parsed data cached for a file of that sha256, or None."""
+    folder = _cache_dir()
+    if not folder:
+        return None
+    import json
+
+    try:
+        with open(os.path.join(folder, f"round-{digest}.json"), encoding="utf-8") as handle:
+            entry = json.load(handle)
+        if entry.get("sha256") == digest and entry.get("format") == _CACHE_FORMAT and isinstance(entry.get("data"), dict):
+            return entry["data"]  # type: ignore[no-any-return]
+    except (OSError, ValueError, AttributeError, TypeError):
+        pass
+    return None
+
+
+def _round_path(suite: str, round_name: str) -> str:
+    return os.path.join(data_folder(), suite, f"v{round_name}.toml")
+
+
+def _read(suite: str, round_name: str) -> tuple[dict[str, Any], str]:
+    """A round file's data and its path (``read_chain`` reads it again for the chain's sha256 only on a cache miss)."""
+    path = _round_path(suite, round_name)
+    data = read_data(path)[0]
     unknown = set(data) - TOP_FIELDS
     if unknown:
         raise RulebookError(f"{suite}/v{round_name}.toml: unknown top-level fields {sorted(unknown)}")
     if data.get("suite") != suite or canonical_round(str(data.get("round", ""))) != round_name:
         raise RulebookError(f"{suite}/v{round_name}.toml: suite/round fields do not match the file name")
-    return data, raw
+    return data, path
+
+
+def chain_sha256(paths: list[str]) -> str:
+    """The sha256 of a chain's files as read (joined by NUL bytes), newest first; kept in the
+    index under the files' signatures."""
+    signatures = "|".join(signature(path) for path in paths)
+    name = "chain:" + "|".join(paths)
+    known = _INDEX.get(name, signatures)
+    if isinstance(known, str):
+        return known
+    import hashlib
+
+    blobs = []
+    for path in paths:
+        with open(path, "rb") as handle:
+            blobs.append(handle.read())
+    digest = hashlib.sha256(b"\0".join(blobs)).hexdigest()
+    _INDEX.put(name, signatures, digest)
+    return digest
 
 
 def _merge(parent: dict[str, Any], child: dict[str, Any]) -> dict[str, Any]:
@@ -215,14 +368,15 @@ def _quantity(name: str, raw: Any) -> Quantity:
 
 
 def read_chain(
-    suite: str, canon: str, read: Callable[[str], tuple[dict[str, Any], bytes]]
-) -> tuple[list[str], list[bytes], list[dict[str, Any]]]:
+    suite: str, canon: str, read: Callable[[str], tuple[dict[str, Any], Any]]
+) -> tuple[list[str], list[Any], list[dict[str, Any]]]:
     """Read a round's file and, through ``extends``, every earlier one it builds on.
 
-    Returns the rounds (newest first), their raw bytes and their parsed data.
+    Returns the rounds (newest first), what ``read`` gave with each (its path, or its
+    raw bytes) and their parsed data.
     """
     chain: list[str] = []
-    blobs: list[bytes] = []
+    blobs: list[Any] = []
     layers: list[dict[str, Any]] = []
     current: str | None = canon
     while current is not None:
@@ -310,7 +464,7 @@ def load_rulebook(suite: str, round_name: str) -> Rulebook:
         round=canon,
         ruleset=str(merged.get("ruleset", f"{suite}_{canon}.0")),
         chain=tuple(reversed(chain)),
-        sha256=hashlib.sha256(b"\0".join(blobs)).hexdigest(),
+        sha256=chain_sha256(blobs),
         divisions=divisions,
         benchmarks=benchmarks,
         sections=sections,
@@ -345,8 +499,7 @@ def _key_lists(table: Any) -> dict[str, frozenset[str]]:
 
 @lru_cache(maxsize=1)
 def _known_keys() -> frozenset[str]:
-    path = data_dir() / "mllog_keys.toml"
-    data = _parse_toml(path.read_bytes(), path.name)
+    data = read_data(os.path.join(data_folder(), "mllog_keys.toml"))[0]
     keys: set[str] = set()
     for group in data.get("keys", {}).values():
         keys.update(group)
@@ -357,14 +510,48 @@ def _known_keys() -> frozenset[str]:
 def round_benchmarks(suite: str, round_name: str) -> frozenset[str]:
     """The benchmarks of a round (retired ones dropped), from the round files alone.
 
-    Cheaper than ``load_rulebook``: round detection asks it of every round.
+    Cheaper than ``load_rulebook``: round detection asks it of every round. Kept in the
+    index under the signatures of the round's chain of files.
     """
-    _chain, _blobs, layers = read_chain(suite, round_name, lambda name: _read(suite, name))
+    path = _round_path(suite, round_name)
+    chain = [path]
+    try:
+        chain += [_round_path(suite, r) for r in _chain_rounds(suite, round_name)[1:]]
+        signatures = "|".join(signature(p) for p in chain)
+    except OSError:
+        signatures = ""
+    name = f"benchmarks:{suite}:{round_name}"
+    known = _INDEX.get(name, signatures) if signatures else None
+    if isinstance(known, list):
+        return frozenset(known)
+    _chain, _paths, layers = read_chain(suite, round_name, lambda name: _read(suite, name))
     tables: dict[str, Any] = {}
     for layer in reversed(layers):
-        for name, fields in layer.get("benchmarks", {}).items():
-            tables[name] = {**tables.get(name, {}), **fields} if isinstance(fields, dict) else fields
-    return frozenset(name for name, fields in tables.items() if not (isinstance(fields, dict) and fields.get("retired")))
+        for name_, fields in layer.get("benchmarks", {}).items():
+            tables[name_] = {**tables.get(name_, {}), **fields} if isinstance(fields, dict) else fields
+    found = frozenset(n for n, fields in tables.items() if not (isinstance(fields, dict) and fields.get("retired")))
+    if signatures:
+        _INDEX.put(name, signatures, sorted(found))
+    return found
+
+
+def _chain_rounds(suite: str, round_name: str) -> list[str]:
+    """The rounds a round's file builds on (itself first): each file's ``extends`` is kept in the
+    index under that file's own signature."""
+    chain: list[str] = []
+    current: str | None = round_name
+    while current is not None and current not in chain:
+        chain.append(current)
+        path = _round_path(suite, current)
+        name = f"extends:{path}"
+        sig = signature(path)
+        known = _INDEX.get(name, sig)
+        if not isinstance(known, dict):
+            parent = _read(suite, current)[0].get("extends")
+            known = {"extends": canonical_round(str(parent)) if parent is not None else None}
+            _INDEX.put(name, sig, known)
+        current = known.get("extends")
+    return chain
 
 
 def benchmark_rounds(suite: str, benchmark: str) -> list[str]:
@@ -384,6 +571,6 @@ def suite_of_benchmark(benchmark: str) -> str | None:
     """Which suite's newest rules know this benchmark name."""
     for suite in SUITES:
         for round_name in reversed(available_rounds(suite)):
-            if benchmark in load_rulebook(suite, round_name).benchmarks:
+            if benchmark in round_benchmarks(suite, round_name):
                 return suite
     return None

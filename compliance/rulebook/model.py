@@ -8,7 +8,9 @@ meaning of every field is fixed here and in the rules that read it. See
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up time
+if TYPE_CHECKING:
+    from typing import Any
 
 from compliance.rulebook.expr import Node, compile_expression
 
@@ -364,6 +366,10 @@ def build_key(name: str, raw: Any, section: str) -> KeySpec:
             raise RulebookError(f"{where}.{field_name}: must be a list of tables")
         return tuple(build_check(item, f"{where}.{field_name}[{i}]") for i, item in enumerate(items))
 
+    target = checks("target")
+    if any(op == "fn" for check in target for op, _ in check.conditions):
+        # a record meets the target or not on its own (the rules ask it of the same records in several places)
+        raise RulebookError(f"{where}.target: a quality target cannot use a check function (fn)")
     alternatives = raw.get("alternatives", [])
     if req == "at_least_one_of" and not alternatives:
         raise RulebookError(f"{where}: at_least_one_of needs alternatives")
@@ -374,7 +380,7 @@ def build_key(name: str, raw: Any, section: str) -> KeySpec:
         alternatives=tuple(alternatives),
         checks=checks("checks"),
         first=checks("first"),
-        target=checks("target"),
+        target=target,
         occurrences=occurrences,
         code=raw.get("code"),
         source=raw.get("source"),

@@ -4,7 +4,9 @@ facts derived from both (division, benchmark, the key table that applies)."""
 from __future__ import annotations
 
 import math
-from typing import Any
+TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up time
+if TYPE_CHECKING:
+    from typing import Any
 
 from compliance.models.mllog import Record, TrainingLog
 from compliance.rulebook.expr import MissingName, evaluate
@@ -35,10 +37,28 @@ def structural_keys(book: Rulebook) -> set[str]:
     }
 
 
-class LogContext:
-    """One training/HPC log under one round's rules."""
+_KEPT: dict[int, tuple[Rulebook, frozenset[str]]] = {}
 
-    def __init__(self, log: TrainingLog, book: Rulebook, subject: str | None = None):
+
+def kept_keys(book: Rulebook) -> frozenset[str]:
+    """The keys whose records the rules of a round read (the reader keeps only these), once per round."""
+    cached = _KEPT.get(id(book))
+    if cached is None or cached[0] is not book:
+        cached = (book, frozenset(book.mentioned_keys() | structural_keys(book)))
+        _KEPT[id(book)] = cached
+    return cached[1]
+
+
+class LogContext:
+    """One training/HPC log under one round's rules.
+
+    ``stream``: the ``stream.LogStream`` the log was read with (its keys' tallies);
+    ``partial``: the context a stream uses while the log is still being read (no
+    virtual keys, no tallies)."""
+
+    def __init__(
+        self, log: TrainingLog, book: Rulebook, subject: str | None = None, stream: Any = None, *, partial: bool = False
+    ):
         self.log = log
         self.book = book
         self.path = log.path
@@ -62,11 +82,13 @@ class LogContext:
 
         self.variants = {key: log.value(key) for key in book.variant_keys()}
         self.specs: dict[str, KeySpec] = book.effective(self.division, self.benchmark, self.variants)
+        self.quality = frozenset(key for key, spec in self.specs.items() if spec.target)  # keys with a quality target
         self._derived = book.derived_for(self.division, self.benchmark, self.variants)
         self._derived_values: dict[str, Any] = {}
 
         self.virtual: dict[str, list[Record]] = {}
-        if self.info is not None:
+        self.virtual_names = frozenset(name for name, _builder, _args in self.info.virtual) if self.info is not None else frozenset()
+        if self.info is not None and not partial:
             for name, builder, args in self.info.virtual:
                 self.virtual[name] = VIRTUAL_BUILDERS[builder](log.by_key, dict(args))
 
@@ -77,6 +99,14 @@ class LogContext:
         self.concurrent = False
         skew = book.limit("clock_skew")
         self.skew_ms = 0.0 if skew is None else skew.value * {"ms": 1.0, "s": 1000.0, "min": 60000.0}[skew.unit]
+        self.tracks: dict[str, Any] = {}
+        self.virtual_tracks: dict[str, Any] = {}
+        if not partial:
+            from compliance.rules.training.stream import LogStream
+
+            stream = stream if stream is not None else LogStream(book, log)
+            self.tracks = stream.finish(self)
+            self.virtual_tracks = stream.virtual_tracks(self)
 
     # -- data access ---------------------------------------------------------
 
@@ -89,6 +119,19 @@ class LogContext:
         if key in self.virtual:
             return len(self.virtual[key])
         return self.log.count(key)
+
+    def track(self, key: str) -> Any:
+        """The tallies of a key's records (``stream.KeyTrack``; a virtual key's first), or None."""
+        if key in self.virtual_tracks:
+            return self.virtual_tracks[key]
+        return self.tracks.get(key)
+
+    def first_seq(self, key: str) -> int | None:
+        """Where the first record of a key (or a virtual key) is in the file."""
+        if key in self.virtual:
+            return min((r.seq for r in self.virtual[key]), default=None)
+        first = self.log.first(key)
+        return first.seq if first is not None else None
 
     def resolve(self, name: str) -> Any:
         """A name in a formula: a derived value of the rules, or a logged key's value."""

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
+TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up time
+if TYPE_CHECKING:
+    from typing import Any
 
 from compliance.models.mllog import Record
 
@@ -24,15 +25,9 @@ def is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
-@dataclass(slots=True)
-class CallState:
-    """Per-log state some functions keep between the records they see."""
-
-    data: dict[str, Any]
-
-
 CheckResult = tuple[bool, str]
-CheckFunction = Callable[[Record, Any, dict[str, Any], Callable[[str], Any], dict[str, Any]], CheckResult]
+if TYPE_CHECKING:
+    CheckFunction = Callable[[Record, Any, dict[str, Any], Callable[[str], Any], dict[str, Any]], CheckResult]
 
 
 def log2_steps(record: Record, value: Any, args: dict[str, Any], resolve: Callable[[str], Any], state: dict[str, Any]) -> CheckResult:

@@ -205,37 +205,52 @@ def single_run(ctx: LogContext) -> Iterator[Finding]:
     # The pre-run cache drop is sometimes printed late (buffered output of another process):
     # a cache_clear after run_stop but stamped before the run's first init_start (or its
     # run_start) belongs to this run's start, not to a new run.
-    begun = [r.time_ms for r in ctx.log.all("init_start")] or ([ctx.run_start.time_ms] if ctx.run_start else [])
-    started = min(begun) if begun else None
+    init_starts = ctx.tracks.get("init_start")
+    if init_starts is not None and init_starts.count:
+        started: float | None = init_starts.min_time
+    else:
+        started = ctx.run_start.time_ms if ctx.run_start else None
     restarts = sorted(
         (
-            r
+            (seq, line, key)
             for key in _RESTART
-            for r in ctx.log.all(key)
-            if r.seq > stop.seq and not (key == "cache_clear" and started is not None and r.time_ms < started)
+            if key in ctx.tracks
+            for seq, line, time_ms in ctx.tracks[key].post  # the records after run_stop in the file
+            if not (key == "cache_clear" and started is not None and time_ms < started)
         ),
-        key=lambda r: r.seq,
     )
     if restarts:
-        first = restarts[0]
+        _seq, line, key = restarts[0]
         yield ctx.finding(
             LOG008,
-            f"'{first.key}' at line {first.line} starts a new run after run_stop (line {stop.line})",
-            line=first.line,
-            key=first.key,
+            f"'{key}' at line {line} starts a new run after run_stop (line {stop.line})",
+            line=line,
+            key=key,
             observed=f"{len(restarts)} init/run records after run_stop",
             required="one run per file",
         )
 
 
+_NEAR: dict[tuple[int, str], tuple[object, list[str]]] = {}
+
+
+def _near(book: object, known: frozenset[str], key: str) -> list[str]:
+    """The known key closest to an unknown one (asked once per round and key: a round of logs
+    repeats the same unknown keys)."""
+    cached = _NEAR.get((id(book), key))
+    if cached is None or cached[0] is not book:
+        cached = (book, close_matches(key, sorted(known), n=1, cutoff=0.88))
+        _NEAR[(id(book), key)] = cached
+    return cached[1]
+
+
 @checker("training_log", KEY006)
 def misspelt_keys(ctx: LogContext) -> Iterator[Finding]:
     known = ctx.book.known_keys
-    candidates = sorted(known)
     for key, stats in ctx.log.stats.items():
         if key in known or len(key) > 100:
             continue
-        close = close_matches(key, candidates, n=1, cutoff=0.88)
+        close = _near(ctx.book, known, key)
         if close:
             yield ctx.finding(
                 KEY006,

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
-from typing import Any
+TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up time
+if TYPE_CHECKING:
+    from typing import Any
 
 from compliance.models.findings import Finding, Severity
 from compliance.models.mllog import Record
@@ -468,8 +470,8 @@ def _condition(
         missing = [m for m in operand if m not in record.metadata]
         return not missing, "metadata has no " + ", ".join(missing)
     if op == "after":
-        earlier = any(r.seq < record.seq for r in ctx.records(operand))
-        return earlier, f"no '{operand}' record comes before it"
+        first = ctx.first_seq(operand)
+        return first is not None and first < record.seq, f"no '{operand}' record comes before it"
     if op == "fn":
         return CHECK_FUNCTIONS[operand](record, value, dict(check.args), ctx.resolve, state)
     raise ValueError(f"unknown operator {op}")  # pragma: no cover - the loader rejects it
@@ -493,24 +495,23 @@ def key_table(ctx: LogContext) -> Iterator[Finding]:
         return
     groups_seen: set[frozenset[str]] = set()
     for key, spec in ctx.specs.items():
-        records = ctx.records(key)
-        yield from _counts(ctx, key, spec, records, groups_seen)
-        if not records:
+        track = ctx.track(key)
+        yield from _counts(ctx, key, spec, track, groups_seen)
+        if track is None or not track.count:
             continue
-        targets = records if spec.occurrences == "all" else records[:1]
         if key not in _SUBMISSION_OWNED:
-            yield from _run_checks(ctx, spec, spec.checks, targets, "checks")
-        yield from _run_checks(ctx, spec, spec.first, records[:1], "first")
+            yield from _tallied(ctx, spec, track)
+        yield from _run_checks(ctx, spec, spec.first, [track.first], "first")
         if spec.target:
-            yield from _target(ctx, key, spec, records)
+            yield from _target(ctx, key, spec, track)
     if ctx.log.records and not ctx.specs:
         return
 
 
 def _counts(
-    ctx: LogContext, key: str, spec: KeySpec, records: list[Record], groups_seen: set[frozenset[str]]
+    ctx: LogContext, key: str, spec: KeySpec, track: Any, groups_seen: set[frozenset[str]]
 ) -> Iterator[Finding]:
-    count = len(records)
+    count = track.count if track is not None else 0
     where = f"{spec.section} rules"
     if spec.req == "exactly_one":
         if count == 0:
@@ -522,6 +523,7 @@ def _counts(
                 required=f"exactly one '{key}' ({where})",
             )
         elif count > 1 and key not in _SEQUENCE_OWNED:
+            records = ctx.records(key)  # a key required once is never tallied while reading: all are kept
             lines = ", ".join(str(r.line) for r in records[:5]) + (" …" if count > 5 else "")
             if _values_differ(records):
                 values = sorted({_fmt(r.value) for r in records})
@@ -554,7 +556,7 @@ def _counts(
         yield ctx.finding(
             KEY001,
             f"'{key}' is required at least {spec.min_count} times but is logged {count} times",
-            line=records[-1].line if records else None,
+            line=track.last_line if count else None,
             key=key,
             observed=f"{count} records",
             required=f"at least {spec.min_count} '{key}' ({where})",
@@ -575,6 +577,16 @@ def _counts(
             )
 
 
+def _tallied(ctx: LogContext, spec: KeySpec, track: Any) -> Iterator[Finding]:
+    """The checks that apply to every record of the key, from the track's tallies."""
+    if spec.occurrences != "all":
+        yield from _run_checks(ctx, spec, spec.checks, [track.first], "checks")
+        return
+    for tally in track.tallies:
+        if tally.failures:
+            yield _check_finding(ctx, spec, tally.check, "checks", tally.first, tally.why, tally.failures, track.count)
+
+
 def _run_checks(
     ctx: LogContext, spec: KeySpec, checks: tuple[Check, ...], records: list[Record], kind: str
 ) -> Iterator[Finding]:
@@ -585,72 +597,68 @@ def _run_checks(
             ok, why = evaluate_check(ctx, check, record, state)
             if not ok:
                 failures.append((record, why))
-        if not failures:
-            continue
-        first_record, why = failures[0]
-        rule = _default_rule(ctx, spec, check, kind, absent=not _field(first_record, check.field)[0])
-        more = f" (and {len(failures) - 1} more of {len(records)} records)" if len(failures) > 1 else ""
-        what = "first record of" if kind == "first" else "record of"
+        if failures:
+            yield _check_finding(ctx, spec, check, kind, failures[0][0], failures[0][1], len(failures), len(records))
+
+
+def _check_finding(
+    ctx: LogContext, spec: KeySpec, check: Check, kind: str, first_record: Record, why: str, failing: int, of: int
+) -> Finding:
+    rule = _default_rule(ctx, spec, check, kind, absent=not _field(first_record, check.field)[0])
+    more = f" (and {failing - 1} more of {of} records)" if failing > 1 else ""
+    what = "first record of" if kind == "first" else "record of"
+    return ctx.finding(
+        rule,
+        f"'{spec.name}': {why}{more}",
+        line=first_record.line,
+        key=spec.name,
+        observed=_fmt(_field(first_record, check.field)[1]),
+        required=check.describe(spec.name) + (f" on the {what} '{spec.name}'" if kind == "first" else ""),
+        evidence={
+            "failing_records": failing,
+            "rules_section": spec.section,
+            **({"source": check.source or spec.source} if (check.source or spec.source) else {}),
+        },
+    )
+
+
+def _target(ctx: LogContext, key: str, spec: KeySpec, track: Any) -> Iterator[Finding]:
+    if any(check.field == "value" for check in spec.target) and track.malformed_n:
+        first = track.malformed_first
+        count = track.malformed_n
         yield ctx.finding(
-            rule,
-            f"'{spec.name}': {why}{more}",
-            line=first_record.line,
-            key=spec.name,
-            observed=_fmt(_field(first_record, check.field)[1]),
-            required=check.describe(spec.name) + (f" on the {what} '{spec.name}'" if kind == "first" else ""),
-            evidence={
-                "failing_records": len(failures),
-                "rules_section": spec.section,
-                **({"source": check.source or spec.source} if (check.source or spec.source) else {}),
-            },
+            KEY004,
+            f"'{key}' at line {first.line} is {_fmt(first.value)}, not a number"
+            + (f" ({count} such records)" if count > 1 else ""),
+            line=first.line,
+            key=key,
+            observed=_fmt(first.value),
+            required=f"a numeric quality result in every '{key}' record",
+            evidence={"malformed_records": count},
         )
-
-
-def _target(ctx: LogContext, key: str, spec: KeySpec, records: list[Record]) -> Iterator[Finding]:
-    if any(check.field == "value" for check in spec.target):
-        malformed = [r for r in records if not is_number(r.value)]
-        if malformed:
-            first = malformed[0]
-            yield ctx.finding(
-                KEY004,
-                f"'{key}' at line {first.line} is {_fmt(first.value)}, not a number"
-                + (f" ({len(malformed)} such records)" if len(malformed) > 1 else ""),
-                line=first.line,
-                key=key,
-                observed=_fmt(first.value),
-                required=f"a numeric quality result in every '{key}' record",
-                evidence={"malformed_records": len(malformed)},
-            )
-    state: dict[str, Any] = {}
-    meeting = []
-    for record in records:
-        if all(evaluate_check(ctx, check, record, state)[0] for check in spec.target):
-            meeting.append(record)
     requirement = " and ".join(check.describe(key) for check in spec.target)
     if ctx.info is not None and ctx.info.quality_unit and key == "eval_accuracy":
         requirement += f" ({ctx.info.quality_unit})"
-    if not meeting:
-        last = records[-1]
-        values = [r.value for r in records if is_number(r.value)]
+    if track.meet_first is None:
         best = None
-        if values:
+        if track.low is not None:
             lower_better = any(op in ("le", "lt") for c in spec.target for op, _ in c.conditions if c.field == "value")
-            best = min(values) if lower_better else max(values)
+            best = track.low if lower_better else track.high
         yield ctx.finding(
             QLT001,
             f"no '{key}' reaches the quality target ({requirement}); "
-            + (f"best value {_fmt(best)} over {len(records)} evaluations" if best is not None else f"{len(records)} evaluations"),
-            line=last.line,
+            + (f"best value {_fmt(best)} over {track.count} evaluations" if best is not None else f"{track.count} evaluations"),
+            line=track.last_line,
             key=key,
-            observed=_fmt(best) if best is not None else _fmt(last.value),
+            observed=_fmt(best) if best is not None else _fmt(track.last_value),
             required=requirement,
-            evidence={"evaluations": len(records)},
+            evidence={"evaluations": track.count},
         )
         return
     if ctx.info is not None and ctx.info.offline_eval:
         return
-    if ctx.run_stop is not None and all(ctx.after_run_stop(r) for r in meeting):
-        first = meeting[0]
+    if ctx.run_stop is not None and track.meeting_all_late(ctx.clock_sane):
+        first = track.meet_first
         yield ctx.finding(
             QLT002,
             f"the first '{key}' meeting the target (line {first.line}) comes after run_stop "

@@ -243,14 +243,10 @@ MLPerf Training rules, "Timing" and "Scoring".
 )
 
 
-def _first_before(records: list[Record], seq: int) -> bool:
-    return any(r.seq < seq for r in records)
-
-
 @checker("training_log", SEQ001, SEQ002, SEQ003, SEQ004, SEQ005)
 def timeline(ctx: LogContext) -> Iterator[Finding]:
     log = ctx.log
-    init_starts = log.all("init_start")
+    init_starts = ctx.track("init_start")
     init_stops = log.all("init_stop")
     run_starts = log.all("run_start")
     run_stops = log.all("run_stop")
@@ -272,21 +268,20 @@ def timeline(ctx: LogContext) -> Iterator[Finding]:
     first_run_start = run_starts[0] if run_starts else None
     first_run_stop = run_stops[0] if run_stops else None
 
-    barrier = min((r.seq for r in (first_init_stop, first_run_start) if r is not None), default=None)
-    if barrier is not None:
-        late = [r for r in init_starts if r.seq > barrier]
-        if late:
-            yield ctx.finding(
-                SEQ001,
-                f"init_start at line {late[0].line} comes after init_stop/run_start"
-                + (f" ({len(late)} records)" if len(late) > 1 else ""),
-                line=late[0].line,
-                key="init_start",
-                observed=f"init_start at line {late[0].line}",
-                required="every init_start before init_stop and run_start",
-            )
+    if init_starts is not None and init_starts.late_n:  # after the first init_stop or run_start
+        late = init_starts.late_first
+        yield ctx.finding(
+            SEQ001,
+            f"init_start at line {late.line} comes after init_stop/run_start"
+            + (f" ({init_starts.late_n} records)" if init_starts.late_n > 1 else ""),
+            line=late.line,
+            key="init_start",
+            observed=f"init_start at line {late.line}",
+            required="every init_start before init_stop and run_start",
+        )
+    first_init_start = init_starts.first if init_starts is not None else None
     if first_init_stop is not None:
-        if not _first_before(init_starts, first_init_stop.seq):
+        if first_init_start is None or first_init_start.seq > first_init_stop.seq:
             yield ctx.finding(
                 SEQ002,
                 "init_stop has no init_start before it",
@@ -304,7 +299,7 @@ def timeline(ctx: LogContext) -> Iterator[Finding]:
                 observed=f"run_start at line {first_run_start.line}, init_stop at line {first_init_stop.line}",
                 required="init_stop before run_start",
             )
-    if first_run_start is not None and not _first_before(init_stops, first_run_start.seq):
+    if first_run_start is not None and not (first_init_stop is not None and first_init_stop.seq < first_run_start.seq):
         yield ctx.finding(
             SEQ003,
             "run_start has no init_stop before it",
@@ -345,10 +340,16 @@ def timed_region(ctx: LogContext) -> Iterator[Finding]:
     quality = set(ctx.quality_keys())
     event_keys = list(dict.fromkeys([*ctx.book.timed_keys, *quality]))
     if start is not None:
-        early = [r for key in event_keys for r in ctx.log.all(key) if ctx.before_run_start(r)]
-        if early:
-            early.sort(key=lambda r: r.seq)
-            first = early[0]
+        count, first = 0, None
+        for key in event_keys:
+            track = ctx.tracks.get(key)  # the logged key's (SEQ006 does not look at virtual keys)
+            if track is None:
+                continue
+            n, candidate = track.early(ctx.clock_sane)
+            count += n
+            if candidate is not None and (first is None or candidate.seq < first.seq):
+                first = candidate
+        if first is not None:
             in_file = first.seq < start.seq
             how = (
                 f"comes before run_start (line {start.line}) in the file"
@@ -358,7 +359,7 @@ def timed_region(ctx: LogContext) -> Iterator[Finding]:
             yield ctx.finding(
                 SEQ006,
                 f"'{first.key}' at line {first.line} {how}"
-                + (f" ({len(early)} such records)" if len(early) > 1 else ""),
+                + (f" ({count} such records)" if count > 1 else ""),
                 line=first.line,
                 key=first.key,
                 observed=f"{first.key} at {first.time_ms:.0f} ms, run_start at {start.time_ms:.0f} ms",
@@ -366,22 +367,18 @@ def timed_region(ctx: LogContext) -> Iterator[Finding]:
             )
     if stop is None or (ctx.info is not None and ctx.info.offline_eval):
         return
-    from compliance.rules.training.keys import evaluate_check
-
     for key in sorted(quality):
-        spec = ctx.specs[key]
-        late = [r for r in ctx.records(key) if ctx.after_run_stop(r)]
+        track = ctx.track(key)
+        if track is None:
+            continue
+        late, first_late, meeting, met_in_time = track.late(ctx.clock_sane)
         if not late:
             continue
-        state: dict = {}
-        meeting = [r for r in late if all(evaluate_check(ctx, c, r, state)[0] for c in spec.target)]
-        shown = meeting[0] if meeting else late[0]
-        serious = bool(meeting)
-        note = " and meets the quality target" if meeting else "; it is not part of the run"
-        if meeting and ctx.concurrent:
-            state = {}
-            timed = [r for r in ctx.records(key) if not ctx.after_run_stop(r)]
-            if any(all(evaluate_check(ctx, c, r, state)[0] for c in spec.target) for r in timed):
+        shown = meeting if meeting is not None else first_late
+        serious = meeting is not None
+        note = " and meets the quality target" if serious else "; it is not part of the run"
+        if serious and ctx.concurrent:
+            if met_in_time:
                 serious = False  # the instance met the target in time and kept training with the others
                 note = (" and meets the quality target, after the instance met it before run_stop: a throughput "
                         "instance keeps training with the others until the job ends; not part of the run")
@@ -391,21 +388,21 @@ def timed_region(ctx: LogContext) -> Iterator[Finding]:
             line=shown.line,
             key=key,
             severity=None if serious else Severity.WARNING,
-            observed=f"{len(late)} '{key}' record(s) after run_stop; value {shown.value!r}",
+            observed=f"{late} '{key}' record(s) after run_stop; value {shown.value!r}",
             required="quality results before run_stop",
         )
 
 
 @checker("training_log", SEQ008, SEQ009)
 def run_limits(ctx: LogContext) -> Iterator[Finding]:
-    init_starts = ctx.log.all("init_start")
+    init_starts = ctx.track("init_start")
     init_stop = ctx.log.first("init_stop")
     limit_name = f"init_time_{ctx.division}" if ctx.division else None
     limit = ctx.book.limit(limit_name) if limit_name else None
     if limit is None:
         limit = ctx.book.limit("init_time")
-    if init_starts and init_stop is not None and limit is not None:
-        first = min(r.time_ms for r in init_starts)
+    if init_starts is not None and init_starts.count and init_stop is not None and limit is not None:
+        first = init_starts.min_time
         minutes = (init_stop.time_ms - first) / 60000.0
         limit_minutes = limit.value if limit.unit == "min" else limit.value / 60.0
         if minutes >= limit_minutes:
