@@ -14,6 +14,9 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
+
+from compliance.kinds import ALL_SUITES
+
 TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up time
 
 from compliance import __version__
@@ -72,7 +75,7 @@ def _parser() -> argparse.ArgumentParser:
         epilog=CHECK_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     check.add_argument("paths", nargs="+", metavar="PATH", help="result_*.txt logs, LoadGen runs (a run folder or its mlperf_log_detail.txt), folders, submission trees or archives")
-    check.add_argument("--suite", choices=("training", "hpc", "inference"), help="rules to apply (detected from the logs if omitted)")
+    check.add_argument("--suite", choices=ALL_SUITES, help="rules to apply (detected from the logs if omitted)")
     check.add_argument("--round", dest="round_name", metavar="ROUND", help="round, e.g. 5.1, v5.1 or 5.1.0 (default: detected from the evidence; the header says from which)")
     check.add_argument("--benchmark", metavar="MODEL", help="inference: the model of the LoadGen runs, e.g. resnet50 (default: from .../<model>/<scenario>/performance/run_1)")
     check.add_argument("--scenario", metavar="SCENARIO", help="inference: the scenario of the LoadGen runs, e.g. Offline (default: from the path, else the log)")
@@ -120,7 +123,7 @@ def _parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     rules.add_argument("prefix", nargs="?", metavar="PREFIX", help="only codes that start with PREFIX, e.g. SEQ or LAT00")
-    rules.add_argument("--suite", choices=("training", "hpc", "inference"), help="only the rules of this suite")
+    rules.add_argument("--suite", choices=ALL_SUITES, help="only the rules of this suite")
     rules.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
     rule = sub.add_parser(
         "rule", help="show one rule's documentation",
@@ -443,7 +446,13 @@ def _progress_factory():  # type: ignore[no-untyped-def]
         if total < 2:
             return None
         from rich.console import Console
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeRemainingColumn,
+        )
 
         progress = Progress(
             TextColumn("auditing logs"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),

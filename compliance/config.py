@@ -33,6 +33,9 @@ from __future__ import annotations
 import os
 from collections import Counter
 from dataclasses import dataclass, field
+
+from compliance.kinds import ALL_SUITES
+
 TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up time
 if TYPE_CHECKING:
     from typing import Any
@@ -255,7 +258,7 @@ settings (`--no-config`).
 ## Rule reference
 None in the rules: mlperf-audit's settings trust (README, "For the review committee").
 """,
-    suites=("training", "hpc", "inference"),
+    suites=ALL_SUITES,
 )
 
 _SEVERITY_WORDS = {"error": "error(s)", "warning": "warning(s)", "review": "review", "info": "info"}

@@ -37,7 +37,7 @@ MAX_RUN_NOTES = 8  # per-run "detected" notes in the header; more runs are summa
 
 
 def _usage(message: str) -> Exception:
-    from compliance.engine import UsageError
+    from compliance.options import UsageError
 
     return UsageError(message)
 

@@ -489,7 +489,7 @@ def audit_inference_tree(
     """Check a whole inference submission (folder or archive) against one round.
 
     ``unpacked``: the archive already unpacked; ``scope``: the part of the tree asked for (as shown)."""
-    from compliance.engine import UsageError
+    from compliance.options import UsageError
     from compliance.inference import _round
     from compliance.parsers.archive import is_archive, unpack
     from compliance.parsers.inference_tree import walk_inference_tree
@@ -591,7 +591,7 @@ def _audit(tree: InferenceTree, book: InferenceRulebook, round_source: str, opti
         try:
             report.findings = list(apply_waivers(report.findings, load_waivers(options.waivers), tree.root))
         except WaiverError as err:
-            from compliance.engine import UsageError
+            from compliance.options import UsageError
 
             raise UsageError(str(err)) from err
     report.finalise()

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from compliance.kinds import ALL_SUITES
 from compliance.models.findings import Severity
 from compliance.registry import define
 
@@ -125,5 +126,5 @@ the `--limit` the finding names.
 ## Rule reference
 None in the rules: mlperf-audit's hostile-input guarantees (README, "Hostile input").
 """,
-    suites=("training", "hpc", "inference"),
+    suites=ALL_SUITES,
 )

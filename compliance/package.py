@@ -37,7 +37,7 @@ POOL_MIN_LOGS = 16  # below this, a process pool costs more than it saves
 
 def _audit_log(job: tuple[str, str, str, str, list[str] | None, list[str] | None, bool, str | None]) -> tuple[list[Finding], RunSummary]:
     real, display, suite, round_name, select, ignore, debug, scale = job
-    from compliance.engine import check_log_context, read_log
+    from compliance.kinds.training_logs import check_log_context, read_log
     from compliance.summary import summarize
 
     load_all("training")
@@ -144,7 +144,7 @@ def audit_tree(
 ) -> Report:
     """Check a Training/HPC submission folder (or an archive, unpacked here unless ``unpacked``
     is the archive already unpacked). ``scope``: the part of the tree asked for (as shown)."""
-    from compliance.engine import UsageError
+    from compliance.options import UsageError
 
     load_all("training", "package")
     own = None
@@ -179,7 +179,7 @@ def audit_tree(
 
 
 def _audit(tree: SubmissionTree, display: str, options: Any, progress_factory: Any) -> Report:
-    from compliance.engine import UsageError
+    from compliance.options import UsageError
 
     suite = options.suite or _detect_suite(tree)
     if suite not in SUITES:

@@ -13,6 +13,9 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+
+from compliance.kinds import ALL_SUITES
+
 TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up time
 if TYPE_CHECKING:
     from typing import Any
@@ -337,5 +340,5 @@ run with `--debug`, which adds the traceback to the report and prints it.
 ## Rule reference
 None: this is the tool's own failure, not a rule of the round.
 """,
-    suites=("training", "hpc", "inference"),
+    suites=ALL_SUITES,
 )

@@ -19,6 +19,7 @@ import datetime as _dt
 import fnmatch
 from dataclasses import dataclass, replace
 
+from compliance.kinds import ALL_SUITES
 from compliance.models.findings import Finding, Severity
 from compliance.registry import checker, define, resolve_code
 
@@ -44,7 +45,7 @@ Remove the waiver.
 ## Rule reference
 mlperf-audit waivers (committee review record).
 """,
-    suites=("training", "hpc", "inference"),
+    suites=ALL_SUITES,
 )
 
 WAV002 = define(
@@ -68,7 +69,7 @@ Renew the waiver with the committee, or fix the finding.
 ## Rule reference
 mlperf-audit waivers (committee review record).
 """,
-    suites=("training", "hpc", "inference"),
+    suites=ALL_SUITES,
 )
 
 RCP_BYPASS_CODES = ("RCP001", "RCP002")

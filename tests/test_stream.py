@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from compliance.engine import check_log_context, read_log
+from compliance.kinds.training_logs import check_log_context, read_log
 from compliance.parsers import mllog as mllog_parser
 from compliance.registry import load_all
 from compliance.rulebook.load import available_rounds, load_rulebook

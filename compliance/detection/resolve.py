@@ -16,18 +16,19 @@ from dataclasses import dataclass, field
 
 from compliance.detection import AmbiguousRound, Evidence, RoundDecision, decide_round, given_round
 from compliance.detection.survey import Survey, read_loadgen_facts, read_training_facts, walk_input
+from compliance.kinds import SubjectKind
 from compliance.options import AuditOptions, UsageError
 
-TRAINING_TREE = "training_tree"
-INFERENCE_TREE = "inference_tree"
-TRAINING_LOGS = "training_logs"
-LOADGEN_RUNS = "loadgen_runs"
+TRAINING_TREE = SubjectKind.TRAINING_TREE
+INFERENCE_TREE = SubjectKind.INFERENCE_TREE
+TRAINING_LOGS = SubjectKind.TRAINING_LOGS
+LOADGEN_RUNS = SubjectKind.LOADGEN_RUNS
 TRAINING_SUITES = ("training", "hpc")
 
 
 @dataclass
 class Plan:
-    kind: str
+    kind: SubjectKind
     paths: list[str]  # what the audit reads: one folder for a tree, else the paths given
     suite: str
     suite_source: str  # "given", "settings" or "detected"
@@ -166,6 +167,11 @@ def plan(paths: list[str], options: AuditOptions, *, archive_folder: str | None 
     missing = [p for p in paths if archive_folder is None and not os.path.lexists(p)]
     if missing:
         raise UsageError("no such file: " + ", ".join(missing))
+    from compliance import kinds
+
+    claimed = kinds.claim(paths, options, archive_folder, archive_display)  # the kinds that know their own input
+    if claimed is not None:
+        return claimed
     notes: list[str] = []
     kind_hint: str | None = None
     audit_paths = list(paths)

@@ -1,0 +1,22 @@
+"""An Inference submission tree (an organisation's folder, a results repository, or an archive
+of either): every result with its LoadGen logs, accuracy, compliance tests, systems, layout."""
+
+from __future__ import annotations
+
+TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up time
+if TYPE_CHECKING:
+    from compliance.detection.resolve import Plan
+    from compliance.models.report import Report
+    from compliance.options import AuditOptions
+    from compliance.parsers.archive import Unpacked
+
+from compliance.kinds import Kind, SubjectKind
+
+
+def _check(plan: Plan, options: AuditOptions, unpacked: Unpacked | None) -> Report:
+    from compliance.inference_tree import audit_inference_tree
+
+    return audit_inference_tree(plan.paths[0], options, options.progress, display=plan.display, unpacked=unpacked, scope=plan.scope)
+
+
+KIND = Kind(SubjectKind.INFERENCE_TREE, ("inference",), _check)

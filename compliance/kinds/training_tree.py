@@ -1,0 +1,27 @@
+"""A Training or HPC submission tree (an organisation's folder, a results repository, or an
+archive of either): every log, the run sets and scores, RCPs, systems and layout."""
+
+from __future__ import annotations
+
+TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up time
+if TYPE_CHECKING:
+    from compliance.detection.resolve import Plan
+    from compliance.models.report import Report
+    from compliance.options import AuditOptions
+    from compliance.parsers.archive import Unpacked
+
+from compliance.kinds import Kind, SubjectKind
+
+
+def _check(plan: Plan, options: AuditOptions, unpacked: Unpacked | None) -> Report:
+    from compliance.options import UsageError
+    from compliance.package import audit_tree
+    from compliance.waivers import WaiverError
+
+    try:
+        return audit_tree(plan.paths[0], options, options.progress, display=plan.display, unpacked=unpacked, scope=plan.scope)  # type: ignore[arg-type]
+    except WaiverError as err:
+        raise UsageError(str(err)) from err
+
+
+KIND = Kind(SubjectKind.TRAINING_TREE, ("training", "hpc"), _check)
