@@ -340,3 +340,10 @@ def test_results_that_are_only_links_are_named_not_hidden(tmp_path: Path) -> Non
     assert bare.code == 2 and "links are never followed" in bare.err and "results/sysA/whisper" in bare.err
     given = run_cli("check", str(tmp_path / "tree"), "--suite", "inference", "--round", "5.1", "--format", "json")
     assert given.code == 1 and "STR004" in {f["code"] for f in json.loads(given.out)["findings"]}
+
+
+@pytest.mark.parametrize("given", ["7", "9.9", "round-5"])
+def test_a_round_that_is_not_one_names_the_rounds_there_are(given: str) -> None:
+    result = run_cli("check", "--round", given, "examples/training")
+    assert result.code == 2
+    assert "the training rounds are 3.0, 3.1," in result.err, result.err

@@ -152,7 +152,10 @@ def _decide(suite: str, options: AuditOptions, evidence: list[Evidence]) -> Roun
     if options.round is not None:
         canon = canonical_round(str(options.round))
         if canon is None:
-            raise UsageError(f"{options.round!r} is not a round (use e.g. 5.1, v5.1 or 5.1.0)")
+            raise UsageError(
+                f"{options.round!r} is not a round name (a round is written like 5.1, v5.1 or 5.1.0); "
+                f"the {suite} rounds are {', '.join(rounds)}"
+            )
         if canon not in rounds:
             raise UsageError(f"no {suite} round {canon}; the {suite} rounds are {', '.join(rounds)}")
         return given_round(suite, canon, options.round_from, evidence)
