@@ -367,6 +367,7 @@ def survey_tree(root: str) -> MobileTree:
     limits = WalkLimits()
     for folder in walk(root, limits=limits):
         names = {entry.name for entry in folder.others if entry.is_file()}
+        linked = {entry.name for entry in folder.others if entry.is_symlink()}  # read as refused, not left out
         if DETAIL_LOG in names:
             tree.runs.append(folder.path)
             continue
@@ -374,7 +375,7 @@ def survey_tree(root: str) -> MobileTree:
             continue
         inside_results = "results" in os.path.abspath(folder.path).split(os.sep)
         for name in RESULT_NAMES:
-            if name in names and inside_results:
+            if (name in names or name in linked) and inside_results:
                 tree.result_files.append(os.path.join(folder.path, name))
     if limits.too_deep:
         tree.notes.append(f"folders nested deeper than the limit were not searched, e.g. {shown(limits.too_deep[0])}")
