@@ -126,3 +126,27 @@ def test_nothing_is_written_into_the_checked_tree(tmp_path: Path) -> None:
     before = sorted((p, p.stat().st_mtime_ns) for p in root.rglob("*"))
     run_audit([str(root)], AuditOptions())
     assert sorted((p, p.stat().st_mtime_ns) for p in root.rglob("*")) == before
+
+
+# round: (results, systems without a result file): docs/fidelity.md, "Mobile"
+PUBLISHED = {"2.0": (12, 0), "2.1": (15, 0), "3.0": (12, 2), "3.1": (18, 0), "4.0": (31, 1), "4.1": (13, 1), "5.0": (20, 0)}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("round_name", sorted(PUBLISHED))
+def test_published_rounds_agree(tmp_path: Path, round_name: str) -> None:
+    root = Path(f"/tmp/fid/mobile-{round_name}")
+    if not root.is_dir():
+        pytest.skip(f"{root} is not materialised")
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("mobile_fidelity", ROOT / "bench" / "fidelity" / "mobile.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    summary = module.compare(root, round_name, tmp_path)
+    results, systems = PUBLISHED[round_name]
+    assert summary["round"] == round_name and summary["round_source"] == "detected"
+    assert summary["results"] == summary["published_in_reference"] == results
+    assert summary["values_agree"] == summary["accuracies_agree"] == summary["verdicts_agree"] == results
+    assert len(summary["systems_without_result_file"]) == systems
