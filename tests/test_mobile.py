@@ -150,3 +150,14 @@ def test_published_rounds_agree(tmp_path: Path, round_name: str) -> None:
     assert summary["results"] == summary["published_in_reference"] == results
     assert summary["values_agree"] == summary["accuracies_agree"] == summary["verdicts_agree"] == results
     assert len(summary["systems_without_result_file"]) == systems
+
+
+def test_an_archive_is_checked_like_its_folder(tmp_path: Path) -> None:
+    import tarfile
+
+    archive = tmp_path / "mobile.tar.gz"
+    with tarfile.open(archive, "w:gz") as tar:
+        tar.add(TREE / "closed", arcname="closed")
+    report = run_audit([str(archive)], AuditOptions())
+    assert report.suite == "mobile" and report.round == "5.0" and len(report.results) == 7 and report.passed
+    assert all(r.path.startswith(str(archive) + "!") for r in report.results)

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from compliance.models.findings import Finding, Severity
 from compliance.models.loadgen import LoadgenRun
 from compliance.registry import checker, define
-from compliance.rulebook.mobile import MobileBenchmark
+from compliance.rulebook.mobile import Amount, MobileBenchmark
 from compliance.rules.mobile.context import EntryContext, FileContext, SystemContext
 
 SUITES = ("mobile",)
@@ -84,7 +84,8 @@ MOB003 = define(
 ## What it checks
 That each result's `benchmark_id` is one of the round's benchmarks (the round
 data lists the ids the app of each round writes, e.g. `IC_tpu_uint8` in 2.0-2.1,
-`image_classification_v2` from 4.0).
+`image_classification_v2` from 4.0), run in the benchmark's scenario
+(`loadgen_scenario`: SingleStream, or Offline for the `_offline` tasks).
 
 ## Why it matters
 A benchmark of another round has other models, data sets and targets: its numbers
@@ -252,8 +253,9 @@ MOB009 = define(
     """
 ## What it checks
 That the run was set to at least the round's minimum number of queries (1024 for
-SingleStream, 25 for EDSR, 24 576 samples Offline: `effective_min_query_count` in
-the detail log, else the result's `min_samples`), and that LoadGen reached it
+SingleStream, 25 for EDSR: `effective_min_query_count` in the detail log, else the
+result's `min_samples`; Offline, one query of at least 24 576 samples:
+`effective_samples_per_query`, else the result's `measured_samples`), and that LoadGen reached it
 (`result_min_queries_met`, else `loadgen.is_min_query_met`). For a task the rules
 do not list (Stable Diffusion, MobileNetV4) the minimum is the app's, and a miss is
 a warning: the app itself calls such a run "semi-valid" when LoadGen's early
@@ -294,7 +296,9 @@ into parts by size).
 
 ## Why it matters
 The logs are what a reviewer checks the result file's numbers against; a result
-without them cannot be audited.
+without them cannot be audited. A detail log that cannot be read (not LoadGen's
+records, cut, binary) is reported too: the checks then use what the result file
+recorded of LoadGen's verdict.
 
 ## Example
 `MOB010 object_detection: no LoadGen performance run of object_detection (SingleStream) below results/phone`
@@ -488,6 +492,14 @@ def benchmark_and_accuracy(ctx: EntryContext) -> Iterator[Finding]:
             observed=entry.benchmark_id,
             required="one of " + ", ".join(sorted(ctx.book.benchmarks)),
         )
+    elif entry.scenario is not None and entry.scenario != benchmark.scenario:
+        yield ctx.finding(
+            MOB003,
+            f"{entry.benchmark_id} runs {benchmark.scenario} in round {ctx.book.round}; the result says {entry.scenario}",
+            key=f"{entry.pointer}/loadgen_scenario",
+            observed=entry.scenario,
+            required=benchmark.scenario,
+        )
     accuracy = accuracy_of(ctx)
     if accuracy is None:
         why = "no accuracy run in the result file" if not entry.has_accuracy_run else "the accuracy run has no accuracy value"
@@ -528,6 +540,9 @@ def performance_run(ctx: EntryContext) -> Iterator[Finding]:
             observed="no performance run found",
             required="mlperf_log_detail.txt and mlperf_log_summary.txt of the performance run",
         )
+    elif not run.detail.records:
+        why = run.detail.issues[0].message if run.detail.issues else "no record"
+        yield ctx.finding(MOB010, f"{entry.benchmark_id}: the performance run's mlperf_log_detail.txt cannot be read ({why}); the result file's own record of LoadGen's verdict is used", at_run=True, observed=why[:200], required="LoadGen's mlperf_log_detail.txt, as LoadGen wrote it")
     elif not run.summary.present:
         yield ctx.finding(MOB010, f"{entry.benchmark_id}: the performance run has no mlperf_log_summary.txt", at_run=True, observed="no mlperf_log_summary.txt", required="mlperf_log_detail.txt and mlperf_log_summary.txt")
     valid = run.is_valid if run is not None and run.validity is not None else entry.valid
@@ -560,7 +575,10 @@ def _queries(ctx: EntryContext) -> Iterator[Finding]:
     severity = Severity.ERROR if ctx.benchmark is None or ctx.benchmark.in_rules else Severity.WARNING
     run = ctx.run
     set_count = run.min_query_count if run is not None and run.min_query_count is not None else ctx.entry.min_samples
-    if minimum is not None and set_count is not None and set_count < minimum.value and ctx.scenario != "Offline":
+    if ctx.scenario == "Offline":
+        yield from _offline_samples(ctx, minimum, severity)
+        return
+    if minimum is not None and set_count is not None and set_count < minimum.value:
         yield ctx.finding(
             MOB009,
             f"{ctx.entry.benchmark_id}: the run was set to {set_count} queries, fewer than the round's {minimum.value:g}",
@@ -581,6 +599,21 @@ def _queries(ctx: EntryContext) -> Iterator[Finding]:
             at_run=run is not None,
             observed=got,
             required=f">= {set_count} queries" if set_count is not None else "the minimum query count met",
+            severity=severity,
+        )
+
+
+def _offline_samples(ctx: EntryContext, minimum: Amount | None, severity: Severity) -> Iterator[Finding]:
+    """An Offline run is one query: its samples (``effective_samples_per_query``) are what counts."""
+    run = ctx.run
+    count = run.samples_per_query if run is not None and run.samples_per_query is not None else ctx.entry.performance_samples
+    if minimum is not None and count is not None and count < minimum.value:
+        yield ctx.finding(
+            MOB009,
+            f"{ctx.entry.benchmark_id}: the Offline query held {count} samples, fewer than the round's {minimum.value:g}",
+            at_run=run is not None and run.samples_per_query is not None,
+            observed=f"{count} samples",
+            required=f">= {minimum.value:g} {minimum.unit}",
             severity=severity,
         )
 
