@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from compliance.models.findings import Finding, Severity
 from compliance.models.loadgen import LoadgenRun
 from compliance.registry import checker, define
-from compliance.rulebook.mobile import Amount, MobileBenchmark
+from compliance.rulebook.mobile import MobileBenchmark
 from compliance.rules.mobile.context import EntryContext, FileContext, SystemContext
 
 SUITES = ("mobile",)
@@ -574,46 +574,35 @@ def _queries(ctx: EntryContext) -> Iterator[Finding]:
     minimum = ctx.book.min_query_count(ctx.benchmark, ctx.scenario)
     severity = Severity.ERROR if ctx.benchmark is None or ctx.benchmark.in_rules else Severity.WARNING
     run = ctx.run
-    set_count = run.min_query_count if run is not None and run.min_query_count is not None else ctx.entry.min_samples
-    if ctx.scenario == "Offline":
-        yield from _offline_samples(ctx, minimum, severity)
-        return
-    if minimum is not None and set_count is not None and set_count < minimum.value:
-        yield ctx.finding(
-            MOB009,
-            f"{ctx.entry.benchmark_id}: the run was set to {set_count} queries, fewer than the round's {minimum.value:g}",
-            at_run=run is not None and run.min_query_count is not None,
-            observed=f"{set_count} queries",
-            required=f">= {minimum.value:g} {minimum.unit}",
-            severity=severity,
-        )
-        return
-    met = run.min_queries_met if run is not None and run.min_queries_met is not None else ctx.entry.min_query_met
-    if met is False:
-        count = run.query_count if run is not None and run.query_count is not None else ctx.entry.query_count
-        got = f"{count} queries" if count is not None else "fewer queries"
-        semi = "" if severity is Severity.ERROR else " (the rules do not list this task; the app calls such a run semi-valid)"
-        yield ctx.finding(
-            MOB009,
-            f"{ctx.entry.benchmark_id}: {got}, fewer than the {set_count if set_count is not None else 'minimum'} the run was set to: LoadGen says the minimum query count was not met{semi}",
-            at_run=run is not None,
-            observed=got,
-            required=f">= {set_count} queries" if set_count is not None else "the minimum query count met",
-            severity=severity,
-        )
-
-
-def _offline_samples(ctx: EntryContext, minimum: Amount | None, severity: Severity) -> Iterator[Finding]:
-    """An Offline run is one query: its samples (``effective_samples_per_query``) are what counts."""
-    run = ctx.run
-    count = run.samples_per_query if run is not None and run.samples_per_query is not None else ctx.entry.performance_samples
+    if ctx.scenario == "Offline":  # one query: its samples (effective_samples_per_query) are what counts
+        logged = run.samples_per_query if run is not None else None
+        count, what = (logged if logged is not None else ctx.entry.performance_samples), "the Offline query held {} samples"
+    else:
+        logged = run.min_query_count if run is not None else None
+        count, what = (logged if logged is not None else ctx.entry.min_samples), "the run was set to {} queries"
     if minimum is not None and count is not None and count < minimum.value:
         yield ctx.finding(
             MOB009,
-            f"{ctx.entry.benchmark_id}: the Offline query held {count} samples, fewer than the round's {minimum.value:g}",
-            at_run=run is not None and run.samples_per_query is not None,
-            observed=f"{count} samples",
+            f"{ctx.entry.benchmark_id}: {what.format(count)}, fewer than the round's {minimum.value:g}",
+            at_run=logged is not None,
+            observed=f"{count} {minimum.unit}",
             required=f">= {minimum.value:g} {minimum.unit}",
+            severity=severity,
+        )
+        return
+    if ctx.scenario == "Offline":
+        return
+    met = run.min_queries_met if run is not None and run.min_queries_met is not None else ctx.entry.min_query_met
+    if met is False:
+        done = run.query_count if run is not None and run.query_count is not None else ctx.entry.query_count
+        got = f"{done} queries" if done is not None else "fewer queries"
+        semi = "" if severity is Severity.ERROR else " (the rules do not list this task; the app calls such a run semi-valid)"
+        yield ctx.finding(
+            MOB009,
+            f"{ctx.entry.benchmark_id}: {got}, fewer than the {count if count is not None else 'minimum'} the run was set to: LoadGen says the minimum query count was not met{semi}",
+            at_run=run is not None,
+            observed=got,
+            required=f">= {count} queries" if count is not None else "the minimum query count met",
             severity=severity,
         )
 
