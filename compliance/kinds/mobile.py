@@ -216,6 +216,7 @@ def _check(plan: Plan, options: AuditOptions, unpacked: Unpacked | None) -> Repo
             entry_ctx = EntryContext(
                 book, result, entry, benchmark, scenario, subject_path, shown_file,
                 run=run, run_path=_display(root, shown_root, run_folder) if run_folder else None, accuracy_run=accuracy_run,
+                accuracy_path=_display(root, shown_root, accuracy_run.folder) if accuracy_run is not None else None,
             )
             report.subjects.append(Subject(path=subject_path, kind="mobile_result", suite=SUITE, benchmark=benchmark.name if benchmark else entry.benchmark_id, division=division or None))
             report.findings.extend(run_checkers("mobile_entry", entry_ctx, lambda f: keep(f, division), where=subject_path, debug=options.debug))

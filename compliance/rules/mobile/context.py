@@ -42,7 +42,8 @@ class EntryContext:
     file_path: str  # the result file as shown
     run: LoadgenRun | None = None  # the performance run's logs, when found
     run_path: str | None = None  # its folder as shown
-    accuracy_run: LoadgenRun | None = None
+    accuracy_run: LoadgenRun | None = None  # the accuracy run's logs, when found
+    accuracy_path: str | None = None  # its folder as shown
 
     def finding(self, rule: Rule, message: str, *, at_run: bool = False, key: str | None = None, **facts: Any) -> Finding:
         path = self.run_path if at_run and self.run_path else self.file_path

@@ -427,6 +427,40 @@ device specification).
     suites=SUITES,
 )
 
+MOB015 = define(
+    "MOB015",
+    "mobile-accuracy-logs-missing",
+    Severity.ERROR,
+    "A benchmark's accuracy run has no LoadGen logs, or no mlperf_log_accuracy.json, in the submission.",
+    """
+## What it checks
+For each benchmark with an accuracy in the result file, that the LoadGen run of its
+accuracy run (`mlperf_log_detail.txt` in `AccuracyOnly` mode) is below the result
+file's folder, in any of the published layouts (`<model>/<Scenario>/log_accuracy/`,
+`<benchmark_id>-accuracy/`, `log_accuracy/<benchmark_id>/`), with its
+`mlperf_log_accuracy.json`, whole or cut into parts by size
+(`mlperf_log_accuracy.jsonaa`, `mlperf_log_accuracy_aa` ...: one logical file).
+
+## Why it matters
+The accuracy log holds every response of the accuracy run: it is the only way to
+recompute the accuracy the result file states.
+
+## Example
+`MOB015 object_detection: the accuracy run has no mlperf_log_accuracy.json`
+
+## How to fix
+Copy the accuracy run's LoadGen logs from the device (cut a large accuracy log with
+`split` if the repository limits file sizes).
+
+## Rule reference
+MLPerf Mobile rules, "Directory structure" (`<accuracy>/` mlperf_log_detail.txt ...
+mlperf_log_accuracy.json) and its list of mandatory files ("mlperf_log_accuracy.json
+(only from the accuracy run)").
+""",
+    suites=SUITES,
+)
+ACCURACY_LOG = "mlperf_log_accuracy"  # the accuracy log's name, whole (.json) or in parts
+
 
 # --------------------------------------------------------------------------- result files
 
@@ -528,6 +562,23 @@ def accuracy_of(ctx: EntryContext) -> float | None:
         return ctx.entry.accuracy
     scale = ctx.benchmark.accuracy_text_scale if ctx.benchmark is not None else 1.0
     return accuracy_from_text(ctx.entry.accuracy_text, scale)
+
+
+@checker("mobile_entry", MOB015)
+def accuracy_logs(ctx: EntryContext) -> Iterator[Finding]:
+    if accuracy_of(ctx) is None:
+        return  # MOB005 reports the missing accuracy
+    run = ctx.accuracy_run
+    if run is None:
+        yield ctx.finding(MOB015, f"{ctx.entry.benchmark_id}: no LoadGen accuracy run of it ({ctx.scenario}) below the result file's folder", observed="no accuracy run found", required="the accuracy run's mlperf_log_detail.txt and mlperf_log_accuracy.json")
+    elif not any(name.startswith(ACCURACY_LOG) for name in run.files):
+        yield MOB015.finding(
+            f"{ctx.entry.benchmark_id}: the accuracy run has no mlperf_log_accuracy.json (whole or in parts)",
+            path=ctx.accuracy_path or ctx.file_path,
+            subject=ctx.subject,
+            observed="no mlperf_log_accuracy.json",
+            required="mlperf_log_accuracy.json of the accuracy run",
+        )
 
 
 @checker("mobile_entry", MOB007, MOB008, MOB009, MOB010, MOB012)
