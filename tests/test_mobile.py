@@ -165,3 +165,28 @@ def test_an_archive_is_checked_like_its_folder(tmp_path: Path) -> None:
     report = run_audit([str(archive)], AuditOptions(ignore=NO_ACCURACY_LOGS))
     assert report.suite == "mobile" and report.round == "5.0" and len(report.results) == 7 and report.passed
     assert all(r.path.startswith(str(archive) + "!") for r in report.results)
+
+
+def test_a_fifo_and_a_name_that_is_not_utf8_are_never_opened_nor_printed_raw(tmp_path: Path) -> None:
+    root = _copy(tmp_path)
+    results = root / "closed/Qualcomm_Innovation_Center/results"
+    os.mkfifo(results / "SD8Elite" / "results.json")  # a pipe where a result file could be
+    odd = os.path.join(os.fsencode(results), b"SD\xff")
+    os.makedirs(odd)
+    shutil.copyfile(results / "SD8Elite" / "result.json", os.path.join(odd, b"result.json"))
+    report = run_audit([str(root)], AuditOptions(suite="mobile", round="5.0", ignore=NO_ACCURACY_LOGS))
+    assert not report.internal_errors
+    assert any("SD\\xff" in r.path for r in report.results)
+    text = renderer("text")(report, width=240)
+    text.encode("utf-8")  # every name shown is valid UTF-8 (escaped)
+    assert len([r for r in report.results if r.path.split("/")[-2] == "SD8Elite"]) == 7
+
+
+def test_a_binary_detail_log_is_a_finding_and_the_result_file_still_speaks(tmp_path: Path) -> None:
+    root = _copy(tmp_path)
+    (root / SYSTEM / "object_detection-performance" / "mlperf_log_detail.txt").write_bytes(os.urandom(8192))
+    report = run_audit([str(root)], AuditOptions(suite="mobile", round="5.0", ignore=NO_ACCURACY_LOGS))
+    assert not report.internal_errors
+    assert any(f.code == "MOB010" and "cannot be read" in f.message for f in report.findings)
+    od = next(r for r in report.results if r.benchmark == "object_detection")
+    assert od.value is not None and not od.passed
