@@ -101,6 +101,10 @@ def _claim(paths: list[str], options: AuditOptions, archive_folder: str | None, 
     from compliance.parsers.mobile import read_result_file, survey_tree
     from compliance.parsers.safefs import shown
 
+    if options.benchmark or options.scenario:
+        if options.suite == SUITE:
+            raise UsageError("--benchmark and --scenario apply to inference LoadGen runs (--suite inference)")
+        return None  # they name inference LoadGen runs
     if len(paths) != 1:
         if options.suite == SUITE:
             raise UsageError("check one Mobile results folder, result file or archive at a time")
@@ -117,7 +121,6 @@ def _claim(paths: list[str], options: AuditOptions, archive_folder: str | None, 
     source = options.suite_from if options.suite == SUITE else "detected"
     plan = Plan(SubjectKind.MOBILE_RESULTS, [root], SUITE, source, "the result files of the MLPerf Mobile app", {SUITE: decision}, shown(display))
     plan.notes.extend(decision.notes)
-    plan.notes.extend(tree.notes)
     return plan
 
 
@@ -173,7 +176,8 @@ def _check(plan: Plan, options: AuditOptions, unpacked: Unpacked | None) -> Repo
     from compliance.parsers.mobile import read_result_file, schema_problems, survey_tree
     from compliance.registry import applies, load_all, run_checkers
     from compliance.rulebook.mobile import load_mobile_rulebook
-    from compliance.rules.mobile.context import EntryContext, FileContext, SystemContext
+    from compliance.parsers.safefs import shown
+    from compliance.rules.mobile.context import EntryContext, FileContext, SystemContext, TreeContext
     from compliance.rules.mobile.mob import accuracy_of
 
     load_all("mobile")
@@ -241,8 +245,10 @@ def _check(plan: Plan, options: AuditOptions, unpacked: Unpacked | None) -> Repo
         division = _place(system_folder + os.sep + "x")[0]
         report.subjects.append(Subject(path=shown_system, kind="mobile_system", suite=SUITE, division=division or None))
         report.findings.extend(run_checkers("mobile_system", SystemContext(book, shown_system, found), lambda f: keep(f, division), where=shown_system, debug=options.debug))
-    report.notes.extend(tree.notes)
-    _waive(report, options)
+    report.subjects.insert(0, Subject(path=shown(shown_root), kind="tree", suite=SUITE))
+    tree_ctx = TreeContext(shown(shown_root), list(tree.notes))
+    report.findings.extend(run_checkers("mobile_tree", tree_ctx, lambda f: keep(f, ""), where=tree_ctx.subject, debug=options.debug))
+    _waive(report, options, shown(shown_root))
     report.finalise()
     files = {s.path: s for s in report.subjects}
     for row in report.results:
@@ -286,14 +292,14 @@ def _accuracy_text(accuracy: float | None, entry: MobileEntry, benchmark: Mobile
     return f"{shown} {'>=' if accuracy >= target.value else '<'} {target.value:g}"
 
 
-def _waive(report: Report, options: AuditOptions) -> None:
-    if not options.waivers or not report.subjects:
+def _waive(report: Report, options: AuditOptions, root: str) -> None:
+    if not options.waivers:
         return
     from compliance.options import UsageError
     from compliance.waivers import WaiverError, apply_waivers, load_waivers
 
     try:
-        report.findings = list(apply_waivers(report.findings, load_waivers(options.waivers), report.subjects[0].path))
+        report.findings = list(apply_waivers(report.findings, load_waivers(options.waivers), root))
     except WaiverError as err:
         raise UsageError(str(err)) from err
 

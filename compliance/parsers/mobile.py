@@ -349,7 +349,7 @@ class MobileTree:
     root: str
     result_files: list[str] = field(default_factory=list)
     runs: list[str] = field(default_factory=list)  # folders holding mlperf_log_detail.txt
-    notes: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # where the walk stopped, in words (shown paths)
 
 
 def survey_tree(root: str) -> MobileTree:

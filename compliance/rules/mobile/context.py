@@ -58,3 +58,11 @@ class SystemContext:
     book: MobileRulebook
     subject: str  # the folder as shown
     runs: list[tuple[str, LoadgenRun, MobileBenchmark | None]] = field(default_factory=list)  # (folder as shown, run, its benchmark)
+
+
+@dataclass(slots=True)
+class TreeContext:
+    """The whole input: where reading it stopped."""
+
+    subject: str  # the input as shown
+    stopped: list[str] = field(default_factory=list)  # each place the walk did not read, in words

@@ -9,7 +9,7 @@ from compliance.models.findings import Finding, Severity
 from compliance.models.loadgen import LoadgenRun
 from compliance.registry import checker, define
 from compliance.rulebook.mobile import MobileBenchmark
-from compliance.rules.mobile.context import EntryContext, FileContext, SystemContext
+from compliance.rules.mobile.context import EntryContext, FileContext, SystemContext, TreeContext
 
 SUITES = ("mobile",)
 RULES_DOC = "MLPerf Mobile rules (mlcommons/mobile_open rules/mobile_inference_rules.adoc)"
@@ -459,6 +459,32 @@ mlperf_log_accuracy.json) and its list of mandatory files ("mlperf_log_accuracy.
 """,
     suites=SUITES,
 )
+MOB016 = define(
+    "MOB016",
+    "mobile-tree-not-fully-read",
+    Severity.ERROR,
+    "Part of the input could not be read (a folder nested too deep, unreadable, or past the entries a walk reads): it was not checked.",
+    """
+## What it checks
+That the walk of the input read every folder: none nested deeper than the walk's
+bound (32 levels), none unreadable, and fewer entries than its bound (200,000).
+
+## Why it matters
+What was not read was not checked: a result file there would have no verdict, so
+the check cannot pass.
+
+## Example
+`MOB016 mobile_results: folders nested deeper than the limit were not searched, e.g. .../d/d/d`
+
+## How to fix
+Remove what a submission does not need (copied data sets, deep output trees) or make
+the folder readable.
+
+## Rule reference
+None in the rules: mlperf-audit's hostile-input guarantees (README, "Hostile input").
+""",
+    suites=SUITES,
+)
 ACCURACY_LOG = "mlperf_log_accuracy"  # the accuracy log's name, whole (.json) or in parts
 
 
@@ -714,3 +740,9 @@ def _run_settings(ctx: SystemContext, shown: str, run: LoadgenRun, benchmark: Mo
             required=f">= {minimum.value:g} {minimum.unit}",
             severity=Severity.WARNING if benchmark is not None and not benchmark.in_rules else None,
         )
+
+
+@checker("mobile_tree", MOB016)
+def tree_read(ctx: TreeContext) -> Iterator[Finding]:
+    for where in ctx.stopped:
+        yield MOB016.finding(where, path=ctx.subject, subject=ctx.subject, observed="not read", required="every folder read")
