@@ -38,8 +38,11 @@ def _looks_mobile(root: str) -> bool:
     """Clear evidence that the input is the Mobile app's results (a bounded look, no walk)."""
     from compliance.parsers.mobile import candidate_result_files, is_mobile_result
 
+    candidates = candidate_result_files(root)
+    if not candidates:
+        return False  # most inputs: no round data is read
     known = _all_ids()
-    return any(is_mobile_result(path, known) for path in candidate_result_files(root))
+    return any(is_mobile_result(path, known) for path in candidates)
 
 
 def _repository_evidence(paths: list[str]) -> Evidence:
