@@ -291,6 +291,7 @@ PUBLISHED = [
     ("training-4.1", "training", "4.1"), ("training-5.0", "training", "5.0"), ("training-5.1", "training", "5.1"),
     ("hpc-1.0", "hpc", "1.0"), ("hpc-2.0", "hpc", "2.0"), ("hpc-3.0", "hpc", "3.0"),
     ("inference-4.1", "inference", "4.1"), ("inference-5.1", "inference", "5.1"), ("inference-6.0", "inference", "6.0"),
+    *((f"mobile-{r}", "mobile", r) for r in ("2.0", "2.1", "3.0", "3.1", "4.0", "4.1", "5.0")),
 ]
 
 

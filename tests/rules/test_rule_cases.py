@@ -35,6 +35,7 @@ TREES = {"amd": fixture_tree, "hpc_throughput": throughput_tree}
 
 CASES_DIR = Path(__file__).parent / "cases"
 INFERENCE_TREES = Path(__file__).parents[1] / "fixtures" / "inference_tree"
+MOBILE_TREES = Path(__file__).parents[1] / "fixtures" / "mobile"
 
 
 def load_cases() -> list[tuple[str, dict[str, Any]]]:
@@ -106,8 +107,23 @@ def _tree_edit(root: Path, edit: dict[str, Any]) -> None:
             system.write_text(json.dumps(data))
         for log in target.rglob("result_*.txt"):
             log.write_text(apply_edits(log.read_text(), [{"set": {"key": "submission_org", "value": args["to"]}}, *args.get("edits", [])]))
+    elif op == "result_json":  # an MLPerf Mobile result file: {path, keep_results, set: {pointer: value}}
+        _edit_result_json(root / args["path"], args)
     else:  # pragma: no cover - a typo in a case file
         raise AssertionError(f"unknown tree edit {op!r}")
+
+
+def _edit_result_json(path: Path, args: dict[str, Any]) -> None:
+    data = json.loads(path.read_text())
+    if "keep_results" in args:
+        data["results"] = [data["results"][i] for i in args["keep_results"]]
+    for pointer, value in args.get("set", {}).items():
+        *parents, last = pointer.strip("/").split("/")
+        target = data
+        for name in parents:
+            target = target[int(name)] if isinstance(target, list) else target[name]
+        target[int(last) if isinstance(target, list) else last] = value
+    path.write_text(json.dumps(data))
 
 
 # ---------------------------------------------------------------------------
@@ -281,6 +297,12 @@ def _add_bytes(tar: tarfile.TarFile, name: str, data: bytes) -> None:
 
 def build_case(case: dict[str, Any], tmp_path: Path) -> tuple[list[str], str, str, str]:
     """Write the case's log or tree; return (paths, the subject, suite, round)."""
+    if "mobile" in case:
+        root = tmp_path / "mobile_results"
+        shutil.copytree(MOBILE_TREES / case["mobile"], root)
+        for edit in case.get("tree_edits", []):
+            _tree_edit(root, edit)
+        return [str(root)], str(root), "mobile", str(case.get("round", "5.0"))
     if "inference_tree" in case:
         root = tmp_path / "submission"
         shutil.copytree(INFERENCE_TREES / case["inference_tree"], root)
@@ -386,7 +408,7 @@ def test_rule_case(
         waiver_file.write_text(case["waivers"])
         audit_options.waivers = str(waiver_file)
     report = run_audit(paths, audit_options)
-    if "tree" in case or "inference_tree" in case:
+    if "tree" in case or "inference_tree" in case or "mobile" in case:
         mine = list(report.findings)
         subject = report
     else:
