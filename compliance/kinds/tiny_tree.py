@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from compliance.detection import Evidence
     from compliance.detection.resolve import Plan
     from compliance.models.report import InferenceResultRow, Report
-    from compliance.models.tiny import TinyResult
+    from compliance.models.tiny import TinyResult, TinyTree
     from compliance.options import AuditOptions
     from compliance.parsers.archive import Unpacked
     from compliance.rulebook.tiny import TinyRulebook
@@ -28,7 +28,11 @@ if TYPE_CHECKING:
 SUITE = "tiny"
 MODE_NAMES = ("performance", "accuracy", "energy", "power")
 MARKERS = (b"ulp-mlperf", b"ulp-ml:", b"Median throughput is", b"Median energy cost is", b"Performance results for window", b"Energy data for trial", b"Estimated throughput:")
-SURVEY_FOLDERS = 5000  # folders looked at, at most, to recognise a Tiny tree and its round
+LOG_MARKERS = (b"m-bmark-run-name[", b"session: m-session-start-id[")  # the EEMBC EnergyRunner's log (0.5 results may have no results.txt)
+SURVEY_FOLDERS = 5000  # folders looked at, at most, to tell a Tiny tree's round
+RECOGNISE_FOLDERS = 300  # folders looked at, at most, to recognise a Tiny tree (asked of every input without --suite)
+# Folders that hold no Tiny result: sources, descriptions, and the other suites' result levels
+NOT_RESULTS = frozenset(("code", "src", "systems", "compliance", "measurements", "documentation", "benchmarks", "offline", "server", "singlestream", "multistream", "interactive"))
 SURVEY_DEPTH = 8
 SURVEY_FILES = 24  # results files whose first bytes are read, at most
 HEAD_BYTES = 4096
@@ -46,11 +50,18 @@ class _Survey:
 
 
 def _known_folders() -> frozenset[str]:
-    from compliance.rulebook.tiny import load_tiny_rulebook, tiny_rounds
+    """Every benchmark folder name of every Tiny round (names and aliases), from the round files
+    alone: asked of every input checked without --suite, so no rulebook is built."""
+    from compliance.rulebook.load import _round_files, data_folder, read_data
 
     names: set[str] = set()
-    for round_name in tiny_rounds():
-        names |= load_tiny_rulebook(round_name).folder_names()
+    for file_name in _round_files(SUITE):
+        data = read_data(os.path.join(data_folder(), SUITE, file_name))[0]
+        for name, raw in (data.get("benchmarks") or {}).items():
+            names.add(str(name).lower())
+            aliases = raw.get("aliases") if isinstance(raw, dict) else None
+            if isinstance(aliases, dict) and isinstance(aliases.get("value"), list):
+                names.update(str(a).lower() for a in aliases["value"])
     return frozenset(names)
 
 
@@ -73,11 +84,18 @@ def _look_at_mode(folder: str, survey: _Survey) -> None:
     names = {e.name.lower(): e for e in entries if e.is_file()}
     if "results.json" in names:
         survey.runners.add("mlc")
-    for name, entry in sorted(names.items()):
-        if not name.endswith("results.txt") or name.startswith(".") or survey.files_read >= SURVEY_FILES:
+    for name, entry in sorted(names.items(), key=lambda item: not item[0].endswith("results.txt")):
+        if not name.endswith(("results.txt", "log.txt")) or name.startswith(".") or survey.files_read >= SURVEY_FILES:
             continue
+        if name.endswith("log.txt") and survey.results_file:
+            continue  # a runner's log is read only when no results file told
         survey.files_read += 1
         head = _head(entry.path)
+        if name.endswith("log.txt"):
+            if any(marker in head for marker in LOG_MARKERS):
+                survey.results_file = entry.path
+                survey.runners.add("eembc")
+            continue
         if any(marker in head for marker in MARKERS):
             survey.results_file = survey.results_file or entry.path
             if re.search(rb"window (2|4|6|8|10):", head):
@@ -86,15 +104,16 @@ def _look_at_mode(folder: str, survey: _Survey) -> None:
                 survey.runners.add("mlc")
 
 
-def survey(root: str) -> _Survey:
-    """A bounded walk of a tree: the Tiny benchmark folders holding mode folders, and the runners seen."""
+def survey(root: str, most: int = SURVEY_FOLDERS, first: bool = False) -> _Survey:
+    """A bounded walk of a tree (``most`` folders; ``first``: stop at the first Tiny results file):
+    the Tiny benchmark folders holding mode folders, and the runners seen."""
     from compliance.parsers import safefs
 
     known = _known_folders()
     seen = _Survey()
-    queue, looked = [(root, 0)], 0
-    while queue and looked < SURVEY_FOLDERS:
-        folder, depth = queue.pop(0)
+    queue, looked = [(root, 0, "")], 0
+    while queue and looked < most and not (first and seen.results_file):
+        folder, depth, parent = queue.pop(0)
         looked += 1
         try:
             children = [e for e in safefs.scandir(folder) if e.is_dir()]
@@ -102,15 +121,15 @@ def survey(root: str) -> _Survey:
             continue
         modes = [e for e in children if e.name.lower() in MODE_NAMES]
         name = os.path.basename(folder).lower()
-        if modes and name in known:
-            seen.benchmarks.add(name)
+        if modes and (name in known or parent in known):  # results/<system>/<benchmark>[/<variant>]/<mode>
+            seen.benchmarks.add(name if name in known else parent)
             if any(e.name == "EEMBC_RUNNER" for e in safefs.scandir(folder)):
                 seen.runners.add("eembc")
             for mode in modes:
                 _look_at_mode(mode.path, seen)
             continue
         if depth < SURVEY_DEPTH:
-            queue.extend((e.path, depth + 1) for e in children if not e.name.startswith(".") and e.name.lower() not in ("code", "src", "systems"))
+            queue.extend((e.path, depth + 1, name) for e in children if not e.name.startswith(".") and e.name.lower() not in NOT_RESULTS)
     return seen
 
 
@@ -139,11 +158,14 @@ def _evidence(path: str, seen: _Survey) -> list[Evidence]:
 
 
 def _enclosing(path: str) -> tuple[str, str | None]:
-    """The folder to read for a path below an organisation's ``results/`` (the organisation), and the scope."""
+    """The folder to read for a path below an organisation's ``results/`` (the repository or
+    division folder that holds the organisation, else the organisation), and the scope."""
     parts = os.path.abspath(path).split(os.sep)
     lowered = [p.lower() for p in parts]
     if "results" in lowered[:-1] or (lowered and lowered[-1] == "results"):
         at = len(lowered) - 1 - lowered[::-1].index("results")
+        if at >= 2 and lowered[at - 2] in ("closed", "open"):
+            at -= 2  # the division's parent: the whole submission tells the round
         return os.sep.join(parts[:at]) or os.sep, path
     return path, None
 
@@ -166,9 +188,9 @@ def _claim(paths: list[str], options: AuditOptions, archive_folder: str | None, 
             raise UsageError(f"{paths[0]}: a Tiny submission is a folder (or an archive of one)")
         return None
     root, scope = (given, None) if archive_folder else _enclosing(given)
-    seen = survey(root)
-    if not mine and seen.results_file is None:
+    if not mine and survey(root, RECOGNISE_FOLDERS, first=True).results_file is None:
         return None
+    seen = survey(root)
     if scope is not None:
         display = root if os.path.isabs(paths[0]) else os.path.relpath(root)
         scope_shown = paths[0].rstrip(os.sep) if os.path.isabs(paths[0]) else os.path.normpath(paths[0])
@@ -187,7 +209,7 @@ def _claim(paths: list[str], options: AuditOptions, archive_folder: str | None, 
         decision = given_round(SUITE, canon, options.round_from, evidence)
     else:
         decision = decide_round(SUITE, tiny_rounds(), evidence)
-    detail = "a Tiny runner's results file" + (f" ({_shown(seen.results_file, root, display)})" if seen.results_file else "")
+    detail = "a Tiny runner's file" + (f" ({_shown(seen.results_file, root, display)})" if seen.results_file else "")
     plan = Plan(SubjectKind.TINY_TREE, [root], SUITE, options.suite_from if mine else "detected", detail, {SUITE: decision}, display, scope_shown)
     plan.notes.extend(decision.notes)
     return plan
@@ -241,11 +263,13 @@ def result_rows(ctx: TinyResultContext) -> list[InferenceResultRow]:
     def row(mode: str, metric: str, value: float | None, unit: str) -> None:
         rows.append(InferenceResultRow(result.division, result.org, result.system, name, mode, result.path, metric, value, unit, accuracy, False, model_folder=result.benchmark))
 
-    perf = result.modes.get("performance")
-    if perf is not None or not result.modes:
+    perf, energy = result.modes.get("performance"), result.modes.get("energy")
+    if sww and perf is None and energy is not None and energy.estimated_throughput is not None:
+        # a streaming wakeword result with its energy run alone: the throughput that run estimated
+        row("performance", "estimated throughput (energy run)", energy.estimated_throughput.value, "inf./s")
+    elif perf is not None or not result.modes:
         reading = (perf.estimated_throughput if sww else perf.median_throughput) if perf is not None else None
         row("performance", "estimated throughput" if sww else "median throughput", reading.value if reading else None, "inf./s")
-    energy = result.modes.get("energy")
     if energy is not None:
         reading = energy.power_mw if sww else energy.median_energy
         row("energy", "average power" if sww else "median energy per inference", reading.value if reading else None, "mW" if sww else "uJ/inf.")
@@ -271,7 +295,7 @@ def _check(plan: Plan, options: AuditOptions, unpacked: Unpacked | None) -> Repo
     book = load_tiny_rulebook(decision.round)
     root = plan.paths[0]
     display = plan.display or root
-    tree = read_tree(root, display, book.folder_names(), book.size_limit)
+    tree = read_tree(root, display, book.folder_names(), book.size_limit, book.mode_prefix)
     debug = bool(getattr(options, "debug", False))
     report = Report(tool=ToolInfo("mlperf-audit", __version__), suite=SUITE, round=book.round)
     report.rulebook_sha256 = book.sha256
@@ -305,8 +329,9 @@ def _check(plan: Plan, options: AuditOptions, unpacked: Unpacked | None) -> Repo
             raise UsageError(str(err)) from err
     report.finalise()
     verdicts = {s.path: s.passed for s in report.subjects}
+    blocked = _blocked_results(report, tree, display)
     for each in rows:
-        each.passed = verdicts.get(each.path, False) and each.value is not None
+        each.passed = verdicts.get(each.path, False) and each.value is not None and each.path not in blocked
     report.passed = report.passed and all(each.passed for each in rows)
     if plan.scope is not None:
         from compliance.scope import narrow_report
@@ -315,12 +340,35 @@ def _check(plan: Plan, options: AuditOptions, unpacked: Unpacked | None) -> Repo
     return report
 
 
-def _limits(report: Report, tree: object, book: TinyRulebook, options: AuditOptions) -> None:
+def _blocked_results(report: Report, tree: TinyTree, display: str) -> set[str]:
+    """The results a blocking finding about the submission rejects, as the official checker does:
+    a system description's problem rejects that system's results, a finding in or above a result
+    that result, any other in an organisation's folder (a link, a file too large) all its results."""
+    from compliance.scope import within
+
+    blocked: set[str] = set()
+    for finding in report.findings:
+        if not finding.blocking or finding.subject != display:
+            continue
+        place = finding.location.path
+        for org in tree.orgs:
+            if not within(place, org.path):
+                continue
+            if within(place, f"{org.path}/systems"):
+                name = place.rsplit("/", 1)[-1].removesuffix(".json")
+                hit = [r.path for r in org.results if r.system == name]
+            else:
+                hit = [r.path for r in org.results if within(place, r.path) or within(r.path, place)]
+            blocked.update(hit or ([] if within(place, f"{org.path}/systems") else [r.path for r in org.results]))
+    return blocked
+
+
+def _limits(report: Report, tree: TinyTree, book: TinyRulebook, options: AuditOptions) -> None:
     """A LIM001 finding for each folder the walk did not list (too deep, unreadable, too many entries)."""
     from compliance.limits import LIM001
     from compliance.registry import applies
 
-    for org in getattr(tree, "orgs", []):
+    for org in tree.orgs:
         for folder, why in org.unread[:50]:
             finding = LIM001.finding(
                 f"{folder}: not listed ({why}); what is below it was not checked",

@@ -108,6 +108,7 @@ class TinySystem:
     name: str
     data: dict[str, object] | None = None
     error: str | None = None
+    nested: bool = False  # in a folder of systems/ (systems/<id>/<id>.json), not where the layout puts it
 
 
 @dataclass(slots=True)

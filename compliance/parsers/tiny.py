@@ -217,8 +217,9 @@ def parse_results_json(text: str, folder: ModeFolder, shown: str) -> None:
         folder.windows_from = "results.json"
 
 
-def read_mode(mode: str, real: str, shown: str) -> ModeFolder:
-    """One mode folder: its files and what its results.txt (or results.json) says."""
+def read_mode(mode: str, real: str, shown: str, mode_prefix: bool = True) -> ModeFolder:
+    """One mode folder: its files and what its results.txt (or results.json) says; ``mode_prefix``:
+    the round's layout names the files after the mode (``performance_results.txt``)."""
     folder = ModeFolder(MODE_FOLDERS[mode.lower()], shown, real)
     try:
         entries = safefs.scandir(real)
@@ -230,7 +231,7 @@ def read_mode(mode: str, real: str, shown: str) -> ModeFolder:
             info = entry.stat(follow_symlinks=False)
         except OSError:
             continue
-        name = normalised_name(entry.name, folder.mode)
+        name = normalised_name(entry.name, folder.mode) if mode_prefix else entry.name
         if not stat.S_ISREG(info.st_mode):
             if name == SUMMARY and folder.summary_path is None:
                 folder.summary_path = _shown_join(shown, entry.name)
@@ -277,7 +278,7 @@ def _mode_children(real: str) -> list[safefs.Entry]:
     return [e for e in _folders(real) if e.name.lower() in MODE_FOLDERS]
 
 
-def read_results(org: OrgFolder, benchmark_names: frozenset[str]) -> None:
+def read_results(org: OrgFolder, benchmark_names: frozenset[str], mode_prefix: bool = True) -> None:
     """Every ``results/<system>/[...]/<benchmark>/`` of an organisation: the folder that holds the
     mode folders is a result; a folder level between the system and it is kept as ``nested``."""
     results = _child_folder(org.real, "results")
@@ -289,7 +290,7 @@ def read_results(org: OrgFolder, benchmark_names: frozenset[str]) -> None:
         while stack:
             entry, shown, levels = stack.pop(0)
             if levels and _mode_children(entry.path):
-                org.results.append(_result(org, system.name, entry, shown, levels, benchmark_names))
+                org.results.append(_result(org, system.name, entry, shown, levels, benchmark_names, mode_prefix))
                 continue
             if len(levels) >= 3:
                 continue
@@ -299,7 +300,9 @@ def read_results(org: OrgFolder, benchmark_names: frozenset[str]) -> None:
                 stack.append((child, f"{shown}/{safefs.shown(child.name)}", [*levels, child.name]))
 
 
-def _result(org: OrgFolder, system: str, entry: safefs.Entry, shown: str, levels: list[str], benchmark_names: frozenset[str]) -> TinyResult:
+def _result(
+    org: OrgFolder, system: str, entry: safefs.Entry, shown: str, levels: list[str], benchmark_names: frozenset[str], mode_prefix: bool
+) -> TinyResult:
     known = [name for name in levels if name.lower() in benchmark_names]
     benchmark = known[0] if known else levels[-1]
     nested = "/".join(n for n in levels if n != benchmark) or None
@@ -319,7 +322,7 @@ def _result(org: OrgFolder, system: str, entry: safefs.Entry, shown: str, levels
         if mode is None:
             result.other_folders.append(f"{shown}/{safefs.shown(child.name)}")
         elif mode not in result.modes:
-            result.modes[mode] = read_mode(child.name, child.path, f"{shown}/{safefs.shown(child.name)}")
+            result.modes[mode] = read_mode(child.name, child.path, f"{shown}/{safefs.shown(child.name)}", mode_prefix)
     seen = {runner_of(m) for m in result.modes.values()} - {None}
     if marker is not None:
         result.runner_seen = EEMBC
@@ -356,7 +359,7 @@ def read_systems(org: OrgFolder) -> None:
             name = entry.name[: -len(".json")]
             if name in org.systems:
                 continue
-            system = TinySystem(f"{where}/{safefs.shown(entry.name)}", name)
+            system = TinySystem(f"{where}/{safefs.shown(entry.name)}", name, nested=real != systems.path)
             text, why = read_text(entry.path, MAX_SYSTEM_BYTES)
             if text is None:
                 system.error = why
@@ -435,14 +438,14 @@ def org_folders(root: str, display: str) -> tuple[list[tuple[str, str, str, str]
     return found, others
 
 
-def read_tree(root: str, display: str, benchmark_names: frozenset[str], size_limit: int) -> TinyTree:
+def read_tree(root: str, display: str, benchmark_names: frozenset[str], size_limit: int, mode_prefix: bool = True) -> TinyTree:
     """A whole Tiny submission, results repository, division or organisation folder."""
     tree = TinyTree(root, display)
     found, tree.other_divisions = org_folders(root, display)
     for division, org_name, real, shown in found:
         org = OrgFolder(division, org_name, shown, real)
         read_systems(org)
-        read_results(org, benchmark_names)
+        read_results(org, benchmark_names, mode_prefix)
         survey_files(org, size_limit)
         tree.orgs.append(org)
     return tree

@@ -188,3 +188,4 @@ def load_tiny_rulebook(round_name: str) -> TinyRulebook:
 def round_benchmark_names(round_name: str) -> frozenset[str]:
     """The benchmark names of a round (not aliases): for round detection."""
     return frozenset(load_tiny_rulebook(round_name).benchmarks)
+

@@ -16,8 +16,9 @@ TSY001 = define(
     """
 ## What it checks
 That every system with results has its description `systems/<system>.json`
-in the same organisation folder (a description one folder deeper, as some
-1.0 submissions filed it, is found too).
+in the same organisation folder. A description one folder deeper
+(`systems/<system>/<system>.json`, as some 1.0 submissions filed it) is not
+where the layout puts it: the message says where it is.
 
 ## Why it matters
 The description is what the results table shows about the hardware and
@@ -100,12 +101,14 @@ def systems(ctx: TinySubmissionContext) -> Iterator[Finding]:
     for org in ctx.orgs():
         reported: set[str] = set()
         for result in org.results:
-            if result.system in org.systems or result.system in reported:
+            found = org.systems.get(result.system)
+            if (found is not None and not found.nested) or result.system in reported:
                 continue
             reported.add(result.system)
+            elsewhere = f" (a {result.system}.json is at {found.path}, not where the layout puts it)" if found is not None else ""
             yield ctx.finding(
                 TSY001,
-                f"results for system '{result.system}' have no description systems/{result.system}.json",
+                f"results for system '{result.system}' have no description systems/{result.system}.json{elsewhere}",
                 path=f"{org.path}/systems/{result.system}.json",
                 observed=f"results/{result.system}/",
                 required=f"systems/{result.system}.json",
