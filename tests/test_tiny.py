@@ -251,3 +251,123 @@ def test_agreement_with_the_official_checker(round_name: str, tmp_path: Path, ca
     harness.main([str(repository), "--round", round_name, "--official", str(official), "--checker", checker, "--out", str(tmp_path)])
     line = capsys.readouterr().out.splitlines()[0]
     assert line == f"tiny {round_name}: {results} results, {same} same verdict, {differences} differences, {values} value differences"
+
+
+def test_a_pipe_an_oversized_file_and_a_bad_name_are_findings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    from compliance.parsers import tiny as parser
+
+    root = tiny_copy(tmp_path)
+    pipe = root / SYN / "ic" / "accuracy" / "results.txt"
+    pipe.unlink()
+    os.mkfifo(pipe)  # never opened: a read would block forever
+    with open(os.path.join(os.fsencode(root / SYN / "ic" / "performance"), b"bad\xffname.txt"), "wb") as handle:
+        handle.write(b"x")
+    monkeypatch.setattr(parser, "MAX_RESULTS_BYTES", 2000)  # the EEMBC energy results.txt is 2,969 bytes, the others under 2,000
+    report = check(root)
+    assert not report.internal_errors
+    problems = {f.location.path.rsplit("/results/", 1)[-1]: f.message for f in report.findings if f.code == "TRS003"}
+    assert "a named pipe" in problems["syntiant_9120_0v9_30mhz/ic/accuracy/results.txt"]
+    assert "larger than 2,000 bytes" in problems["syntiant_9120_0v9_30mhz/ic/energy/results.txt"]
+    assert rows_of(report)[("NUCLEO_U575ZI_Q/ic", "performance")].passed
+
+
+def test_an_archive_of_a_tiny_tree_is_checked_like_the_folder(tmp_path: Path) -> None:
+    import tarfile
+
+    root = tiny_copy(tmp_path)
+    archive = tmp_path / "tiny.tar.gz"
+    with tarfile.open(archive, "w:gz") as tar:
+        tar.add(root / "closed", arcname="closed")
+    from_archive, from_folder = check(archive), check(root)
+    assert (from_archive.suite, from_archive.round) == ("tiny", "1.3")
+    assert [(r.benchmark, r.scenario, r.value, r.passed) for r in from_archive.results] == [
+        (r.benchmark, r.scenario, r.value, r.passed) for r in from_folder.results
+    ]
+
+
+def test_a_rule_that_raises_is_one_internal_error_and_the_rest_is_reported(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from compliance import registry
+    from compliance.registry import CHECKERS, Checker
+
+    def crash(ctx: object) -> object:
+        raise ZeroDivisionError("a rule's bug")
+
+    registry.load_all("tiny")
+    patched = [Checker(c.subject, c.codes, crash) if "TWN003" in c.codes else c for c in CHECKERS]  # type: ignore[arg-type]
+    monkeypatch.setattr(registry, "CHECKERS", patched)
+    root = tiny_copy(tmp_path)
+    report = check(root)
+    assert len(report.internal_errors) == 3 and report.exit_code() == 2  # one per result
+    assert any(f.code == "TLY002" for f in report.findings)  # the other rules still ran
+
+
+def test_folders_past_the_walk_depth_are_a_limit_finding(tmp_path: Path) -> None:
+    root = tiny_copy(tmp_path)
+    deep = (root / "closed" / "syntiant" / "code").joinpath(*["d"] * 20)
+    deep.mkdir(parents=True)
+    (deep / "file.txt").write_text("deep")
+    report = check(root)
+    assert any(f.code == "LIM001" and "deeper than the walk goes" in f.message for f in report.findings)
+    rows = rows_of(report)
+    assert not rows[("syntiant_9120_0v9_30mhz/ic", "performance")].passed  # its organisation was not read whole
+    assert rows[("NUCLEO_U575ZI_Q/ic", "performance")].passed
+
+
+def test_a_waiver_keeps_a_finding_in_the_report_and_passes_the_result(tmp_path: Path) -> None:
+    root = tiny_copy(tmp_path)
+    path = root / STM / "ic" / "performance" / "results.txt"
+    path.write_bytes(path.read_bytes().replace(b"Runtime: 10.949628 sec.", b"Runtime: 9.949628 sec."))
+    waivers = tmp_path / "waivers.toml"
+    waivers.write_text(
+        '[[waiver]]\ncode = "TWN001"\nsubject = "*NUCLEO_U575ZI_Q/ic"\nreason = "timer drift accepted at review"\napprover = "Tiny WG"\n'
+    )
+    report = check(root, waivers=str(waivers))
+    waived = [f for f in report.findings if f.code == "TWN001"]
+    assert waived and all(f.waived_by for f in waived) and report.passed
+    assert rows_of(report)[("NUCLEO_U575ZI_Q/ic", "performance")].passed
+
+
+# -- property: mutated real results files never make the reader raise ---------------------------
+
+
+def _mutations() -> object:
+    from hypothesis import strategies as st
+
+    sources = sorted(p for p in TINY.rglob("results.txt"))
+    return st.tuples(
+        st.sampled_from(sources),
+        st.lists(st.tuples(st.integers(0, 4000), st.sampled_from(["delete", "duplicate", "flip", "insert"]), st.binary(max_size=40)), max_size=8),
+    )
+
+
+def test_mutated_results_files_never_make_the_reader_raise() -> None:
+    from hypothesis import HealthCheck, given, settings
+
+    from compliance.models.tiny import ModeFolder
+    from compliance.parsers.tiny import parse_results
+    from compliance.rules.tiny.windows import median
+
+    @settings(max_examples=50, derandomize=True, database=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(_mutations())
+    def run(case: tuple[Path, list[tuple[int, str, bytes]]]) -> None:
+        source, edits = case
+        lines = source.read_bytes().split(b"\n")
+        for at, op, data in edits:
+            i = at % (len(lines) or 1)
+            if op == "delete" and lines:
+                del lines[i]
+            elif op == "duplicate" and lines:
+                lines.insert(i, lines[i])
+            elif op == "flip" and lines and lines[i]:
+                lines[i] = lines[i][: at % len(lines[i])] + data + lines[i][at % len(lines[i]) + 1 :]
+            else:
+                lines.insert(i, data)
+        folder = ModeFolder("energy" if "energy" in source.parts else "performance", "m", "m")
+        parse_results(b"\n".join(lines).decode("utf-8", errors="replace"), folder)
+        values = [w.throughput for w in folder.windows if w.throughput is not None]
+        if values:
+            median(values)
+
+    run()
