@@ -77,6 +77,7 @@ class ModeFolder:
     detections: Detections | None = None
     duty_cycle: Reading | None = None
     estimated_throughput: Reading | None = None
+    log_model: Reading | None = None  # the model the runner's log says the device ran (its text in ``text``)
 
     def windows_of(self, kind: str) -> list[Window]:
         return [w for w in self.windows if w.kind == kind]

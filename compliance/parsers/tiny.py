@@ -21,11 +21,13 @@ MAX_JSON_BYTES = 16 << 20  # a performance or energy results.json (the energy sa
 MAX_SYSTEM_BYTES = 1 << 20
 MAX_LINE_CHARS = 4096  # a longer line is not a runner's line
 MAX_JSON_DEPTH = 64
-WALK_DEPTH = 12  # below an organisation's folder
+WALK_DEPTH = safefs.MAX_DEPTH  # below an organisation's folder (32 levels, as every walk)
 WALK_ENTRIES = 500_000
 DIVISIONS = ("closed", "open")
 MODE_FOLDERS = {"performance": "performance", "accuracy": "accuracy", "energy": "energy", "power": "energy"}
 SUMMARY = "results.txt"
+LOG_HEAD_BYTES = 64 << 10  # the device reports its model in the first lines of a session
+_LOG_MODEL = re.compile(r"m-model-\[([A-Za-z0-9_.-]{1,40})\]|Device model retrieved:\s*([A-Za-z0-9_.-]{1,40})")
 
 _NUMBER = r"([-+]?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?)"
 _PREFIX = re.compile(r"^\s*\d+\.\d+\s+[\w.-]+:\s?")  # "00141.575 ulp-mlperf: "
@@ -248,6 +250,8 @@ def read_mode(mode: str, real: str, shown: str, mode_prefix: bool = True) -> Mod
             folder.problems.append((folder.summary_path, f"{why}"))
         else:
             parse_results(text, folder)
+    if "log.txt" in folder.names:
+        folder.log_model = log_model(os.path.join(real, folder.names["log.txt"]))
     if not folder.windows and folder.mode != "accuracy" and "results.json" in folder.names:
         shown_json = _shown_join(shown, folder.names["results.json"])
         text, why = read_text(os.path.join(real, folder.names["results.json"]), MAX_JSON_BYTES)
@@ -256,6 +260,20 @@ def read_mode(mode: str, real: str, shown: str, mode_prefix: bool = True) -> Mod
         else:
             parse_results_json(text, folder, shown_json)
     return folder
+
+
+def log_model(real: str) -> Reading | None:
+    """The model the device reported in the runner's log (its first 64 KiB): EEMBC
+    ``dut: m-model-[ic01]``, MLCommons runner ``Device model retrieved: ic01``."""
+    try:
+        head = safefs.read_regular(real, LOG_HEAD_BYTES)[:LOG_HEAD_BYTES].decode("utf-8", errors="replace")
+    except (OSError, ValueError):
+        return None
+    match = _LOG_MODEL.search(head)
+    if match is None:
+        return None
+    name = match.group(1) or match.group(2)
+    return Reading(0.0, head.count("\n", 0, match.start()) + 1, name)
 
 
 def _folders(real: str) -> list[safefs.Entry]:

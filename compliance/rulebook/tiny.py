@@ -41,6 +41,7 @@ class TinyBenchmark:
     required_modes: tuple[str, ...]
     runners: tuple[str, ...] | None  # None: the round's runners
     requires: tuple[str, ...]
+    log_model: str | None = None  # the model name the runner's log reports for it
     sources: dict[str, str] = field(default_factory=dict)  # per field, where it comes from
 
 
@@ -131,6 +132,7 @@ def _benchmark(name: str, raw: dict[str, Any]) -> TinyBenchmark:
         required_modes=_names(_value(raw, "required_modes", where), f"{where}.required_modes"),
         runners=_names(_value(raw, "runners", where), f"{where}.runners") if "runners" in raw else None,
         requires=_names(_value(raw, "requires", where), f"{where}.requires") if "requires" in raw else (),
+        log_model=str(_value(raw, "log_model", where)).lower() if "log_model" in raw else None,
         sources=sources,
     )
 

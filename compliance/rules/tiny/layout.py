@@ -279,6 +279,58 @@ MLPerf Tiny rules, "Divisions"; the official checker's division check.
 )
 
 
+TLY011 = define(
+    "TLY011",
+    "tiny-log-model-mismatch",
+    Severity.ERROR,
+    "The runner's log says the device ran another benchmark's model than the folder's.",
+    """
+## What it checks
+The model the device reported at the start of each mode's session, in its
+`log.txt` (EEMBC EnergyRunner `dut: m-model-[kws01]`, MLCommons runner
+`Device model retrieved: kws01`), against the benchmark of the folder (ad01,
+ic01, kws01, vww01, sww01), in the closed division.
+
+## Why it matters
+A closed result must be the benchmark's reference model; a log of another
+model means the run is another benchmark's (files copied into the wrong
+folder) and its score and accuracy are not this benchmark's. Every published
+log agrees with its folder.
+
+## Example
+`kws/performance/log.txt` with `dut: m-model-[vww01]`.
+
+## How to fix
+Put each session's files in its benchmark's folder, or rerun.
+
+## Rule reference
+MLPerf Tiny rules, "Benchmarks" and "Closed Division" (the closed division
+runs the reference models).
+""",
+    suites=SUITES,
+    divisions=("closed",),
+)
+
+
+@checker(RESULT_SUBJECT, TLY011)
+def log_model(ctx: TinyResultContext) -> Iterator[Finding]:
+    bench = ctx.benchmark
+    if bench is None or bench.log_model is None:
+        return
+    for mode, folder in sorted(ctx.result.modes.items()):
+        seen = folder.log_model
+        if seen is None or seen.text.lower() == bench.log_model:
+            continue
+        yield ctx.finding(
+            TLY011,
+            f"the {mode} run's log says the device ran {seen.text}, not {bench.name}'s {bench.log_model}",
+            path=f"{folder.path}/{folder.names.get('log.txt', 'log.txt')}",
+            line=seen.line,
+            observed=seen.text,
+            required=bench.log_model,
+        )
+
+
 @checker(RESULT_SUBJECT, TLY001, TLY002, TLY003, TLY005)
 def result_layout(ctx: TinyResultContext) -> Iterator[Finding]:
     result, bench, book = ctx.result, ctx.benchmark, ctx.book
