@@ -255,6 +255,7 @@ FAMILIES = {
     "package": "compliance.rules.package",
     "inference": "compliance.rules.inference",
     "mobile": "compliance.rules.mobile",
+    "tiny": "compliance.rules.tiny",
     "waivers": "compliance.waivers",
     "limits": "compliance.limits",
     "config": "compliance.config",

@@ -292,6 +292,8 @@ PUBLISHED = [
     ("hpc-1.0", "hpc", "1.0"), ("hpc-2.0", "hpc", "2.0"), ("hpc-3.0", "hpc", "3.0"),
     ("inference-4.1", "inference", "4.1"), ("inference-5.1", "inference", "5.1"), ("inference-6.0", "inference", "6.0"),
     *((f"mobile-{r}", "mobile", r) for r in ("2.0", "2.1", "3.0", "3.1", "4.0", "4.1", "5.0")),
+    ("tiny-0.5", "tiny", "0.5"), ("tiny-0.7", "tiny", "0.7"), ("tiny-1.0", "tiny", "1.0"), ("tiny-1.1", "tiny", "1.1"),
+    ("tiny-1.2", "tiny", "1.2"), ("tiny-1.3", "tiny", "1.3"),
 ]
 
 

@@ -36,6 +36,7 @@ TREES = {"amd": fixture_tree, "hpc_throughput": throughput_tree}
 CASES_DIR = Path(__file__).parent / "cases"
 INFERENCE_TREES = Path(__file__).parents[1] / "fixtures" / "inference_tree"
 MOBILE_TREES = Path(__file__).parents[1] / "fixtures" / "mobile"
+TINY_TREES = Path(__file__).parents[1] / "fixtures" / "tiny"
 
 
 def load_cases() -> list[tuple[str, dict[str, Any]]]:
@@ -97,6 +98,11 @@ def _tree_edit(root: Path, edit: dict[str, Any]) -> None:
         for key in args.get("delete", []):
             data.pop(key, None)
         path.write_text(json.dumps(data))
+    elif op == "replace":  # a text change in one copied file: {path, old, new}
+        path = root / args["path"]
+        text = path.read_text(encoding="utf-8")
+        assert args["old"] in text, (args, text[:200])
+        path.write_text(text.replace(args["old"], args["new"]), encoding="utf-8")
     elif op == "copy_org":
         parent = root / "closed" if (root / "closed").is_dir() else root  # results repositories have no division level
         source, target = parent / args.get("from", "AMD"), parent / args["to"]
@@ -309,6 +315,12 @@ def build_case(case: dict[str, Any], tmp_path: Path) -> tuple[list[str], str, st
         for edit in case.get("tree_edits", []):
             _tree_edit(root, edit)
         return [str(root)], str(root), "inference", str(case.get("round", "5.1"))
+    if "tiny_tree" in case:  # a copy of tests/fixtures/tiny/<name> (real files of a Tiny results repository)
+        root = tmp_path / "submission"
+        shutil.copytree(TINY_TREES / case["tiny_tree"], root)
+        for edit in case.get("tree_edits", []):
+            _tree_edit(root, edit)
+        return [str(root)], str(root), "tiny", str(case.get("round", "1.3"))
     if "tree" in case:
         root = TREES[case["tree"]](tmp_path / "submission")
         for edit in case.get("tree_edits", []):
@@ -408,7 +420,7 @@ def test_rule_case(
         waiver_file.write_text(case["waivers"])
         audit_options.waivers = str(waiver_file)
     report = run_audit(paths, audit_options)
-    if "tree" in case or "inference_tree" in case or "mobile" in case:
+    if "tree" in case or "inference_tree" in case or "mobile" in case or "tiny_tree" in case:
         mine = list(report.findings)
         subject = report
     else:
