@@ -180,7 +180,8 @@ def _check(plan: Plan, options: AuditOptions, unpacked: Unpacked | None) -> Repo
     from compliance.registry import applies, load_all, run_checkers
     from compliance.rulebook.mobile import load_mobile_rulebook
     from compliance.parsers.safefs import shown
-    from compliance.rules.mobile.context import EntryContext, FileContext, SystemContext, TreeContext
+    from compliance.parsers.mobile import read_system_files
+    from compliance.rules.mobile.context import EntryContext, FileContext, OrgContext, SystemContext, TreeContext
     from compliance.rules.mobile.mob import accuracy_of
 
     load_all("mobile")
@@ -248,6 +249,16 @@ def _check(plan: Plan, options: AuditOptions, unpacked: Unpacked | None) -> Repo
         division = _place(system_folder + os.sep + "x")[0]
         report.subjects.append(Subject(path=shown_system, kind="mobile_system", suite=SUITE, division=division or None))
         report.findings.extend(run_checkers("mobile_system", SystemContext(book, shown_system, found), lambda f: keep(f, division), where=shown_system, debug=options.debug))
+    inside = os.path.abspath(root) + os.sep
+    for org_folder, systems in sorted(_organisations(tree.result_files, list(orphans)).items()):
+        if not (org_folder + os.sep).startswith(inside):
+            continue  # a system folder or a result file checked alone: its organisation is not read
+        shown_org = _display(root, shown_root, org_folder)
+        division = _place(os.path.join(org_folder, "results", "x", "y"))[0]
+        has_systems, descriptions = read_system_files(org_folder)
+        org_ctx = OrgContext(book, shown_org, has_systems, [(_display(root, shown_root, p), n, why) for p, n, why in descriptions], sorted(systems))
+        report.subjects.append(Subject(path=shown_org, kind="mobile_org", suite=SUITE, division=division or None))
+        report.findings.extend(run_checkers("mobile_org", org_ctx, lambda f: keep(f, division), where=shown_org, debug=options.debug))
     report.subjects.insert(0, Subject(path=shown(shown_root), kind="tree", suite=SUITE))
     tree_ctx = TreeContext(shown(shown_root), list(tree.notes))
     report.findings.extend(run_checkers("mobile_tree", tree_ctx, lambda f: keep(f, ""), where=tree_ctx.subject, debug=options.debug))
@@ -260,6 +271,19 @@ def _check(plan: Plan, options: AuditOptions, unpacked: Unpacked | None) -> Repo
         row.passed = subject is not None and subject.passed and value is not None and not _file_failed(report, row.path)
     report.passed = report.passed and all(row.passed for row in report.results)
     return report
+
+
+def _organisations(result_files: list[str], system_folders: list[str]) -> dict[str, set[str]]:
+    """Each organisation folder (the folder above results/) and the systems of its results: the
+    result files' (``""`` for a result file directly in results/) and the folders without one."""
+    found: dict[str, set[str]] = {}
+    for path in result_files + [os.path.join(folder, "x") for folder in system_folders]:
+        parts = os.path.abspath(path).split(os.sep)
+        if "results" not in parts:
+            continue
+        i = len(parts) - 1 - parts[::-1].index("results")
+        found.setdefault(os.sep.join(parts[:i]), set()).add(_place(path)[2])
+    return found
 
 
 def _file_failed(report: Report, entry_path: str) -> bool:

@@ -9,7 +9,7 @@ from compliance.models.findings import Finding, Severity
 from compliance.models.loadgen import LoadgenRun
 from compliance.registry import checker, define
 from compliance.rulebook.mobile import MobileBenchmark
-from compliance.rules.mobile.context import EntryContext, FileContext, SystemContext, TreeContext
+from compliance.rules.mobile.context import EntryContext, FileContext, OrgContext, SystemContext, TreeContext
 
 SUITES = ("mobile",)
 RULES_DOC = "MLPerf Mobile rules (mlcommons/mobile_open rules/mobile_inference_rules.adoc)"
@@ -485,6 +485,37 @@ None in the rules: mlperf-audit's hostile-input guarantees (README, "Hostile inp
 """,
     suites=SUITES,
 )
+MOB017 = define(
+    "MOB017",
+    "mobile-system-description",
+    Severity.ERROR,
+    "A system's description (systems/<system>.json) is missing or is not JSON.",
+    """
+## What it checks
+That the organisation's `systems/` folder has a description of each system its
+`results/` holds, named as the system's folder (`systems/<system>.json` for
+`results/<system>/`), and that each description reads as JSON. A name that differs
+from the folder's only in case is a warning (it works on some file systems only).
+
+## Why it matters
+The description is the only record of the device, its SoC and software stack that
+the results are published with; one that is not JSON cannot be read by the results
+tables.
+
+## Example
+`MOB017 systems/SD8Elite.json is not JSON (trailing comma: line 12 column 5)`
+
+## How to fix
+Add `systems/<system>.json` for each system, and remove what JSON does not allow
+(trailing commas, comments).
+
+## Rule reference
+MLPerf Mobile rules, "Submission content" ("Specification of the device in JSON
+format") and "Directory structure" (`systems/<system_desc_id>.json`,
+`results/<system_desc_id>/`).
+""",
+    suites=SUITES,
+)
 ACCURACY_LOG = "mlperf_log_accuracy"  # the accuracy log's name, whole (.json) or in parts
 
 
@@ -746,3 +777,23 @@ def _run_settings(ctx: SystemContext, shown: str, run: LoadgenRun, benchmark: Mo
 def tree_read(ctx: TreeContext) -> Iterator[Finding]:
     for where in ctx.stopped:
         yield MOB016.finding(where, path=ctx.subject, subject=ctx.subject, observed="not read", required="every folder read")
+
+
+@checker("mobile_org", MOB017)
+def system_descriptions(ctx: OrgContext) -> Iterator[Finding]:
+    if not ctx.has_systems:
+        yield MOB017.finding(f"{ctx.subject} has no systems/ folder: no system is described", path=ctx.subject, subject=ctx.subject, observed="no systems/", required="systems/<system>.json for each system")
+        return
+    for shown, _name, problem in ctx.systems:
+        if problem is not None:
+            yield MOB017.finding(f"the system description is {problem}", path=shown, subject=ctx.subject, observed=problem[:200], required="a JSON description of the system")
+    names = {name for _shown, name, _problem in ctx.systems}
+    folded = {name.lower(): name for name in names}
+    for system in sorted(set(ctx.result_systems)):
+        if not system or system in names:
+            continue
+        near = folded.get(system.lower())
+        if near is not None:
+            yield MOB017.finding(f"results/{system} is described as systems/{near}.json: the names differ in case", path=ctx.subject, subject=ctx.subject, observed=f"systems/{near}.json", required=f"systems/{system}.json", severity=Severity.WARNING)
+        else:
+            yield MOB017.finding(f"results/{system} has no system description", path=ctx.subject, subject=ctx.subject, observed="no description", required=f"systems/{system}.json")
