@@ -203,3 +203,37 @@ def test_a_waiver_names_a_benchmark_as_the_submission_does(tmp_path: Path) -> No
     waived = [f for f in report.findings if f.code == "MOB015"]
     assert waived and all(f.waived_by for f in waived) and report.passed
     assert all(r.passed for r in report.results)
+
+
+def test_mutated_result_files_never_break_the_check(tmp_path: Path) -> None:
+    """Every field of the file, of a result, of its runs and LoadGen block, and of the device,
+    given a hostile value in turn: no traceback, a JSON report."""
+    import copy
+
+    base = json.loads((TREE / SYSTEM / "result.json").read_text())
+    hostile: list[object] = [None, True, -1, 1e308, float("nan"), "x" * 1000, [], {}, [[[[]]]], "Infinity", 10**30]
+    first = base["results"][0]
+    tables: list[tuple[str, ...]] = [(), ("results", "0"), ("results", "0", "performance_run"),
+                                     ("results", "0", "performance_run", "loadgen"), ("results", "0", "accuracy_run"),
+                                     ("environment_info",), ("environment_info", "value", "android"), ("build_info",)]
+    assert first["performance_run"]["loadgen"] is not None
+
+    def at(data: object, path: tuple[str, ...]) -> object:
+        for name in path:
+            data = data[int(name)] if isinstance(data, list) else data[name]  # type: ignore[index]
+        return data
+
+    root = _copy(tmp_path)
+    count = 0
+    for path in tables:  # one system folder per mutation, all checked at once
+        for key in list(at(base, path)):  # type: ignore[call-overload]
+            data = copy.deepcopy(base)
+            at(data, path)[key] = hostile[count % len(hostile)]  # type: ignore[index]
+            system = root / f"{SYSTEM}_{count}"
+            shutil.copytree(root / SYSTEM, system)
+            (system / "result.json").write_text(json.dumps(data, allow_nan=True))
+            count += 1
+    report = run_audit([str(root)], AuditOptions(suite="mobile", round="5.0"))
+    assert count > 40 and not report.internal_errors, [f.message for f in report.internal_errors]
+    assert len({f.subject for f in report.findings}) > count  # each mutated system was read
+    json.loads(renderer("json")(report))
