@@ -516,6 +516,35 @@ format") and "Directory structure" (`systems/<system_desc_id>.json`,
 """,
     suites=SUITES,
 )
+MOB018 = define(
+    "MOB018",
+    "mobile-loadgen-seeds",
+    Severity.ERROR,
+    "A LoadGen run of a benchmark used other random seeds than the round's.",
+    """
+## What it checks
+The `effective_qsl_rng_seed`, `effective_sample_index_rng_seed` and
+`effective_schedule_rng_seed` of each benchmark's performance and accuracy runs
+against the round's seeds (the round data: the seeds every published run of the
+round uses, those of the LoadGen configuration the round's app carries).
+
+## Why it matters
+The seeds fix which samples LoadGen loads and in which order it sends them; a run
+with other seeds measured another workload, and may have been chosen among many.
+
+## Example
+`MOB018 object_detection: qsl_rng_seed 123 in the performance run, not the round's 3066443479025735752`
+
+## How to fix
+Run with the round's app, unchanged LoadGen configuration included.
+
+## Rule reference
+MLPerf Mobile rules, "Non-determinism is restricted" ("All random numbers must be
+based on fixed random seeds"; "The random seeds will be announced two weeks before
+the benchmark submission deadline").
+""",
+    suites=SUITES,
+)
 ACCURACY_LOG = "mlperf_log_accuracy"  # the accuracy log's name, whole (.json) or in parts
 
 
@@ -636,6 +665,23 @@ def accuracy_logs(ctx: EntryContext) -> Iterator[Finding]:
             observed="no mlperf_log_accuracy.json",
             required="mlperf_log_accuracy.json of the accuracy run",
         )
+
+
+@checker("mobile_entry", MOB018)
+def seeds(ctx: EntryContext) -> Iterator[Finding]:
+    wanted = ctx.book.seed_values
+    for what, run, path in (("performance", ctx.run, ctx.run_path), ("accuracy", ctx.accuracy_run, ctx.accuracy_path)):
+        if run is None or not wanted:
+            continue
+        for name, value in sorted(run.seeds.items()):
+            if name in wanted and str(value) != wanted[name]:
+                yield MOB018.finding(
+                    f"{ctx.entry.benchmark_id}: {name} {value} in the {what} run, not the round's {wanted[name]}",
+                    path=path or ctx.file_path,
+                    subject=ctx.subject,
+                    observed=str(value)[:40],
+                    required=wanted[name],
+                )
 
 
 @checker("mobile_entry", MOB007, MOB008, MOB009, MOB010, MOB012)
