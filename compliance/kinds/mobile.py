@@ -58,7 +58,30 @@ def _repository_evidence(paths: list[str]) -> Evidence:
     return Evidence("repository name", None, "no mobile_results_v<round> folder in the path")
 
 
-def _evidence(paths: list[str], results: list[MobileResultFile]) -> list[Evidence]:
+SEED_RUNS = 8  # LoadGen runs whose seeds the round detection reads
+
+
+def _seed_evidence(runs: list[str], books: dict[str, MobileRulebook]) -> Evidence:
+    """The rounds whose seeds every run read has (rounds may share seeds: 5.0 ran with 4.1's)."""
+    from compliance.detection import Evidence
+    from compliance.parsers.loadgen import parse_loadgen_detail
+
+    seen: set[tuple[str, ...]] = set()
+    for folder in runs[:SEED_RUNS]:
+        detail = parse_loadgen_detail(os.path.join(folder, "mlperf_log_detail.txt"))
+        seeds = detail.seeds
+        seen.add(tuple(str(seeds.get(name)) for name in ("qsl_rng_seed", "sample_index_rng_seed", "schedule_rng_seed")))
+    rounds = {name: tuple(book.seed_values.get(k, "") for k in ("qsl_rng_seed", "sample_index_rng_seed", "schedule_rng_seed")) for name, book in books.items()}
+    known = [s for s in seen if s in rounds.values()]
+    if not known:
+        return Evidence("LoadGen seeds", None, "no run read has the seeds of a Mobile round")
+    fits = frozenset(name for name, wanted in rounds.items() if all(s == wanted for s in known))
+    count = min(len(runs), SEED_RUNS)
+    same = "the same seeds" if len(known) == 1 else f"{len(known)} different sets of seeds"
+    return Evidence("LoadGen seeds", fits, f"{count} LoadGen run{'s' if count != 1 else ''} read, {same}", hard=True)
+
+
+def _evidence(paths: list[str], results: list[MobileResultFile], runs: list[str]) -> list[Evidence]:
     import datetime as dt
 
     from compliance.detection import Evidence
@@ -76,6 +99,7 @@ def _evidence(paths: list[str], results: list[MobileResultFile]) -> list[Evidenc
             fits &= {name for name, book in books.items() if _fits_format(result, book, schema_problems)}
         shapes = sorted({str(r.shape) for r in readable})
         found.append(Evidence("result file format", frozenset(fits), f"{len(readable)} result file(s) of the {', '.join(shapes)} format", hard=True))
+    found.append(_seed_evidence(runs, books))
     ids = {entry.benchmark_id for result in readable for entry in result.entries}
     found.append(benchmark_set(ids, {name: book.all_ids() for name, book in books.items()}))
     dates = []
@@ -119,7 +143,7 @@ def _claim(paths: list[str], options: AuditOptions, archive_folder: str | None, 
     if not tree.result_files and not tree.runs:
         raise UsageError(f"nothing to check: no result file of the MLPerf Mobile app (result.json, results.json) below a results/ folder, and no LoadGen run, in {shown(archive_display or paths[0])}")
     results = [read_result_file(path, shown(path)) for path in tree.result_files]
-    decision = _decide(SUITE, options, _evidence([archive_display or paths[0], root], results))
+    decision = _decide(SUITE, options, _evidence([archive_display or paths[0], root], results, tree.runs))
     display = archive_display or (paths[0].rstrip(os.sep) or paths[0])
     source = options.suite_from if options.suite == SUITE else "detected"
     plan = Plan(SubjectKind.MOBILE_RESULTS, [root], SUITE, source, "the result files of the MLPerf Mobile app", {SUITE: decision}, shown(display))

@@ -792,7 +792,7 @@ def _off(value: float, expected: float) -> bool:
 def system_folder(ctx: SystemContext) -> Iterator[Finding]:
     names = ", ".join(sorted(ctx.book.result_files))
     yield MOB011.finding(
-        f"{ctx.subject} holds {len(ctx.runs)} LoadGen run(s) but no result file of the app ({names})",
+        f"the system folder holds {len(ctx.runs)} LoadGen run(s) but no result file of the app ({names})",
         path=ctx.subject,
         subject=ctx.subject,
         observed=f"{len(ctx.runs)} LoadGen run(s), no result file",
@@ -809,8 +809,9 @@ def _run_settings(ctx: SystemContext, shown: str, run: LoadgenRun, benchmark: Mo
     minimum = ctx.book.min_query_count(benchmark, scenario)
     count = run.min_query_count
     if minimum is not None and count is not None and count < minimum.value:
+        what = f"the {benchmark.name} run" if benchmark is not None else "the run"
         yield MOB009.finding(
-            f"{shown}: the run was set to {count} queries, fewer than the round's {minimum.value:g}",
+            f"{what} was set to {count} queries, fewer than the round's {minimum.value:g}",
             path=shown,
             subject=ctx.subject,
             observed=f"{count} queries",
@@ -828,7 +829,7 @@ def tree_read(ctx: TreeContext) -> Iterator[Finding]:
 @checker("mobile_org", MOB017)
 def system_descriptions(ctx: OrgContext) -> Iterator[Finding]:
     if not ctx.has_systems:
-        yield MOB017.finding(f"{ctx.subject} has no systems/ folder: no system is described", path=ctx.subject, subject=ctx.subject, observed="no systems/", required="systems/<system>.json for each system")
+        yield MOB017.finding("the organisation has no systems/ folder: no system is described", path=ctx.subject, subject=ctx.subject, observed="no systems/", required="systems/<system>.json for each system")
         return
     for shown, _name, problem in ctx.systems:
         if problem is not None:
