@@ -58,7 +58,30 @@ def _repository_evidence(paths: list[str]) -> Evidence:
     return Evidence("repository name", None, "no mobile_results_v<round> folder in the path")
 
 
-def _evidence(paths: list[str], results: list[MobileResultFile]) -> list[Evidence]:
+SEED_RUNS = 8  # LoadGen runs whose seeds the round detection reads
+
+
+def _seed_evidence(runs: list[str], books: dict[str, MobileRulebook]) -> Evidence:
+    """The rounds whose seeds every run read has (rounds may share seeds: 5.0 ran with 4.1's)."""
+    from compliance.detection import Evidence
+    from compliance.parsers.loadgen import parse_loadgen_detail
+
+    seen: set[tuple[str, ...]] = set()
+    for folder in runs[:SEED_RUNS]:
+        detail = parse_loadgen_detail(os.path.join(folder, "mlperf_log_detail.txt"))
+        seeds = detail.seeds
+        seen.add(tuple(str(seeds.get(name)) for name in ("qsl_rng_seed", "sample_index_rng_seed", "schedule_rng_seed")))
+    rounds = {name: tuple(book.seed_values.get(k, "") for k in ("qsl_rng_seed", "sample_index_rng_seed", "schedule_rng_seed")) for name, book in books.items()}
+    known = [s for s in seen if s in rounds.values()]
+    if not known:
+        return Evidence("LoadGen seeds", None, "no run read has the seeds of a Mobile round")
+    fits = frozenset(name for name, wanted in rounds.items() if all(s == wanted for s in known))
+    count = min(len(runs), SEED_RUNS)
+    same = "the same seeds" if len(known) == 1 else f"{len(known)} different sets of seeds"
+    return Evidence("LoadGen seeds", fits, f"{count} LoadGen run{'s' if count != 1 else ''} read, {same}", hard=True)
+
+
+def _evidence(paths: list[str], results: list[MobileResultFile], runs: list[str]) -> list[Evidence]:
     import datetime as dt
 
     from compliance.detection import Evidence
@@ -76,6 +99,7 @@ def _evidence(paths: list[str], results: list[MobileResultFile]) -> list[Evidenc
             fits &= {name for name, book in books.items() if _fits_format(result, book, schema_problems)}
         shapes = sorted({str(r.shape) for r in readable})
         found.append(Evidence("result file format", frozenset(fits), f"{len(readable)} result file(s) of the {', '.join(shapes)} format", hard=True))
+    found.append(_seed_evidence(runs, books))
     ids = {entry.benchmark_id for result in readable for entry in result.entries}
     found.append(benchmark_set(ids, {name: book.all_ids() for name, book in books.items()}))
     dates = []
@@ -119,7 +143,7 @@ def _claim(paths: list[str], options: AuditOptions, archive_folder: str | None, 
     if not tree.result_files and not tree.runs:
         raise UsageError(f"nothing to check: no result file of the MLPerf Mobile app (result.json, results.json) below a results/ folder, and no LoadGen run, in {shown(archive_display or paths[0])}")
     results = [read_result_file(path, shown(path)) for path in tree.result_files]
-    decision = _decide(SUITE, options, _evidence([archive_display or paths[0], root], results))
+    decision = _decide(SUITE, options, _evidence([archive_display or paths[0], root], results, tree.runs))
     display = archive_display or (paths[0].rstrip(os.sep) or paths[0])
     source = options.suite_from if options.suite == SUITE else "detected"
     plan = Plan(SubjectKind.MOBILE_RESULTS, [root], SUITE, source, "the result files of the MLPerf Mobile app", {SUITE: decision}, shown(display))
@@ -180,7 +204,8 @@ def _check(plan: Plan, options: AuditOptions, unpacked: Unpacked | None) -> Repo
     from compliance.registry import applies, load_all, run_checkers
     from compliance.rulebook.mobile import load_mobile_rulebook
     from compliance.parsers.safefs import shown
-    from compliance.rules.mobile.context import EntryContext, FileContext, SystemContext, TreeContext
+    from compliance.parsers.mobile import read_system_files
+    from compliance.rules.mobile.context import EntryContext, FileContext, OrgContext, SystemContext, TreeContext
     from compliance.rules.mobile.mob import accuracy_of
 
     load_all("mobile")
@@ -248,6 +273,16 @@ def _check(plan: Plan, options: AuditOptions, unpacked: Unpacked | None) -> Repo
         division = _place(system_folder + os.sep + "x")[0]
         report.subjects.append(Subject(path=shown_system, kind="mobile_system", suite=SUITE, division=division or None))
         report.findings.extend(run_checkers("mobile_system", SystemContext(book, shown_system, found), lambda f: keep(f, division), where=shown_system, debug=options.debug))
+    inside = os.path.abspath(root) + os.sep
+    for org_folder, systems in sorted(_organisations(tree.result_files, list(orphans)).items()):
+        if not (org_folder + os.sep).startswith(inside):
+            continue  # a system folder or a result file checked alone: its organisation is not read
+        shown_org = _display(root, shown_root, org_folder)
+        division = _place(os.path.join(org_folder, "results", "x", "y"))[0]
+        has_systems, descriptions = read_system_files(org_folder)
+        org_ctx = OrgContext(book, shown_org, has_systems, [(_display(root, shown_root, p), n, why) for p, n, why in descriptions], sorted(systems))
+        report.subjects.append(Subject(path=shown_org, kind="mobile_org", suite=SUITE, division=division or None))
+        report.findings.extend(run_checkers("mobile_org", org_ctx, lambda f: keep(f, division), where=shown_org, debug=options.debug))
     report.subjects.insert(0, Subject(path=shown(shown_root), kind="tree", suite=SUITE))
     tree_ctx = TreeContext(shown(shown_root), list(tree.notes))
     report.findings.extend(run_checkers("mobile_tree", tree_ctx, lambda f: keep(f, ""), where=tree_ctx.subject, debug=options.debug))
@@ -260,6 +295,19 @@ def _check(plan: Plan, options: AuditOptions, unpacked: Unpacked | None) -> Repo
         row.passed = subject is not None and subject.passed and value is not None and not _file_failed(report, row.path)
     report.passed = report.passed and all(row.passed for row in report.results)
     return report
+
+
+def _organisations(result_files: list[str], system_folders: list[str]) -> dict[str, set[str]]:
+    """Each organisation folder (the folder above results/) and the systems of its results: the
+    result files' (``""`` for a result file directly in results/) and the folders without one."""
+    found: dict[str, set[str]] = {}
+    for path in result_files + [os.path.join(folder, "x") for folder in system_folders]:
+        parts = os.path.abspath(path).split(os.sep)
+        if "results" not in parts:
+            continue
+        i = len(parts) - 1 - parts[::-1].index("results")
+        found.setdefault(os.sep.join(parts[:i]), set()).add(_place(path)[2])
+    return found
 
 
 def _file_failed(report: Report, entry_path: str) -> bool:

@@ -418,3 +418,37 @@ def is_mobile_result(path: str, known_ids: frozenset[str]) -> bool:
     """Whether a file is a result file of the MLPerf Mobile app naming a known benchmark (a bounded read)."""
     result = read_result_file(path, path, max_bytes=1 << 20)
     return result.readable and any(entry.benchmark_id in known_ids for entry in result.entries)
+
+
+SYSTEM_MAX_BYTES = 1 << 20  # 1 MiB, as for the other suites' system descriptions
+
+
+def read_system_files(org_folder: str) -> tuple[bool, list[tuple[str, str, str | None]]]:
+    """Whether ``<org>/systems/`` is there, and each ``*.json`` in it: (real path, system name,
+    why it is not JSON, or None). Never raises for bad input; links are refused, not followed."""
+    from compliance.parsers.safefs import scandir
+
+    folder = os.path.join(org_folder, "systems")
+    try:
+        entries = scandir(folder)
+    except OSError:
+        return False, []
+    found: list[tuple[str, str, str | None]] = []
+    for entry in entries:
+        if not entry.name.endswith(".json") or not (entry.is_file() or entry.is_symlink()):
+            continue
+        problem: str | None = None
+        try:
+            raw = read_regular(entry.path, SYSTEM_MAX_BYTES)
+            if len(raw) > SYSTEM_MAX_BYTES:
+                problem = "larger than 1 MiB"
+            else:
+                orjson.loads(raw)
+        except NotRegularFile as err:
+            problem = str(err) or "not a regular file"
+        except OSError as err:
+            problem = f"cannot be read ({why_unreadable(err)})"
+        except orjson.JSONDecodeError as err:
+            problem = f"not JSON ({str(err)[:200]})"
+        found.append((entry.path, entry.name[: -len(".json")], problem))
+    return True, found

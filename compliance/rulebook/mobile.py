@@ -22,7 +22,7 @@ SUITE = "mobile"
 TOP_FIELDS = frozenset(
     {
         "schema", "suite", "round", "extends", "status", "app_version", "result_files", "result_shape",
-        "result_schema", "notes", "sources", "scenarios", "benchmarks", "device",
+        "result_schema", "notes", "sources", "scenarios", "benchmarks", "device", "seeds",
     }
 )
 BENCHMARK_FIELDS = frozenset(
@@ -76,6 +76,7 @@ class MobileRulebook:
     benchmarks: Mapping[str, MobileBenchmark]
     device_fields: tuple[str, ...]
     device_source: str
+    seed_values: Mapping[str, str]  # the round's LoadGen seeds, by name (decimal text)
     sources: Mapping[str, str]
     notes: tuple[str, ...]
 
@@ -192,6 +193,7 @@ def load_mobile_rulebook(round_name: str) -> MobileRulebook:
         benchmarks={n: _benchmark(n, r) for n, r in (merged.get("benchmarks") or {}).items()},
         device_fields=_strings(device.get("fields", []), "device.fields"),
         device_source=str(device.get("source", "")),
+        seed_values={k: str(v["value"]) for k, v in (merged.get("seeds") or {}).items() if isinstance(v, dict) and "value" in v},
         sources={k: str(v) for k, v in (merged.get("sources") or {}).items()},
         notes=tuple(str(n) for n in layers[0].get("notes", merged.get("notes", ()))),
     )

@@ -115,6 +115,10 @@ def _tree_edit(root: Path, edit: dict[str, Any]) -> None:
             log.write_text(apply_edits(log.read_text(), [{"set": {"key": "submission_org", "value": args["to"]}}, *args.get("edits", [])]))
     elif op == "result_json":  # an MLPerf Mobile result file: {path, keep_results, set: {pointer: value}}
         _edit_result_json(root / args["path"], args)
+    elif op == "loadgen_run":  # a real LoadGen run of LOADGEN_RUNS in place of a folder: {run, to}
+        target = root / args["to"]
+        shutil.rmtree(target, ignore_errors=True)
+        shutil.copytree(_RUNS[args["run"]], target)
     else:  # pragma: no cover - a typo in a case file
         raise AssertionError(f"unknown tree edit {op!r}")
 
@@ -404,6 +408,8 @@ def test_rule_case(
             for entry in CHECKERS
         ]
         monkeypatch.setattr(registry, "CHECKERS", patched)
+    if any("loadgen_run" in edit for edit in case.get("tree_edits", [])):
+        loadgen_runs(tmp_path_factory)  # made once per session
     if "loadgen" in case:
         paths, path, audit_options = build_loadgen_case(case, tmp_path, tmp_path_factory)
     else:

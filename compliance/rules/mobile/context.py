@@ -66,3 +66,14 @@ class TreeContext:
 
     subject: str  # the input as shown
     stopped: list[str] = field(default_factory=list)  # each place the walk did not read, in words
+
+
+@dataclass(slots=True)
+class OrgContext:
+    """One organisation's folder: its system descriptions against the systems of its results."""
+
+    book: MobileRulebook
+    subject: str  # the organisation's folder as shown
+    has_systems: bool  # whether <org>/systems/ is there
+    systems: list[tuple[str, str, str | None]] = field(default_factory=list)  # (file as shown, name, problem)
+    result_systems: list[str] = field(default_factory=list)  # the results/<system> names ("" : none)

@@ -9,7 +9,7 @@ from compliance.models.findings import Finding, Severity
 from compliance.models.loadgen import LoadgenRun
 from compliance.registry import checker, define
 from compliance.rulebook.mobile import MobileBenchmark
-from compliance.rules.mobile.context import EntryContext, FileContext, SystemContext, TreeContext
+from compliance.rules.mobile.context import EntryContext, FileContext, OrgContext, SystemContext, TreeContext
 
 SUITES = ("mobile",)
 RULES_DOC = "MLPerf Mobile rules (mlcommons/mobile_open rules/mobile_inference_rules.adoc)"
@@ -485,6 +485,66 @@ None in the rules: mlperf-audit's hostile-input guarantees (README, "Hostile inp
 """,
     suites=SUITES,
 )
+MOB017 = define(
+    "MOB017",
+    "mobile-system-description",
+    Severity.ERROR,
+    "A system's description (systems/<system>.json) is missing or is not JSON.",
+    """
+## What it checks
+That the organisation's `systems/` folder has a description of each system its
+`results/` holds, named as the system's folder (`systems/<system>.json` for
+`results/<system>/`), and that each description reads as JSON. A name that differs
+from the folder's only in case is a warning (it works on some file systems only).
+
+## Why it matters
+The description is the only record of the device, its SoC and software stack that
+the results are published with; one that is not JSON cannot be read by the results
+tables.
+
+## Example
+`MOB017 systems/SD8Elite.json is not JSON (trailing comma: line 12 column 5)`
+
+## How to fix
+Add `systems/<system>.json` for each system, and remove what JSON does not allow
+(trailing commas, comments).
+
+## Rule reference
+MLPerf Mobile rules, "Submission content" ("Specification of the device in JSON
+format") and "Directory structure" (`systems/<system_desc_id>.json`,
+`results/<system_desc_id>/`).
+""",
+    suites=SUITES,
+)
+MOB018 = define(
+    "MOB018",
+    "mobile-loadgen-seeds",
+    Severity.ERROR,
+    "A LoadGen run of a benchmark used other random seeds than the round's.",
+    """
+## What it checks
+The `effective_qsl_rng_seed`, `effective_sample_index_rng_seed` and
+`effective_schedule_rng_seed` of each benchmark's performance and accuracy runs
+against the round's seeds (the round data: the seeds every published run of the
+round uses, those of the LoadGen configuration the round's app carries).
+
+## Why it matters
+The seeds fix which samples LoadGen loads and in which order it sends them; a run
+with other seeds measured another workload, and may have been chosen among many.
+
+## Example
+`MOB018 object_detection: qsl_rng_seed 123 in the performance run, not the round's 3066443479025735752`
+
+## How to fix
+Run with the round's app, unchanged LoadGen configuration included.
+
+## Rule reference
+MLPerf Mobile rules, "Non-determinism is restricted" ("All random numbers must be
+based on fixed random seeds"; "The random seeds will be announced two weeks before
+the benchmark submission deadline").
+""",
+    suites=SUITES,
+)
 ACCURACY_LOG = "mlperf_log_accuracy"  # the accuracy log's name, whole (.json) or in parts
 
 
@@ -607,6 +667,23 @@ def accuracy_logs(ctx: EntryContext) -> Iterator[Finding]:
         )
 
 
+@checker("mobile_entry", MOB018)
+def seeds(ctx: EntryContext) -> Iterator[Finding]:
+    wanted = ctx.book.seed_values
+    for what, run, path in (("performance", ctx.run, ctx.run_path), ("accuracy", ctx.accuracy_run, ctx.accuracy_path)):
+        if run is None or not wanted:
+            continue
+        for name, value in sorted(run.seeds.items()):
+            if name in wanted and str(value) != wanted[name]:
+                yield MOB018.finding(
+                    f"{ctx.entry.benchmark_id}: {name} {value} in the {what} run, not the round's {wanted[name]}",
+                    path=path or ctx.file_path,
+                    subject=ctx.subject,
+                    observed=str(value)[:40],
+                    required=wanted[name],
+                )
+
+
 @checker("mobile_entry", MOB007, MOB008, MOB009, MOB010, MOB012)
 def performance_run(ctx: EntryContext) -> Iterator[Finding]:
     entry, run = ctx.entry, ctx.run
@@ -715,7 +792,7 @@ def _off(value: float, expected: float) -> bool:
 def system_folder(ctx: SystemContext) -> Iterator[Finding]:
     names = ", ".join(sorted(ctx.book.result_files))
     yield MOB011.finding(
-        f"{ctx.subject} holds {len(ctx.runs)} LoadGen run(s) but no result file of the app ({names})",
+        f"the system folder holds {len(ctx.runs)} LoadGen run(s) but no result file of the app ({names})",
         path=ctx.subject,
         subject=ctx.subject,
         observed=f"{len(ctx.runs)} LoadGen run(s), no result file",
@@ -732,8 +809,9 @@ def _run_settings(ctx: SystemContext, shown: str, run: LoadgenRun, benchmark: Mo
     minimum = ctx.book.min_query_count(benchmark, scenario)
     count = run.min_query_count
     if minimum is not None and count is not None and count < minimum.value:
+        what = f"the {benchmark.name} run" if benchmark is not None else "the run"
         yield MOB009.finding(
-            f"{shown}: the run was set to {count} queries, fewer than the round's {minimum.value:g}",
+            f"{what} was set to {count} queries, fewer than the round's {minimum.value:g}",
             path=shown,
             subject=ctx.subject,
             observed=f"{count} queries",
@@ -746,3 +824,23 @@ def _run_settings(ctx: SystemContext, shown: str, run: LoadgenRun, benchmark: Mo
 def tree_read(ctx: TreeContext) -> Iterator[Finding]:
     for where in ctx.stopped:
         yield MOB016.finding(where, path=ctx.subject, subject=ctx.subject, observed="not read", required="every folder read")
+
+
+@checker("mobile_org", MOB017)
+def system_descriptions(ctx: OrgContext) -> Iterator[Finding]:
+    if not ctx.has_systems:
+        yield MOB017.finding("the organisation has no systems/ folder: no system is described", path=ctx.subject, subject=ctx.subject, observed="no systems/", required="systems/<system>.json for each system")
+        return
+    for shown, _name, problem in ctx.systems:
+        if problem is not None:
+            yield MOB017.finding(f"the system description is {problem}", path=shown, subject=ctx.subject, observed=problem[:200], required="a JSON description of the system")
+    names = {name for _shown, name, _problem in ctx.systems}
+    folded = {name.lower(): name for name in names}
+    for system in sorted(set(ctx.result_systems)):
+        if not system or system in names:
+            continue
+        near = folded.get(system.lower())
+        if near is not None:
+            yield MOB017.finding(f"results/{system} is described as systems/{near}.json: the names differ in case", path=ctx.subject, subject=ctx.subject, observed=f"systems/{near}.json", required=f"systems/{system}.json", severity=Severity.WARNING)
+        else:
+            yield MOB017.finding(f"results/{system} has no system description", path=ctx.subject, subject=ctx.subject, observed="no description", required=f"systems/{system}.json")
