@@ -42,6 +42,9 @@ class PowerRules:
     uncertainty_over: tuple[str, str]  # a warning's start, and words it contains
     uncertainty_activated: tuple[str, str]
     datetime_format: str
+    system_fields: tuple[str, ...]  # the system description fields a system with power results must have
+    sample_interval_ms: float
+    sample_gap_warning_percent: float
     metric_watts_scenarios: tuple[str, ...]
     metric_energy_scenarios: tuple[str, ...]
     sources: Mapping[str, str]  # field -> where its value comes from
@@ -143,6 +146,9 @@ def power_rules(table: Mapping[str, Any]) -> PowerRules | None:
         uncertainty_over=_pair(table, "uncertainty_over"),
         uncertainty_activated=_pair(table, "uncertainty_activated"),
         datetime_format=_text(table, "datetime_format"),
+        system_fields=_texts(table, "system_fields"),
+        sample_interval_ms=_number(table, "sample_interval"),
+        sample_gap_warning_percent=_number(table, "sample_gap_warning"),
         metric_watts_scenarios=_texts(table, "metric_watts_scenarios"),
         metric_energy_scenarios=_texts(table, "metric_energy_scenarios"),
         sources={name: str(entry.get("source", "")) for name, entry in table.items() if isinstance(entry, Mapping)},

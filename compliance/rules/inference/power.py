@@ -355,6 +355,40 @@ IPW017 = _code(
 )
 OVER_LIMIT = "uncertainty warnings over the limit inside the testing load window"
 
+IPW018 = _code(
+    "IPW018",
+    "power-system-fields",
+    Severity.WARNING,
+    "The system description of a system with power results lacks power fields (power_management, power_supply_details ...) or leaves them empty.",
+    _doc(
+        "For a result with `performance/power/`: that its `systems/<system>.json` has each field of `[power] system_fields` "
+        "(`power_management`, `filesystem`, firmware versions, NIC details, `network_speed_mbit`, power supplies, disks, "
+        "`system_power_only`), not empty.",
+        "The power rules say a valid submission has \"all the mandatory fields of the SUT description ... filled\" "
+        "without naming them; the official checker has the list but its check is switched off (`if False and not "
+        "check_system_desc_id_power(...)`) and no field must be filled there, so this is a warning.",
+        "A system JSON without `power_supply_details`, or with `\"power_management\": \"\"`.",
+        "Add and fill the fields (see the system description template of the round).",
+        "MLPerf Power rules, \"Platform Description\"; the checker's SYSTEM_DESC_REQUIRED_FIELDS_POWER.",
+    ),
+)
+
+IPW019 = _code(
+    "IPW019",
+    "power-samples-missing",
+    Severity.WARNING,
+    "run_1/spl.txt has fewer samples in LoadGen's power window than one per sampling interval, or does not cover the window.",
+    _doc(
+        "The samples of `run_1/spl.txt` strictly inside `power_begin`..`power_end`: at least the window's length over "
+        "`[power] sample_interval` (1 s), less `sample_gap_warning` (10 %), and a sample before the window begins and "
+        "after it ends.",
+        "The metric averages what was sampled: a gap leaves part of the run unmeasured.",
+        "420 samples in a 600 s window; or an `spl.txt` that stops before `power_end`.",
+        "Submit the whole `spl.txt` of the run; measure again if the analyzer stopped.",
+        "The Power WG checker's `ptd_messages_check` (one sample each 1000 ms); the rules are silent on gaps.",
+    ),
+)
+
 # -- reading helpers (no file is opened here) ------------------------------------------------
 
 
@@ -880,6 +914,46 @@ def _ptd_events(ctx: ResultContext, power: PowerResult, rules: PowerRules, start
         from compliance.limits import reached
 
         yield ctx.finding(IPW013, f"{log.dropped} more lines not read: {reached('power-samples')}", path=log.path, observed=f"{log.dropped} lines", required="a log within the limit")
+
+
+@_power_check(IPW018)
+def power_system_fields(ctx: ResultContext, power: PowerResult, rules: PowerRules) -> Iterator[Finding]:
+    system = ctx.system.file
+    data = ctx.system.data
+    if system is None or not isinstance(data, dict):
+        return  # the system rules report a missing or unreadable description
+    absent = [name for name in rules.system_fields if name not in data]
+    empty = [name for name in rules.system_fields if name in data and data[name] in ("", None, [], {})]
+    said = [f"{len(names)} {what}: {', '.join(names)}" for what, names in (("absent", absent), ("empty", empty)) if names]
+    if said:
+        yield ctx.finding(
+            IPW018,
+            f"power fields of a system with power results: {'; '.join(said)}",
+            path=system.path,
+            key=(absent or empty)[0],
+            observed=f"{len(absent)} absent, {len(empty)} empty",
+            required="every power field, filled",
+        )
+
+
+@_power_check(IPW019)
+def power_sample_coverage(ctx: ResultContext, power: PowerResult, rules: PowerRules) -> Iterator[Finding]:
+    window = _window(ctx.perf, rules)
+    log = power.testing
+    if window is None or not log.times:
+        return
+    inside = window_samples(log, window).inside
+    wanted = (window[1] - window[0]) * 1000 / rules.sample_interval_ms
+    uncovered = [what for what, bad in (("before power_begin", log.times[0] >= window[0]), ("after power_end", log.times[-1] <= window[1])) if bad]
+    if inside < wanted * (1 - rules.sample_gap_warning_percent / 100) or uncovered:
+        gaps = f"; no sample {' nor '.join(uncovered)}" if uncovered else ""
+        yield ctx.finding(
+            IPW019,
+            f"{inside} samples in a {window[1] - window[0]:.1f} s window (one each {rules.sample_interval_ms:g} ms would be {wanted:.0f}){gaps}",
+            path=log.path,
+            observed=f"{inside} samples",
+            required=f"about {wanted:.0f}, covering the window",
+        )
 
 
 @_power_check(IPW016)
