@@ -389,6 +389,24 @@ IPW019 = _code(
     ),
 )
 
+IPW020 = _code(
+    "IPW020",
+    "power-inferred",
+    Severity.REVIEW,
+    "The result's power comes from a run of another scenario (an edge result inferred from a SingleStream or MultiStream run).",
+    _doc(
+        "A power result whose `run_1` LoadGen run is of another scenario than its folder (a MultiStream or Offline "
+        "folder holding a SingleStream run): its power metric is then that run's, converted as the official checker "
+        "converts it (MultiStream: x 8 samples per query; Offline: the run's average watts).",
+        "The rules allow inferring an edge result's performance; they say power and performance come from the same "
+        "run but not how power is inferred. The reviewers should know the number was not measured in that scenario.",
+        "`offline/performance/run_1` holding the SingleStream run of `singlestream/`.",
+        "Nothing, if the inference is intended; otherwise measure the scenario with its own run.",
+        "MLPerf Power rules, \"Power and Performance Measurement and Reporting\"; the official checker's power metric "
+        "(MultiStream from SingleStream: samples_per_query x).",
+    ),
+)
+
 # -- reading helpers (no file is opened here) ------------------------------------------------
 
 
@@ -953,6 +971,22 @@ def power_sample_coverage(ctx: ResultContext, power: PowerResult, rules: PowerRu
             path=log.path,
             observed=f"{inside} samples",
             required=f"about {wanted:.0f}, covering the window",
+        )
+
+
+@_power_check(IPW020)
+def power_inferred(ctx: ResultContext, power: PowerResult, rules: PowerRules) -> Iterator[Finding]:
+    ran = ctx.perf.scenario if ctx.perf is not None else None
+    if ran and ctx.scenario and ran != ctx.scenario:
+        metric = power_metric(ctx)
+        value = f": {metric.value:.6g} {metric.unit}" if metric is not None else ""
+        yield ctx.finding(
+            IPW020,
+            f"the {ctx.scenario} result's power is that of its {ran} run{value}",
+            path=f"{power.folder}/run_1/mlperf_log_detail.txt",
+            key="effective_scenario",
+            observed=ran,
+            required=f"a {ctx.scenario} run, or a reviewer's acceptance",
         )
 
 
