@@ -150,3 +150,16 @@ def test_the_sample_limit_is_named(tmp_path: Path) -> None:
         limits.restore(saved)
     stopped = [f for f in report.findings if f.code == "IPW002" and "power-samples" in f.message]
     assert stopped and not report.internal_errors
+
+
+def test_a_power_result_is_found_without_suite_or_round() -> None:
+    """Power is part of the inference tree: the suite and the round are detected, and a part of the
+    tree (the result's performance/ folder) is checked in its context, power rules included."""
+    part = EXAMPLE / PERFORMANCE
+    done = subprocess.run([sys.executable, "-m", "compliance", "check", str(part), "--format", "json", "--no-config"], cwd=REPO, capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    data = json.loads(done.stdout)
+    assert (data["suite"], data["round"]) == ("inference", "5.1")
+    assert {f["code"] for f in data["findings"]} >= {"IPW016", "IPW017"}
+    (row,) = data["results"]
+    assert row["power_value"] == pytest.approx(PUBLISHED_MJ, rel=1e-12)
