@@ -13,11 +13,13 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from compliance.engine import AuditOptions, run_audit
+from compliance.engine import run_audit
+from compliance.options import AuditOptions
 from compliance.models.report import InferenceResultRow, Report
 
 REPO = Path(__file__).resolve().parents[1]
@@ -97,7 +99,7 @@ def _copy(tmp_path: Path) -> Path:
     return root
 
 
-HOSTILE = {
+HOSTILE: dict[str, Callable[[bytes], bytes]] = {
     "truncated": lambda data: data[: len(data) // 3],
     "utf16": lambda data: data.decode("utf-8", "replace").encode("utf-16"),
     "binary": lambda data: bytes(range(256)) * 64,

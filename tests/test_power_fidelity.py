@@ -11,6 +11,7 @@ import csv
 import importlib.util
 import sys
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
@@ -19,7 +20,7 @@ TABLES = REPO / "tests" / "fixtures" / "fidelity" / "power"
 COMPARED = ("state", "official", "ours", "our_errors", "our_notes", "unit", "value")
 
 
-def _harness():  # type: ignore[no-untyped-def]
+def _harness() -> ModuleType:
     path = REPO / "bench" / "fidelity" / "power.py"
     spec = importlib.util.spec_from_file_location("power_fidelity", path)
     assert spec is not None and spec.loader is not None

@@ -33,6 +33,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -58,12 +59,13 @@ def power_results(root: Path) -> list[str]:
     return sorted(found)
 
 
-def run_ours(root: Path, org: str, round_name: str, out: Path) -> dict:
+def run_ours(root: Path, org: str, round_name: str, out: Path) -> dict[str, Any]:
     target = out / f"ours-{org.replace('/', '_')}.json"
     command = [sys.executable, "-m", "compliance", "check", str(root / org), "--suite", "inference", "--round", round_name]
     command += ["--format", "json", "--output", str(target), "--no-config"]
     subprocess.run(command, cwd=REPO, check=False, capture_output=True)
-    return json.loads(target.read_text(encoding="utf-8"))
+    report: dict[str, Any] = json.loads(target.read_text(encoding="utf-8"))
+    return report
 
 
 def official(path: Path) -> dict[str, dict[str, str]]:
