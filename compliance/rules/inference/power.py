@@ -907,7 +907,7 @@ def _ptd_events(ctx: ResultContext, power: PowerResult, rules: PowerRules, start
         if event.message.startswith("ERROR:"):
             text = event.message[len("ERROR:") :].strip()
             if text in rules.testing_errors:
-                kinds.setdefault("tolerated errors outside ranging", []).append(event.line)
+                kinds.setdefault("USB errors (tolerated)", []).append(event.line)
             elif not start < event.time < stop:
                 kinds.setdefault("errors outside the ranging run", []).append(event.line)
             elif not text.startswith(rules.ranging_errors):
