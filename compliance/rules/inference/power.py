@@ -346,7 +346,7 @@ IPW017 = _code(
         "less the clock tolerance (0.8 s) at each end; all are counted.",
         "The Power WG checker means this as a failure, but its scan of the log ends at the first warning-level line, "
         "it adds the 800 ms tolerance to times in seconds (so it looks only at lines more than 800 s inside the window), "
-        "and its pattern misses the per-channel form: round 5.1 published 12 results with such lines. The rules do "
+        "and its pattern misses the per-channel form: round 5.1 published 9 of its 24 power results with such lines. The rules do "
         "not state an uncertainty bound: a warning for the reviewers.",
         "543 samples at 1.08 % in a 600 s window.",
         "Measure again with a range that suits the load (a lower current range for a small SUT).",
