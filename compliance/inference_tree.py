@@ -21,6 +21,7 @@ from compliance.models.inference import InferenceTree, ScenarioFolder, TestFolde
 from compliance.models.report import InferenceResultRow, Report, Subject, ToolInfo
 from compliance.parsers import loadgen as P
 from compliance.parsers import safefs
+from compliance.parsers.power import read_result_power
 from compliance.registry import applies, load_all, run_checkers
 from compliance.rulebook.inference import SUITE, InferenceRulebook, ModelRules, load_inference_rulebook
 from compliance.rules.inference.context import LoadgenContext, RunPlace
@@ -406,6 +407,7 @@ def audit_result(job: ResultJob) -> tuple[list[Finding], InferenceResultRow, int
         tests_root=tests_root,
         measurements=measurements,
         mapped_from=mapped_from,
+        power=read_result_power(entry.real, entry.path, files, book.power),
     )
     findings: list[Finding] = []
     records = 0
@@ -442,9 +444,11 @@ def _listing_limits(stopped: list[str], subject: str, job: ResultJob, book: Infe
 
 def result_row(ctx: ResultContext) -> InferenceResultRow:
     """The result's row of the results table (its verdict is set once every finding is in)."""
+    from compliance.rules.inference.power import power_metric
     from compliance.rules.inference.values import accuracy_summary, result_metric
 
     published = result_metric(ctx)
+    power = power_metric(ctx)
     entry = ctx.entry
     return InferenceResultRow(
         division=entry.division,
@@ -461,6 +465,8 @@ def result_row(ctx: ResultContext) -> InferenceResultRow:
         passed=False,
         model_folder=entry.model,
         system_type=ctx.system.system_type,
+        power_value=power.value if power is not None else None,
+        power_unit=power.unit if power is not None else None,
     )
 
 

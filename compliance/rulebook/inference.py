@@ -56,6 +56,7 @@ TOP_FIELDS = frozenset(
         "compliance",
         "models",
         "disagreements",
+        "power",
     }
 )
 MODEL_FIELDS = frozenset(
@@ -320,6 +321,7 @@ class InferenceRulebook:
     sources: Mapping[str, str]
     notes: tuple[str, ...] = ()
     suite: str = SUITE
+    power: Mapping[str, Any] = field(default_factory=_frozen)  # [power]: read through compliance.rulebook.power
 
     @property
     def published(self) -> bool:
@@ -684,4 +686,5 @@ def load_inference_rulebook(round_name: str) -> InferenceRulebook:
         disagreements=_frozen({k: _frozen(v) for k, v in (merged.get("disagreements") or {}).items()}),
         sources=_frozen({k: str(v) for k, v in (merged.get("sources") or {}).items()}),
         notes=tuple(str(n) for n in top.get("notes", ())),
+        power=_frozen(merged.get("power") or {}),
     )

@@ -15,6 +15,7 @@ from typing import Any
 from compliance.models.findings import Finding
 from compliance.models.inference import InferenceTree, ScenarioFolder, TestFolder
 from compliance.models.loadgen import AccuracyText, LoadgenRun
+from compliance.models.power import PowerResult
 from compliance.models.submission import SystemFile
 from compliance.registry import Rule
 from compliance.rulebook.inference import InferenceRulebook, ModelRules
@@ -96,6 +97,7 @@ class ResultContext(_Located):
         tests_root: str,
         measurements: Measurements,
         mapped_from: str | None = None,
+        power: PowerResult | None = None,
     ):
         self.entry = entry
         self.book = book
@@ -111,6 +113,7 @@ class ResultContext(_Located):
         self.tests_root = tests_root
         self.measurements = measurements
         self.mapped_from = mapped_from  # open division: the benchmark named in model_mapping.json
+        self.power = power  # performance/power/ and its runs, read (None without a power folder)
         self.subject = entry.path
 
     @property
