@@ -37,6 +37,7 @@ class SubjectKind(str, enum.Enum):
     TRAINING_TREE = "training_tree"  # a Training or HPC submission (or results repository)
     LOADGEN_RUNS = "loadgen_runs"  # loose LoadGen run folders or logs
     INFERENCE_TREE = "inference_tree"  # an Inference submission (or results repository)
+    AUTOMOTIVE = "automotive"  # an Automotive submission, results repository or LoadGen runs
 
     def __str__(self) -> str:
         return self.value
@@ -78,6 +79,7 @@ TABLE: tuple[tuple[str, SubjectKind, tuple[str, ...], bool], ...] = (
     ("compliance.kinds.training_tree", SubjectKind.TRAINING_TREE, ("training", "hpc"), False),
     ("compliance.kinds.loadgen_runs", SubjectKind.LOADGEN_RUNS, ("inference",), False),
     ("compliance.kinds.inference_tree", SubjectKind.INFERENCE_TREE, ("inference",), False),
+    ("compliance.kinds.automotive", SubjectKind.AUTOMOTIVE, ("automotive",), True),
 )
 
 

@@ -35,6 +35,7 @@ TREES = {"amd": fixture_tree, "hpc_throughput": throughput_tree}
 
 CASES_DIR = Path(__file__).parent / "cases"
 INFERENCE_TREES = Path(__file__).parents[1] / "fixtures" / "inference_tree"
+EXAMPLES = Path(__file__).parents[2] / "examples"  # real published files (examples/<suite>/README.md says whose)
 
 
 def load_cases() -> list[tuple[str, dict[str, Any]]]:
@@ -281,6 +282,12 @@ def _add_bytes(tar: tarfile.TarFile, name: str, data: bytes) -> None:
 
 def build_case(case: dict[str, Any], tmp_path: Path) -> tuple[list[str], str, str, str]:
     """Write the case's log or tree; return (paths, the subject, suite, round)."""
+    if "example_tree" in case:  # a bundled example (real files), changed by LoadGen-file edits
+        root = tmp_path / "submission"
+        shutil.copytree(EXAMPLES / case["example_tree"], root)
+        for edit in case.get("file_edits", []):
+            _file_edit(root, edit)
+        return [str(root)], str(root), case["suite"], str(case["round"])
     if "inference_tree" in case:
         root = tmp_path / "submission"
         shutil.copytree(INFERENCE_TREES / case["inference_tree"], root)
@@ -386,7 +393,7 @@ def test_rule_case(
         waiver_file.write_text(case["waivers"])
         audit_options.waivers = str(waiver_file)
     report = run_audit(paths, audit_options)
-    if "tree" in case or "inference_tree" in case:
+    if "tree" in case or "inference_tree" in case or "example_tree" in case:
         mine = list(report.findings)
         subject = report
     else:

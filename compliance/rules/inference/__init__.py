@@ -7,6 +7,7 @@ from compliance.rules.inference import (  # noqa: F401
     builds,
     compliance_tests,
     latency,
+    loadgen_settings,
     log_rules,
     measurements,
     performance,

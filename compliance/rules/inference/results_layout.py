@@ -360,6 +360,14 @@ def published_value(ctx: ResultContext) -> Iterator[Finding]:
 SYSTEM_TYPES = {"datacenter": "datacenter", "edge": "edge", "datacenter,edge": "datacenter_edge", "edge,datacenter": "datacenter_edge"}
 
 
+def _system_type(declared: str | None, known: tuple[str, ...]) -> str | None:
+    """The round data's name for a system's ``system_type`` (``datacenter,edge`` is
+    ``datacenter_edge``; a suite's own type, automotive's ``adas``, is its name), or None."""
+    if not declared:
+        return None
+    return SYSTEM_TYPES.get(declared) or (declared if declared in known else None)
+
+
 # The layout and hostile-entry rules (STR) read the tree's issues the same way for inference trees.
 _STR_LAYOUT = checker(SUBMISSION_SUBJECT, *{rule.code: rule for rule in str_rules._KIND.values()}.values())(str_rules.layout)
 
@@ -539,7 +547,7 @@ def required_scenarios(ctx: SubmissionContext) -> Iterator[Finding]:
         division, org, system, model_name = key
         model = ctx.book.models.get(model_name)
         info = ctx.systems.get((division, org, system))
-        system_type = SYSTEM_TYPES.get(info.system_type or "") if info is not None else None
+        system_type = _system_type(info.system_type, ctx.book.system_types) if info is not None else None
         if model is None or system_type is None:
             continue
         wanted = model.scenarios.get(system_type)
