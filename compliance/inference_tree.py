@@ -370,8 +370,12 @@ def _loadgen_findings(
 DECLARED = ("weight_data_types", "weight_transformations", "starting_weights_filename", "retraining")
 
 
-def audit_result(job: ResultJob) -> tuple[list[Finding], InferenceResultRow, int, tuple[tuple[str, str], ...]]:
-    """Read and check one scenario result: its findings, its results row, the records read and its declared quantization."""
+Outcome = tuple[list[Finding], InferenceResultRow, int, tuple[tuple[str, str], ...], tuple[tuple[str, float], ...], bool]
+
+
+def audit_result(job: ResultJob) -> Outcome:
+    """Read and check one scenario result: its findings, its results row, the records read, its declared
+    quantization, the accuracy numbers it publishes and whether it is an Endpoints result."""
     entry, round_name, model_name, system, mapped_from = job.entry, job.round, job.model, job.system, job.mapped_from
     load_all("inference")
     book = load_inference_rulebook(round_name, job.suite)
@@ -379,12 +383,18 @@ def audit_result(job: ResultJob) -> tuple[list[Finding], InferenceResultRow, int
     scenario = book.resolve_scenario(entry.scenario)
     sizes: dict[str, int] = {}
     files = _files_below(entry.real, 4, sizes)
-    perf = accuracy = accuracy_txt = None
+    perf = accuracy = accuracy_txt = endpoints = None
     perf_folder = os.path.join(entry.real, "performance", "run_1")
-    if _is_folder(perf_folder):
+    from compliance.parsers.endpoints import is_endpoints
+
+    if is_endpoints(files, book.endpoints):  # no LoadGen log at all: the Endpoints client's files
+        from compliance.parsers.endpoints import read_endpoints_result
+
+        endpoints = read_endpoints_result(files, entry.path, book.endpoints)
+    elif _is_folder(perf_folder):
         perf = P.read_loadgen_run(perf_folder)
     accuracy_folder = os.path.join(entry.real, "accuracy")
-    if _is_folder(accuracy_folder):
+    if endpoints is None and _is_folder(accuracy_folder):
         accuracy = P.read_loadgen_run(accuracy_folder)
         if "accuracy/accuracy.txt" in files:
             accuracy_txt = P.read_accuracy_txt(files["accuracy/accuracy.txt"], display_path=f"{entry.path}/accuracy/accuracy.txt")
@@ -409,6 +419,7 @@ def audit_result(job: ResultJob) -> tuple[list[Finding], InferenceResultRow, int
         tests_root=tests_root,
         measurements=measurements,
         mapped_from=mapped_from,
+        endpoints=endpoints,
     )
     findings: list[Finding] = []
     records = 0
@@ -423,7 +434,9 @@ def audit_result(job: ResultJob) -> tuple[list[Finding], InferenceResultRow, int
     findings += _listing_limits(stopped, entry.path, job, book)
     data = measurements.data or {}
     declared = tuple((name, str(data[name])) for name in DECLARED if data.get(name) not in (None, ""))
-    return findings, result_row(ctx), records, declared
+    from compliance.rules.inference.endpoints import accuracy_numbers
+
+    return findings, result_row(ctx), records, declared, accuracy_numbers(ctx), endpoints is not None
 
 
 def _listing_limits(stopped: list[str], subject: str, job: ResultJob, book: InferenceRulebook) -> list[Finding]:
@@ -467,7 +480,7 @@ def result_row(ctx: ResultContext) -> InferenceResultRow:
     )
 
 
-def _run_jobs(jobs: list[Any], progress: Callable[[int], None] | None) -> list[tuple[list[Finding], InferenceResultRow, int, tuple[tuple[str, str], ...]]]:
+def _run_jobs(jobs: list[Any], progress: Callable[[int], None] | None) -> list[Outcome]:
     from compliance.package import run_pool
 
     return run_pool(audit_result, jobs, progress, POOL_MIN_RESULTS)
@@ -582,8 +595,8 @@ def _audit(tree: InferenceTree, book: InferenceRulebook, round_source: str, opti
     report.subjects.append(Subject(path=tree.root, kind="tree", suite=book.suite))
     import dataclasses
 
-    facts = [dataclasses.replace(f, declared=outcome[3]) for f, outcome in zip(facts, outcomes)]
-    for job, (findings, row, records, _) in zip(jobs, outcomes):
+    facts = [dataclasses.replace(f, declared=outcome[3], accuracy=outcome[4], endpoints=outcome[5]) for f, outcome in zip(facts, outcomes)]
+    for job, (findings, row, records, *_) in zip(jobs, outcomes):
         entry = job.entry
         report.subjects.append(Subject(path=entry.path, kind=RESULT_SUBJECT, suite=book.suite, benchmark=row.benchmark, division=entry.division, records=records))
         report.findings.extend(findings)

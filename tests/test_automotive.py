@@ -125,3 +125,23 @@ def test_the_published_round_agrees_with_the_official_checker() -> None:
         mine = ours[row["result"]]
         assert row["official"] == row["ours"] == ("pass" if mine.passed else "fail"), row["result"]
         assert mine.value == pytest.approx(float(row["official_value"])), row["result"]
+
+
+def test_hostile_entries_do_not_break_the_claim(tmp_path: Path) -> None:
+    """A FIFO where a detail log is, a link where a result folder is, a looping link: the claim reads
+    nothing it should not (no FIFO opened, no link followed) and the check still runs."""
+    import os
+
+    root = tmp_path / "tree"
+    shutil.copytree(EXAMPLE, root)
+    ss = root / RESULTS / "SingleStream/performance/run_1/mlperf_log_detail.txt"
+    ss.unlink()
+    os.mkfifo(ss)
+    os.symlink(root / RESULTS, root / "closed/NVIDIA/results/Thor-X_TRT/ssd")
+    os.symlink("loop", root / "closed/NVIDIA/results/loop")
+    result = run_cli("check", str(root), "--format", "json", "--no-config")
+    report = json.loads(result.out)
+    assert result.code == 1 and report["suite"] == "automotive"
+    assert not [f for f in report["findings"] if f["code"] == "INT001"]
+    rows = {row["scenario"]: row["passed"] for row in report["results"]}
+    assert rows == {"SingleStream": False, "ConstantStream": True}

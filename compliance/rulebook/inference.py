@@ -59,6 +59,7 @@ TOP_FIELDS = frozenset(
         "compliance",
         "models",
         "disagreements",
+        "endpoints",
     }
 )
 MODEL_FIELDS = frozenset(
@@ -327,6 +328,12 @@ class InferenceRulebook:
     sources: Mapping[str, str]
     notes: tuple[str, ...] = ()
     suite: str = SUITE
+    endpoints: Mapping[str, Any] = field(default_factory=_frozen)  # how Endpoints (LoadGen++) results are read
+
+    @property
+    def endpoints_models(self) -> tuple[str, ...]:
+        """The models the round allows as Endpoints results (none before 6.1)."""
+        return tuple(self.endpoints.get("models", ()))
 
     @property
     def published(self) -> bool:
@@ -699,4 +706,5 @@ def load_inference_rulebook(round_name: str, suite: str = SUITE) -> InferenceRul
         sources=_frozen({k: str(v) for k, v in (merged.get("sources") or {}).items()}),
         notes=tuple(str(n) for n in top.get("notes", ())),
         suite=suite,
+        endpoints=_frozen(merged.get("endpoints") or {}),
     )

@@ -35,6 +35,7 @@ TREES = {"amd": fixture_tree, "hpc_throughput": throughput_tree}
 
 CASES_DIR = Path(__file__).parent / "cases"
 INFERENCE_TREES = Path(__file__).parents[1] / "fixtures" / "inference_tree"
+FIXTURES = Path(__file__).parents[1] / "fixtures"
 EXAMPLES = Path(__file__).parents[2] / "examples"  # real published files (examples/<suite>/README.md says whose)
 
 
@@ -97,6 +98,12 @@ def _tree_edit(root: Path, edit: dict[str, Any]) -> None:
         for key in args.get("delete", []):
             data.pop(key, None)
         path.write_text(json.dumps(data))
+    elif op == "json_repeat":  # {path, key, count}: the first entry of a JSON object repeated (a big real file's shape)
+        path = root / args["path"]
+        data = json.loads(path.read_text())
+        first = next(iter(data[args["key"]].values()))
+        data[args["key"]] = {f"{i:032x}": first for i in range(args["count"])}
+        path.write_text(json.dumps(data, indent=2))
     elif op == "copy_org":
         parent = root / "closed" if (root / "closed").is_dir() else root  # results repositories have no division level
         source, target = parent / args.get("from", "AMD"), parent / args["to"]
@@ -282,9 +289,11 @@ def _add_bytes(tar: tarfile.TarFile, name: str, data: bytes) -> None:
 
 def build_case(case: dict[str, Any], tmp_path: Path) -> tuple[list[str], str, str, str]:
     """Write the case's log or tree; return (paths, the subject, suite, round)."""
-    if "example_tree" in case:  # a bundled example (real files), changed by LoadGen-file edits
+    if "example_tree" in case or "fixture_tree" in case:  # real files (a bundled example or a fixture), edited
         root = tmp_path / "submission"
-        shutil.copytree(EXAMPLES / case["example_tree"], root)
+        shutil.copytree(EXAMPLES / case["example_tree"] if "example_tree" in case else FIXTURES / case["fixture_tree"], root)
+        for edit in case.get("tree_edits", []):
+            _tree_edit(root, edit)
         for edit in case.get("file_edits", []):
             _file_edit(root, edit)
         return [str(root)], str(root), case["suite"], str(case["round"])
@@ -393,7 +402,7 @@ def test_rule_case(
         waiver_file.write_text(case["waivers"])
         audit_options.waivers = str(waiver_file)
     report = run_audit(paths, audit_options)
-    if "tree" in case or "inference_tree" in case or "example_tree" in case:
+    if "tree" in case or "inference_tree" in case or "example_tree" in case or "fixture_tree" in case:
         mine = list(report.findings)
         subject = report
     else:

@@ -6,6 +6,7 @@ from compliance.rules.inference import (  # noqa: F401
     accuracy_targets,
     builds,
     compliance_tests,
+    endpoints,
     latency,
     loadgen_settings,
     log_rules,

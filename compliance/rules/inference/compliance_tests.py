@@ -128,8 +128,8 @@ def _passed(test_name: str, text: str, spec: dict) -> bool:  # noqa: ANN001
 
 @checker(RESULT_SUBJECT, ICT001, ICT002)
 def compliance_tests(ctx: ResultContext) -> Iterator[Finding]:
-    if ctx.model is None or not ctx.closed or ctx.scenario is None:
-        return
+    if ctx.model is None or not ctx.closed or ctx.scenario is None or ctx.endpoints is not None:
+        return  # an Endpoints result's tests are its audit/ folder, not TESTxx runs
     for name in ctx.model.compliance:
         spec = dict(ctx.book.compliance.get(name, {}))
         test = ctx.tests.get(name)
