@@ -89,6 +89,27 @@ def _model_run_evidence(folder: str) -> str | None:
     return None
 
 
+_MODEL_TABLE = re.compile(r'^\[models\."([^"]+)"\]\s*$', re.MULTILINE)
+
+
+def _automotive_names() -> set[str]:
+    """The automotive models' names (lower case), from the round files' ``[models."<name>"]``
+    headers: a claim asked of every input must not parse round data (the full data is read
+    once the input is claimed)."""
+    from compliance.rulebook.load import data_folder
+
+    folder = os.path.join(data_folder(), SUITE)
+    found: set[str] = set()
+    try:
+        names = [n for n in os.listdir(folder) if n.startswith("v") and n.endswith(".toml")]
+    except OSError:
+        return found
+    for name in names:
+        with open(os.path.join(folder, name), encoding="utf-8") as handle:
+            found.update(m.lower() for m in _MODEL_TABLE.findall(handle.read()))
+    return found
+
+
 def _model_names(suite: str) -> set[str]:
     """Every model name (and alias) of every round of a suite in the inference format, lower case."""
     from compliance.rulebook.inference import inference_rounds, load_inference_rulebook
@@ -141,14 +162,20 @@ def _evidence(paths: list[str], root: str | None) -> str | None:
         return "the results repository's name"
     if root is not None:
         folders = _model_folders(root)
-        ours, theirs = set(folders) & _model_names(SUITE), set(folders) & _model_names("inference")
-        if not ours or theirs:
+        if not folders:
+            return None
+        ours = set(folders) & _automotive_names()
+        if not ours or set(folders) & _model_names("inference"):
             return None
         if ours - _training_names():
             return "the model folders " + ", ".join(sorted(ours)[:5])
         # Only names a Training benchmark has too (ssd): the LoadGen logs must say automotive.
         return next((f"{found} in {name}/" for name in sorted(ours) if (found := _model_run_evidence(folders[name]))), None)
+    from compliance.discover import is_loadgen_path
+
     for path in paths:
+        if not is_loadgen_path(path):  # only LoadGen's own files and run folders are read
+            continue
         found = _run_evidence(_detail_prefix(path))
         if found is not None:
             return found
