@@ -145,3 +145,14 @@ def test_hostile_entries_do_not_break_the_claim(tmp_path: Path) -> None:
     assert not [f for f in report["findings"] if f["code"] == "INT001"]
     rows = {row["scenario"]: row["passed"] for row in report["results"]}
     assert rows == {"SingleStream": False, "ConstantStream": True}
+
+
+@pytest.mark.slow
+def test_each_published_organisation_is_detected_on_its_own() -> None:
+    from compliance.detection.resolve import plan
+
+    if not FID.is_dir():
+        pytest.skip("/tmp/fid/automotive-0.5 (mlcommons/automotive_results_v0.5) is not materialised")
+    for org in (FID / "closed/NVIDIA", FID / "open/GATEOverflow"):
+        found = plan([str(org)], AuditOptions())
+        assert (found.suite, found.decision.round if found.decision else None) == ("automotive", "0.5"), org
