@@ -275,6 +275,43 @@ MLPerf Inference rules, "Scenarios" (the minimum duration); {_REF} (`num_errors`
 )
 
 
+IEP009 = define(
+    "IEP009",
+    "endpoints-metric-differs",
+    Severity.WARNING,
+    "The number published for an Endpoints SingleStream or MultiStream result is the mean latency, not the rules' metric.",
+    f"""
+## What it checks
+For an Endpoints SingleStream or MultiStream result: the statistic the
+official table publishes (`RESULT_FIELD_ENDPOINTS`: the mean latency,
+`latency.avg`) against the metric the rules define for the scenario (the
+early-stopping estimate of the 90th-percentile latency for SingleStream, of
+the 99th for MultiStream), with both numbers when the files have them.
+
+## Why it matters
+A LoadGen SingleStream result publishes its 90th-percentile early-stopping
+estimate; an Endpoints one the mean, which is lower for any skewed latency.
+Side by side in one table, the Endpoints result looks faster than a LoadGen
+result of the same speed. The rules do not yet say how an Endpoints result's
+metric is computed, so this is a warning.
+
+## Example
+`IEP009 the published SingleStream number is the mean latency (3807.66 ms); the rules' metric, the 90th-percentile early-stopping estimate, is 4120.5 ms`
+
+## How to fix
+Nothing in the submission; the official checker's Endpoints metric table
+needs the rules' statistic.
+
+## Rule reference
+MLPerf Inference rules, "Scenarios" (SingleStream: 90th-percentile latency,
+early-stopping estimate; MultiStream: 99th); {_REF} (`RESULT_FIELD_ENDPOINTS`).
+""",
+    suites=SUITES,
+    divisions=ALL,
+    deliberate_difference="mlperf-audit publishes the official number and reports the rules' one beside it.",
+)
+
+
 # -- the number and the accuracy the result publishes ----------------------------------------------
 
 
@@ -288,7 +325,10 @@ def endpoints_metric(ctx: ResultContext) -> tuple[str | None, float | None, str 
         return None, None, None, "no scenario"
     model_key = ctx.model.result_keys.get(scenario) if ctx.model is not None else None
     general = ctx.book.result_keys.get(scenario)
-    key = model_key.key if model_key is not None else (spec.get("result_keys") or {}).get(scenario)
+    # The official overwrite: a model's own key (a token rate) replaces the Endpoints key; a model
+    # entry that only restates the round's key (with its unit, Wan's Latency (s)) does not.
+    overwrite = model_key is not None and (general is None or model_key.published_key != general.published_key)
+    key = model_key.published_key if overwrite and model_key is not None else (spec.get("result_keys") or {}).get(scenario)
     unit = (model_key or general).table_unit if (model_key or general) is not None else None  # type: ignore[union-attr]
     if key is None:
         return None, None, unit, f"the round has no Endpoints metric for {scenario}"
@@ -479,6 +519,32 @@ def endpoints_run(ctx: ResultContext) -> Iterator[Finding]:
             observed=f"{duration / 1e9:.1f} s ({found.origins.get('generated_query_duration', 'duration_ns')})",
             required=f"at least {required / 1000:g} s",
         )
+
+
+@checker(RESULT_SUBJECT, IEP009)
+def endpoints_statistic(ctx: ResultContext) -> Iterator[Finding]:
+    found = ctx.endpoints
+    if found is None or ctx.scenario not in ("SingleStream", "MultiStream") or found.performance is None:
+        return
+    key, value, unit, _ = endpoints_metric(ctx)
+    rules = ctx.model.result_keys.get(ctx.scenario) if ctx.model is not None else None
+    rules = rules or ctx.book.result_keys.get(ctx.scenario)
+    if key is None or value is None or rules is None or rules.key == key:
+        return
+    percentile = ctx.book.percentile(ctx.scenario, ctx.model)
+    wanted = f"the {percentile:g}th-percentile early-stopping estimate" if percentile else rules.key
+    theirs = found.number(rules.key)
+    divisor = 1e9 if unit == "Latency (s)" else 1e6
+    shown_unit = "s" if unit == "Latency (s)" else "ms"
+    said = f", is {theirs / divisor:g} {shown_unit}" if theirs is not None else ", is not in the files"
+    yield ctx.finding(
+        IEP009,
+        f"the published {ctx.scenario} number is the mean latency ({value:g} {shown_unit}); the rules' metric, {wanted}{said}",
+        path=found.performance.shown,
+        key=key,
+        observed=f"{key} {value:g} {shown_unit}",
+        required=f"{rules.key} ({wanted})",
+    )
 
 
 @checker(SUBMISSION_SUBJECT, IEP007)
