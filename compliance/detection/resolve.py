@@ -100,6 +100,8 @@ def _suite(
         return suite or "training", "detected", why or "MLLOG result logs"
     if repo_suite:
         return repo_suite, "detected", "the results repository's name"
+    if survey.endpoints_files:
+        return "inference", "detected", "Endpoints result files (result_summary.json, accuracy_results.json)"
     if tree_layout is not None:
         return tree_layout
     raise UsageError(
@@ -128,6 +130,9 @@ def _evidence(suite: str, survey: Survey, repo_evidence: Evidence) -> list[Evide
         found.append(sources.inference_layout(survey.compliance_in_results, layouts))
         found.append(dates_evidence(suite, survey.run_dates, what="LoadGen run"))
         found.append(sources.loadgen_version(survey.loadgen_versions, list(books)))
+        if survey.endpoints_files:  # a preference: only rounds with Endpoints results have their files
+            with_endpoints = frozenset(name for name, book in books.items() if book.endpoints_models)
+            found.append(Evidence("Endpoints results", with_endpoints, f"{survey.endpoints_files} Endpoints result file(s)"))
         return found
     from compliance.rulebook.load import available_rounds, round_benchmarks
 

@@ -37,6 +37,8 @@ CASES_DIR = Path(__file__).parent / "cases"
 INFERENCE_TREES = Path(__file__).parents[1] / "fixtures" / "inference_tree"
 MOBILE_TREES = Path(__file__).parents[1] / "fixtures" / "mobile"
 TINY_TREES = Path(__file__).parents[1] / "fixtures" / "tiny"
+FIXTURES = Path(__file__).parents[1] / "fixtures"
+EXAMPLES = Path(__file__).parents[2] / "examples"  # real published files (examples/<suite>/README.md says whose)
 
 
 def load_cases() -> list[tuple[str, dict[str, Any]]]:
@@ -103,6 +105,12 @@ def _tree_edit(root: Path, edit: dict[str, Any]) -> None:
         text = path.read_text(encoding="utf-8")
         assert args["old"] in text, (args, text[:200])
         path.write_text(text.replace(args["old"], args["new"]), encoding="utf-8")
+    elif op == "json_repeat":  # {path, key, count}: the first entry of a JSON object repeated (a big real file's shape)
+        path = root / args["path"]
+        data = json.loads(path.read_text())
+        first = next(iter(data[args["key"]].values()))
+        data[args["key"]] = {f"{i:032x}": first for i in range(args["count"])}
+        path.write_text(json.dumps(data, indent=2))
     elif op == "copy_org":
         parent = root / "closed" if (root / "closed").is_dir() else root  # results repositories have no division level
         source, target = parent / args.get("from", "AMD"), parent / args["to"]
@@ -313,6 +321,14 @@ def build_case(case: dict[str, Any], tmp_path: Path) -> tuple[list[str], str, st
         for edit in case.get("tree_edits", []):
             _tree_edit(root, edit)
         return [str(root)], str(root), "mobile", str(case.get("round", "5.0"))
+    if "example_tree" in case or "fixture_tree" in case:  # real files (a bundled example or a fixture), edited
+        root = tmp_path / "submission"
+        shutil.copytree(EXAMPLES / case["example_tree"] if "example_tree" in case else FIXTURES / case["fixture_tree"], root)
+        for edit in case.get("tree_edits", []):
+            _tree_edit(root, edit)
+        for edit in case.get("file_edits", []):
+            _file_edit(root, edit)
+        return [str(root)], str(root), case["suite"], str(case["round"])
     if "inference_tree" in case:
         root = tmp_path / "submission"
         shutil.copytree(INFERENCE_TREES / case["inference_tree"], root)
@@ -426,7 +442,7 @@ def test_rule_case(
         waiver_file.write_text(case["waivers"])
         audit_options.waivers = str(waiver_file)
     report = run_audit(paths, audit_options)
-    if "tree" in case or "inference_tree" in case or "mobile" in case or "tiny_tree" in case:
+    if any(k in case for k in ("tree", "inference_tree", "mobile", "tiny_tree", "example_tree", "fixture_tree")):
         mine = list(report.findings)
         subject = report
     else:

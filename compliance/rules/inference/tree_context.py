@@ -98,8 +98,10 @@ class ResultContext(_Located):
         measurements: Measurements,
         mapped_from: str | None = None,
         power: PowerResult | None = None,
+        endpoints: Any = None,
     ):
         self.entry = entry
+        self.endpoints = endpoints  # an Endpoints result's files (compliance.parsers.endpoints), else None
         self.book = book
         self.model = model
         self.scenario = scenario
@@ -164,3 +166,5 @@ class ResultFacts:
     model: str | None  # the round's model name
     scenario: str | None  # the round's scenario name
     declared: tuple[tuple[str, str], ...] = ()  # quantization fields of the measurements JSON (name, value)
+    accuracy: tuple[tuple[str, float], ...] = ()  # the accuracy numbers the result publishes (metric or dataset, value)
+    endpoints: bool = False  # an Endpoints (LoadGen++) result
