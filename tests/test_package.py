@@ -217,7 +217,7 @@ def test_borrowing_report_names_both_entries_and_flags_a_changed_parameter(tmp_p
 
 
 def test_many_logs_use_a_process_pool_with_the_same_result(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import compliance.package as package
+    import compliance.kinds.training_tree.audit as package
 
     tree = fixture_tree(tmp_path / "sub")
     serial = run_audit([str(tree)], AuditOptions(suite="training", round="5.1"))

@@ -3,7 +3,7 @@
 ``ResultContext``: one scenario result (``results/<system>/<model>/<scenario>/``)
 with its runs, accuracy files, compliance tests and measurements, already read.
 ``SubmissionContext``: the whole tree (layout, systems, which scenarios each
-system has). Nothing here opens a file: ``compliance.inference_tree`` reads.
+system has). Nothing here opens a file: ``compliance.kinds.inference_tree`` reads.
 """
 
 from __future__ import annotations

@@ -465,7 +465,7 @@ def result_row(ctx: ResultContext) -> InferenceResultRow:
 
 
 def _run_jobs(jobs: list[Any], progress: Callable[[int], None] | None) -> list[tuple[list[Finding], InferenceResultRow, int, tuple[tuple[str, str], ...]]]:
-    from compliance.package import run_pool
+    from compliance.kinds.training_tree.audit import run_pool
 
     return run_pool(audit_result, jobs, progress, POOL_MIN_RESULTS)
 
@@ -490,7 +490,7 @@ def audit_inference_tree(
 
     ``unpacked``: the archive already unpacked; ``scope``: the part of the tree asked for (as shown)."""
     from compliance.options import UsageError
-    from compliance.inference import _round
+    from compliance.kinds.loadgen_runs.audit import _round
     from compliance.parsers.archive import is_archive, unpack
     from compliance.parsers.inference_tree import walk_inference_tree
     from compliance.parsers.tree import EMPTY_FOLDER

@@ -1,5 +1,5 @@
-"""An Inference submission tree (an organisation's folder, a results repository, or an archive
-of either): every result with its LoadGen logs, accuracy, compliance tests, systems, layout."""
+"""Loose LoadGen runs (run folders or their logs, outside a submission tree): what LoadGen
+itself requires, and the round's bounds when the round and model are known."""
 
 from __future__ import annotations
 
@@ -14,9 +14,9 @@ from compliance.kinds import Kind, SubjectKind
 
 
 def _check(plan: Plan, options: AuditOptions, unpacked: Unpacked | None) -> Report:
-    from compliance.inference_tree import audit_inference_tree
+    from compliance.kinds.loadgen_runs.audit import audit_inference
 
-    return audit_inference_tree(plan.paths[0], options, options.progress, display=plan.display, unpacked=unpacked, scope=plan.scope)
+    return audit_inference(plan.paths, options, round_known=plan.decision is not None)
 
 
-KIND = Kind(SubjectKind.INFERENCE_TREE, ("inference",), _check)
+KIND = Kind(SubjectKind.LOADGEN_RUNS, ("inference",), _check)

@@ -220,13 +220,6 @@ def audit_inference(paths: list[str], options: Any, *, round_known: bool | None 
 
     ``round_known``: whether ``options.round`` is the runs' round (given or detected from them);
     when it is not, only what LoadGen itself requires is checked."""
-    from compliance.discover import looks_like_tree
-
-    trees = [p for p in paths if looks_like_tree(p)]
-    if trees and len(paths) == 1:
-        from compliance.inference_tree import audit_inference_tree
-
-        return audit_inference_tree(trees[0], options, getattr(options, "progress", None))
     load_all("inference")
     book, round_source = _round(options)
     given_model = _given_model(book, getattr(options, "benchmark", None))

@@ -15,7 +15,7 @@ from compliance.kinds import Kind, SubjectKind
 
 def _check(plan: Plan, options: AuditOptions, unpacked: Unpacked | None) -> Report:
     from compliance.options import UsageError
-    from compliance.package import audit_tree
+    from compliance.kinds.training_tree.audit import audit_tree
     from compliance.waivers import WaiverError
 
     try:
