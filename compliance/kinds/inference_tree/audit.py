@@ -11,23 +11,29 @@ written into the tree: archives are unpacked into a private temporary folder.
 from __future__ import annotations
 
 import os
-import stat
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
 from compliance import __version__
 from compliance.models.findings import Finding
-from compliance.models.inference import InferenceTree, ScenarioFolder, TestFolder
+from compliance.models.inference import InferenceTree, ScenarioFolder
 from compliance.models.report import InferenceResultRow, Report, Subject, ToolInfo
 from compliance.parsers import loadgen as P
-from compliance.parsers import safefs
 from compliance.registry import applies, load_all, run_checkers
+from compliance.parsers.inference_result import (
+    files_below,
+    is_folder,
+    org_calibration,
+    read_measurements,
+    read_model_mapping,
+    read_tests,
+    validate,
+)
 from compliance.rulebook.inference import SUITE, InferenceRulebook, ModelRules, load_inference_rulebook
 from compliance.rules.inference.context import LoadgenContext, RunPlace
 from compliance.rules.inference.tree_context import (
     RESULT_SUBJECT,
     SUBMISSION_SUBJECT,
-    Measurements,
     ResultContext,
     ResultFacts,
     SubmissionContext,
@@ -35,258 +41,6 @@ from compliance.rules.inference.tree_context import (
 )
 
 POOL_MIN_RESULTS = 24  # below this, a process pool costs more than it saves
-MAX_TEXT_BYTES = 1 << 20  # verify_*.txt and similar small text files
-TEST_NAME_LENGTH = 6  # TEST01
-
-
-# -- small file helpers ------------------------------------------------------------
-
-
-def _regular(path: str) -> int | None:
-    """The size of a regular file (links are not followed), else None."""
-    try:
-        info = safefs.lstat(path)
-    except (OSError, ValueError):
-        return None
-    return info.st_size if stat.S_ISREG(info.st_mode) else None
-
-
-def _is_folder(path: str) -> bool:
-    return safefs.is_folder(path)  # no link is passed, on the way or at the end
-
-
-class Listing(dict):  # type: ignore[type-arg]
-    """Regular files below a folder: relative name -> real path (what ``_files_below`` found).
-
-    Past the ``files-per-folder`` limit (``compliance.limits``) the rest is not
-    listed and ``limit_reached`` is set; a name asked for that was not listed is
-    then looked up on disk (never through a link), so a file that exists is never
-    called missing because of the limit.
-    """
-
-    def __init__(self, real: str, depth: int, sizes: dict[str, int] | None):
-        super().__init__()
-        self.real, self.depth, self.sizes = real, depth, sizes
-        self.limit_reached = False
-
-    def _look_up(self, name: object) -> str | None:
-        if not self.limit_reached or not isinstance(name, str):
-            return None
-        parts = name.split("/")
-        if len(parts) > self.depth or any(part in ("", ".", "..") for part in parts):
-            return None
-        path = os.path.join(self.real, *parts)
-        size = _regular(path)
-        if size is None:
-            return None
-        self[name] = path
-        if self.sizes is not None:
-            self.sizes[name] = size
-        return path
-
-    def __missing__(self, name: str) -> str:
-        path = self._look_up(name)
-        if path is None:
-            raise KeyError(name)
-        return path
-
-    def __contains__(self, name: object) -> bool:
-        return dict.__contains__(self, name) or self._look_up(name) is not None
-
-    def get(self, name: str, default: str | None = None) -> str | None:  # type: ignore[override]
-        return dict.__getitem__(self, name) if dict.__contains__(self, name) else (self._look_up(name) or default)
-
-
-def _files_below(real: str, depth: int = 4, sizes: dict[str, int] | None = None) -> Listing:
-    """Regular files under ``real`` (relative name -> real path), ``depth`` levels at most, links
-    skipped; their sizes go into ``sizes`` when given. At most the ``files-per-folder`` limit are
-    listed (then ``limit_reached``; see ``Listing``)."""
-    from compliance.limits import get as limit
-
-    found = Listing(real, depth, sizes)
-    most = limit("files-per-folder")
-    stack = [(real, "", 0)]
-    while stack:
-        folder, prefix, level = stack.pop()
-        try:
-            items = safefs.scandir(folder)
-        except OSError:
-            continue
-        for entry in items:
-            name = f"{prefix}{entry.name}"
-            try:
-                info = entry.stat(follow_symlinks=False)
-            except OSError:
-                continue
-            mode = info.st_mode
-            if stat.S_ISREG(mode):
-                if len(found) >= most:
-                    found.limit_reached = True
-                    return found
-                found[name] = entry.path
-                if sizes is not None:
-                    sizes[name] = info.st_size
-            elif stat.S_ISDIR(mode) and level + 1 < depth:
-                stack.append((entry.path, f"{name}/", level + 1))
-    return found
-
-
-def _child(folder: str, name: str) -> str | None:
-    """``folder/name`` matched without regard to case (real submissions vary), or None."""
-    exact = os.path.join(folder, name)
-    if _is_folder(exact):
-        return exact
-    try:
-        for entry in safefs.scandir(folder):
-            if entry.name.lower() == name.lower() and entry.is_dir():
-                return entry.path
-    except OSError:
-        return None
-    return None
-
-
-def read_text(path: str, limit: int = MAX_TEXT_BYTES) -> str:
-    """A small text file's content (bounded, undecodable bytes replaced); '' when unreadable."""
-    from compliance.parsers.safefs import read_regular
-
-    try:
-        return read_regular(path, limit)[:limit].decode("utf-8", errors="replace")
-    except (OSError, ValueError):
-        return ""
-
-
-def read_json(path: str) -> tuple[Any, str | None]:
-    """A small JSON object file (1 MiB at most), NaN refused: ``(value, None)`` or ``(None, why)``."""
-    from compliance.parsers.system_desc import read_measurements_file
-
-    return read_measurements_file(path)
-
-
-# -- what a scenario folder holds ----------------------------------------------------------
-
-
-def _compliance_folder(entry: ScenarioFolder, book: InferenceRulebook) -> tuple[str | None, str]:
-    """Where this result's TESTxx folders are (real, or None) and how that folder is shown."""
-    if "/results/" in str(book.layout.get("compliance", "")):
-        return entry.real, entry.path
-    shown = f"{entry.org_path}/compliance/{entry.system}/{entry.model}/{entry.scenario}"
-    folder: str | None = _child(entry.org_real, "compliance")
-    for part in (entry.system, entry.model, entry.scenario):
-        folder = _child(folder, part) if folder else None
-    return folder, shown
-
-
-def _tests(entry: ScenarioFolder, book: InferenceRulebook) -> tuple[dict[str, TestFolder], str]:
-    folder, shown = _compliance_folder(entry, book)
-    tests: dict[str, TestFolder] = {}
-    if folder is None:
-        return tests, shown
-    try:
-        names = [e.name for e in safefs.scandir(folder) if e.is_dir()]
-    except OSError:
-        return tests, shown
-    for name in names:
-        if len(name) != TEST_NAME_LENGTH or not name.upper().startswith("TEST") or not name[4:].isdigit():
-            continue
-        real = os.path.join(folder, name)
-        test = TestFolder(name=name.upper(), path=f"{shown}/{name}", real=real, files=_files_below(real, 4))
-        for file_name, file_real in test.files.items():
-            if "/" not in file_name and file_name.startswith("verify_") and file_name.endswith(".txt"):
-                test.verify[file_name] = read_text(file_real)
-            elif file_name in ("accuracy/baseline_accuracy.txt", "accuracy/compliance_accuracy.txt"):
-                test.accuracy[file_name.split("/", 1)[1]] = P.read_accuracy_txt(file_real)
-        run_folder = os.path.join(real, "performance", "run_1")
-        if _is_folder(run_folder):
-            test.run = P.read_loadgen_run(run_folder)
-        tests[test.name] = test
-    return tests, shown
-
-
-def _measurements(entry: ScenarioFolder, book: InferenceRulebook, round_name: str, stopped: list[str] | None = None) -> Measurements:
-    found = Measurements()
-    template = str(book.layout.get("measurements", ""))
-    if template.endswith("measurements.json"):  # 6.0 on: in the scenario folder
-        folder, shown = entry.real, entry.path
-        json_names = ["measurements.json"]
-    else:
-        shown = f"{entry.org_path}/measurements/{entry.system}/{entry.model}/{entry.scenario}"
-        folder = _child(entry.org_real, "measurements")
-        for part in (entry.system, entry.model, entry.scenario):
-            folder = _child(folder, part) if folder else None
-        json_names = []
-    if folder is None:
-        return found
-    found.folder = shown
-    files = _files_below(folder, 1, found.sizes)
-    if files.limit_reached:  # what the rules look for is looked up, never called missing
-        for name in (*book.measurements.get("required_files", ()), *json_names, f"{entry.system}_{entry.scenario}.json"):
-            files.get(str(name))
-        if stopped is not None:
-            stopped.append(shown)
-    for name in files:
-        found.files[name] = f"{shown}/{name}"
-        if "calibration" in name.lower():
-            found.calibration.append(f"{shown}/{name}")
-    if not json_names:
-        from compliance.parsers.system_desc import pick_measurements_file
-
-        picked = pick_measurements_file([n for n in files if n.endswith(".json")], entry.system, entry.scenario)
-        json_names = [picked] if picked else []
-    for name in json_names:
-        if name in files:
-            found.json_path = f"{shown}/{name}"
-            data, error = read_json(files[name])
-            found.data, found.error = (data, error) if error is None else (None, error)
-            if data is not None:
-                found.problems = _validate("measurements", data, round_name)
-            break
-    return found
-
-
-def org_calibration(org_real: str, org_path: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """An organisation's calibration documents (in its folder or documentation/), and where they were looked for."""
-    places = [(org_real, org_path)]
-    documentation = _child(org_real, "documentation")
-    if documentation:
-        places.append((documentation, f"{org_path}/documentation"))
-    found = tuple(f"{shown}/{name}" for real, shown in places for name in _files_below(real, 1) if "calibration" in name.lower())
-    return found, tuple(shown for _, shown in places)
-
-
-_VALIDATED: dict[tuple[str, str, str], list[Any]] = {}
-_VALIDATED_MOST = 4096  # distinct files remembered by one process
-
-
-def _validate(kind: str, data: dict[str, Any], round_name: str) -> list[Any]:
-    """Schema problems of a system description or measurements JSON (none when no schema is known).
-
-    A round's results repeat the same files (one measurements file per result, most alike):
-    the problems of a content already validated, fields in the same order, are given again."""
-    import json
-
-    try:
-        key = (kind, round_name, json.dumps(data, allow_nan=True))
-    except (TypeError, ValueError, RecursionError):
-        return _validated(kind, data, round_name)
-    known = _VALIDATED.get(key)
-    if known is None:
-        known = _validated(kind, data, round_name)
-        if len(_VALIDATED) < _VALIDATED_MOST:
-            _VALIDATED[key] = known
-    return list(known)
-
-
-def _validated(kind: str, data: dict[str, Any], round_name: str) -> list[Any]:
-    from compliance.parsers import system_desc
-
-    try:
-        if kind == "measurements":
-            return list(system_desc.validate_measurements(data, round_name))
-        return list(system_desc.validate_system(data, SUITE, round_name))
-    except (system_desc.SystemSchemaError, KeyError, LookupError):
-        return []
-
-
 # -- models of a result ---------------------------------------------------------------------
 
 
@@ -375,20 +129,20 @@ def audit_result(job: ResultJob) -> tuple[list[Finding], InferenceResultRow, int
     model = book.models.get(model_name) if model_name else None
     scenario = book.resolve_scenario(entry.scenario)
     sizes: dict[str, int] = {}
-    files = _files_below(entry.real, 4, sizes)
+    files = files_below(entry.real, 4, sizes)
     perf = accuracy = accuracy_txt = None
     perf_folder = os.path.join(entry.real, "performance", "run_1")
-    if _is_folder(perf_folder):
+    if is_folder(perf_folder):
         perf = P.read_loadgen_run(perf_folder)
     accuracy_folder = os.path.join(entry.real, "accuracy")
-    if _is_folder(accuracy_folder):
+    if is_folder(accuracy_folder):
         accuracy = P.read_loadgen_run(accuracy_folder)
         if "accuracy/accuracy.txt" in files:
             accuracy_txt = P.read_accuracy_txt(files["accuracy/accuracy.txt"], display_path=f"{entry.path}/accuracy/accuracy.txt")
-    tests, tests_root = _tests(entry, book)
+    tests, tests_root = read_tests(entry, book)
     stopped = [entry.path] if files.limit_reached else []
     stopped += [test.path for test in tests.values() if getattr(test.files, "limit_reached", False)]
-    measurements = _measurements(entry, book, round_name, stopped)
+    measurements = read_measurements(entry, book, round_name, stopped)
     measurements.calibration += job.org_calibration[0]
     measurements.calibration_searched = ([measurements.folder] if measurements.folder else []) + list(job.org_calibration[1])
     ctx = ResultContext(
@@ -465,22 +219,12 @@ def result_row(ctx: ResultContext) -> InferenceResultRow:
 
 
 def _run_jobs(jobs: list[Any], progress: Callable[[int], None] | None) -> list[tuple[list[Finding], InferenceResultRow, int, tuple[tuple[str, str], ...]]]:
-    from compliance.kinds.training_tree.audit import run_pool
+    from compliance.pool import run_pool
 
     return run_pool(audit_result, jobs, progress, POOL_MIN_RESULTS)
 
 
 # -- the tree -----------------------------------------------------------------------------------
-
-
-def _model_mapping(org_real: str) -> tuple[dict[str, str], str | None]:
-    path = os.path.join(org_real, "model_mapping.json")
-    if _regular(path) is None:
-        return {}, None
-    data, error = read_json(path)
-    if error is not None:
-        return {}, error
-    return {str(k): str(v) for k, v in data.items() if isinstance(v, str)}, None
 
 
 def audit_inference_tree(
@@ -545,12 +289,12 @@ def _audit(tree: InferenceTree, book: InferenceRulebook, round_source: str, opti
     debug = bool(getattr(options, "debug", False))
     for org in tree.orgs:
         calibration = org_calibration(org.real, org.path)
-        mapping, error = _model_mapping(org.real)
+        mapping, error = read_model_mapping(org.real)
         if error:
             mapping_errors.append((f"{org.path}/model_mapping.json", error))
         for name, file in org.systems.items():
             file.data, file.error = read_system_file(file.real_path)
-            problems = _validate("system", file.data, book.round) if file.data is not None else []
+            problems = validate("system", file.data, book.round) if file.data is not None else []
             systems[(org.division, org.org, name)] = SystemInfo(file, problems)
         for entry in org.scenarios:
             system = systems.get((entry.division, entry.org, entry.system)) or SystemInfo(None)

@@ -9,10 +9,7 @@ temporary folder, and ``scaling.json`` is only read.
 from __future__ import annotations
 
 import os
-import sys
-from collections import Counter
 from collections.abc import Callable
-from functools import partial
 from typing import Any
 
 from compliance import __version__
@@ -23,7 +20,8 @@ from compliance.parsers import tree as tree_parser
 from compliance.discover import is_archive, looks_like_tree  # noqa: F401  (looks_like_tree re-exported)
 from compliance.parsers.archive import archive_issues, unpack
 from compliance.parsers.safefs import shown as printable
-from compliance.registry import SILENCED, applies, internal_error, load_all, run_checkers
+from compliance.pool import run_pool
+from compliance.registry import applies, internal_error, load_all, run_checkers
 from compliance.rulebook.load import SUITES, available_rounds, canonical_round, load_rulebook, newest_round
 from compliance.rules.package.context import PackageContext
 from compliance.rules.training.context import LogContext, kept_keys
@@ -58,67 +56,6 @@ def _audit_log(job: tuple[str, str, str, str, list[str] | None, list[str] | None
 
 def _run_jobs(jobs: list[Any], progress: Callable[[int], None] | None) -> list[tuple[list[Finding], RunSummary]]:
     return run_pool(_audit_log, jobs, progress, POOL_MIN_LOGS)
-
-
-def run_pool(worker: Callable[[Any], Any], jobs: list[Any], progress: Callable[[int], None] | None, min_jobs: int) -> list[Any]:
-    """``worker`` over ``jobs`` in order: in this process for a few jobs, else in a process pool."""
-    if len(jobs) < min_jobs or (os.cpu_count() or 1) < 2:
-        results = []
-        for job in jobs:
-            results.append(worker(job))
-            if progress:
-                progress(1)
-        return results
-    import multiprocessing
-
-    context = multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn")
-    from compliance import limits
-    from compliance.parsers.safefs import confined_roots
-
-    # the workers keep the checked folders confined and the limits set
-    pool_args = {"initializer": _worker_start, "initargs": (confined_roots(), limits.state())}
-    pool = _executor()(max_workers=min(os.cpu_count() or 2, 8), mp_context=context, **pool_args)
-    try:
-        results = []
-        for result, silenced in pool.map(partial(_counted, worker), jobs, chunksize=max(1, min(8, len(jobs) // 32))):
-            results.append(result)
-            SILENCED.update(silenced)  # what --select/--ignore removed in the worker
-            if progress:
-                progress(1)
-    except BaseException:
-        # Ctrl-C (or a failure): end now, not after the queued jobs; the workers ignore SIGINT,
-        # so they are ended here, and none prints a traceback.
-        for process in list((getattr(pool, "_processes", None) or {}).values()):
-            process.terminate()
-        pool.shutdown(wait=False, cancel_futures=True)
-        raise
-    pool.shutdown()
-    return results
-
-
-def _counted(worker: Callable[[Any], Any], job: Any) -> tuple[Any, Counter[tuple[str, str]]]:
-    """``worker(job)`` in a pool worker, and the findings selection removed meanwhile."""
-    before = Counter(SILENCED)
-    return worker(job), SILENCED - before
-
-
-def _worker_start(roots: tuple[str, ...], bounds: dict[str, int]) -> None:
-    """A pool worker's start: the parent's confined folders and limits."""
-    import signal
-
-    from compliance import limits
-    from compliance.parsers.safefs import confine_roots
-
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle (one line, exit 130)
-    confine_roots(roots)
-    limits.restore(bounds)
-
-
-def _executor() -> Any:
-    """The process pool class (imported on first use: it costs start-up time)."""
-    from concurrent.futures import ProcessPoolExecutor
-
-    return ProcessPoolExecutor
 
 
 # -- the tree ----------------------------------------------------------------------
