@@ -112,7 +112,7 @@ def _audit_logs(paths: list[str], options: AuditOptions, decisions: dict[str, An
             detected = _suite_for(log.value("submission_benchmark"))
             suite = detected if detected in books else (options.suite if options.suite in books else next(iter(books)))
         book = books[suite]
-        ctx = LogContext(log, book, subject=display, stream=stream)
+        ctx = LogContext(log, book, subject=display, stream=stream if stream is not None else LogStream(book, log))
         subject = Subject(
             path=display,
             suite=suite,
@@ -146,14 +146,10 @@ def _audit_logs(paths: list[str], options: AuditOptions, decisions: dict[str, An
     report.round = rounds_seen[0] if len(set(rounds_seen)) == 1 else "mixed"
     shas = sorted({books[s].sha256 for s in set(suites_seen)})
     report.rulebook_sha256 = shas[0] if len(shas) == 1 else ""
-    if options.waivers:
-        from compliance.waivers import WaiverError, apply_waivers, load_waivers
+    from compliance.settle import verdicts, waive
 
-        try:
-            report.findings = list(apply_waivers(report.findings, load_waivers(options.waivers), report.subjects[0].path))
-        except WaiverError as err:
-            raise UsageError(str(err)) from err
-    return report.finalise()
+    waive(report, options, report.subjects[0].path)
+    return verdicts(report)
 
 
 def check_log_context(

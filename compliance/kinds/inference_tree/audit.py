@@ -329,18 +329,7 @@ def _audit(tree: InferenceTree, book: InferenceRulebook, round_source: str, opti
         report.results.append(row)
     ctx = SubmissionContext(tree, book, facts, systems, mapping_errors)
     report.findings.extend(_run_checks(ctx, SUBMISSION_SUBJECT, options, None, book))
-    if options.waivers:
-        from compliance.waivers import WaiverError, apply_waivers, load_waivers
+    from compliance.settle import verdicts, waive
 
-        try:
-            report.findings = list(apply_waivers(report.findings, load_waivers(options.waivers), tree.root))
-        except WaiverError as err:
-            from compliance.options import UsageError
-
-            raise UsageError(str(err)) from err
-    report.finalise()
-    verdicts = {s.path: s.passed for s in report.subjects}
-    for row in report.results:
-        row.passed = verdicts.get(row.path, False) and row.value is not None
-    report.passed = report.passed and all(row.passed for row in report.results)
-    return report
+    waive(report, options, tree.root)
+    return verdicts(report)

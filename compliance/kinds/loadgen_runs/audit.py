@@ -309,11 +309,7 @@ def audit_inference(paths: list[str], options: Any, *, round_known: bool | None 
             f"... and {len(described) - MAX_RUN_NOTES} more runs ({known} of {len(report.subjects)} with a known model)."
         ]
     report.notes.extend(described)
-    if options.waivers:
-        from compliance.waivers import WaiverError, apply_waivers, load_waivers
+    from compliance.settle import verdicts, waive
 
-        try:
-            report.findings = list(apply_waivers(report.findings, load_waivers(options.waivers), report.subjects[0].path))
-        except WaiverError as err:
-            raise _usage(str(err)) from err
-    return report.finalise()
+    waive(report, options, report.subjects[0].path)
+    return verdicts(report)

@@ -14,14 +14,9 @@ from compliance.kinds import Kind, SubjectKind
 
 
 def _check(plan: Plan, options: AuditOptions, unpacked: Unpacked | None) -> Report:
-    from compliance.options import UsageError
     from compliance.kinds.training_tree.audit import audit_tree
-    from compliance.waivers import WaiverError
 
-    try:
-        return audit_tree(plan.paths[0], options, options.progress, display=plan.display, unpacked=unpacked, scope=plan.scope)  # type: ignore[arg-type]
-    except WaiverError as err:
-        raise UsageError(str(err)) from err
+    return audit_tree(plan.paths[0], options, options.progress, display=plan.display, unpacked=unpacked, scope=plan.scope)  # type: ignore[arg-type]
 
 
 KIND = Kind(SubjectKind.TRAINING_TREE, ("training", "hpc"), _check)

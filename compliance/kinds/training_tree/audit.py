@@ -201,27 +201,17 @@ def _audit(tree: SubmissionTree, display: str, options: Any, progress_factory: A
             report.findings.extend(log_findings[shown])
     report.findings.extend(package_findings)
 
-    from compliance.waivers import apply_waivers, load_waivers, params_waivers, rcp_bypass_waivers
+    from compliance.settle import verdicts, waive
+    from compliance.waivers import params_waivers, rcp_bypass_waivers
 
-    waivers = []
-    if options.rcp_bypass:
-        waivers.extend(rcp_bypass_waivers())
+    implicit = rcp_bypass_waivers() if options.rcp_bypass else []
     for result in tree.result_sets:
-        waivers.extend(params_waivers(result.path, result.checker_params))
-    if options.waivers:
-        waivers.extend(load_waivers(options.waivers))
-    if waivers:
-        report.findings = apply_waivers(report.findings, waivers, display)
-    report.finalise()
+        implicit.extend(params_waivers(result.path, result.checker_params))
+    waive(report, options, display, implicit)
 
-    by_subject = {s.path: s for s in report.subjects}
     for facts in ctx.sets:
         result = facts.result
-        entry = by_subject[result.path]
         _normalise(facts)
-        # a run's finding that scoring cannot drop (a seed the seed checker needs) fails the entry
-        logs_ok = all(by_subject[log].passed for log in result.logs if log in by_subject)
-        entry_ok = entry.passed and logs_ok and (facts.throughput is not None if facts.weak else facts.score_minutes is not None)
         rcp = facts.rcp
         rcp_text = "n/a"
         if rcp is not None:
@@ -240,7 +230,7 @@ def _audit(tree: SubmissionTree, display: str, options: Any, progress_factory: A
                 scaling_factor=facts.scaling_factor,
                 rcp=rcp_text,
                 rcp_norm_factor=getattr(rcp, "norm_factor", None) if rcp is not None else None,
-                passed=entry_ok,
+                passed=False,  # given by settle.verdicts: its subject's, its logs' and its score's
                 rcp_mean=getattr(rcp, "rcp_mean", None) if rcp is not None else None,
                 rcp_min_mean=getattr(rcp, "min_mean", None) if rcp is not None else None,
                 submission_mean=getattr(rcp, "submission_mean", None) if rcp is not None else None,
@@ -251,9 +241,7 @@ def _audit(tree: SubmissionTree, display: str, options: Any, progress_factory: A
                 throughput=round(facts.throughput, 6) if facts.throughput is not None else None,
             )
         )
-        entry.passed = entry_ok
-    report.passed = report.passed and all(row.passed for row in report.results)
-    return report
+    return verdicts(report)
 
 
 def _has_files(folder: str) -> bool:
