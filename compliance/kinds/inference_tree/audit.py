@@ -179,7 +179,8 @@ def audit_result(job: ResultJob) -> tuple[list[Finding], InferenceResultRow, int
 
 def _listing_limits(stopped: list[str], subject: str, job: ResultJob, book: InferenceRulebook) -> list[Finding]:
     """One LIM001 finding per folder of the result whose listing stopped at the limit."""
-    from compliance.limits import LIM001, reached
+    from compliance.limits import reached
+    from compliance.rules.common.lim import LIM001
 
     found = [
         LIM001.finding(
