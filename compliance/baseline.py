@@ -11,7 +11,6 @@ on a log absorbs one SEQ005 there, and a second one is new.
 from __future__ import annotations
 
 import json
-import os
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import replace

@@ -39,6 +39,9 @@ TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up t
 if TYPE_CHECKING:
     from typing import Any
 
+    from compliance.models.report import Report
+    from compliance.options import AuditOptions
+
 
 CONFIG_NAME = "mlperf-audit.toml"
 PYPROJECT = "pyproject.toml"
@@ -264,7 +267,7 @@ def _waived(report: Any) -> dict[str, Counter[tuple[str, str]]]:
     return split
 
 
-def account(report: Any, options: Any, silenced: Counter[tuple[str, str]]) -> None:
+def account(report: Report, options: AuditOptions, silenced: Counter[tuple[str, str]]) -> None:
     """Record in ``report.settings`` what the settings file and the flags changed: findings that
     select/ignore kept out of the report and findings waived, with the errors among them; with
     ``options.strict_config`` each setting of the repository's file that did so is a CFG001 error."""

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from compliance import __version__
 from compliance.models.findings import Finding
@@ -39,6 +39,9 @@ from compliance.rules.inference.tree_context import (
     SubmissionContext,
     SystemInfo,
 )
+
+if TYPE_CHECKING:
+    from compliance.options import AuditOptions
 
 POOL_MIN_RESULTS = 24  # below this, a process pool costs more than it saves
 # -- models of a result ---------------------------------------------------------------------
@@ -229,7 +232,7 @@ def _run_jobs(jobs: list[Any], progress: Callable[[int], None] | None) -> list[t
 
 
 def audit_inference_tree(
-    path: str, options: Any, progress_factory: Any = None, *, display: str | None = None, unpacked: Any = None, scope: str | None = None
+    path: str, options: AuditOptions, progress_factory: Any = None, *, display: str | None = None, unpacked: Any = None, scope: str | None = None
 ) -> Report:
     """Check a whole inference submission (folder or archive) against one round.
 
@@ -280,14 +283,14 @@ def audit_inference_tree(
             own.cleanup()
 
 
-def _audit(tree: InferenceTree, book: InferenceRulebook, round_source: str, options: Any, progress_factory: Any) -> Report:
+def _audit(tree: InferenceTree, book: InferenceRulebook, round_source: str, options: AuditOptions, progress_factory: Any) -> Report:
     from compliance.parsers.system_desc import read_system_file
 
     systems: dict[tuple[str, str, str], SystemInfo] = {}
     jobs = []
     facts: list[ResultFacts] = []
     mapping_errors: list[tuple[str, str]] = []
-    debug = bool(getattr(options, "debug", False))
+    debug = options.debug
     for org in tree.orgs:
         calibration = org_calibration(org.real, org.path)
         mapping, error = read_model_mapping(org.real)

@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from compliance import __version__
+from compliance.discover import is_run_folder
 from compliance.models.findings import Finding
 from compliance.models.loadgen import LoadgenRun, LoadgenSummary
 from compliance.models.report import Report, Subject, ToolInfo
+from compliance.options import UsageError
 from compliance.parsers import loadgen as P
 from compliance.registry import applies, load_all
 from compliance.rulebook.inference import (
@@ -30,6 +32,9 @@ from compliance.rulebook.inference import (
 from compliance.rulebook.load import canonical_round, newest_round, round_status
 from compliance.rules.inference.context import LoadgenContext, RunPlace, place_of
 
+if TYPE_CHECKING:
+    from compliance.options import AuditOptions
+
 SUBJECT = "loadgen_run"
 RUN_FILES = (P.DETAIL_FILE, P.SUMMARY_FILE)
 LOADGEN_KEYS = ("loadgen_version", "effective_scenario", "requested_scenario", "result_validity", "test_datetime")
@@ -37,12 +42,7 @@ MAX_RUN_NOTES = 8  # per-run "detected" notes in the header; more runs are summa
 
 
 def _usage(message: str) -> Exception:
-    from compliance.options import UsageError
-
     return UsageError(message)
-
-
-from compliance.discover import is_loadgen_path, is_run_folder, wants_inference  # noqa: E402,F401  (re-exported)
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,7 +121,7 @@ def _is_loadgen_run(run: LoadgenRun) -> bool:
     return run.detail.present or run.summary.present
 
 
-def _round(options: Any) -> tuple[InferenceRulebook, str]:
+def _round(options: AuditOptions) -> tuple[InferenceRulebook, str]:
     from compliance.rulebook.model import RulebookError
 
     if options.round is not None:
@@ -215,15 +215,15 @@ def _describe(ctx: LoadgenContext, place: RunPlace, model_note: str | None) -> s
     return f"{ctx.subject}: {', '.join(parts)}; {applied}."
 
 
-def audit_inference(paths: list[str], options: Any, *, round_known: bool | None = None) -> Report:
+def audit_inference(paths: list[str], options: AuditOptions, *, round_known: bool | None = None) -> Report:
     """Check LoadGen runs (folders or files) against LoadGen's requirements and, when known, the round's.
 
     ``round_known``: whether ``options.round`` is the runs' round (given or detected from them);
     when it is not, only what LoadGen itself requires is checked."""
     load_all("inference")
     book, round_source = _round(options)
-    given_model = _given_model(book, getattr(options, "benchmark", None))
-    given_scenario = _given_scenario(book, getattr(options, "scenario", None))
+    given_model = _given_model(book, options.benchmark)
+    given_scenario = _given_scenario(book, options.scenario)
     targets = _targets(paths)
     max_bytes = P.DEFAULT_MAX_BYTES
     if options.max_file_bytes is not None:
@@ -290,7 +290,7 @@ def audit_inference(paths: list[str], options: Any, *, round_known: bool | None 
                 lines=run.detail.lines,
             )
         )
-        report.findings.extend(check_loadgen_context(ctx, options.select, options.ignore, debug=bool(getattr(options, "debug", False))))
+        report.findings.extend(check_loadgen_context(ctx, options.select, options.ignore, debug=options.debug))
         described.append(_describe(ctx, place, model_note))
 
     if skipped and report.subjects:

@@ -16,7 +16,7 @@ from compliance.kinds import Kind, SubjectKind
 def _check(plan: Plan, options: AuditOptions, unpacked: Unpacked | None) -> Report:
     from compliance.kinds.training_tree.audit import audit_tree
 
-    return audit_tree(plan.paths[0], options, options.progress, display=plan.display, unpacked=unpacked, scope=plan.scope)  # type: ignore[arg-type]
+    return audit_tree(plan.paths[0], options, options.progress, display=plan.display, unpacked=unpacked, scope=plan.scope)
 
 
 KIND = Kind(SubjectKind.TRAINING_TREE, ("training", "hpc"), _check)

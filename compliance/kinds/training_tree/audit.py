@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from compliance import __version__
 from compliance.models.findings import Finding
 from compliance.models.report import Report, ResultRow, Subject, ToolInfo
 from compliance.models.submission import RunSummary, SubmissionTree
 from compliance.parsers import tree as tree_parser
-from compliance.discover import is_archive, looks_like_tree  # noqa: F401  (looks_like_tree re-exported)
+from compliance.discover import is_archive
 from compliance.parsers.archive import archive_issues, unpack
 from compliance.parsers.safefs import shown as printable
 from compliance.pool import run_pool
@@ -26,6 +26,9 @@ from compliance.rulebook.load import SUITES, available_rounds, canonical_round, 
 from compliance.rules.package.context import PackageContext
 from compliance.rules.training.context import LogContext, kept_keys
 from compliance.rules.training.stream import LogStream
+
+if TYPE_CHECKING:
+    from compliance.options import AuditOptions
 
 POOL_MIN_LOGS = 16  # below this, a process pool costs more than it saves
 
@@ -72,7 +75,7 @@ def _detect_suite(tree: SubmissionTree) -> str:
 
 def audit_tree(
     path: str,
-    options: Any,
+    options: AuditOptions,
     progress_factory: Callable[[int], Callable[[int], None] | None] | None = None,
     *,
     display: str | None = None,
@@ -115,7 +118,7 @@ def audit_tree(
             own.cleanup()
 
 
-def _audit(tree: SubmissionTree, display: str, options: Any, progress_factory: Any) -> Report:
+def _audit(tree: SubmissionTree, display: str, options: AuditOptions, progress_factory: Any) -> Report:
     from compliance.options import UsageError
 
     suite = options.suite or _detect_suite(tree)
@@ -158,7 +161,7 @@ def _audit(tree: SubmissionTree, display: str, options: Any, progress_factory: A
     package_findings = run_checkers(
         "tree",
         ctx,
-        lambda finding: _keep(finding, book.suite, round_name, options),
+        lambda finding: applies(finding, book.suite, round_name, None, options.select, options.ignore),
         where=display,
         debug=options.debug,
     )
@@ -295,10 +298,6 @@ def _normalise(facts: Any) -> None:
     if rcp.norm_factor > 1.0 and facts.score_minutes is not None:
         facts.scaling_factor = rcp.norm_factor
         facts.score_minutes *= rcp.norm_factor
-
-
-def _keep(finding: Finding, suite: str, round_name: str, options: Any) -> bool:
-    return applies(finding, suite, round_name, None, options.select, options.ignore)  # a silenced one is counted
 
 
 CHECKER_FLAGS = ("rcp-bypass", "seed-checker-bypass", "rcp-bert-train-samples")

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from compliance.models.findings import Finding, Severity
-from compliance.models.mllog import Record
 from compliance.registry import checker, define
 from compliance.rules.training.context import LogContext
 
