@@ -18,6 +18,7 @@ from typing import Any
 
 from compliance.models.findings import Finding
 from compliance.models.report import Report
+from compliance.models.roles import SubjectRole
 
 Key = tuple[str, str, str | None, str]
 ROW_KEY = ("division", "org", "system", "benchmark", "scale", "scenario")  # training rows have no scenario, inference rows no scale
@@ -40,7 +41,7 @@ def tree_root(subjects: Iterable[Any]) -> str | None:
     """The checked tree's path in a report (its subjects, models or JSON), if it checked one."""
     for subject in subjects:
         kind, path = (subject.get("kind"), subject.get("path")) if isinstance(subject, Mapping) else (subject.kind, subject.path)
-        if kind == "tree":
+        if kind == SubjectRole.TREE:
             return path
     return None
 

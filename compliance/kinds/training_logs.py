@@ -17,6 +17,7 @@ from compliance.kinds import Kind, SubjectKind
 from compliance.models.findings import INTERNAL_ERROR, Finding
 from compliance.models.mllog import TrainingLog
 from compliance.models.report import Report, Subject, ToolInfo
+from compliance.models.roles import SubjectRole
 from compliance.options import AuditOptions, UsageError
 from compliance.parsers.mllog import parse_mllog
 from compliance.registry import applies, internal_error, load_all, run_checkers
@@ -158,7 +159,7 @@ def check_log_context(
     """Run every log rule on one parsed log (a rule that raises becomes an INT001 finding)."""
     suite, division = ctx.book.suite, ctx.division
     return run_checkers(
-        "training_log",
+        SubjectRole.TRAINING_LOG,
         ctx,
         lambda finding: applies(finding, suite, round_name, division, select, ignore),
         where=ctx.subject,

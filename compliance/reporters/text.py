@@ -11,6 +11,7 @@ from __future__ import annotations
 import textwrap
 
 from compliance.escape import text as safe  # every value from the input, as one inert line
+from compliance.models.roles import FOLDER_ROLES, RUN_ROLES, SubjectRole
 from compliance.reporters import SEVERITY_WORD, below, figure, finding_details, human, omitted_sentences, relative_location, setting_sentences, tree_title
 from compliance.models.findings import Finding, Severity
 from compliance.models.report import InferenceResultRow, Report, Subject
@@ -18,7 +19,7 @@ from compliance.models.report import InferenceResultRow, Report, Subject
 DEFAULT_WIDTH = 100
 COLOURS = {"error": "31", "warning": "33", "review": "35", "info": "36", "waived": "90"}
 MESSAGE_LINES = 4  # lines of a message shown without --verbose
-FOLDER_KINDS = ("tree", "result_set", "inference_result")  # subjects that are folders
+FOLDER_KINDS = FOLDER_ROLES  # subjects that are folders
 DETAIL_LINES = 2  # lines of a seen/required/fix value shown without --verbose
 CUT = " …"
 
@@ -75,7 +76,7 @@ def render(report: Report, color: bool = False, width: int = DEFAULT_WIDTH, verb
     for finding in report.findings:
         by_subject.setdefault(finding.subject, []).append(finding)
     tree = is_tree(report)
-    root = next((s.path for s in report.subjects if s.kind == "tree"), None)
+    root = next((s.path for s in report.subjects if s.kind == SubjectRole.TREE), None)
     if root is not None and not statistics:
         # a whole tree: its parts are headed by their paths inside it
         out.insert(1, f"tree: {safe(root)}")
@@ -90,7 +91,7 @@ def render(report: Report, color: bool = False, width: int = DEFAULT_WIDTH, verb
             out.extend(lines)
             cut = cut or was_cut
         verdict = paint("PASS", "32") if subject.passed else paint("FAIL", "31")
-        records = f", {plural(subject.records, 'record')}" if subject.kind == "training_log" else ""
+        records = f", {plural(subject.records, 'record')}" if subject.kind == SubjectRole.TRAINING_LOG else ""
         out.append(f"  {verdict}: {plural(subject.errors, 'error')}, {plural(subject.warnings, 'warning')}{records}")
         out.append("")
     head, lines = omitted_sentences(report)
@@ -113,13 +114,13 @@ def render(report: Report, color: bool = False, width: int = DEFAULT_WIDTH, verb
 
 
 def is_tree(report: Report) -> bool:
-    return bool(report.results) or any(s.kind == "tree" for s in report.subjects)
+    return bool(report.results) or any(s.kind == SubjectRole.TREE for s in report.subjects)
 
 
 def subject_heading(subject: Subject, root: str | None = None) -> str:
     """What heads a subject's findings: the tree by its name, else the path (inside the checked
     tree: from the tree; a file checked on its own: as given, whole) with what it holds."""
-    if subject.kind == "tree":
+    if subject.kind == SubjectRole.TREE:
         name = tree_title(subject.path)
         where = f", {safe(subject.path)}" if name != subject.path else ""
         return f"{safe(name)} (the whole tree{where})"
@@ -164,14 +165,14 @@ def verdict_line(report: Report, paint) -> str:  # noqa: ANN001
     if is_tree(report):
         entries = len(report.results)
         passed = sum(1 for row in report.results if row.passed)
-        logs = [s for s in report.subjects if s.kind in ("training_log", "loadgen_run")]
+        logs = [s for s in report.subjects if s.kind in RUN_ROLES]
         if report.results and isinstance(report.results[0], InferenceResultRow):
             counts = f"{passed} of {plural(entries, 'scenario result')} pass"
         else:
             counts = f"{passed} of {plural(entries, 'entry')} pass, {plural(len(logs), 'log')}"
     else:
         passed = sum(1 for s in report.subjects if s.passed)
-        what = "run" if report.subjects and all(s.kind == "loadgen_run" for s in report.subjects) else "file"
+        what = "run" if report.subjects and all(s.kind == SubjectRole.LOADGEN_RUN for s in report.subjects) else "file"
         counts = f"{passed} of {plural(len(report.subjects), what)} pass"
     parts = [plural(totals["errors"], "error"), plural(totals["warnings"], "warning")]
     if totals["review"]:

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from compliance.escape import visible
 from compliance.models.findings import Finding, Scalar, Severity
 from compliance.models.report import InferenceResultRow, Report, ResultRow, Subject
+from compliance.models.roles import SubjectRole
 from compliance.registry import CODE_PATTERN, DOCS_URL
 from compliance.reporters import figure, human
 
@@ -140,7 +141,7 @@ def audit_layout(report: Report) -> AuditLayout:
             else:
                 entry.logs.append(subject)
             continue
-        if subject.kind == "tree":
+        if subject.kind == SubjectRole.TREE:
             continue
         org = org_of(subject.path)
         (org.subjects if org is not None else layout.others).append(subject)
@@ -161,7 +162,7 @@ def audit_layout(report: Report) -> AuditLayout:
             org.findings.setdefault(path, []).append(finding)
             continue
         subject = kinds.get(finding.subject)
-        if subject is not None and subject.kind != "tree" and subject in layout.others:
+        if subject is not None and subject.kind != SubjectRole.TREE and subject in layout.others:
             layout.other_findings.setdefault(subject.path, []).append(finding)
         else:
             layout.general.append(finding)

@@ -18,6 +18,7 @@ from compliance import __version__
 from compliance.models.findings import Finding
 from compliance.models.inference import InferenceTree, ScenarioFolder
 from compliance.models.report import InferenceResultRow, Report, Subject, ToolInfo
+from compliance.models.roles import SubjectRole
 from compliance.parsers import loadgen as P
 from compliance.registry import applies, load_all, run_checkers
 from compliance.parsers.inference_result import (
@@ -118,7 +119,7 @@ def _loadgen_findings(
         round_named=True,
         system_type=job.system.system_type,
     )
-    return _run_checks(ctx, "loadgen_run", job, entry.division, book)
+    return _run_checks(ctx, SubjectRole.LOADGEN_RUN, job, entry.division, book)
 
 
 DECLARED = ("weight_data_types", "weight_transformations", "starting_weights_filename", "retraining")
@@ -322,7 +323,7 @@ def _audit(tree: InferenceTree, book: InferenceRulebook, round_source: str, opti
             f"No --round given: checked against the newest published inference round ({book.round}). "
             "Name the round the submission belongs to, e.g. --round 5.1."
         )
-    report.subjects.append(Subject(path=tree.root, kind="tree", suite=SUITE))
+    report.subjects.append(Subject(path=tree.root, kind=SubjectRole.TREE, suite=SUITE))
     import dataclasses
 
     facts = [dataclasses.replace(f, declared=outcome[3]) for f, outcome in zip(facts, outcomes)]

@@ -19,6 +19,7 @@ from compliance.discover import is_run_folder
 from compliance.models.findings import Finding
 from compliance.models.loadgen import LoadgenRun, LoadgenSummary
 from compliance.models.report import Report, Subject, ToolInfo
+from compliance.models.roles import SubjectRole
 from compliance.options import UsageError
 from compliance.parsers import loadgen as P
 from compliance.registry import applies, load_all
@@ -35,7 +36,7 @@ from compliance.rules.inference.context import LoadgenContext, RunPlace, place_o
 if TYPE_CHECKING:
     from compliance.options import AuditOptions
 
-SUBJECT = "loadgen_run"
+SUBJECT = SubjectRole.LOADGEN_RUN
 RUN_FILES = (P.DETAIL_FILE, P.SUMMARY_FILE)
 LOADGEN_KEYS = ("loadgen_version", "effective_scenario", "requested_scenario", "result_validity", "test_datetime")
 MAX_RUN_NOTES = 8  # per-run "detected" notes in the header; more runs are summarised

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from compliance import __version__
 from compliance.models.findings import Finding
 from compliance.models.report import Report, ResultRow, Subject, ToolInfo
+from compliance.models.roles import SubjectRole
 from compliance.models.submission import RunSummary, SubmissionTree
 from compliance.parsers import tree as tree_parser
 from compliance.discover import is_archive
@@ -159,7 +160,7 @@ def _audit(tree: SubmissionTree, display: str, options: AuditOptions, progress_f
     _read_checker_params(tree)
     ctx = PackageContext(tree, book, summaries, rcp_bypass=options.rcp_bypass)
     package_findings = run_checkers(
-        "tree",
+        SubjectRole.TREE,
         ctx,
         lambda finding: applies(finding, book.suite, round_name, None, options.select, options.ignore),
         where=display,
@@ -179,20 +180,20 @@ def _audit(tree: SubmissionTree, display: str, options: AuditOptions, progress_f
                     _dropped(f, reason) if f.blocking and f.code not in seeds else f for f in log_findings[run.path]
                 ]
 
-    report.subjects.append(Subject(path=display, kind="tree", suite=suite))
+    report.subjects.append(Subject(path=display, kind=SubjectRole.TREE, suite=suite))
     for system in tree.systems:
-        report.subjects.append(Subject(path=system.path, kind="system", suite=suite, division=system.division or None))
+        report.subjects.append(Subject(path=system.path, kind=SubjectRole.SYSTEM, suite=suite, division=system.division or None))
     for facts in ctx.sets:
         result = facts.result
         report.subjects.append(
-            Subject(path=result.path, kind="result_set", suite=suite, benchmark=result.benchmark, division=ctx.division_of(facts))
+            Subject(path=result.path, kind=SubjectRole.RESULT_SET, suite=suite, benchmark=result.benchmark, division=ctx.division_of(facts))
         )
         for shown in result.logs:
             summary = summaries[shown]
             report.subjects.append(
                 Subject(
                     path=shown,
-                    kind="training_log",
+                    kind=SubjectRole.TRAINING_LOG,
                     suite=suite,
                     benchmark=summary.benchmark,
                     division=summary.division,

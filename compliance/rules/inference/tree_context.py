@@ -15,12 +15,13 @@ from typing import Any
 from compliance.models.findings import Finding
 from compliance.models.inference import InferenceTree, ScenarioFolder, TestFolder
 from compliance.models.loadgen import AccuracyText, LoadgenRun
+from compliance.models.roles import SubjectRole
 from compliance.models.submission import SystemFile
 from compliance.registry import Rule
 from compliance.rulebook.inference import InferenceRulebook, ModelRules
 
-RESULT_SUBJECT = "inference_result"
-SUBMISSION_SUBJECT = "inference_submission"
+RESULT_SUBJECT = SubjectRole.INFERENCE_RESULT
+SUBMISSION_SUBJECT = SubjectRole.INFERENCE_SUBMISSION
 MISSING = "missing file"  # how every absent-file finding starts: the corpus parity test relies on it
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from compliance.models.findings import Finding, Severity
+from compliance.models.roles import SubjectRole
 from compliance.registry import checker, define
 from compliance.rules.package.context import PackageContext
 
@@ -131,7 +132,7 @@ if the committee does not do it for you.
 _FIXABLE = {"fail": RCP001, "fail-interpolated": RCP001, "missing": RCP002}
 
 
-@checker("tree", RCP001, RCP002, RCP003, RCP004)
+@checker(SubjectRole.TREE, RCP001, RCP002, RCP003, RCP004)
 def check_rcps(ctx: PackageContext) -> Iterator[Finding]:
     """Run the RCP test on every closed entry (results are stored on the entry's facts)."""
     from compliance.rcp import RcpDataError, check_rcp

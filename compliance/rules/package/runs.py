@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterator
 
 from compliance.models.findings import Finding, Severity
+from compliance.models.roles import SubjectRole
 from compliance.registry import checker, define
 from compliance.rules.package.context import PackageContext, ResultSetFacts
 
@@ -325,7 +326,7 @@ def _values(facts: ResultSetFacts, getter) -> dict[object, list[str]]:  # noqa: 
     return found
 
 
-@checker("tree", RUN001, RUN002, RUN003, RUN004, RUN005, RUN006, SCR001)
+@checker(SubjectRole.TREE, RUN001, RUN002, RUN003, RUN004, RUN005, RUN006, SCR001)
 def run_sets(ctx: PackageContext) -> Iterator[Finding]:
     for facts in ctx.sets:
         result = facts.result
@@ -491,7 +492,7 @@ def _where(paths: list[str]) -> str:
     return paths[0] if len(paths) == 1 else f"{len(paths)} runs (first: {paths[0]})"
 
 
-@checker("tree", XCK001, XCK002, XCK003, XCK004)
+@checker(SubjectRole.TREE, XCK001, XCK002, XCK003, XCK004)
 def cross_checks(ctx: PackageContext) -> Iterator[Finding]:
     for facts in ctx.sets:
         result = facts.result

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 
 from compliance.models.findings import Finding, Severity
+from compliance.models.roles import SubjectRole
 from compliance.parsers import mllog as p
 from compliance.registry import checker, define
 from compliance.rules.training.context import LogContext
@@ -228,7 +229,7 @@ _FIXES = {
 }
 
 
-@checker("training_log", LOG000, LOG001, LOG002, LOG003, LOG004, LOG005, LOG006, LOG007)
+@checker(SubjectRole.TRAINING_LOG, LOG000, LOG001, LOG002, LOG003, LOG004, LOG005, LOG006, LOG007)
 def parse_problems(ctx: LogContext) -> Iterator[Finding]:
     log = ctx.log
     for issue in log.issues:
@@ -306,7 +307,7 @@ def _distinct(values: Iterable[object]) -> list[object]:
     return found
 
 
-@checker("training_log", LOG008)
+@checker(SubjectRole.TRAINING_LOG, LOG008)
 def single_run(ctx: LogContext) -> Iterator[Finding]:
     for key in _IDENTITY:
         records = ctx.log.all(key)

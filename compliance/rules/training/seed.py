@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from compliance.models.findings import Finding, Severity
+from compliance.models.roles import SubjectRole
 from compliance.registry import checker, define
 from compliance.rules.training.context import LogContext
 from compliance.rules.training.functions import is_integer, is_number
@@ -64,7 +65,7 @@ MLPerf Training rules, "Random numbers"; official seed checker.
 """,
 )
 
-@checker("training_log", SEED001, SEED002)
+@checker(SubjectRole.TRAINING_LOG, SEED001, SEED002)
 def seeds(ctx: LogContext) -> Iterator[Finding]:
     if ctx.log.records == 0:
         return
