@@ -238,29 +238,19 @@ def audit_inference_tree(
     """Check a whole inference submission (folder or archive) against one round.
 
     ``unpacked``: the archive already unpacked; ``scope``: the part of the tree asked for (as shown)."""
-    from compliance.options import UsageError
     from compliance.kinds.loadgen_runs.audit import _round
-    from compliance.parsers.archive import is_archive, unpack
+    from compliance.kinds.trees import check_in_scope, tree_folder
+    from compliance.options import UsageError
+    from compliance.parsers.archive import archive_issues
     from compliance.parsers.inference_tree import walk_inference_tree
     from compliance.parsers.tree import EMPTY_FOLDER
+    from compliance.scope import narrow_inference_tree
 
     load_all("inference", "package")
     book, round_source = _round(options)
-    own = None
-    shown_root = display or (path.rstrip(os.sep) or path)
-    try:
-        folder = path
-        if unpacked is None and is_archive(path):
-            unpacked = own = unpack(path)
-            if unpacked.error:
-                raise UsageError(f"{path}: {unpacked.error}")
-            shown_root = path + "!"
-        if unpacked is not None:
-            folder = unpacked.folder
+    with tree_folder(path, unpacked, display or (path.rstrip(os.sep) or path)) as (folder, shown_root, unpacked):
         tree = walk_inference_tree(folder, shown_root)
         if unpacked is not None:
-            from compliance.parsers.archive import archive_issues
-
             tree.issues.extend(archive_issues(unpacked, shown_root))
         # Layout findings (a link where results are) are still reported; empty folders alone are
         # nothing to check.
@@ -269,19 +259,7 @@ def audit_inference_tree(
             if not tree.orgs:
                 what = "no <division>/<org>/results/ folders"
             raise UsageError(f"nothing to check: {path} holds {what} (is this an MLPerf Inference submission?)")
-        if scope is not None:
-            from compliance.scope import narrow_inference_tree
-
-            scope = narrow_inference_tree(tree, scope)
-        report = _audit(tree, book, round_source, options, progress_factory)
-        if scope is not None:
-            from compliance.scope import narrow_report
-
-            narrow_report(report, scope, shown_root)
-        return report
-    finally:
-        if own is not None:
-            own.cleanup()
+        return check_in_scope(tree, scope, shown_root, narrow_inference_tree, lambda t: _audit(t, book, round_source, options, progress_factory))
 
 
 def _audit(tree: InferenceTree, book: InferenceRulebook, round_source: str, options: AuditOptions, progress_factory: Any) -> Report:

@@ -18,8 +18,7 @@ from compliance.models.report import Report, ResultRow, Subject, ToolInfo
 from compliance.models.roles import SubjectRole
 from compliance.models.submission import RunSummary, SubmissionTree
 from compliance.parsers import tree as tree_parser
-from compliance.discover import is_archive
-from compliance.parsers.archive import archive_issues, unpack
+from compliance.parsers.archive import archive_issues
 from compliance.parsers.safefs import shown as printable
 from compliance.pool import run_pool
 from compliance.registry import applies, internal_error, load_all, run_checkers
@@ -85,38 +84,18 @@ def audit_tree(
 ) -> Report:
     """Check a Training/HPC submission folder (or an archive, unpacked here unless ``unpacked``
     is the archive already unpacked). ``scope``: the part of the tree asked for (as shown)."""
+    from compliance.kinds.trees import check_in_scope, tree_folder
     from compliance.options import UsageError
+    from compliance.scope import narrow_training_tree
 
     load_all("training", "package")
-    own = None
-    shown_root = display or printable(path.rstrip(os.sep) or path)
-    try:
-        folder = path
-        if unpacked is None and is_archive(path):
-            unpacked = own = unpack(path)
-            if unpacked.error:
-                raise UsageError(f"{path}: {unpacked.error}")
-            shown_root += "!"
-        if unpacked is not None:
-            folder = unpacked.folder
+    with tree_folder(path, unpacked, display or printable(path.rstrip(os.sep) or path)) as (folder, shown_root, unpacked):
         tree = tree_parser.walk_tree(folder, shown_root)
         if unpacked is not None:
             tree.issues.extend(archive_issues(unpacked, shown_root))
         if not tree.result_sets and not tree.systems and not _has_files(folder):
             raise UsageError(f"nothing to check: {path} holds no files")
-        if scope is not None:
-            from compliance.scope import narrow_training_tree
-
-            narrow_training_tree(tree, scope)
-        report = _audit(tree, shown_root, options, progress_factory)
-        if scope is not None:
-            from compliance.scope import narrow_report
-
-            narrow_report(report, scope, shown_root)
-        return report
-    finally:
-        if own is not None:
-            own.cleanup()
+        return check_in_scope(tree, scope, shown_root, narrow_training_tree, lambda t: _audit(t, shown_root, options, progress_factory))
 
 
 def _audit(tree: SubmissionTree, display: str, options: AuditOptions, progress_factory: Any) -> Report:
