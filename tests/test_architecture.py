@@ -5,6 +5,7 @@ change can trip over), and the layers import downwards only."""
 from __future__ import annotations
 
 import ast
+from functools import cache
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent / "compliance"
@@ -30,6 +31,7 @@ def _resolve(name: str, modules: dict[str, Path]) -> str | None:
     return None
 
 
+@cache
 def import_graph() -> dict[str, set[str]]:
     """Each module's imports of other modules of the package, at any depth of its code (a
     ``TYPE_CHECKING`` block is not an import at run time and is left out)."""
@@ -142,3 +144,18 @@ def test_layers_import_downwards() -> None:
     # Report.to_frame (for notebooks) gives the JSON report's rows to pandas, inside the method
     allowed = {"compliance.models.report -> compliance.reporters.json"}
     assert sorted(set(upward) - allowed) == [], upward
+
+
+FILE_ACCESS = {"open", "read_regular", "read_text", "read_bytes", "scandir", "listdir", "walk", "stat", "lstat", "glob", "rglob", "iterdir"}
+
+
+def test_rules_never_open_files() -> None:
+    """Rules judge models: every file is read by a parser, before the rules run."""
+    calls = []
+    for path in sorted((PACKAGE / "rules").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call):
+                name = getattr(node.func, "id", None) or getattr(node.func, "attr", None)
+                if name in FILE_ACCESS:
+                    calls.append(f"{path.relative_to(PACKAGE.parent)}:{node.lineno} {name}()")
+    assert not calls, calls

@@ -137,6 +137,7 @@ def _audit(tree: SubmissionTree, display: str, options: AuditOptions, progress_f
 
     _read_systems(tree, suite, round_name)
     _read_checker_params(tree)
+    _read_scaling(tree)
     ctx = PackageContext(tree, book, summaries, rcp_bypass=options.rcp_bypass)
     package_findings = run_checkers(
         SubjectRole.TREE,
@@ -310,6 +311,14 @@ def _read_checker_params(tree: SubmissionTree) -> None:
         if os.path.basename(folder) == "results":
             found |= flags_at.get(os.path.dirname(folder), frozenset())
         result.checker_params = frozenset(found)
+
+
+def _read_scaling(tree: SubmissionTree) -> None:
+    from compliance.parsers.scaling import read_scaling
+
+    for result in tree.result_sets:
+        if result.scaling_path is not None:
+            result.scaling_factor, result.scaling_error = read_scaling(result.scaling_path)
 
 
 def _read_systems(tree: SubmissionTree, suite: str, round_name: str) -> None:
