@@ -219,7 +219,7 @@ def render_diff_json(diff: Mapping[str, Any]) -> str:
 
 
 def render_diff_text(diff: Mapping[str, Any], color: bool = False) -> str:
-    from compliance.reporters.text import safe
+    from compliance.escape import text as safe
 
     def paint(text: str, code: str) -> str:
         return f"\x1b[{code}m{text}\x1b[0m" if color else text

@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 
 TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up time
 if TYPE_CHECKING:
+    from collections.abc import Iterable
     from typing import Any
 
     from compliance.models.report import Report
@@ -220,10 +221,10 @@ def _names(data: dict[str, object], key: str, where: str, upper: bool) -> list[s
     return names
 
 
-def _close(word: str, candidates: object, n: int = 3, cutoff: float = 0.6) -> list[str]:
+def _close(word: str, candidates: Iterable[str], n: int = 3, cutoff: float = 0.6) -> list[str]:
     import difflib  # only when a key is unknown
 
-    return difflib.get_close_matches(word, candidates, n=n, cutoff=cutoff)  # type: ignore[arg-type]
+    return difflib.get_close_matches(word, list(candidates), n=n, cutoff=cutoff)
 
 
 # -- what the settings did, in the report ------------------------------------------------------

@@ -509,7 +509,7 @@ class _BoundCache:
         value = float(compute())
         self.table[key] = value
         if path:
-            write_cache_file(path, self.table)  # type: ignore[arg-type]
+            write_cache_file(path, self.table)
         return value
 
 
@@ -791,7 +791,8 @@ def check_rcp(
     lower = [s for s in table if s.batch_size < batch_size]
     higher = [s for s in table if s.batch_size > batch_size]
     if exact is not None:
-        rcp, kind, used_sizes = exact, "exact", (exact.batch_size,)
+        used_sizes: tuple[float, ...] = (exact.batch_size,)
+        rcp, kind = exact, "exact"
     elif lower and higher:
         rcp = interpolate_stats(batch_size, lower[-1], higher[0], required_runs, bench.alpha, bench.tolerance)
         kind, used_sizes = "interpolated", (lower[-1].batch_size, higher[0].batch_size)

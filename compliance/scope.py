@@ -103,13 +103,13 @@ def narrow_report(report: Report, scope: str, root: str) -> None:
         if within(scope, subject.path) and subject.kind not in (SubjectRole.TREE, SubjectRole.SYSTEM):
             inner.add(subject.path)
             scope = subject.path
-    systems = {_system_of(path) for path in inner} - {None}
+    systems = {found for path in inner if (found := _system_of(path)) is not None}
     system_paths = {
         s.path
         for s in report.subjects
         if s.kind == SubjectRole.SYSTEM and any(
             s.path.replace(os.sep, "/").startswith(org + "/") and os.path.basename(s.path).rsplit(".", 1)[0] == name
-            for org, name in systems  # type: ignore[misc]
+            for org, name in systems
         )
     }
     kept_subjects = inner | system_paths

@@ -46,7 +46,9 @@ def waive(report: Report, options: AuditOptions, root: str, implicit: Iterable[W
 def scored(row: ResultRow | InferenceResultRow) -> bool:
     """Whether a results row has its score: a time to train (HPC weak scaling: a throughput), or
     an inference result's metric."""
-    if hasattr(row, "score_minutes"):
+    from compliance.models.report import ResultRow
+
+    if isinstance(row, ResultRow):
         return (row.throughput if row.scale == "weak" else row.score_minutes) is not None
     return row.value is not None
 
@@ -63,10 +65,10 @@ def verdicts(report: Report, unscored_before: Iterable[tuple[object, ...]] = ())
     subjects = {s.path: s for s in report.subjects}
     rows = {row.path: row for row in report.results}
     ok = {path: True for path in rows}
-    for subject in report.subjects:
-        path = subject.path
+    for each in report.subjects:
+        path = each.path
         while True:
-            if path in ok and not subject.passed:
+            if path in ok and not each.passed:
                 ok[path] = False
             cut = path.rfind("/")
             if cut <= 0:

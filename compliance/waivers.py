@@ -144,8 +144,8 @@ def load_waivers(path: str) -> list[Waiver]:
             raise WaiverError(f"{path}:{top.get(name, 1)}: unknown key {name!r}; {layout}")
     entries = data.get("waiver", [])
     if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
-        line = top.get("waiver", 1)
-        raise WaiverError(f"{path}:{line}: 'waiver' must be a list of tables; {layout}")
+        where = top.get("waiver", 1)
+        raise WaiverError(f"{path}:{where}: 'waiver' must be a list of tables; {layout}")
     waivers = []
     for number, entry in enumerate(entries, 1):
         at = tables[number - 1] if number <= len(tables) else 1

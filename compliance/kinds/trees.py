@@ -10,7 +10,8 @@ from typing import TypeVar
 
 from compliance.models.report import Report
 from compliance.options import UsageError
-from compliance.parsers.archive import Unpacked, is_archive, unpack
+from compliance.discover import is_archive
+from compliance.parsers.archive import Unpacked, unpack
 
 Tree = TypeVar("Tree")
 

@@ -185,6 +185,7 @@ def read_tests(entry: ScenarioFolder, book: InferenceRulebook) -> tuple[dict[str
 def read_measurements(entry: ScenarioFolder, book: InferenceRulebook, round_name: str, stopped: list[str] | None = None) -> Measurements:
     found = Measurements()
     template = str(book.layout.get("measurements", ""))
+    folder: str | None
     if template.endswith("measurements.json"):  # 6.0 on: in the scenario folder
         folder, shown = entry.real, entry.path
         json_names = ["measurements.json"]

@@ -162,8 +162,8 @@ def omitted_sentences(report: Any) -> tuple[str, list[str]]:
 
 def renderer(name: str) -> Callable[..., str]:
     """The ``render`` function of a format."""
-    module: Any = import_module(REPORTERS[name])
-    return module.render
+    render: Callable[..., str] = getattr(import_module(REPORTERS[name]), "render")
+    return render
 
 
 _FILE_KINDS = FILE_ROLES

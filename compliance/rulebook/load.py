@@ -167,7 +167,8 @@ def _parse_toml(raw: bytes, name: str) -> dict[str, Any]:
             with open(cached, encoding="utf-8") as handle:
                 entry = json.load(handle)
             if entry.get("sha256") == digest and entry.get("format") == _CACHE_FORMAT:
-                return entry["data"]
+                data: dict[str, Any] = entry["data"]
+                return data
         except (OSError, ValueError, AttributeError, TypeError):
             pass
     import tomllib  # only on a cache miss: most runs read the JSON cache

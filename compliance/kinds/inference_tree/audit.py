@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from compliance import __version__
 from compliance.models.findings import Finding
 from compliance.models.inference import InferenceTree, ScenarioFolder
+from compliance.models.loadgen import LoadgenRun
 from compliance.models.report import InferenceResultRow, Report, Subject, ToolInfo
 from compliance.models.roles import SubjectRole
 from compliance.parsers import loadgen as P
@@ -167,7 +168,10 @@ def audit_result(job: ResultJob) -> tuple[list[Finding], InferenceResultRow, int
     )
     findings: list[Finding] = []
     records = 0
-    runs = [(perf, f"{entry.path}/performance/run_1", "performance", None), (accuracy, f"{entry.path}/accuracy", "accuracy", None)]
+    runs: list[tuple[LoadgenRun | None, str, str, str | None]] = [
+        (perf, f"{entry.path}/performance/run_1", "performance", None),
+        (accuracy, f"{entry.path}/accuracy", "accuracy", None),
+    ]
     runs += [(t.run, f"{t.path}/performance/run_1", "performance", t.name) for t in tests.values()]
     for run, shown, mode, test in runs:
         if run is None or not run.detail.present:

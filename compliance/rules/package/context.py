@@ -116,7 +116,7 @@ def score(facts: ResultSetFacts) -> None:
     if dropped > facts.max_dropped or not counted:
         facts.score_minutes = None
         return
-    times = sorted(run.minutes for run in counted)  # type: ignore[misc]
+    times = sorted(run.minutes for run in counted if run.minutes is not None)
     keep = times[facts.max_dropped : len(times) - (facts.max_dropped - dropped)]
     if not keep:
         facts.score_minutes = None
@@ -134,8 +134,8 @@ def throughput_score(facts: ResultSetFacts) -> None:
     facts.models = len(counted)
     if not counted or (facts.required_runs is not None and len(counted) < facts.required_runs):
         return
-    start = min(run.run_start_ms for run in counted)  # type: ignore[type-var]
-    stop = max(run.run_stop_ms for run in counted)  # type: ignore[type-var]
+    start = min(run.run_start_ms for run in counted if run.run_start_ms is not None)
+    stop = max(run.run_stop_ms for run in counted if run.run_stop_ms is not None)
     facts.time_to_train_all = (stop - start) / 60000.0
     facts.instance_scale = counted[0].instance_scale
     if facts.time_to_train_all > 0:

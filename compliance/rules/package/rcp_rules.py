@@ -9,6 +9,10 @@ from compliance.models.roles import SubjectRole
 from compliance.registry import checker, define
 from compliance.rules.package.context import PackageContext
 
+TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up time
+if TYPE_CHECKING:
+    from compliance.rcp import RcpResult
+
 _REF = "MLPerf Training rules, 'Reference Convergence Points (RCPs)' and its appendix; mlperf_logging rcp_checker (the verifier is the source of truth)."
 
 RCP001 = define(
@@ -225,7 +229,7 @@ def check_rcps(ctx: PackageContext) -> Iterator[Finding]:
             )
 
 
-def _faster_than_rcp(outcome) -> str:  # noqa: ANN001
+def _faster_than_rcp(outcome: RcpResult) -> str:
     unit = f" {outcome.unit}" if outcome.unit else ""
     if outcome.submission_mean is None or outcome.rcp_mean is None:
         return "converges faster than the RCP mean"
