@@ -11,16 +11,18 @@ import pytest
 from compliance.rulebook.load import available_rounds, canonical_round, data_dir, load_rulebook, newest_round
 from compliance.rulebook.model import RulebookError, build_check, build_key
 
-ROUNDS = {
+# Every round the data has is tested (a new round needs no change here); these at least must be.
+IN_SCOPE = {
     "training": ["3.0", "3.1", "4.0", "4.1", "5.0", "5.1", "6.0", "6.1"],
     "hpc": ["1.0", "2.0", "3.0"],
 }
+ROUNDS = {suite: available_rounds(suite) for suite in IN_SCOPE}
 ALL = [(suite, r) for suite, rounds in ROUNDS.items() for r in rounds]
 
 
 def test_the_rounds_in_scope_are_all_present() -> None:
-    for suite, rounds in ROUNDS.items():
-        assert available_rounds(suite) == rounds
+    for suite, rounds in IN_SCOPE.items():
+        assert set(rounds) <= set(available_rounds(suite)), suite
     assert newest_round("training") == "6.1" and newest_round("hpc") == "3.0"
 
 

@@ -242,7 +242,7 @@ def audit_inference_tree(
     """Check a whole inference submission (folder or archive) against one round.
 
     ``unpacked``: the archive already unpacked; ``scope``: the part of the tree asked for (as shown)."""
-    from compliance.kinds.loadgen_runs.audit import _round
+    from compliance.kinds.loadgen_runs.audit import inference_round
     from compliance.kinds.trees import check_in_scope, tree_folder
     from compliance.options import UsageError
     from compliance.parsers.archive import archive_issues
@@ -251,7 +251,7 @@ def audit_inference_tree(
     from compliance.scope import narrow_inference_tree
 
     load_all("inference", "package")
-    book, round_source = _round(options)
+    book, round_source = inference_round(options)
     with tree_folder(path, unpacked, display or (path.rstrip(os.sep) or path)) as (folder, shown_root, unpacked):
         tree = walk_inference_tree(folder, shown_root)
         if unpacked is not None:

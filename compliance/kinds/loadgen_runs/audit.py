@@ -122,7 +122,9 @@ def _is_loadgen_run(run: LoadgenRun) -> bool:
     return run.detail.present or run.summary.present
 
 
-def _round(options: AuditOptions) -> tuple[InferenceRulebook, str]:
+def inference_round(options: AuditOptions) -> tuple[InferenceRulebook, str]:
+    """The inference round to check against (the one given, else the newest published) and how it
+    was chosen; shared by the LoadGen-run and inference-tree kinds."""
     from compliance.rulebook.model import RulebookError
 
     if options.round is not None:
@@ -222,7 +224,7 @@ def audit_inference(paths: list[str], options: AuditOptions, *, round_known: boo
     ``round_known``: whether ``options.round`` is the runs' round (given or detected from them);
     when it is not, only what LoadGen itself requires is checked."""
     load_all("inference")
-    book, round_source = _round(options)
+    book, round_source = inference_round(options)
     given_model = _given_model(book, options.benchmark)
     given_scenario = _given_scenario(book, options.scenario)
     targets = _targets(paths)
