@@ -30,7 +30,8 @@ def audit(paths: Any, suite: str | None = None, round: str | float | None = None
     (``compliance.options.UsageError``)."""
     import os
 
-    from compliance.engine import AuditOptions, run_audit
+    from compliance.engine import run_audit
+    from compliance.options import AuditOptions
 
     if isinstance(paths, (str, bytes)) or hasattr(paths, "__fspath__"):
         paths = [paths]

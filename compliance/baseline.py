@@ -11,7 +11,6 @@ on a log absorbs one SEQ005 there, and a second one is new.
 from __future__ import annotations
 
 import json
-import os
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
@@ -19,6 +18,7 @@ from typing import Any
 
 from compliance.models.findings import Finding
 from compliance.models.report import Report
+from compliance.models.roles import SubjectRole
 
 Key = tuple[str, str, str | None, str]
 ROW_KEY = ("division", "org", "system", "benchmark", "scale", "scenario")  # training rows have no scenario, inference rows no scale
@@ -41,7 +41,7 @@ def tree_root(subjects: Iterable[Any]) -> str | None:
     """The checked tree's path in a report (its subjects, models or JSON), if it checked one."""
     for subject in subjects:
         kind, path = (subject.get("kind"), subject.get("path")) if isinstance(subject, Mapping) else (subject.kind, subject.path)
-        if kind == "tree":
+        if kind == SubjectRole.TREE:
             return path
     return None
 
@@ -233,7 +233,7 @@ def render_diff_json(diff: Mapping[str, Any]) -> str:
 
 
 def render_diff_text(diff: Mapping[str, Any], color: bool = False) -> str:
-    from compliance.reporters.text import safe
+    from compliance.escape import text as safe
 
     def paint(text: str, code: str) -> str:
         return f"\x1b[{code}m{text}\x1b[0m" if color else text

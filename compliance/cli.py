@@ -22,6 +22,9 @@ TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up t
 from compliance import __version__
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any
+
     from compliance.config import Settings
     from compliance.models.report import Report
 
@@ -39,7 +42,7 @@ class _Formatter(argparse.HelpFormatter):
 
     def __init__(self, prog: str, indent_increment: int = 2, max_help_position: int = 24, width: int | None = None, **more: object) -> None:
         self._measure, self._asked = width is None, max_help_position
-        super().__init__(prog, indent_increment, max_help_position, 80 if width is None else width, **more)  # type: ignore[arg-type]
+        super().__init__(prog, indent_increment, max_help_position, 80 if width is None else width, **more)  # type: ignore[arg-type,unused-ignore]
 
     def format_help(self) -> str:
         if self._measure:
@@ -262,7 +265,8 @@ def _width() -> int:
 def _check(args: argparse.Namespace) -> int:
     from compliance import limits
     from compliance.config import ConfigError
-    from compliance.engine import AuditOptions, UsageError, run_audit
+    from compliance.engine import run_audit
+    from compliance.options import AuditOptions, UsageError
     from compliance.registry import RULES, load_all
 
     try:
@@ -439,10 +443,10 @@ def _write(text: str, output: str | None) -> None:
         sys.stdout.write(text)
 
 
-def _progress_factory():  # type: ignore[no-untyped-def]
+def _progress_factory() -> Callable[[int], Callable[[int], None] | None]:
     """A progress bar on the terminal (stderr) while logs are audited; never in JSON/CSV output."""
 
-    def start(total: int):  # type: ignore[no-untyped-def]
+    def start(total: int) -> Callable[[int], None] | None:
         if total < 2:
             return None
         from rich.console import Console
@@ -497,7 +501,7 @@ def _rules(args: argparse.Namespace) -> int:
         ]
         print(json.dumps(listed, indent=2))
         return 0
-    rows = [("CODE", "NAME", "SEVERITY", "SUITES", "ROUNDS", "SUMMARY")]
+    rows: list[tuple[str, ...]] = [("CODE", "NAME", "SEVERITY", "SUITES", "ROUNDS", "SUMMARY")]
     for rule in chosen:
         rounds = "all"
         if rule.since or rule.until:
@@ -561,7 +565,7 @@ def _schema(name: str) -> int:
     return 0
 
 
-_RUNNING: list = []  # progress displays on the terminal, stopped when the run is interrupted
+_RUNNING: list[Any] = []  # progress displays on the terminal, stopped when the run is interrupted
 INTERRUPTED = 130  # 128 + SIGINT, as a shell reports a program Ctrl-C ended
 BROKEN_PIPE = 141  # 128 + SIGPIPE: the reader of standard output went away (| head)
 

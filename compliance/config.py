@@ -34,14 +34,15 @@ import os
 from collections import Counter
 from dataclasses import dataclass, field
 
-from compliance.kinds import ALL_SUITES
 
 TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up time
 if TYPE_CHECKING:
+    from collections.abc import Iterable
     from typing import Any
 
-from compliance.models.findings import Severity
-from compliance.registry import define
+    from compliance.models.report import Report
+    from compliance.options import AuditOptions
+
 
 CONFIG_NAME = "mlperf-audit.toml"
 PYPROJECT = "pyproject.toml"
@@ -220,46 +221,14 @@ def _names(data: dict[str, object], key: str, where: str, upper: bool) -> list[s
     return names
 
 
-def _close(word: str, candidates: object, n: int = 3, cutoff: float = 0.6) -> list[str]:
+def _close(word: str, candidates: Iterable[str], n: int = 3, cutoff: float = 0.6) -> list[str]:
     import difflib  # only when a key is unknown
 
-    return difflib.get_close_matches(word, candidates, n=n, cutoff=cutoff)  # type: ignore[arg-type]
+    return difflib.get_close_matches(word, list(candidates), n=n, cutoff=cutoff)
 
 
 # -- what the settings did, in the report ------------------------------------------------------
 
-CFG001 = define(
-    "CFG001",
-    "settings-silence-errors",
-    Severity.ERROR,
-    "With --strict-config: the checked repository's own settings (mlperf-audit.toml or [tool.mlperf-audit]) silence or waive error findings.",
-    """
-## What it checks
-With `--strict-config`, every setting read from the repository's settings
-file (`mlperf-audit.toml`, or `pyproject.toml`'s `[tool.mlperf-audit]`) that
-kept an error finding out of the report (`select`, `ignore`) or waived one
-(`waivers`). Each such setting is one finding, with what it silenced.
-
-## Why it matters
-A repository's settings are right for its own CI; a review committee, or a
-CI job checking someone else's pull request, must not let the checked
-repository decide which errors count. `--strict-config` keeps the settings'
-other effects (suite, round, formats) and fails the check when they would
-silence an error; `--no-config` ignores the settings altogether.
-
-## Example
-`mlperf-audit.toml: ignore = SEQ, KEY kept 14 error findings out of the report (SEQ004 x9, KEY001 x5)`
-
-## How to fix
-Remove the setting (fix the findings, or ask for a reviewed waiver that the
-committee passes with `--waivers`), or check without the repository's
-settings (`--no-config`).
-
-## Rule reference
-None in the rules: mlperf-audit's settings trust (README, "For the review committee").
-""",
-    suites=ALL_SUITES,
-)
 
 _SEVERITY_WORDS = {"error": "error(s)", "warning": "warning(s)", "review": "review", "info": "info"}
 
@@ -299,11 +268,12 @@ def _waived(report: Any) -> dict[str, Counter[tuple[str, str]]]:
     return split
 
 
-def account(report: Any, options: Any, silenced: Counter[tuple[str, str]]) -> None:
+def account(report: Report, options: AuditOptions, silenced: Counter[tuple[str, str]]) -> None:
     """Record in ``report.settings`` what the settings file and the flags changed: findings that
     select/ignore kept out of the report and findings waived, with the errors among them; with
     ``options.strict_config`` each setting of the repository's file that did so is a CFG001 error."""
     from compliance.models.report import SettingEffect
+    from compliance.rules.common.cfg import CFG001
 
     source_file = options.settings_file
     from_file = set(options.from_settings)

@@ -9,7 +9,8 @@ from __future__ import annotations
 import os
 TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up time
 if TYPE_CHECKING:
-    from typing import Any
+
+    from compliance.options import AuditOptions
 
 DIVISIONS = ("closed", "open")
 ORG_PARTS = ("results", "systems")
@@ -72,12 +73,12 @@ def holds_loadgen_runs(path: str) -> bool:
     return bool(survey.loadgen_runs) and not survey.folder_benchmarks
 
 
-def wants_inference(paths: list[str], options: Any) -> bool:
+def wants_inference(paths: list[str], options: AuditOptions) -> bool:
     """Whether the paths are checked as MLPerf Inference (``--suite inference``, LoadGen files named,
     or a submission tree whose logs are LoadGen's)."""
     if options.suite is not None:
         return bool(options.suite == "inference")
-    if getattr(options, "benchmark", None) or getattr(options, "scenario", None):
+    if options.benchmark or options.scenario:
         return True
     return any(is_loadgen_path(p) or (looks_like_tree(p) and holds_loadgen_runs(p)) for p in paths)
 

@@ -51,6 +51,11 @@ def rule_page(code: str) -> str:
     ]
     if rule.deliberate_difference:
         lines.append(f"| Differs from the official checker | {rule.deliberate_difference} |")
+    source = rule.module.replace(".", "/") + ".py"
+    lines.append(f"| Source | [{source}](../../{source}) |")
+    cases = f"tests/rules/cases/{rule.code}.yaml"
+    if (docs_dir().parent.parent / cases).is_file():
+        lines.append(f"| Cases | [{cases}](../../{cases}) |")
     lines += ["", rule.doc.strip(), ""]
     return "\n".join(lines)
 

@@ -26,54 +26,14 @@ def run_audit(paths: list[str], options: AuditOptions) -> Report:
             baseline = load_report(options.baseline)  # a bad baseline stops before any work
         except ReportFileError as err:
             raise UsageError(f"--baseline: {err}") from err
-    from compliance import config, limits
     from compliance.parsers.safefs import confined
     from compliance.registry import SILENCED
+    from compliance.settle import settle
 
     before = SILENCED.copy()
     with confined(*(p for p in paths if os.path.isdir(p))):  # below a folder named, no link is followed
         report = _audit(paths, options)
-    if baseline is not None:
-        from compliance.baseline import apply_baseline
-
-        marked = apply_baseline(report, baseline, str(options.baseline))
-        _settle(report, baseline.get("results", []))
-        report.notes.append(
-            f"Baseline {options.baseline}: {marked} finding(s) it already has are marked "
-            "'baseline' and do not fail; only new findings can fail."
-        )
-    config.account(report, options, SILENCED - before)  # what settings and waivers changed, in the report
-    return report.keep_findings(limits.get("findings"))
-
-
-def _settle(report: Report, baseline_rows: list[dict[str, object]]) -> None:
-    """Recompute the verdicts after the baseline marked findings, as the audit does: an
-    entry of a submission passes when none of its findings blocks and it has a score.
-    An entry that had no score in the baseline either is not new: it passes without."""
-    from compliance.baseline import ROW_KEY
-
-    key = ROW_KEY
-
-    def scored(row: object) -> bool:
-        if hasattr(row, "score_minutes"):
-            return getattr(row, "score_minutes") is not None or getattr(row, "scale", None) == "weak"
-        return getattr(row, "value", None) is not None
-
-    unscored_before = {
-        tuple(row.get(f) for f in key)
-        for row in baseline_rows
-        if row.get("score_minutes", row.get("value")) is None
-    }
-    report.finalise()
-    subjects = {s.path: s for s in report.subjects}
-    for row in report.results:
-        subject = subjects.get(row.path)
-        if subject is None:
-            continue
-        has_value = scored(row) or tuple(getattr(row, f, None) for f in key) in unscored_before
-        row.passed = subject.passed and has_value
-        subject.passed = row.passed
-    report.passed = report.passed and all(row.passed for row in report.results)
+    return settle(report, options, baseline, SILENCED - before)
 
 
 def _audit(paths: list[str], options: AuditOptions) -> Report:

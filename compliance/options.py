@@ -7,6 +7,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up time
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    Progress = Callable[[int], Callable[[int], None] | None]
+
 DEFAULT_MAX_FILE_BYTES = 8 << 30  # 8 GiB: beyond this a log is reported, not read
 
 
@@ -28,7 +34,7 @@ class AuditOptions:
     baseline: str | None = None  # an earlier JSON report: only findings not in it fail
     benchmark: str | None = None  # inference: the model of the LoadGen runs (else from their path)
     scenario: str | None = None  # inference: the scenario of the LoadGen runs (else from their path)
-    progress: object = None  # a callable(total) -> callable(advance) for a progress display, or None
+    progress: Progress | None = None  # a callable(total) -> callable(advance) for a progress display, or None
     debug: bool = False  # tracebacks of the tool's own failures (INT001) in the report
     round_from: str = "given"  # where ``round`` came from: "given" (--round) or "settings" (a settings file)
     suite_from: str = "given"  # likewise for ``suite``

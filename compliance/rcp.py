@@ -509,7 +509,7 @@ class _BoundCache:
         value = float(compute())
         self.table[key] = value
         if path:
-            write_cache_file(path, self.table)  # type: ignore[arg-type]
+            write_cache_file(path, self.table)
         return value
 
 
@@ -578,23 +578,32 @@ def point_stats(bench: RcpBenchmark, required_runs: int) -> list[RcpStats]:
         stdev = np_std(values)
         olympic_stdev = np_std(kept)
         n_ref = len(values) - 2 * drop
-        n_subm = required_runs - 2  # the official checker's choice, also for unet3d (which drops 4 at each end)
-        min_mean = min_acceptable_mean(mean, stdev, n_ref, n_subm, bench.alpha, bench.tolerance)
-        documented = min_acceptable_mean(mean, olympic_stdev, n_ref, n_subm, bench.alpha, bench.tolerance)
-        out.append(
-            RcpStats(
-                names=(point.name,),
-                batch_size=point.batch_size,
-                mean=mean,
-                stdev=stdev,
-                min_mean=min_mean,
-                max_speedup=mean / min_mean,
-                n_ref=n_ref,
-                olympic_stdev=olympic_stdev,
-                documented_min_mean=documented,
-            )
-        )
+        # n_subm = required_runs - 2: the official checker's choice, also for unet3d (which drops 4 at each end)
+        out.append(_stats((point.name,), point.batch_size, mean, stdev, olympic_stdev, n_ref, required_runs, bench.alpha, bench.tolerance))
     return out
+
+
+def _stats(
+    names: tuple[str, ...], batch_size: float, mean: float, stdev: float, olympic_stdev: float,
+    n_ref: int, required_runs: int, alpha: float, tolerance: float, interpolated: bool = False,
+) -> RcpStats:
+    """One RCP's statistics and its lowest acceptable mean (that of the reference's stdev, and the
+    one the rules document: of the olympic stdev), against ``required_runs - 2`` submission runs."""
+    n_subm = required_runs - 2
+    min_mean = min_acceptable_mean(mean, stdev, n_ref, n_subm, alpha, tolerance)
+    documented = min_acceptable_mean(mean, olympic_stdev, n_ref, n_subm, alpha, tolerance)
+    return RcpStats(
+        names=names,
+        batch_size=batch_size,
+        mean=mean,
+        stdev=stdev,
+        min_mean=min_mean,
+        max_speedup=mean / min_mean,
+        n_ref=n_ref,
+        olympic_stdev=olympic_stdev,
+        documented_min_mean=documented,
+        interpolated=interpolated,
+    )
 
 
 def _line(batch_size: float, low: RcpStats, high: RcpStats, attr: str) -> float:
@@ -630,20 +639,7 @@ def interpolate_stats(
     stdev = _line(batch_size, low, high, "stdev")
     olympic_stdev = _line(batch_size, low, high, "olympic_stdev")
     n_ref = 2 * required_runs  # the official checker's choice for interpolated points
-    min_mean = min_acceptable_mean(mean, stdev, n_ref, required_runs - 2, alpha, tolerance)
-    documented = min_acceptable_mean(mean, olympic_stdev, n_ref, required_runs - 2, alpha, tolerance)
-    return RcpStats(
-        names=low.names + high.names,
-        batch_size=batch_size,
-        mean=mean,
-        stdev=stdev,
-        min_mean=min_mean,
-        max_speedup=mean / min_mean,
-        n_ref=n_ref,
-        olympic_stdev=olympic_stdev,
-        documented_min_mean=documented,
-        interpolated=True,
-    )
+    return _stats(low.names + high.names, batch_size, mean, stdev, olympic_stdev, n_ref, required_runs, alpha, tolerance, interpolated=True)
 
 
 @lru_cache(maxsize=256)
@@ -795,7 +791,8 @@ def check_rcp(
     lower = [s for s in table if s.batch_size < batch_size]
     higher = [s for s in table if s.batch_size > batch_size]
     if exact is not None:
-        rcp, kind, used_sizes = exact, "exact", (exact.batch_size,)
+        used_sizes: tuple[float, ...] = (exact.batch_size,)
+        rcp, kind = exact, "exact"
     elif lower and higher:
         rcp = interpolate_stats(batch_size, lower[-1], higher[0], required_runs, bench.alpha, bench.tolerance)
         kind, used_sizes = "interpolated", (lower[-1].batch_size, higher[0].batch_size)

@@ -10,6 +10,7 @@ to ``TOMBSTONES`` and renamed ones to ``REDIRECTS``.
 from __future__ import annotations
 
 import re
+import sys
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -43,6 +44,7 @@ class Rule:
     until: str | None = None
     divisions: tuple[str, ...] = ("closed", "open")
     deliberate_difference: str | None = None
+    module: str = ""  # the module that defined it (compliance.rules.codes says which it must be)
 
     @property
     def url(self) -> str:
@@ -166,6 +168,7 @@ def define(
         until=until,
         divisions=tuple(divisions),
         deliberate_difference=deliberate_difference,
+        module=sys._getframe(1).f_globals.get("__name__", ""),
     )
     RULES[code] = rule
     return rule
@@ -256,9 +259,7 @@ FAMILIES = {
     "inference": "compliance.rules.inference",
     "mobile": "compliance.rules.mobile",
     "tiny": "compliance.rules.tiny",
-    "waivers": "compliance.waivers",
-    "limits": "compliance.limits",
-    "config": "compliance.config",
+    "common": "compliance.rules.common",
 }
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 
 from compliance.models.report import Report
+from compliance.models.roles import SubjectRole
 
 ORG_SIDE_FOLDERS = ("compliance", "measurements")  # up to inference 5.1 these mirror results/
 
@@ -99,16 +100,16 @@ def narrow_report(report: Report, scope: str, root: str) -> None:
     scope = as_results_scope(scope)
     inner = {s.path for s in report.subjects if within(s.path, scope)}
     for subject in report.subjects:  # a scope inside one scenario result widens to it
-        if within(scope, subject.path) and subject.kind not in ("tree", "system"):
+        if within(scope, subject.path) and subject.kind not in (SubjectRole.TREE, SubjectRole.SYSTEM):
             inner.add(subject.path)
             scope = subject.path
-    systems = {_system_of(path) for path in inner} - {None}
+    systems = {found for path in inner if (found := _system_of(path)) is not None}
     system_paths = {
         s.path
         for s in report.subjects
-        if s.kind == "system" and any(
+        if s.kind == SubjectRole.SYSTEM and any(
             s.path.replace(os.sep, "/").startswith(org + "/") and os.path.basename(s.path).rsplit(".", 1)[0] == name
-            for org, name in systems  # type: ignore[misc]
+            for org, name in systems
         )
     }
     kept_subjects = inner | system_paths
@@ -120,7 +121,7 @@ def narrow_report(report: Report, scope: str, root: str) -> None:
             left_errors += 1
         elif finding.severity.value == "warning":
             left_warnings += 1
-    tree_subjects = [s for s in report.subjects if s.kind == "tree"]
+    tree_subjects = [s for s in report.subjects if s.kind == SubjectRole.TREE]
     report.subjects = [s for s in report.subjects if s.path in kept_subjects] + tree_subjects
     report.findings = kept
     report.results = [row for row in report.results if within(row.path, scope)]

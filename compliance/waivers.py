@@ -19,58 +19,9 @@ import datetime as _dt
 import fnmatch
 from dataclasses import dataclass, replace
 
-from compliance.kinds import ALL_SUITES
-from compliance.models.findings import Finding, Severity
-from compliance.registry import checker, define, resolve_code
-
-WAV001 = define(
-    "WAV001",
-    "waiver-unused",
-    Severity.WARNING,
-    "A waiver in the waiver file matched no finding.",
-    """
-## What it checks
-That each waiver still waives something.
-
-## Why it matters
-An unused waiver is stale: it may hide a future, unrelated finding that
-happens to match its code and path.
-
-## Example
-A waiver for RCP001 on an entry that now passes its RCP check.
-
-## How to fix
-Remove the waiver.
-
-## Rule reference
-mlperf-audit waivers (committee review record).
-""",
-    suites=ALL_SUITES,
-)
-
-WAV002 = define(
-    "WAV002",
-    "waiver-expired",
-    Severity.WARNING,
-    "A waiver's expiry date has passed; it was not applied.",
-    """
-## What it checks
-The `expires` date of each waiver against today.
-
-## Why it matters
-Exceptions granted for one review period should not silently carry over.
-
-## Example
-`expires = 2026-01-31` checked in March.
-
-## How to fix
-Renew the waiver with the committee, or fix the finding.
-
-## Rule reference
-mlperf-audit waivers (committee review record).
-""",
-    suites=ALL_SUITES,
-)
+from compliance.models.findings import Finding
+from compliance.registry import resolve_code
+from compliance.rules.common.wav import WAV001, WAV002
 
 RCP_BYPASS_CODES = ("RCP001", "RCP002")
 SEED_BYPASS_CODES = ("SEED001", "SEED002", "RUN003")  # what the package checker's --seed-checker-bypass skips
@@ -193,8 +144,8 @@ def load_waivers(path: str) -> list[Waiver]:
             raise WaiverError(f"{path}:{top.get(name, 1)}: unknown key {name!r}; {layout}")
     entries = data.get("waiver", [])
     if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
-        line = top.get("waiver", 1)
-        raise WaiverError(f"{path}:{line}: 'waiver' must be a list of tables; {layout}")
+        where = top.get("waiver", 1)
+        raise WaiverError(f"{path}:{where}: 'waiver' must be a list of tables; {layout}")
     waivers = []
     for number, entry in enumerate(entries, 1):
         at = tables[number - 1] if number <= len(tables) else 1
@@ -243,7 +194,6 @@ def rcp_bypass_waivers() -> list[Waiver]:
     ]
 
 
-@checker("waivers", WAV001, WAV002)
 def apply_waivers(findings: list[Finding], waivers: list[Waiver], root: str, today: _dt.date | None = None) -> list[Finding]:
     """Mark waived findings; add WAV001/WAV002 for unused and expired waivers."""
     today = today or _dt.date.today()

@@ -37,11 +37,11 @@ def test_failing_log_text_output_names_line_code_seen_required_fix(write_log) ->
     result = run_cli("check", str(path), "--suite", "training", "--round", "5.1", "--color", "never")
     assert result.code == 1
     lines = result.out.splitlines()
-    line = next(l for l in lines if "HP001" in l)
+    line = next(each for each in lines if "HP001" in each)
     # the file heads its findings, printed once; each finding: line N: severity CODE message
     assert re.match(r"^  line \d+: error HP001 ", line), line
     assert lines[lines.index(line) - 1].startswith(f"== {path}")
-    assert sum(str(path) in l for l in lines) == 1
+    assert sum(str(path) in each for each in lines) == 1
     text = result.out
     assert "seen:" in text and "required:" in text and "fix:" in text
     assert "  FAIL: 1 error" in text and "FAILED: 0 of 1 file pass" in text
@@ -106,7 +106,10 @@ def test_folder_of_results(tmp_path: Path) -> None:
 
 def test_select_and_ignore(write_log) -> None:
     path = write_log(apply_edits(base_text("v5.1_llama31_8b"), [{"duplicate": {"key": "run_start"}}, {"delete": {"key": "seed"}}]))
-    codes = lambda *extra: {f["code"] for f in json.loads(run_cli("check", str(path), "--round", "5.1", "--format", "json", *extra).out)["findings"]}
+
+    def codes(*extra: str) -> set[str]:
+        return {f["code"] for f in json.loads(run_cli("check", str(path), "--round", "5.1", "--format", "json", *extra).out)["findings"]}
+
     assert codes() == {"SEQ005", "SEED001"}
     assert codes("--select", "SEQ") == {"SEQ005"}
     assert codes("--ignore", "SEQ005,SEED") == set()

@@ -56,7 +56,7 @@ def result_context(round_name: str, path: str, *, accuracy_txt=None, perf=None) 
     """A result's context from its repository path (division/org/results/system/model/scenario)."""
     division, org, _, system, model_folder, scenario_folder = path.split("/")[:6]
     book = load_inference_rulebook(round_name)
-    from compliance.inference_tree import resolve_model
+    from compliance.kinds.inference_tree.audit import resolve_model
 
     model, _ = resolve_model(book, model_folder, division, {})
     entry = ScenarioFolder(division, org, system, model_folder, scenario_folder, path, path, f"{division}/{org}", f"{division}/{org}")

@@ -82,7 +82,7 @@ def copy_run(runs: dict[str, Path], name: str, dest: Path) -> Path:
 
 
 def test_inference_rounds_and_the_default_round() -> None:
-    assert inference_rounds() == ["4.1", "5.0", "5.1", "6.0", "6.1"]
+    assert {"4.1", "5.0", "5.1", "6.0", "6.1"} <= set(inference_rounds())
     assert round_status("inference", "6.1") == "published"  # published (issue 11): the default from now on
     assert round_status("inference", "6.0") == "published"
     assert newest_round("inference") == "6.1"
@@ -100,7 +100,7 @@ def test_unknown_rounds_are_errors(bad: str) -> None:
         load_inference_rulebook(bad)
 
 
-@pytest.mark.parametrize("round_name", ["4.1", "5.0", "5.1", "6.0", "6.1"])
+@pytest.mark.parametrize("round_name", inference_rounds())
 def test_every_round_loads_into_typed_frozen_models(round_name: str) -> None:
     book = load_inference_rulebook(round_name)
     assert book.chain[0] == "4.1" and book.chain[-1] == round_name

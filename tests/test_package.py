@@ -217,19 +217,20 @@ def test_borrowing_report_names_both_entries_and_flags_a_changed_parameter(tmp_p
 
 
 def test_many_logs_use_a_process_pool_with_the_same_result(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import compliance.package as package
+    import compliance.kinds.training_tree.audit as package
+    from compliance import pool
 
     tree = fixture_tree(tmp_path / "sub")
     serial = run_audit([str(tree)], AuditOptions(suite="training", round="5.1"))
     monkeypatch.setattr(package, "POOL_MIN_LOGS", 2)
     calls = []
-    real = package._executor()
+    real = pool._executor()
 
     def spy(*args, **kwargs):  # noqa: ANN002, ANN003
         calls.append(kwargs)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(package, "_executor", lambda: spy)
+    monkeypatch.setattr(pool, "_executor", lambda: spy)
     pooled = run_audit([str(tree)], AuditOptions(suite="training", round="5.1"))
     assert calls, "the pool was not used"
     assert [(f.code, f.location.path, f.message) for f in pooled.findings] == [

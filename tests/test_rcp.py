@@ -33,7 +33,7 @@ from compliance.rcp import (
     rcp_rounds,
     required_runs_for,
 )
-from compliance.rulebook.load import data_dir
+from compliance.rulebook.load import available_rounds, data_dir
 from tests.conftest import CORPUS
 
 try:
@@ -43,7 +43,7 @@ except ImportError:  # pragma: no cover - the test extra installs it
 
 needs_official = pytest.mark.skipif(official is None, reason="mlperf_logging is not installed")
 
-ROUNDS = {"training": ["3.0", "3.1", "4.0", "4.1", "5.0", "5.1", "6.0", "6.1"], "hpc": ["1.0", "2.0", "3.0"]}
+ROUNDS = {suite: available_rounds(suite) for suite in ("training", "hpc")}  # every round of the data
 SUITE_ROUNDS = [(suite, r) for suite, rounds in ROUNDS.items() for r in rounds]
 
 # Benchmarks whose convergence point the official checker reads from samples_count.

@@ -20,6 +20,27 @@ def test_codes_and_names_are_well_formed_and_unique() -> None:
         assert code not in TOMBSTONES
 
 
+def test_each_code_is_defined_in_the_module_its_prefix_names() -> None:
+    """A code's prefix names one module (compliance.rules.codes): from a code in a report to its
+    rule without searching; a prefix never spans two modules."""
+    from compliance.rules.codes import PREFIXES, module_of, prefix_of
+
+    misplaced = {code: rule.module for code, rule in RULES.items() if rule.module != module_of(code)}
+    assert not misplaced, f"codes defined outside their prefix's module (compliance/rules/codes.py): {misplaced}"
+    assert {prefix_of(code) for code in RULES} == set(PREFIXES), "a prefix in the table without rules, or rules without one"
+
+
+def test_each_rule_page_links_to_its_source_and_cases() -> None:
+    from compliance.docs import rule_page
+    from tests.conftest import ROOT
+
+    for code, rule in RULES.items():
+        page = rule_page(code)
+        source = rule.module.replace(".", "/") + ".py"
+        assert f"(../../{source})" in page and (ROOT / source).is_file(), code
+        assert f"(../../tests/rules/cases/{code}.yaml)" in page, code
+
+
 def test_every_rule_is_documented_with_the_fixed_headings() -> None:
     for code, rule in RULES.items():
         sections = rule.sections()
@@ -33,6 +54,7 @@ def test_every_rule_is_emitted_by_a_checker() -> None:
     emitted.add(INTERNAL_ERROR)  # emitted by registry.run_checkers when a checker raises
     emitted.add("LIM001")  # emitted where a reader stops at a bound (compliance.limits)
     emitted.add("CFG001")  # emitted by the engine after the audit (compliance.config.account)
+    emitted.update(("WAV001", "WAV002"))  # emitted where the waivers are applied (compliance.waivers, by settle)
     assert emitted == set(RULES)
 
 

@@ -51,7 +51,7 @@ def _swap(text: str, key: str, field: str, value: object) -> str:
 @pytest.mark.parametrize("value", WEIRD_VALUES, ids=repr)
 def test_any_value_in_any_checked_key_is_a_finding_not_a_crash(tmp_path: Path, value: object) -> None:
     base = base_text("v5.1_llama31_8b")
-    keys = sorted({json.loads(l[l.find(TOKEN) + len(TOKEN):])["key"] for l in base.splitlines() if TOKEN in l})
+    keys = sorted({json.loads(line[line.find(TOKEN) + len(TOKEN):])["key"] for line in base.splitlines() if TOKEN in line})
     for key in keys:
         audit_text(tmp_path, _swap(base, key, "value", value))
         audit_text(tmp_path, _swap(base, key, "status", value))

@@ -43,7 +43,7 @@ def _outcome(path: str, suite: str, round_name: str, probe_at: int | None, concu
         log, found = read_log(path, "log", keep, None, True, stream=stream)
     finally:
         mllog_parser.PROBE_AT = saved
-    ctx = LogContext(log, book, subject="log", stream=stream)
+    ctx = LogContext(log, book, subject="log", stream=stream if stream is not None else LogStream(book, log))  # end-fed
     ctx.concurrent = concurrent
     found += check_log_context(ctx, book.round, None, None)
     summary = summarize(ctx, found)

@@ -5,7 +5,6 @@ docs that match the tool."""
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import subprocess

@@ -146,7 +146,7 @@ def given_round(suite: str, round_name: str, source: str, evidence: Iterable[Evi
         if item.rounds is None:
             continue
         (agree if round_name in item.rounds else disagree).append(item)
-    notes = ()
+    notes: tuple[str, ...] = ()
     hard_against = [e for e in disagree if e.hard]
     if hard_against:
         notes = (

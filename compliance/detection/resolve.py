@@ -241,7 +241,7 @@ def plan(paths: list[str], options: AuditOptions, *, archive_folder: str | None 
     if kind == TRAINING_LOGS and options.suite is None:
         from compliance.rulebook.load import suite_of_benchmark
 
-        present = {suite_of_benchmark(b) for b in survey.logged_benchmarks} & set(TRAINING_SUITES)
+        present = {s for b in survey.logged_benchmarks if (s := suite_of_benchmark(b)) is not None} & set(TRAINING_SUITES)
         suites = sorted(present, key=lambda s: s != suite) or [suite]
     decisions: dict[str, RoundDecision] = {}
     try:
@@ -285,7 +285,7 @@ def _layout_suite(root: str) -> tuple[str, str, str]:
     seen: set[str] = set()
     stack, levels = [root], 0
     while stack and levels < 4:
-        nxt = []
+        nxt: list[str] = []
         for folder in stack:
             names = _folder_names(folder)
             seen.update(n.lower() for n in names)

@@ -103,7 +103,7 @@ def loadgen_version(versions: Iterable[str], rounds: Iterable[str]) -> Evidence:
     LoadGen is versioned after the round it was made for (5.1.0 for 5.1); a
     build is used for that round and later ones (6.0.17 carries the 6.1 seeds).
     """
-    seen = Counter()
+    seen: Counter[str] = Counter()
     for text in versions:
         match = VERSION.match(text or "")
         if match:

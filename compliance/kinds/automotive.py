@@ -247,10 +247,10 @@ def _check(plan: Plan, options: AuditOptions, unpacked: Unpacked | None) -> Repo
     from compliance.discover import looks_like_tree
 
     if unpacked is not None or (len(plan.paths) == 1 and looks_like_tree(plan.paths[0])):
-        from compliance.inference_tree import audit_inference_tree
+        from compliance.kinds.inference_tree.audit import audit_inference_tree
 
         return audit_inference_tree(plan.paths[0], options, options.progress, display=plan.display, unpacked=unpacked, scope=plan.scope)
-    from compliance.inference import audit_inference
+    from compliance.kinds.loadgen_runs.audit import audit_inference
 
     return audit_inference(plan.paths, options, round_known=plan.decision is not None)
 

@@ -365,7 +365,7 @@ def _blocked_results(report: Report, tree: TinyTree, display: str) -> set[str]:
 
 def _limits(report: Report, tree: TinyTree, book: TinyRulebook, options: AuditOptions) -> None:
     """A LIM001 finding for each folder the walk did not list (too deep, unreadable, too many entries)."""
-    from compliance.limits import LIM001
+    from compliance.rules.common.lim import LIM001
     from compliance.registry import applies
 
     for org in tree.orgs:

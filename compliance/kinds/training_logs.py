@@ -17,6 +17,7 @@ from compliance.kinds import Kind, SubjectKind
 from compliance.models.findings import INTERNAL_ERROR, Finding
 from compliance.models.mllog import TrainingLog
 from compliance.models.report import Report, Subject, ToolInfo
+from compliance.models.roles import SubjectRole
 from compliance.options import AuditOptions, UsageError
 from compliance.parsers.mllog import parse_mllog
 from compliance.registry import applies, internal_error, load_all, run_checkers
@@ -112,7 +113,7 @@ def _audit_logs(paths: list[str], options: AuditOptions, decisions: dict[str, An
             detected = _suite_for(log.value("submission_benchmark"))
             suite = detected if detected in books else (options.suite if options.suite in books else next(iter(books)))
         book = books[suite]
-        ctx = LogContext(log, book, subject=display, stream=stream)
+        ctx = LogContext(log, book, subject=display, stream=stream if stream is not None else LogStream(book, log))
         subject = Subject(
             path=display,
             suite=suite,
@@ -146,14 +147,10 @@ def _audit_logs(paths: list[str], options: AuditOptions, decisions: dict[str, An
     report.round = rounds_seen[0] if len(set(rounds_seen)) == 1 else "mixed"
     shas = sorted({books[s].sha256 for s in set(suites_seen)})
     report.rulebook_sha256 = shas[0] if len(shas) == 1 else ""
-    if options.waivers:
-        from compliance.waivers import WaiverError, apply_waivers, load_waivers
+    from compliance.settle import verdicts, waive
 
-        try:
-            report.findings = list(apply_waivers(report.findings, load_waivers(options.waivers), report.subjects[0].path))
-        except WaiverError as err:
-            raise UsageError(str(err)) from err
-    return report.finalise()
+    waive(report, options, report.subjects[0].path)
+    return verdicts(report)
 
 
 def check_log_context(
@@ -162,7 +159,7 @@ def check_log_context(
     """Run every log rule on one parsed log (a rule that raises becomes an INT001 finding)."""
     suite, division = ctx.book.suite, ctx.division
     return run_checkers(
-        "training_log",
+        SubjectRole.TRAINING_LOG,
         ctx,
         lambda finding: applies(finding, suite, round_name, division, select, ignore),
         where=ctx.subject,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from compliance.models.findings import INTERNAL_ERROR, Finding, Severity
+from compliance.models.roles import SubjectRole
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,7 +31,7 @@ class Subject:
     """One thing that was checked (a log file), and its verdict."""
 
     path: str
-    kind: str = "training_log"
+    kind: str = SubjectRole.TRAINING_LOG  # a SubjectRole
     passed: bool = True
     suite: str | None = None
     benchmark: str | None = None
@@ -162,7 +163,7 @@ class Report:
                 flat.update({f"evidence.{k}": v for k, v in f["evidence"].items()})
                 rows.append(flat)
             return pd.DataFrame(rows)
-        if not self.results and any(s.kind == "training_log" for s in self.subjects):
+        if not self.results and any(s.kind == SubjectRole.TRAINING_LOG for s in self.subjects):
             # Single logs (no submission tree): one row per log.
             logs = [s for s in data["subjects"] if s["kind"] == "training_log"]
             return pd.DataFrame([{c: s[c] for c in LOG_COLUMNS} for s in logs], columns=list(LOG_COLUMNS))

@@ -68,6 +68,8 @@ class ResultSet:
     logs: list[str] = field(default_factory=list)  # result_N.txt paths, as shown
     real_logs: list[str] = field(default_factory=list)  # the same, on disk
     scaling_path: str | None = None  # scaling.json, when present (real path)
+    scaling_factor: float | None = None  # what scaling.json says (compliance.parsers.scaling), when read
+    scaling_error: str | None = None  # why scaling.json could not be used, when it could not
     other_files: list[str] = field(default_factory=list)
     real_path: str = ""  # the benchmark folder on disk
     checker_params: frozenset[str] = frozenset()  # package_checker_params flags that apply (rcp-bypass ...)

@@ -296,7 +296,7 @@ def _bounded_tarinfo() -> type:
                     raise _HeaderRefused(f"extended headers of {spent:,} bytes in all (64 times the archive-header-bytes limit); {reached('archive-header-bytes')}")
             if self.type == tarfile.GNUTYPE_SPARSE:
                 raise _HeaderRefused("a GNU sparse member (tarfile reads its map without bound); submissions hold none")
-            return super()._proc_member(archive)
+            return super()._proc_member(archive)  # type: ignore[misc]  # tarfile's own hook, not in its stubs
 
         def _proc_gnusparse_10(self, *args: Any) -> Any:
             raise _HeaderRefused("a PAX sparse member (its map is read without bound); submissions hold none")
@@ -317,7 +317,7 @@ def _untar(path: str, writer: _Writer) -> None:
                 writer.stop(writer.last or path, str(refused))
             if member is None:
                 return
-            archive.members.clear()  # tarfile keeps every member header otherwise
+            archive.members.clear()  # type: ignore[attr-defined]  # tarfile keeps every member header otherwise
             name = member.name
             writer.count(name)
             if member.issym() or member.islnk():

@@ -16,6 +16,7 @@ import os
 from compliance.models.inference import InferenceOrg, InferenceTree, ScenarioFolder
 from compliance.models.submission import SystemFile
 from compliance.parsers import tree as base
+from compliance.parsers.safefs import Entry
 
 DIVISIONS = ("closed", "open", "network")
 ORG_PARTS = ("systems", "results", "compliance", "measurements", "code", "src", "documentation")
@@ -36,7 +37,7 @@ class _InferenceWalker(base._Walker):
         super().__init__(root, display_root)
         self.tree = InferenceTree(root=display_root)  # type: ignore[assignment]
 
-    def _divisions(self, names: dict[str, base.Entry]) -> list[base.Entry]:
+    def _divisions(self, names: dict[str, Entry]) -> list[Entry]:
         return [e for n, e in names.items() if n.lower() in DIVISIONS and e.is_dir(follow_symlinks=False)]
 
     def walk_inference(self) -> InferenceTree:

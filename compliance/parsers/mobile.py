@@ -304,7 +304,7 @@ def schema_folder() -> str:
 def _validator(name: str) -> Any:
     import json
 
-    from jsonschema.validators import validator_for  # type: ignore[import-untyped]
+    from jsonschema.validators import validator_for
 
     with open(os.path.join(schema_folder(), name), encoding="utf-8") as handle:
         schema = json.load(handle)

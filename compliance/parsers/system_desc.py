@@ -309,7 +309,8 @@ def pick_measurements_file(names: Iterable[str], system: str, scenario: str) -> 
     """
     candidates = sorted(n for n in names if n.startswith(system) and n.endswith(".json"))
     scenario_first = [n for n in candidates if n.endswith(f"_{scenario}.json")]
-    return (scenario_first or candidates or [None])[0]
+    chosen = scenario_first or candidates
+    return chosen[0] if chosen else None
 
 
 def _validate(data: dict[str, Any], compiled: _Compiled) -> list[SystemProblem]:

@@ -10,6 +10,9 @@ import math
 import posixpath
 import re
 from importlib import import_module
+
+from compliance.models.roles import FILE_ROLES, FOLDER_ROLES, SubjectRole
+
 TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up time
 if TYPE_CHECKING:
     from typing import Any, Callable
@@ -159,12 +162,12 @@ def omitted_sentences(report: Any) -> tuple[str, list[str]]:
 
 def renderer(name: str) -> Callable[..., str]:
     """The ``render`` function of a format."""
-    module: Any = import_module(REPORTERS[name])
-    return module.render
+    render: Callable[..., str] = getattr(import_module(REPORTERS[name]), "render")
+    return render
 
 
-_FILE_KINDS = ("training_log", "loadgen_run", "system")
-_FOLDER_KINDS = ("tree", "result_set", "inference_result")
+_FILE_KINDS = FILE_ROLES
+_FOLDER_KINDS = FOLDER_ROLES
 INFERENCE_RUN_LOG = "performance/run_1/mlperf_log_detail.txt"  # every inference result has it
 
 
@@ -175,8 +178,8 @@ def annotation_files(report: Any) -> Callable[[Any], tuple[str | None, int | Non
     above it, else (an inference result) its performance run's detail log; ``None`` when the
     report knows no file for it (the whole tree)."""
     folders = {s.path for s in report.subjects if s.kind in _FOLDER_KINDS}
-    trees = {posixpath.normpath(s.path) for s in report.subjects if s.kind == "tree"}
-    results = {s.path for s in report.subjects if s.kind == "inference_result"}
+    trees = {posixpath.normpath(s.path) for s in report.subjects if s.kind == SubjectRole.TREE}
+    results = {s.path for s in report.subjects if s.kind == SubjectRole.INFERENCE_RESULT}
     known: list[str] = [s.path for s in report.subjects if s.kind in _FILE_KINDS]
     for finding in report.findings:
         path = finding.location.path

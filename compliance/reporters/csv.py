@@ -19,4 +19,5 @@ def render(report: Report) -> str:
     for column in frame.columns:
         if not (is_numeric_dtype(frame[column]) or is_bool_dtype(frame[column])):
             frame[column] = frame[column].map(lambda value: csv_cell(value) if isinstance(value, str) else value)
-    return frame.to_csv(index=False, lineterminator="\n")
+    text: str = frame.to_csv(index=False, lineterminator="\n")
+    return text

@@ -23,6 +23,10 @@ from compliance.reporters import annotation_files, finding_details, omitted_sent
 from compliance.models.findings import Finding, Severity
 from compliance.models.report import Report
 
+TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up time
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
 _COMMANDS = {
     Severity.ERROR: "error",
     Severity.WARNING: "warning",
@@ -46,7 +50,7 @@ def _message(finding: Finding) -> str:
     return "\n".join(lines)
 
 
-def command(finding: Finding, locate=None) -> str:  # noqa: ANN001
+def command(finding: Finding, locate: Callable[[Finding], tuple[str | None, int | None]] | None = None) -> str:
     """The workflow command for one finding (``locate``: ``annotation_files`` of its report)."""
     name = "notice" if finding.waived_by is not None else _COMMANDS[finding.severity]
     path, line = locate(finding) if locate else (finding.location.path, finding.location.line)

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from enum import Enum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
 from compliance.escape import json_output
-from compliance.models.report import Report
 from compliance.parsers.safefs import shown
+
+if TYPE_CHECKING:  # the report model imports this module for Report.to_frame
+    from compliance.models.report import Report
 
 SCHEMA_ID = "https://github.com/mlperf-audit/mlperf-audit/schemas/report.schema.json"
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 
 from compliance.escape import xml as _xml_text
+from compliance.models.roles import SubjectRole
 from compliance.reporters import finding_details, omitted_sentences, setting_sentences
 from compliance.models.findings import Finding, Severity
 from compliance.models.report import Report, Subject
@@ -100,7 +101,7 @@ def _subject_line(subject: Subject | None, findings: list[Finding]) -> str:
     parts = [f"subject verdict {verdict}: {errors} error(s), {warnings} warning(s)"]
     if subject is not None:
         parts.append(f"kind {subject.kind}")
-        if subject.kind == "training_log":
+        if subject.kind == SubjectRole.TRAINING_LOG:
             parts.append(f"{subject.records} records")
     return ", ".join(parts)
 

@@ -25,6 +25,7 @@ from collections.abc import Callable
 from compliance.escape import html as html_text
 from compliance.models.findings import Finding, Severity
 from compliance.models.report import InferenceResultRow, Report, ResultRow
+from compliance.models.roles import RUN_ROLES
 from compliance.reporters import omitted_sentences, setting_sentences
 from compliance.reporters.view import (
     SEVERITIES,
@@ -276,7 +277,7 @@ def render(report: Report) -> str:
         out.extend([f"Findings not listed: {md(head)}", "", *(f"- {md(line)}" for line in lines), ""])
 
     out.extend(["## Summary", ""])
-    logs = [s for s in report.subjects if s.kind in ("training_log", "loadgen_run")]
+    logs = [s for s in report.subjects if s.kind in RUN_ROLES]
     if report.results:
         passing = sum(1 for r in report.results if r.passed)
         what = "scenario results" if is_inference(report) else "entries"

@@ -195,7 +195,8 @@ def to_dict(report: Report) -> dict[str, Any]:
                 "toolConfigurationNotifications": [{"message": {"text": text}, "level": level} for text, level in notes],
             }
         ]
-    return _plain({"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]})
+    log: dict[str, Any] = _plain({"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]})
+    return log
 
 
 def render(report: Report) -> str:

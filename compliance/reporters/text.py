@@ -11,14 +11,21 @@ from __future__ import annotations
 import textwrap
 
 from compliance.escape import text as safe  # every value from the input, as one inert line
+from compliance.models.roles import FOLDER_ROLES, RUN_ROLES, SubjectRole
 from compliance.reporters import SEVERITY_WORD, below, figure, finding_details, human, omitted_sentences, relative_location, setting_sentences, tree_title
 from compliance.models.findings import Finding, Severity
-from compliance.models.report import InferenceResultRow, Report, Subject
+from compliance.models.report import InferenceResultRow, Report, ResultRow, Subject
+
+TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up time
+if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+
+    Paint = Callable[[str, str], str]  # (text, ANSI style) -> text, coloured or not
 
 DEFAULT_WIDTH = 100
 COLOURS = {"error": "31", "warning": "33", "review": "35", "info": "36", "waived": "90"}
 MESSAGE_LINES = 4  # lines of a message shown without --verbose
-FOLDER_KINDS = ("tree", "result_set", "inference_result")  # subjects that are folders
+FOLDER_KINDS = FOLDER_ROLES  # subjects that are folders
 DETAIL_LINES = 2  # lines of a seen/required/fix value shown without --verbose
 CUT = " …"
 
@@ -75,7 +82,7 @@ def render(report: Report, color: bool = False, width: int = DEFAULT_WIDTH, verb
     for finding in report.findings:
         by_subject.setdefault(finding.subject, []).append(finding)
     tree = is_tree(report)
-    root = next((s.path for s in report.subjects if s.kind == "tree"), None)
+    root = next((s.path for s in report.subjects if s.kind == SubjectRole.TREE), None)
     if root is not None and not statistics:
         # a whole tree: its parts are headed by their paths inside it
         out.insert(1, f"tree: {safe(root)}")
@@ -90,7 +97,7 @@ def render(report: Report, color: bool = False, width: int = DEFAULT_WIDTH, verb
             out.extend(lines)
             cut = cut or was_cut
         verdict = paint("PASS", "32") if subject.passed else paint("FAIL", "31")
-        records = f", {plural(subject.records, 'record')}" if subject.kind == "training_log" else ""
+        records = f", {plural(subject.records, 'record')}" if subject.kind == SubjectRole.TRAINING_LOG else ""
         out.append(f"  {verdict}: {plural(subject.errors, 'error')}, {plural(subject.warnings, 'warning')}{records}")
         out.append("")
     head, lines = omitted_sentences(report)
@@ -113,13 +120,13 @@ def render(report: Report, color: bool = False, width: int = DEFAULT_WIDTH, verb
 
 
 def is_tree(report: Report) -> bool:
-    return bool(report.results) or any(s.kind == "tree" for s in report.subjects)
+    return bool(report.results) or any(s.kind == SubjectRole.TREE for s in report.subjects)
 
 
 def subject_heading(subject: Subject, root: str | None = None) -> str:
     """What heads a subject's findings: the tree by its name, else the path (inside the checked
     tree: from the tree; a file checked on its own: as given, whole) with what it holds."""
-    if subject.kind == "tree":
+    if subject.kind == SubjectRole.TREE:
         name = tree_title(subject.path)
         where = f", {safe(subject.path)}" if name != subject.path else ""
         return f"{safe(name)} (the whole tree{where})"
@@ -129,7 +136,7 @@ def subject_heading(subject: Subject, root: str | None = None) -> str:
     return safe(path[2:] if path.startswith("./") else path) + tail
 
 
-def finding_lines(f: Finding, subject: Subject, paint, width: int = DEFAULT_WIDTH, verbose: bool = False, root: str | None = None) -> tuple[list[str], bool]:  # noqa: ANN001
+def finding_lines(f: Finding, subject: Subject, paint: Paint, width: int = DEFAULT_WIDTH, verbose: bool = False, root: str | None = None) -> tuple[list[str], bool]:
     """A finding as lines: ``  file:line: severity CODE message`` (the file relative to the
     subject heading it), then its evidence; whether something was cut. Paths inside the subject
     (an entry, a result) or the checked tree are named from them."""
@@ -158,20 +165,20 @@ def finding_lines(f: Finding, subject: Subject, paint, width: int = DEFAULT_WIDT
     return lines, cut
 
 
-def verdict_line(report: Report, paint) -> str:  # noqa: ANN001
+def verdict_line(report: Report, paint: Paint) -> str:
     totals = report.totals()
     verdict = paint("PASSED", "32;1") if report.passed else paint("FAILED", "31;1")
     if is_tree(report):
         entries = len(report.results)
         passed = sum(1 for row in report.results if row.passed)
-        logs = [s for s in report.subjects if s.kind in ("training_log", "loadgen_run")]
+        logs = [s for s in report.subjects if s.kind in RUN_ROLES]
         if report.results and isinstance(report.results[0], InferenceResultRow):
             counts = f"{passed} of {plural(entries, 'scenario result')} pass"
         else:
             counts = f"{passed} of {plural(entries, 'entry')} pass, {plural(len(logs), 'log')}"
     else:
         passed = sum(1 for s in report.subjects if s.passed)
-        what = "run" if report.subjects and all(s.kind == "loadgen_run" for s in report.subjects) else "file"
+        what = "run" if report.subjects and all(s.kind == SubjectRole.LOADGEN_RUN for s in report.subjects) else "file"
         counts = f"{passed} of {plural(len(report.subjects), what)} pass"
     parts = [plural(totals["errors"], "error"), plural(totals["warnings"], "warning")]
     if totals["review"]:
@@ -183,7 +190,7 @@ def verdict_line(report: Report, paint) -> str:  # noqa: ANN001
     return f"{verdict}: {counts}; {', '.join(parts)}."
 
 
-def fit(table: list[tuple[str, ...]], width: int, shrinkable: tuple[int, ...], gap: int = 2) -> list[list[str]]:
+def fit(table: Sequence[tuple[str, ...]], width: int, shrinkable: tuple[int, ...], gap: int = 2) -> list[list[str]]:
     """Cells padded to their column, the columns in ``shrinkable`` cut (…) widest first until a
     row fits ``width``."""
     widths = [max(len(r[i]) for r in table) for i in range(len(table[0]))]
@@ -201,19 +208,21 @@ def fit(table: list[tuple[str, ...]], width: int, shrinkable: tuple[int, ...], g
     return out
 
 
-def codes_table(report: Report, paint, width: int = DEFAULT_WIDTH) -> list[str]:  # noqa: ANN001
+def codes_table(report: Report, paint: Paint, width: int = DEFAULT_WIDTH) -> list[str]:
     """The summary: one line per rule code, with its counts by severity."""
-    rows: dict[str, list] = {}
-    column = {Severity.ERROR: 2, Severity.WARNING: 3, Severity.REVIEW: 4, Severity.INFO: 5}
+    names: dict[str, str] = {}
+    counts: dict[str, list[int]] = {}  # errors, warnings, review, info, waived
+    column = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.REVIEW: 2, Severity.INFO: 3}
     for f in report.findings:
-        row = rows.setdefault(f.code, [f.code, f.name, 0, 0, 0, 0, 0])
-        row[6 if f.waived_by else column[f.severity]] += 1
+        names.setdefault(f.code, f.name)
+        counts.setdefault(f.code, [0, 0, 0, 0, 0])[4 if f.waived_by else column[f.severity]] += 1
     for left in report.omitted:  # not listed, still counted
-        row = rows.setdefault(left.code, [left.code, left.name, 0, 0, 0, 0, 0])
-        row[6] += left.waived
+        names.setdefault(left.code, left.name)
+        row = counts.setdefault(left.code, [0, 0, 0, 0, 0])
+        row[4] += left.waived
         row[column[left.severity]] += left.count - left.waived
     header_row = ("code", "name", "errors", "warnings", "review", "info", "waived")
-    table = [header_row] + [(code, name, *(f"{n:,}" if n else "-" for n in counts)) for code, name, *counts in (rows[c] for c in sorted(rows))]
+    table = [header_row] + [(code, names[code], *(f"{n:,}" if n else "-" for n in counts[code])) for code in sorted(counts)]
     lines = [paint("Summary", "1")]
     for cells in fit(table, width, (1,)):
         lines.append("  ".join(cells).rstrip())
@@ -222,8 +231,10 @@ def codes_table(report: Report, paint, width: int = DEFAULT_WIDTH) -> list[str]:
 
 def _inference_rows(report: Report) -> tuple[tuple[str, ...], list[tuple[str, ...]]]:
     header_row = ("division", "org", "system", "benchmark", "scenario", "result", "accuracy", "verdict")
-    rows = []
+    rows: list[tuple[str, ...]] = []
     for row in report.results:
+        if not isinstance(row, InferenceResultRow):
+            continue
         value = f"{figure(row.value)} {row.unit or ''}".strip() if row.value is not None else "-"
         if row.power_value is not None:
             value += f"; power {figure(row.power_value)} {row.power_unit or ''}".rstrip()
@@ -233,15 +244,17 @@ def _inference_rows(report: Report) -> tuple[tuple[str, ...], list[tuple[str, ..
     return header_row, rows
 
 
-def _results_table(report: Report, paint, width: int) -> list[str]:  # noqa: ANN001
+def _results_table(report: Report, paint: Paint, width: int) -> list[str]:
     header_row: tuple[str, ...] = ("division", "org", "system", "benchmark", "score (min)", "runs", "dropped", "scaling", "RCP", "verdict")
     rows: list[tuple[str, ...]] = []
-    shrinkable = (1, 2, 3)
+    shrinkable: tuple[int, ...] = (1, 2, 3)
     if isinstance(report.results[0], InferenceResultRow):
         header_row, rows = _inference_rows(report)
         shrinkable = (1, 2, 3, 6)
     else:
         for row in report.results:
+            if not isinstance(row, ResultRow):
+                continue
             rows.append(
                 (
                     row.division,

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from compliance.escape import visible
 from compliance.models.findings import Finding, Scalar, Severity
 from compliance.models.report import InferenceResultRow, Report, ResultRow, Subject
+from compliance.models.roles import SubjectRole
 from compliance.registry import CODE_PATTERN, DOCS_URL
 from compliance.reporters import figure, human
 
@@ -133,36 +134,36 @@ def audit_layout(report: Report) -> AuditLayout:
 
     kinds = {s.path: s for s in report.subjects}
     for subject in report.subjects:
-        entry = entry_of(subject.path)
-        if entry is not None:
-            if subject.path == entry.row.path:
-                entry.result_set = subject
+        found = entry_of(subject.path)
+        if found is not None:
+            if subject.path == found.row.path:
+                found.result_set = subject
             else:
-                entry.logs.append(subject)
+                found.logs.append(subject)
             continue
-        if subject.kind == "tree":
+        if subject.kind == SubjectRole.TREE:
             continue
         org = org_of(subject.path)
         (org.subjects if org is not None else layout.others).append(subject)
 
     for finding in report.findings:
         places = [finding.subject, finding.location.path]
-        entry = next((e for e in map(entry_of, places) if e is not None), None)
-        if entry is not None:
-            log = next((p for p in places if any(p == s.path for s in entry.logs)), None)
+        found = next((e for e in map(entry_of, places) if e is not None), None)
+        if found is not None:
+            log = next((p for p in places if any(p == s.path for s in found.logs)), None)
             if log is not None:
-                entry.log_findings.setdefault(log, []).append(finding)
+                found.log_findings.setdefault(log, []).append(finding)
             else:
-                entry.findings.append(finding)
+                found.findings.append(finding)
             continue
         org = next((o for o in map(org_of, places) if o is not None), None)
         if org is not None:
             path = finding.subject if org_of(finding.subject) is org else finding.location.path
             org.findings.setdefault(path, []).append(finding)
             continue
-        subject = kinds.get(finding.subject)
-        if subject is not None and subject.kind != "tree" and subject in layout.others:
-            layout.other_findings.setdefault(subject.path, []).append(finding)
+        about = kinds.get(finding.subject)
+        if about is not None and about.kind != SubjectRole.TREE and about in layout.others:
+            layout.other_findings.setdefault(about.path, []).append(finding)
         else:
             layout.general.append(finding)
     return layout

@@ -61,7 +61,14 @@ BENCHMARK_FIELDS = {
 
 @lru_cache(maxsize=1)
 def data_folder() -> str:
-    """The ``checkers/`` folder: inside the installed package, or the source tree."""
+    """The ``checkers/`` folder: the one ``MLPERF_AUDIT_CHECKERS`` names (round data being
+    prepared, or a round added to a copy: data only, no code), else inside the installed
+    package, or the source tree."""
+    chosen = os.environ.get("MLPERF_AUDIT_CHECKERS")
+    if chosen:
+        if not os.path.isdir(chosen):
+            raise FileNotFoundError(f"MLPERF_AUDIT_CHECKERS={chosen}: no such folder")
+        return os.path.abspath(chosen)
     here = os.path.dirname(os.path.dirname(os.path.realpath(__file__)))
     for candidate in (os.path.join(here, "_data", "checkers"), os.path.join(os.path.dirname(here), "checkers")):
         if os.path.isdir(candidate):
@@ -160,7 +167,8 @@ def _parse_toml(raw: bytes, name: str) -> dict[str, Any]:
             with open(cached, encoding="utf-8") as handle:
                 entry = json.load(handle)
             if entry.get("sha256") == digest and entry.get("format") == _CACHE_FORMAT:
-                return entry["data"]
+                data: dict[str, Any] = entry["data"]
+                return data
         except (OSError, ValueError, AttributeError, TypeError):
             pass
     import tomllib  # only on a cache miss: most runs read the JSON cache
@@ -393,6 +401,24 @@ def read_chain(
     return chain, blobs, layers
 
 
+def _shared_files(suite: str, canon: str) -> list[str]:
+    """The other data files a check of this round may read, for the rulebook's sha256: the RCP
+    files of this round and the earlier ones (an RCP file extends only earlier rounds), the
+    key list and the submission calendar."""
+    folder = data_folder()
+    rcp = os.path.join(folder, suite, "rcp")
+    try:
+        names = sorted(os.listdir(rcp))
+    except OSError:
+        names = []
+    found = []
+    for name in names:
+        round_of = canonical_round(name[: -len(".json")]) if name.startswith("v") and name.endswith(".json") else None
+        if round_of is not None and _round_key(round_of) <= _round_key(canon):
+            found.append(os.path.join(rcp, name))
+    return found + [path for path in (os.path.join(folder, n) for n in ("mllog_keys.toml", "calendar.toml")) if os.path.isfile(path)]
+
+
 @lru_cache(maxsize=None)
 def load_rulebook(suite: str, round_name: str) -> Rulebook:
     """Load one round's rule data, following ``extends`` to earlier rounds."""
@@ -464,7 +490,7 @@ def load_rulebook(suite: str, round_name: str) -> Rulebook:
         round=canon,
         ruleset=str(merged.get("ruleset", f"{suite}_{canon}.0")),
         chain=tuple(reversed(chain)),
-        sha256=chain_sha256(blobs),
+        sha256=chain_sha256([*blobs, *_shared_files(suite, canon)]),
         divisions=divisions,
         benchmarks=benchmarks,
         sections=sections,

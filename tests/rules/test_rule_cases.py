@@ -467,6 +467,9 @@ def test_rule_case(
         assert not any(f.blocking for f in mine if f.code == code)
     else:  # pragma: no cover - a typo in a case file
         raise AssertionError(f"unknown expectation {expect!r}")
+    if "findings" in case:  # the code's findings pinned: where, and what a person reads
+        pinned = [{"line": f.location.line, "message": f.message} for f in reported]
+        assert pinned == case["findings"], described
     for finding in mine:  # what every reporter shows a person (issue 14)
         seen, required = finding.evidence.get("observed"), finding.evidence.get("required")
         assert seen is None or str(seen) != str(required), f"{finding.code}: seen and required both say {seen!r}"

@@ -9,6 +9,7 @@ from html import escape
 from compliance.escape import html as html_text
 from compliance.models.findings import Finding, Severity
 from compliance.models.report import InferenceResultRow, Report, ResultRow
+from compliance.models.roles import RUN_ROLES
 from compliance.reporters import below, omitted_sentences, setting_sentences
 from compliance.reporters.html.base import e
 from compliance.reporters.html.svg import PALETTE, convergence_plot, quality_plot
@@ -139,7 +140,7 @@ def _header(report: Report) -> str:
 
 def _summary(report: Report) -> str:
     counts = severity_counts(report)
-    logs = [s for s in report.subjects if s.kind in ("training_log", "loadgen_run")]
+    logs = [s for s in report.subjects if s.kind in RUN_ROLES]
     cards = []
     if report.results:
         passing = sum(1 for r in report.results if r.passed)

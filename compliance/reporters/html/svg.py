@@ -56,8 +56,8 @@ class Scale:
         magnitude = 10 ** math.floor(math.log10(raw))
         for multiple in (1, 2, 2.5, 5, 10):
             if multiple * magnitude >= raw:
-                return multiple * magnitude
-        return 10 * magnitude
+                return float(multiple * magnitude)
+        return float(10 * magnitude)
 
     def ticks(self, count: int = 6) -> list[tuple[float, str]]:
         step = self.step(count)

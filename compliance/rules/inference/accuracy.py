@@ -6,6 +6,7 @@ from collections import Counter
 from collections.abc import Iterator
 
 from compliance.models.findings import Finding, Severity
+from compliance.models.roles import SubjectRole
 from compliance.parsers import loadgen as P
 from compliance.registry import checker, define
 from compliance.rules.inference.context import LoadgenContext
@@ -102,7 +103,7 @@ def _listed(indices: list[int]) -> str:
     return shown + (f" and {len(indices) - _SHOWN} more" if len(indices) > _SHOWN else "")
 
 
-@checker("loadgen_run", ACC001)
+@checker(SubjectRole.LOADGEN_RUN, ACC001)
 def accuracy_log(ctx: LoadgenContext) -> Iterator[Finding]:
     if not ctx.accuracy or not ctx.run.detail.records:
         return
@@ -185,7 +186,7 @@ def accuracy_log(ctx: LoadgenContext) -> Iterator[Finding]:
         )
 
 
-@checker("loadgen_run", ACC002)
+@checker(SubjectRole.LOADGEN_RUN, ACC002)
 def accuracy_coverage(ctx: LoadgenContext) -> Iterator[Finding]:
     model = ctx.model
     if model is None or not ctx.accuracy or not ctx.run.detail.records:

@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterator
 
 from compliance.models.findings import Finding, Severity
+from compliance.models.roles import SubjectRole
 from compliance.registry import Rule, checker, define
 from compliance.rulebook.inference import Amount, LatencyBounds
 from compliance.rules.inference.context import LoadgenContext, bound_ms, ms
@@ -273,7 +274,7 @@ def _number(value: object) -> float | None:
     return float(value)
 
 
-@checker("loadgen_run", LAT001)
+@checker(SubjectRole.LOADGEN_RUN, LAT001)
 def early_stopping(ctx: LoadgenContext) -> Iterator[Finding]:
     run = ctx.run
     if not ctx.held_to_performance_rules or run.scenario not in ctx.book.settings.early_stopping_scenarios:
@@ -299,7 +300,7 @@ def _scenario_bounds(ctx: LoadgenContext) -> tuple[str, LatencyBounds] | None:
     return (ctx.model.name, bounds) if bounds is not None else None
 
 
-@checker("loadgen_run", LAT002)
+@checker(SubjectRole.LOADGEN_RUN, LAT002)
 def configured_target(ctx: LoadgenContext) -> Iterator[Finding]:
     found = _scenario_bounds(ctx)
     if found is None or not ctx.held_to_performance_rules:
@@ -334,7 +335,7 @@ def _percentile_key(ctx: LoadgenContext) -> tuple[str, float]:
     return f"result_{percentile:.2f}_percentile_latency_ns", percentile
 
 
-@checker("loadgen_run", LAT003)
+@checker(SubjectRole.LOADGEN_RUN, LAT003)
 def measured_latency(ctx: LoadgenContext) -> Iterator[Finding]:
     run = ctx.run
     if not ctx.held_to_performance_rules or run.scenario != "Server" or run.uses_token_latencies:
@@ -401,21 +402,21 @@ def _token_bound(
         )
 
 
-@checker("loadgen_run", LAT004)
+@checker(SubjectRole.LOADGEN_RUN, LAT004)
 def time_to_first_token(ctx: LoadgenContext) -> Iterator[Finding]:
     yield from _token_bound(
         ctx, LAT004, "result_first_token_99.00_percentile_latency_ns", "requested_server_ttft_latency", "time to first token", "ttft_p99"
     )
 
 
-@checker("loadgen_run", LAT005)
+@checker(SubjectRole.LOADGEN_RUN, LAT005)
 def time_per_output_token(ctx: LoadgenContext) -> Iterator[Finding]:
     yield from _token_bound(
         ctx, LAT005, "result_time_per_output_token_99.00_percentile_ns", "requested_server_tpot_latency", "time per output token", "tpot_p99"
     )
 
 
-@checker("loadgen_run", LAT006)
+@checker(SubjectRole.LOADGEN_RUN, LAT006)
 def token_latencies_on(ctx: LoadgenContext) -> Iterator[Finding]:
     model = ctx.model
     if model is None or model.token_latencies != "required" or not ctx.held_to_performance_rules or ctx.run.uses_token_latencies:
@@ -443,7 +444,7 @@ def _raw_key(scenario: str, percentile: float, tokens: bool) -> str:
     return f"result_{percentile:.2f}_percentile_{series}"
 
 
-@checker("loadgen_run", LAT007)
+@checker(SubjectRole.LOADGEN_RUN, LAT007)
 def latency_metric(ctx: LoadgenContext) -> Iterator[Finding]:
     run = ctx.run
     scenario = run.scenario

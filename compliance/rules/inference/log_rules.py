@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 from compliance.models.findings import Finding, Severity
 from compliance.models.loadgen import LoadgenIssue, SummaryField
+from compliance.models.roles import SubjectRole
 from compliance.parsers import loadgen as P
 from compliance.parsers import mllog as M
 from compliance.registry import checker, define
@@ -276,7 +277,7 @@ _CORRUPT = {M.ISSUE_BAD_JSON, M.ISSUE_BAD_RECORD, P.ISSUE_MISSING_FIELD, M.ISSUE
 _GARBLED = {M.ISSUE_PROSE, M.ISSUE_TRAILING, M.ISSUE_MULTI, P.ISSUE_STRAY_LINE, P.ISSUE_NAMESPACE, M.ISSUE_ENCODING, P.ISSUE_MORE}
 
 
-@checker("loadgen_run", LGL001, LGL002, LGL003, LGL006)
+@checker(SubjectRole.LOADGEN_RUN, LGL001, LGL002, LGL003, LGL006)
 def detail_issues(ctx: LoadgenContext) -> Iterator[Finding]:
     path = ctx.detail_path
     for issue in ctx.run.detail.issues:
@@ -328,7 +329,7 @@ def _encoding_issues(ctx: LoadgenContext) -> Iterator[tuple[LoadgenIssue, str]]:
                 yield issue, path
 
 
-@checker("loadgen_run", LGL004, LGL005)
+@checker(SubjectRole.LOADGEN_RUN, LGL004, LGL005)
 def encoding(ctx: LoadgenContext) -> Iterator[Finding]:
     for issue, path in _encoding_issues(ctx):
         if issue.kind == P.ISSUE_BOM:
@@ -358,7 +359,7 @@ def _name(path: str) -> str:
 _SUMMARY_UNUSABLE = _UNREADABLE | {P.ISSUE_NOT_SUMMARY, P.ISSUE_INCOMPLETE, M.ISSUE_ENCODING, P.ISSUE_BAD_NUMBER}
 
 
-@checker("loadgen_run", LGL007)
+@checker(SubjectRole.LOADGEN_RUN, LGL007)
 def summary_readable(ctx: LoadgenContext) -> Iterator[Finding]:
     if not ctx.run.detail.present:
         return  # nothing to cross-check it with; LGL001 says what is wrong
@@ -416,7 +417,7 @@ def _agrees(printed: SummaryField, logged: object) -> bool:
     return abs(float(number) - float(logged)) <= tolerance
 
 
-@checker("loadgen_run", LGL008)
+@checker(SubjectRole.LOADGEN_RUN, LGL008)
 def summary_agrees(ctx: LoadgenContext) -> Iterator[Finding]:
     run, summary = ctx.run, ctx.run.summary
     if not summary.present or not summary.readable or not run.detail.records:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from compliance.models.findings import Finding, Severity
+from compliance.models.roles import SubjectRole
 from compliance.registry import REDIRECTS, checker, define
 from compliance.rules.inference.context import LoadgenContext
 from compliance.rules.inference.common import SUITES
@@ -238,7 +239,7 @@ def _run_length_ms(ctx: LoadgenContext) -> float | None:
     return end - start
 
 
-@checker("loadgen_run", PERF001)
+@checker(SubjectRole.LOADGEN_RUN, PERF001)
 def configured_duration(ctx: LoadgenContext) -> Iterator[Finding]:
     if not ctx.round_applies or not ctx.held_to_performance_rules:
         return
@@ -267,7 +268,7 @@ def configured_duration(ctx: LoadgenContext) -> Iterator[Finding]:
         )
 
 
-@checker("loadgen_run", PERF002)
+@checker(SubjectRole.LOADGEN_RUN, PERF002)
 def duration_met(ctx: LoadgenContext) -> Iterator[Finding]:
     run = ctx.run
     if not ctx.held_to_performance_rules or run.min_duration_met is not False:
@@ -291,7 +292,7 @@ def duration_met(ctx: LoadgenContext) -> Iterator[Finding]:
     )
 
 
-@checker("loadgen_run", PERF003)
+@checker(SubjectRole.LOADGEN_RUN, PERF003)
 def query_counts(ctx: LoadgenContext) -> Iterator[Finding]:
     model = ctx.model
     if model is None or not ctx.held_to_performance_rules or ctx.division == "open":
@@ -325,7 +326,7 @@ def query_counts(ctx: LoadgenContext) -> Iterator[Finding]:
         )
 
 
-@checker("loadgen_run", PERF004)
+@checker(SubjectRole.LOADGEN_RUN, PERF004)
 def queries_met(ctx: LoadgenContext) -> Iterator[Finding]:
     run = ctx.run
     if not ctx.held_to_performance_rules or run.min_queries_met is not False:
@@ -340,7 +341,7 @@ def queries_met(ctx: LoadgenContext) -> Iterator[Finding]:
     )
 
 
-@checker("loadgen_run", PERF005)
+@checker(SubjectRole.LOADGEN_RUN, PERF005)
 def sample_count(ctx: LoadgenContext) -> Iterator[Finding]:
     model = ctx.model
     if model is None or model.performance_sample_count is None or not ctx.held_to_performance_rules:
@@ -368,7 +369,7 @@ def sample_count(ctx: LoadgenContext) -> Iterator[Finding]:
         )
 
 
-@checker("loadgen_run", PERF006)
+@checker(SubjectRole.LOADGEN_RUN, PERF006)
 def seeds(ctx: LoadgenContext) -> Iterator[Finding]:
     if not ctx.round_applies or not ctx.held_to_performance_rules:
         return

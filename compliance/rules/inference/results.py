@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from compliance.models.findings import Finding, Severity
+from compliance.models.roles import SubjectRole
 from compliance.registry import checker, define
 from compliance.rules.inference.context import AUDIT_NOTICES, LoadgenContext
 from compliance.rules.inference.common import SUITES
@@ -211,7 +212,7 @@ def _is_audit_notice(record_value: object) -> bool:
     return isinstance(record_value, str) and any(text in record_value.lower() for text in AUDIT_NOTICES)
 
 
-@checker("loadgen_run", LGR001)
+@checker(SubjectRole.LOADGEN_RUN, LGR001)
 def validity(ctx: LoadgenContext) -> Iterator[Finding]:
     run = ctx.run
     if not ctx.held_to_performance_rules or not run.detail.records:
@@ -257,7 +258,7 @@ def validity(ctx: LoadgenContext) -> Iterator[Finding]:
     )
 
 
-@checker("loadgen_run", LGR002, LGR003)
+@checker(SubjectRole.LOADGEN_RUN, LGR002, LGR003)
 def errors_and_warnings(ctx: LoadgenContext) -> Iterator[Finding]:
     run = ctx.run
     if ctx.judged_by_its_test:
@@ -323,7 +324,7 @@ def errors_and_warnings(ctx: LoadgenContext) -> Iterator[Finding]:
         )
 
 
-@checker("loadgen_run", LGR004)
+@checker(SubjectRole.LOADGEN_RUN, LGR004)
 def scenario_and_mode(ctx: LoadgenContext) -> Iterator[Finding]:
     run = ctx.run
     logged = run.scenario
@@ -363,7 +364,7 @@ def scenario_and_mode(ctx: LoadgenContext) -> Iterator[Finding]:
             )
 
 
-@checker("loadgen_run", AUD001)
+@checker(SubjectRole.LOADGEN_RUN, AUD001)
 def audit_settings(ctx: LoadgenContext) -> Iterator[Finding]:
     run = ctx.run
     if ctx.compliance_run or not ctx.performance:

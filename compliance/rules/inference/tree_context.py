@@ -3,7 +3,7 @@
 ``ResultContext``: one scenario result (``results/<system>/<model>/<scenario>/``)
 with its runs, accuracy files, compliance tests and measurements, already read.
 ``SubmissionContext``: the whole tree (layout, systems, which scenarios each
-system has). Nothing here opens a file: ``compliance.inference_tree`` reads.
+system has). Nothing here opens a file: ``compliance.kinds.inference_tree`` reads.
 """
 
 from __future__ import annotations
@@ -16,12 +16,13 @@ from compliance.models.findings import Finding
 from compliance.models.inference import InferenceTree, ScenarioFolder, TestFolder
 from compliance.models.loadgen import AccuracyText, LoadgenRun
 from compliance.models.power import PowerResult
+from compliance.models.roles import SubjectRole
 from compliance.models.submission import SystemFile
 from compliance.registry import Rule
 from compliance.rulebook.inference import InferenceRulebook, ModelRules
 
-RESULT_SUBJECT = "inference_result"
-SUBMISSION_SUBJECT = "inference_submission"
+RESULT_SUBJECT = SubjectRole.INFERENCE_RESULT
+SUBMISSION_SUBJECT = SubjectRole.INFERENCE_SUBMISSION
 MISSING = "missing file"  # how every absent-file finding starts: the corpus parity test relies on it
 
 

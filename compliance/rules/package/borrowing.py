@@ -15,6 +15,7 @@ from itertools import combinations
 from typing import Any
 
 from compliance.models.findings import Finding, Severity
+from compliance.models.roles import SubjectRole
 from compliance.registry import checker, define
 from compliance.rulebook.model import Rulebook
 from compliance.rules.package.context import PackageContext, ResultSetFacts
@@ -201,7 +202,7 @@ def compare(a: dict[str, Any], b: dict[str, Any], batch_keys: frozenset[str]) ->
     return common, [k for k in differ if k in batch_keys], [k for k in differ if k not in batch_keys]
 
 
-@checker("tree", HPB001, HPB002, HPB003, HPB004)
+@checker(SubjectRole.TREE, HPB001, HPB002, HPB003, HPB004)
 def borrowing(ctx: PackageContext) -> Iterator[Finding]:
     book = ctx.book
     by_benchmark: dict[str, list[ResultSetFacts]] = {}

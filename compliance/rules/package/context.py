@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -93,30 +91,11 @@ def _max_dropped(book: Rulebook, benchmark: str) -> int:
 
 
 def _read_scaling(facts: ResultSetFacts) -> None:
-    path = facts.result.scaling_path
-    if path is None:
-        return
-    from compliance.parsers.safefs import read_regular, why_unreadable
-
-    try:
-        raw = read_regular(path, 1 << 20)  # never a pipe or device, never through a link
-        if len(raw) > 1 << 20:
-            raise ValueError("the file is over 1 MiB; a scaling.json is one small JSON object")
-        data = json.loads(raw.decode("utf-8-sig"))
-        factor = data["scaling_factor"]
-        if isinstance(factor, bool) or not isinstance(factor, (int, float)) or not math.isfinite(factor) or factor <= 0:
-            raise ValueError(f"scaling_factor is {factor!r}, not a positive number")
-        facts.scaling_factor = float(factor)
-    except OSError as err:
-        facts.scaling_error = f"cannot be read: {why_unreadable(err)}"
-    except UnicodeDecodeError as err:
-        facts.scaling_error = f"cannot be read: {err}"
-    except ValueError as err:
-        facts.scaling_error = f"is not valid: {err}"
-    except RecursionError:
-        facts.scaling_error = "is not valid: its JSON is nested too deeply"
-    except (KeyError, TypeError):
-        facts.scaling_error = 'is not valid: expected {"scaling_factor": <number>}'
+    """The factor scaling.json gave (read by compliance.parsers.scaling), or why it gave none."""
+    result = facts.result
+    if result.scaling_factor is not None:
+        facts.scaling_factor = result.scaling_factor
+    facts.scaling_error = result.scaling_error
 
 
 def score(facts: ResultSetFacts) -> None:
@@ -137,7 +116,7 @@ def score(facts: ResultSetFacts) -> None:
     if dropped > facts.max_dropped or not counted:
         facts.score_minutes = None
         return
-    times = sorted(run.minutes for run in counted)  # type: ignore[misc]
+    times = sorted(run.minutes for run in counted if run.minutes is not None)
     keep = times[facts.max_dropped : len(times) - (facts.max_dropped - dropped)]
     if not keep:
         facts.score_minutes = None
@@ -155,8 +134,8 @@ def throughput_score(facts: ResultSetFacts) -> None:
     facts.models = len(counted)
     if not counted or (facts.required_runs is not None and len(counted) < facts.required_runs):
         return
-    start = min(run.run_start_ms for run in counted)  # type: ignore[type-var]
-    stop = max(run.run_stop_ms for run in counted)  # type: ignore[type-var]
+    start = min(run.run_start_ms for run in counted if run.run_start_ms is not None)
+    stop = max(run.run_stop_ms for run in counted if run.run_stop_ms is not None)
     facts.time_to_train_all = (stop - start) / 60000.0
     facts.instance_scale = counted[0].instance_scale
     if facts.time_to_train_all > 0:

@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterator
 
 from compliance.models.findings import Finding, Severity
+from compliance.models.roles import SubjectRole
 from compliance.parsers import archive as a
 from compliance.parsers import tree as t
 from compliance.parsers.safefs import MAX_DEPTH
@@ -436,7 +437,7 @@ _REQUIRED = {
 }
 
 
-@checker("tree", STR001, STR002, STR003, STR004, STR005, STR006, STR007, STR008, STR009, STR013, STR018)
+@checker(SubjectRole.TREE, STR001, STR002, STR003, STR004, STR005, STR006, STR007, STR008, STR009, STR013, STR018)
 def layout(ctx: PackageContext) -> Iterator[Finding]:
     for issue in ctx.tree.issues:
         rule = _KIND.get(issue.kind)
@@ -455,7 +456,7 @@ def layout(ctx: PackageContext) -> Iterator[Finding]:
         )
 
 
-@checker("tree", STR010, STR011, STR012)
+@checker(SubjectRole.TREE, STR010, STR011, STR012)
 def systems_and_benchmarks(ctx: PackageContext) -> Iterator[Finding]:
     with_results = {(r.division, r.org, r.system) for r in ctx.tree.result_sets}
     seen_missing: set[tuple[str, str, str]] = set()
@@ -664,7 +665,7 @@ _HOSTILE_KIND: dict[str, tuple[Rule, str, str]] = {
 }
 
 
-@checker("tree", STR014, STR015, STR016, STR017, STR019)
+@checker(SubjectRole.TREE, STR014, STR015, STR016, STR017, STR019)
 def hostile_entries(ctx: PackageContext) -> Iterator[Finding]:
     for issue in ctx.tree.issues:
         known = _HOSTILE_KIND.get(issue.kind)

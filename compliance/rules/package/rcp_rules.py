@@ -5,8 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from compliance.models.findings import Finding, Severity
+from compliance.models.roles import SubjectRole
 from compliance.registry import checker, define
 from compliance.rules.package.context import PackageContext
+
+TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up time
+if TYPE_CHECKING:
+    from compliance.rcp import RcpResult
 
 _REF = "MLPerf Training rules, 'Reference Convergence Points (RCPs)' and its appendix; mlperf_logging rcp_checker (the verifier is the source of truth)."
 
@@ -131,7 +136,7 @@ if the committee does not do it for you.
 _FIXABLE = {"fail": RCP001, "fail-interpolated": RCP001, "missing": RCP002}
 
 
-@checker("tree", RCP001, RCP002, RCP003, RCP004)
+@checker(SubjectRole.TREE, RCP001, RCP002, RCP003, RCP004)
 def check_rcps(ctx: PackageContext) -> Iterator[Finding]:
     """Run the RCP test on every closed entry (results are stored on the entry's facts)."""
     from compliance.rcp import RcpDataError, check_rcp
@@ -224,7 +229,7 @@ def check_rcps(ctx: PackageContext) -> Iterator[Finding]:
             )
 
 
-def _faster_than_rcp(outcome) -> str:  # noqa: ANN001
+def _faster_than_rcp(outcome: RcpResult) -> str:
     unit = f" {outcome.unit}" if outcome.unit else ""
     if outcome.submission_mean is None or outcome.rcp_mean is None:
         return "converges faster than the RCP mean"

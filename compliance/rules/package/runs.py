@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from compliance.models.findings import Finding, Severity
+from compliance.models.submission import RunSummary
+from compliance.models.roles import SubjectRole
 from compliance.registry import checker, define
 from compliance.rules.package.context import PackageContext, ResultSetFacts
 
@@ -310,14 +312,14 @@ def _norm(text: object) -> str:
     return "".join(ch for ch in str(text).lower() if ch.isalnum())
 
 
-def _compared(facts: ResultSetFacts) -> list:  # noqa: ANN001 - RunSummary
+def _compared(facts: ResultSetFacts) -> list[RunSummary]:
     """The runs whose details are compared: a log with no record is its own finding (LOG007 ...),
     not a disagreement with every other run."""
     return [run for run in facts.runs if run.records > 0]
 
 
-def _values(facts: ResultSetFacts, getter) -> dict[object, list[str]]:  # noqa: ANN001
-    found: dict[object, list[str]] = {}
+def _values(facts: ResultSetFacts, getter: Callable[[RunSummary], object]) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
     for run in _compared(facts):
         value = getter(run)
         key = "not logged" if value is None else repr(value)
@@ -325,7 +327,7 @@ def _values(facts: ResultSetFacts, getter) -> dict[object, list[str]]:  # noqa: 
     return found
 
 
-@checker("tree", RUN001, RUN002, RUN003, RUN004, RUN005, RUN006, SCR001)
+@checker(SubjectRole.TREE, RUN001, RUN002, RUN003, RUN004, RUN005, RUN006, SCR001)
 def run_sets(ctx: PackageContext) -> Iterator[Finding]:
     for facts in ctx.sets:
         result = facts.result
@@ -416,7 +418,7 @@ def run_sets(ctx: PackageContext) -> Iterator[Finding]:
             )
 
 
-def _throughput_runs(ctx: PackageContext, facts: ResultSetFacts, failed: list) -> Iterator[Finding]:  # noqa: ANN001
+def _throughput_runs(ctx: PackageContext, facts: ResultSetFacts, failed: list[RunSummary]) -> Iterator[Finding]:
     """HPC Throughput: failed instances are not counted; the entry needs the minimum number of models."""
     required = facts.required_runs
     if not failed or required is None or not facts.runs:
@@ -478,7 +480,7 @@ def _other_systems(ctx: PackageContext, facts: ResultSetFacts) -> set[str]:
     return names
 
 
-def _group(runs: list, getter) -> dict[str, list[str]]:  # noqa: ANN001
+def _group(runs: list[RunSummary], getter: Callable[[RunSummary], object]) -> dict[str, list[str]]:
     groups: dict[str, list[str]] = {}
     for run in runs:
         value = getter(run)
@@ -491,7 +493,7 @@ def _where(paths: list[str]) -> str:
     return paths[0] if len(paths) == 1 else f"{len(paths)} runs (first: {paths[0]})"
 
 
-@checker("tree", XCK001, XCK002, XCK003, XCK004)
+@checker(SubjectRole.TREE, XCK001, XCK002, XCK003, XCK004)
 def cross_checks(ctx: PackageContext) -> Iterator[Finding]:
     for facts in ctx.sets:
         result = facts.result

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from compliance.models.findings import Finding, Severity
+from compliance.models.roles import SubjectRole
 from compliance.registry import checker, define
 from compliance.rules.package.context import PackageContext
 
@@ -83,7 +84,7 @@ Use one of the allowed values named in the message.
 )
 
 
-@checker("tree", SYS001, SYS002, SYS003)
+@checker(SubjectRole.TREE, SYS001, SYS002, SYS003)
 def system_files(ctx: PackageContext) -> Iterator[Finding]:
     from compliance.parsers.system_desc import SystemSchemaError, validate_system
 

@@ -1,3 +1,3 @@
 """Rules for MLPerf Training and HPC result logs (MLLOG)."""
 
-from compliance.rules.training import identity, keys, log_rules, sequence  # noqa: F401
+from compliance.rules.training import keys, log_rules, seed, sequence  # noqa: F401

@@ -52,9 +52,9 @@ def kept_keys(book: Rulebook) -> frozenset[str]:
 class LogContext:
     """One training/HPC log under one round's rules.
 
-    ``stream``: the ``stream.LogStream`` the log was read with (its keys' tallies);
-    ``partial``: the context a stream uses while the log is still being read (no
-    virtual keys, no tallies)."""
+    ``stream``: the ``stream.LogStream`` the log was read with (its keys' tallies; required:
+    a log read without one is given ``LogStream(book, log)``); ``partial``: the context a stream
+    uses while the log is still being read (no virtual keys, no tallies)."""
 
     def __init__(
         self, log: TrainingLog, book: Rulebook, subject: str | None = None, stream: Any = None, *, partial: bool = False
@@ -102,9 +102,8 @@ class LogContext:
         self.tracks: dict[str, Any] = {}
         self.virtual_tracks: dict[str, Any] = {}
         if not partial:
-            from compliance.rules.training.stream import LogStream
-
-            stream = stream if stream is not None else LogStream(book, log)
+            if stream is None:
+                raise ValueError("a whole log's context needs the LogStream that tallied it (rules.training.stream)")
             self.tracks = stream.finish(self)
             self.virtual_tracks = stream.virtual_tracks(self)
 

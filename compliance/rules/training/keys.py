@@ -719,3 +719,62 @@ def submission_fields(ctx: LogContext) -> Iterator[Finding]:
                 observed=_fmt(record.value),
                 required="a non-empty name",
             )
+
+
+KEY006 = define(
+    "KEY006",
+    "unknown-key-looks-misspelt",
+    Severity.WARNING,
+    "A logged key is unknown to the rules but close to a known key name (a likely typo).",
+    """
+## What it checks
+Keys that no rule and no published log uses, whose name is very close to a
+known key (for example `opt_adamw_weigth_decay`).
+
+## Why it matters
+A misspelt key is ignored by every checker: if it was meant to be a required
+or checked hyperparameter, the check silently did not happen.
+
+## Example
+`opt_lerning_rate_warmup_steps` instead of `opt_learning_rate_warmup_steps`.
+
+## How to fix
+Use the constants from `mlperf_logging.mllog.constants` instead of strings.
+
+## Rule reference
+mlcommons/logging key constants.
+""",
+    deliberate_difference="The official checker ignores unknown keys.",
+)
+
+
+_NEAR: dict[tuple[int, str], tuple[object, list[str]]] = {}
+
+
+def _near(book: object, known: frozenset[str], key: str) -> list[str]:
+    """The known key closest to an unknown one (asked once per round and key: a round of logs
+    repeats the same unknown keys)."""
+    cached = _NEAR.get((id(book), key))
+    if cached is None or cached[0] is not book:
+        cached = (book, close_matches(key, sorted(known), n=1, cutoff=0.88))
+        _NEAR[(id(book), key)] = cached
+    return cached[1]
+
+
+@checker("training_log", KEY006)
+def misspelt_keys(ctx: LogContext) -> Iterator[Finding]:
+    known = ctx.book.known_keys
+    for key, stats in ctx.log.stats.items():
+        if key in known or len(key) > 100:
+            continue
+        close = _near(ctx.book, known, key)
+        if close:
+            yield ctx.finding(
+                KEY006,
+                f"unknown key '{key}' looks like a misspelling of '{close[0]}'",
+                line=stats.first_line,
+                key=key,
+                observed=f"'{key}' ({stats.count} records)",
+                required=f"'{close[0]}'",
+                fix=f"Rename the key to '{close[0]}' (use mllog.constants).",
+            )

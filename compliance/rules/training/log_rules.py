@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from compliance.models.findings import Finding, Severity
+from compliance.models.roles import SubjectRole
 from compliance.parsers import mllog as p
 from compliance.registry import checker, define
 from compliance.rules.training.context import LogContext
@@ -228,7 +229,7 @@ _FIXES = {
 }
 
 
-@checker("training_log", LOG000, LOG001, LOG002, LOG003, LOG004, LOG005, LOG006, LOG007)
+@checker(SubjectRole.TRAINING_LOG, LOG000, LOG001, LOG002, LOG003, LOG004, LOG005, LOG006, LOG007)
 def parse_problems(ctx: LogContext) -> Iterator[Finding]:
     log = ctx.log
     for issue in log.issues:
@@ -247,4 +248,109 @@ def parse_problems(ctx: LogContext) -> Iterator[Finding]:
             "the file has no ':::MLLOG' records",
             observed=f"{log.lines} lines, {log.size_bytes} bytes, no records",
             required="an MLLOG result log",
+        )
+
+
+LOG008 = define(
+    "LOG008",
+    "log-mixes-runs",
+    Severity.ERROR,
+    "The records do not all come from one run (conflicting submission fields, or a new run after run_stop).",
+    """
+## What it checks
+Signs that a file holds records of more than one run: `submission_*` fields
+with different values, or a new initialisation (`cache_clear`, `init_start`,
+`run_start`) after `run_stop`. A `cache_clear` written after `run_stop` but
+stamped before the run's first `init_start` is the run's own pre-run cache
+drop, printed late: it is not a new run.
+
+## Why it matters
+Each result file is one run; a concatenation of runs (or of two systems'
+output) cannot be timed or attributed.
+
+## Example
+Two result logs appended into one `result_0.txt`.
+
+## How to fix
+Submit one file per run.
+
+## Rule reference
+MLPerf Training rules, "Logging" and "Submission": one log per run.
+""",
+)
+
+
+_IDENTITY = ("submission_org", "submission_platform", "submission_division", "submission_benchmark", "submission_status")
+_RESTART = ("cache_clear", "init_start", "run_start")
+
+
+def _frozen(value: object) -> object:
+    """A hashable stand-in that is equal exactly when the values are (lists and objects of a
+    record nest at most 64 levels: the reader refuses deeper ones)."""
+    if isinstance(value, list):
+        return ("list", tuple(_frozen(item) for item in value))
+    if isinstance(value, dict):
+        return ("dict", frozenset((key, _frozen(item)) for key, item in value.items()))
+    return value
+
+
+def _distinct(values: Iterable[object]) -> list[object]:
+    """The distinct values in order (== as Python compares), in linear time: a log of many
+    records with different values must not make this quadratic."""
+    found: list[object] = []
+    seen: set[object] = set()
+    for value in values:
+        marker = _frozen(value)
+        if marker not in seen:
+            seen.add(marker)
+            found.append(value)
+    return found
+
+
+@checker(SubjectRole.TRAINING_LOG, LOG008)
+def single_run(ctx: LogContext) -> Iterator[Finding]:
+    for key in _IDENTITY:
+        records = ctx.log.all(key)
+        values = _distinct(record.value for record in records)
+        if len(values) > 1:
+            second = next(r for r in records if r.value != records[0].value)
+            yield ctx.finding(
+                LOG008,
+                f"'{key}' has {len(values)} different values ({', '.join(repr(v) for v in values[:4])}): "
+                "the records come from more than one run or system",
+                line=second.line,
+                key=key,
+                observed=f"{records[0].value!r} at line {records[0].line}, {second.value!r} at line {second.line}",
+                required="one run per file",
+            )
+            return
+    stop = ctx.run_stop
+    if stop is None:
+        return
+    # The pre-run cache drop is sometimes printed late (buffered output of another process):
+    # a cache_clear after run_stop but stamped before the run's first init_start (or its
+    # run_start) belongs to this run's start, not to a new run.
+    init_starts = ctx.tracks.get("init_start")
+    if init_starts is not None and init_starts.count:
+        started: float | None = init_starts.min_time
+    else:
+        started = ctx.run_start.time_ms if ctx.run_start else None
+    restarts = sorted(
+        (
+            (seq, line, key)
+            for key in _RESTART
+            if key in ctx.tracks
+            for seq, line, time_ms in ctx.tracks[key].post  # the records after run_stop in the file
+            if not (key == "cache_clear" and started is not None and time_ms < started)
+        ),
+    )
+    if restarts:
+        _seq, line, key = restarts[0]
+        yield ctx.finding(
+            LOG008,
+            f"'{key}' at line {line} starts a new run after run_stop (line {stop.line})",
+            line=line,
+            key=key,
+            observed=f"{len(restarts)} init/run records after run_stop",
+            required="one run per file",
         )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from compliance.models.findings import Finding, Severity
-from compliance.models.mllog import Record
+from compliance.models.roles import SubjectRole
 from compliance.registry import checker, define
 from compliance.rules.training.context import LogContext
 
@@ -243,7 +243,7 @@ MLPerf Training rules, "Timing" and "Scoring".
 )
 
 
-@checker("training_log", SEQ001, SEQ002, SEQ003, SEQ004, SEQ005)
+@checker(SubjectRole.TRAINING_LOG, SEQ001, SEQ002, SEQ003, SEQ004, SEQ005)
 def timeline(ctx: LogContext) -> Iterator[Finding]:
     log = ctx.log
     init_starts = ctx.track("init_start")
@@ -333,7 +333,7 @@ def timeline(ctx: LogContext) -> Iterator[Finding]:
             )
 
 
-@checker("training_log", SEQ006, SEQ007)
+@checker(SubjectRole.TRAINING_LOG, SEQ006, SEQ007)
 def timed_region(ctx: LogContext) -> Iterator[Finding]:
     start = ctx.run_start
     stop = ctx.run_stop
@@ -393,7 +393,7 @@ def timed_region(ctx: LogContext) -> Iterator[Finding]:
         )
 
 
-@checker("training_log", SEQ008, SEQ009)
+@checker(SubjectRole.TRAINING_LOG, SEQ008, SEQ009)
 def run_limits(ctx: LogContext) -> Iterator[Finding]:
     init_starts = ctx.track("init_start")
     init_stop = ctx.log.first("init_stop")

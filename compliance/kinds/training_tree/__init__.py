@@ -1,5 +1,5 @@
-"""Loose LoadGen runs (run folders or their logs, outside a submission tree): what LoadGen
-itself requires, and the round's bounds when the round and model are known."""
+"""A Training or HPC submission tree (an organisation's folder, a results repository, or an
+archive of either): every log, the run sets and scores, RCPs, systems and layout."""
 
 from __future__ import annotations
 
@@ -14,9 +14,9 @@ from compliance.kinds import Kind, SubjectKind
 
 
 def _check(plan: Plan, options: AuditOptions, unpacked: Unpacked | None) -> Report:
-    from compliance.inference import audit_inference
+    from compliance.kinds.training_tree.audit import audit_tree
 
-    return audit_inference(plan.paths, options, round_known=plan.decision is not None)
+    return audit_tree(plan.paths[0], options, options.progress, display=plan.display, unpacked=unpacked, scope=plan.scope)
 
 
-KIND = Kind(SubjectKind.LOADGEN_RUNS, ("inference",), _check)
+KIND = Kind(SubjectKind.TRAINING_TREE, ("training", "hpc"), _check)

@@ -12,12 +12,15 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from compliance import __version__
+from compliance.discover import is_run_folder
 from compliance.models.findings import Finding
 from compliance.models.loadgen import LoadgenRun, LoadgenSummary
 from compliance.models.report import Report, Subject, ToolInfo
+from compliance.models.roles import SubjectRole
+from compliance.options import UsageError
 from compliance.parsers import loadgen as P
 from compliance.registry import applies, load_all
 from compliance.rulebook.inference import (
@@ -31,19 +34,17 @@ from compliance.rulebook.inference import (
 from compliance.rulebook.load import canonical_round, newest_round, round_status
 from compliance.rules.inference.context import LoadgenContext, RunPlace, place_of
 
-SUBJECT = "loadgen_run"
+if TYPE_CHECKING:
+    from compliance.options import AuditOptions
+
+SUBJECT = SubjectRole.LOADGEN_RUN
 RUN_FILES = (P.DETAIL_FILE, P.SUMMARY_FILE)
 LOADGEN_KEYS = ("loadgen_version", "effective_scenario", "requested_scenario", "result_validity", "test_datetime")
 MAX_RUN_NOTES = 8  # per-run "detected" notes in the header; more runs are summarised
 
 
 def _usage(message: str) -> Exception:
-    from compliance.options import UsageError
-
     return UsageError(message)
-
-
-from compliance.discover import is_loadgen_path, is_run_folder, wants_inference  # noqa: E402,F401  (re-exported)
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,9 +123,10 @@ def _is_loadgen_run(run: LoadgenRun) -> bool:
     return run.detail.present or run.summary.present
 
 
-def _round(options: Any) -> tuple[InferenceRulebook, str]:
+def inference_round(options: AuditOptions) -> tuple[InferenceRulebook, str]:
     """The round's rules (of ``options.suite`` when it is a suite in the inference format, e.g.
-    automotive; else inference) and whether the round was given."""
+    automotive; else inference) and how the round was chosen (given, else the newest published);
+    shared by the LoadGen-run and inference-tree kinds."""
     from compliance.rulebook.model import RulebookError
 
     suite = options.suite if options.suite in SUITES else SUITE
@@ -219,22 +221,15 @@ def _describe(ctx: LoadgenContext, place: RunPlace, model_note: str | None) -> s
     return f"{ctx.subject}: {', '.join(parts)}; {applied}."
 
 
-def audit_inference(paths: list[str], options: Any, *, round_known: bool | None = None) -> Report:
+def audit_inference(paths: list[str], options: AuditOptions, *, round_known: bool | None = None) -> Report:
     """Check LoadGen runs (folders or files) against LoadGen's requirements and, when known, the round's.
 
     ``round_known``: whether ``options.round`` is the runs' round (given or detected from them);
     when it is not, only what LoadGen itself requires is checked."""
-    from compliance.discover import looks_like_tree
-
-    trees = [p for p in paths if looks_like_tree(p)]
-    if trees and len(paths) == 1:
-        from compliance.inference_tree import audit_inference_tree
-
-        return audit_inference_tree(trees[0], options, getattr(options, "progress", None))
     load_all("inference")
-    book, round_source = _round(options)
-    given_model = _given_model(book, getattr(options, "benchmark", None))
-    given_scenario = _given_scenario(book, getattr(options, "scenario", None))
+    book, round_source = inference_round(options)
+    given_model = _given_model(book, options.benchmark)
+    given_scenario = _given_scenario(book, options.scenario)
     targets = _targets(paths)
     max_bytes = P.DEFAULT_MAX_BYTES
     if options.max_file_bytes is not None:
@@ -301,7 +296,7 @@ def audit_inference(paths: list[str], options: Any, *, round_known: bool | None 
                 lines=run.detail.lines,
             )
         )
-        report.findings.extend(check_loadgen_context(ctx, options.select, options.ignore, debug=bool(getattr(options, "debug", False))))
+        report.findings.extend(check_loadgen_context(ctx, options.select, options.ignore, debug=options.debug))
         described.append(_describe(ctx, place, model_note))
 
     if skipped and report.subjects:
@@ -320,11 +315,7 @@ def audit_inference(paths: list[str], options: Any, *, round_known: bool | None 
             f"... and {len(described) - MAX_RUN_NOTES} more runs ({known} of {len(report.subjects)} with a known model)."
         ]
     report.notes.extend(described)
-    if options.waivers:
-        from compliance.waivers import WaiverError, apply_waivers, load_waivers
+    from compliance.settle import verdicts, waive
 
-        try:
-            report.findings = list(apply_waivers(report.findings, load_waivers(options.waivers), report.subjects[0].path))
-        except WaiverError as err:
-            raise _usage(str(err)) from err
-    return report.finalise()
+    waive(report, options, report.subjects[0].path)
+    return verdicts(report)

@@ -14,7 +14,7 @@ from compliance.kinds import Kind, SubjectKind
 
 
 def _check(plan: Plan, options: AuditOptions, unpacked: Unpacked | None) -> Report:
-    from compliance.inference_tree import audit_inference_tree
+    from compliance.kinds.inference_tree.audit import audit_inference_tree
 
     return audit_inference_tree(plan.paths[0], options, options.progress, display=plan.display, unpacked=unpacked, scope=plan.scope)
 

@@ -9,25 +9,26 @@ temporary folder, and ``scaling.json`` is only read.
 from __future__ import annotations
 
 import os
-import sys
-from collections import Counter
 from collections.abc import Callable
-from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from compliance import __version__
 from compliance.models.findings import Finding
 from compliance.models.report import Report, ResultRow, Subject, ToolInfo
+from compliance.models.roles import SubjectRole
 from compliance.models.submission import RunSummary, SubmissionTree
 from compliance.parsers import tree as tree_parser
-from compliance.discover import is_archive, looks_like_tree  # noqa: F401  (looks_like_tree re-exported)
-from compliance.parsers.archive import archive_issues, unpack
+from compliance.parsers.archive import archive_issues
 from compliance.parsers.safefs import shown as printable
-from compliance.registry import SILENCED, applies, internal_error, load_all, run_checkers
+from compliance.pool import run_pool
+from compliance.registry import applies, internal_error, load_all, run_checkers
 from compliance.rulebook.load import SUITES, available_rounds, canonical_round, load_rulebook, newest_round
 from compliance.rules.package.context import PackageContext
 from compliance.rules.training.context import LogContext, kept_keys
 from compliance.rules.training.stream import LogStream
+
+if TYPE_CHECKING:
+    from compliance.options import AuditOptions
 
 POOL_MIN_LOGS = 16  # below this, a process pool costs more than it saves
 
@@ -60,67 +61,6 @@ def _run_jobs(jobs: list[Any], progress: Callable[[int], None] | None) -> list[t
     return run_pool(_audit_log, jobs, progress, POOL_MIN_LOGS)
 
 
-def run_pool(worker: Callable[[Any], Any], jobs: list[Any], progress: Callable[[int], None] | None, min_jobs: int) -> list[Any]:
-    """``worker`` over ``jobs`` in order: in this process for a few jobs, else in a process pool."""
-    if len(jobs) < min_jobs or (os.cpu_count() or 1) < 2:
-        results = []
-        for job in jobs:
-            results.append(worker(job))
-            if progress:
-                progress(1)
-        return results
-    import multiprocessing
-
-    context = multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn")
-    from compliance import limits
-    from compliance.parsers.safefs import confined_roots
-
-    # the workers keep the checked folders confined and the limits set
-    pool_args = {"initializer": _worker_start, "initargs": (confined_roots(), limits.state())}
-    pool = _executor()(max_workers=min(os.cpu_count() or 2, 8), mp_context=context, **pool_args)
-    try:
-        results = []
-        for result, silenced in pool.map(partial(_counted, worker), jobs, chunksize=max(1, min(8, len(jobs) // 32))):
-            results.append(result)
-            SILENCED.update(silenced)  # what --select/--ignore removed in the worker
-            if progress:
-                progress(1)
-    except BaseException:
-        # Ctrl-C (or a failure): end now, not after the queued jobs; the workers ignore SIGINT,
-        # so they are ended here, and none prints a traceback.
-        for process in list((getattr(pool, "_processes", None) or {}).values()):
-            process.terminate()
-        pool.shutdown(wait=False, cancel_futures=True)
-        raise
-    pool.shutdown()
-    return results
-
-
-def _counted(worker: Callable[[Any], Any], job: Any) -> tuple[Any, Counter[tuple[str, str]]]:
-    """``worker(job)`` in a pool worker, and the findings selection removed meanwhile."""
-    before = Counter(SILENCED)
-    return worker(job), SILENCED - before
-
-
-def _worker_start(roots: tuple[str, ...], bounds: dict[str, int]) -> None:
-    """A pool worker's start: the parent's confined folders and limits."""
-    import signal
-
-    from compliance import limits
-    from compliance.parsers.safefs import confine_roots
-
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle (one line, exit 130)
-    confine_roots(roots)
-    limits.restore(bounds)
-
-
-def _executor() -> Any:
-    """The process pool class (imported on first use: it costs start-up time)."""
-    from concurrent.futures import ProcessPoolExecutor
-
-    return ProcessPoolExecutor
-
-
 # -- the tree ----------------------------------------------------------------------
 
 
@@ -135,7 +75,7 @@ def _detect_suite(tree: SubmissionTree) -> str:
 
 def audit_tree(
     path: str,
-    options: Any,
+    options: AuditOptions,
     progress_factory: Callable[[int], Callable[[int], None] | None] | None = None,
     *,
     display: str | None = None,
@@ -144,41 +84,21 @@ def audit_tree(
 ) -> Report:
     """Check a Training/HPC submission folder (or an archive, unpacked here unless ``unpacked``
     is the archive already unpacked). ``scope``: the part of the tree asked for (as shown)."""
+    from compliance.kinds.trees import check_in_scope, tree_folder
     from compliance.options import UsageError
+    from compliance.scope import narrow_training_tree
 
     load_all("training", "package")
-    own = None
-    shown_root = display or printable(path.rstrip(os.sep) or path)
-    try:
-        folder = path
-        if unpacked is None and is_archive(path):
-            unpacked = own = unpack(path)
-            if unpacked.error:
-                raise UsageError(f"{path}: {unpacked.error}")
-            shown_root += "!"
-        if unpacked is not None:
-            folder = unpacked.folder
+    with tree_folder(path, unpacked, display or printable(path.rstrip(os.sep) or path)) as (folder, shown_root, unpacked):
         tree = tree_parser.walk_tree(folder, shown_root)
         if unpacked is not None:
             tree.issues.extend(archive_issues(unpacked, shown_root))
         if not tree.result_sets and not tree.systems and not _has_files(folder):
             raise UsageError(f"nothing to check: {path} holds no files")
-        if scope is not None:
-            from compliance.scope import narrow_training_tree
-
-            narrow_training_tree(tree, scope)
-        report = _audit(tree, shown_root, options, progress_factory)
-        if scope is not None:
-            from compliance.scope import narrow_report
-
-            narrow_report(report, scope, shown_root)
-        return report
-    finally:
-        if own is not None:
-            own.cleanup()
+        return check_in_scope(tree, scope, shown_root, narrow_training_tree, lambda t: _audit(t, shown_root, options, progress_factory))
 
 
-def _audit(tree: SubmissionTree, display: str, options: Any, progress_factory: Any) -> Report:
+def _audit(tree: SubmissionTree, display: str, options: AuditOptions, progress_factory: Any) -> Report:
     from compliance.options import UsageError
 
     suite = options.suite or _detect_suite(tree)
@@ -217,11 +137,12 @@ def _audit(tree: SubmissionTree, display: str, options: Any, progress_factory: A
 
     _read_systems(tree, suite, round_name)
     _read_checker_params(tree)
+    _read_scaling(tree)
     ctx = PackageContext(tree, book, summaries, rcp_bypass=options.rcp_bypass)
     package_findings = run_checkers(
-        "tree",
+        SubjectRole.TREE,
         ctx,
-        lambda finding: _keep(finding, book.suite, round_name, options),
+        lambda finding: applies(finding, book.suite, round_name, None, options.select, options.ignore),
         where=display,
         debug=options.debug,
     )
@@ -239,20 +160,20 @@ def _audit(tree: SubmissionTree, display: str, options: Any, progress_factory: A
                     _dropped(f, reason) if f.blocking and f.code not in seeds else f for f in log_findings[run.path]
                 ]
 
-    report.subjects.append(Subject(path=display, kind="tree", suite=suite))
+    report.subjects.append(Subject(path=display, kind=SubjectRole.TREE, suite=suite))
     for system in tree.systems:
-        report.subjects.append(Subject(path=system.path, kind="system", suite=suite, division=system.division or None))
+        report.subjects.append(Subject(path=system.path, kind=SubjectRole.SYSTEM, suite=suite, division=system.division or None))
     for facts in ctx.sets:
         result = facts.result
         report.subjects.append(
-            Subject(path=result.path, kind="result_set", suite=suite, benchmark=result.benchmark, division=ctx.division_of(facts))
+            Subject(path=result.path, kind=SubjectRole.RESULT_SET, suite=suite, benchmark=result.benchmark, division=ctx.division_of(facts))
         )
         for shown in result.logs:
             summary = summaries[shown]
             report.subjects.append(
                 Subject(
                     path=shown,
-                    kind="training_log",
+                    kind=SubjectRole.TRAINING_LOG,
                     suite=suite,
                     benchmark=summary.benchmark,
                     division=summary.division,
@@ -264,27 +185,17 @@ def _audit(tree: SubmissionTree, display: str, options: Any, progress_factory: A
             report.findings.extend(log_findings[shown])
     report.findings.extend(package_findings)
 
-    from compliance.waivers import apply_waivers, load_waivers, params_waivers, rcp_bypass_waivers
+    from compliance.settle import verdicts, waive
+    from compliance.waivers import params_waivers, rcp_bypass_waivers
 
-    waivers = []
-    if options.rcp_bypass:
-        waivers.extend(rcp_bypass_waivers())
+    implicit = rcp_bypass_waivers() if options.rcp_bypass else []
     for result in tree.result_sets:
-        waivers.extend(params_waivers(result.path, result.checker_params))
-    if options.waivers:
-        waivers.extend(load_waivers(options.waivers))
-    if waivers:
-        report.findings = apply_waivers(report.findings, waivers, display)
-    report.finalise()
+        implicit.extend(params_waivers(result.path, result.checker_params))
+    waive(report, options, display, implicit)
 
-    by_subject = {s.path: s for s in report.subjects}
     for facts in ctx.sets:
         result = facts.result
-        entry = by_subject[result.path]
         _normalise(facts)
-        # a run's finding that scoring cannot drop (a seed the seed checker needs) fails the entry
-        logs_ok = all(by_subject[log].passed for log in result.logs if log in by_subject)
-        entry_ok = entry.passed and logs_ok and (facts.throughput is not None if facts.weak else facts.score_minutes is not None)
         rcp = facts.rcp
         rcp_text = "n/a"
         if rcp is not None:
@@ -303,7 +214,7 @@ def _audit(tree: SubmissionTree, display: str, options: Any, progress_factory: A
                 scaling_factor=facts.scaling_factor,
                 rcp=rcp_text,
                 rcp_norm_factor=getattr(rcp, "norm_factor", None) if rcp is not None else None,
-                passed=entry_ok,
+                passed=False,  # given by settle.verdicts: its subject's, its logs' and its score's
                 rcp_mean=getattr(rcp, "rcp_mean", None) if rcp is not None else None,
                 rcp_min_mean=getattr(rcp, "min_mean", None) if rcp is not None else None,
                 submission_mean=getattr(rcp, "submission_mean", None) if rcp is not None else None,
@@ -314,9 +225,7 @@ def _audit(tree: SubmissionTree, display: str, options: Any, progress_factory: A
                 throughput=round(facts.throughput, 6) if facts.throughput is not None else None,
             )
         )
-        entry.passed = entry_ok
-    report.passed = report.passed and all(row.passed for row in report.results)
-    return report
+    return verdicts(report)
 
 
 def _has_files(folder: str) -> bool:
@@ -372,10 +281,6 @@ def _normalise(facts: Any) -> None:
         facts.score_minutes *= rcp.norm_factor
 
 
-def _keep(finding: Finding, suite: str, round_name: str, options: Any) -> bool:
-    return applies(finding, suite, round_name, None, options.select, options.ignore)  # a silenced one is counted
-
-
 CHECKER_FLAGS = ("rcp-bypass", "seed-checker-bypass", "rcp-bert-train-samples")
 
 
@@ -406,6 +311,14 @@ def _read_checker_params(tree: SubmissionTree) -> None:
         if os.path.basename(folder) == "results":
             found |= flags_at.get(os.path.dirname(folder), frozenset())
         result.checker_params = frozenset(found)
+
+
+def _read_scaling(tree: SubmissionTree) -> None:
+    from compliance.parsers.scaling import read_scaling
+
+    for result in tree.result_sets:
+        if result.scaling_path is not None:
+            result.scaling_factor, result.scaling_error = read_scaling(result.scaling_path)
 
 
 def _read_systems(tree: SubmissionTree, suite: str, round_name: str) -> None:

@@ -1,0 +1,75 @@
+"""Work over many entries: in this process for a few, else in a process pool whose workers keep
+the parent's confined folders, limits and what the selection silenced. Used by every kind that
+checks a whole tree; knows nothing of what the jobs are."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections import Counter
+from collections.abc import Callable
+from functools import partial
+from typing import Any
+
+from compliance.registry import SILENCED
+
+
+def run_pool(worker: Callable[[Any], Any], jobs: list[Any], progress: Callable[[int], None] | None, min_jobs: int) -> list[Any]:
+    """``worker`` over ``jobs`` in order: in this process for a few jobs, else in a process pool."""
+    if len(jobs) < min_jobs or (os.cpu_count() or 1) < 2:
+        results = []
+        for job in jobs:
+            results.append(worker(job))
+            if progress:
+                progress(1)
+        return results
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn")
+    from compliance import limits
+    from compliance.parsers.safefs import confined_roots
+
+    # the workers keep the checked folders confined and the limits set
+    pool_args = {"initializer": _worker_start, "initargs": (confined_roots(), limits.state())}
+    pool = _executor()(max_workers=min(os.cpu_count() or 2, 8), mp_context=context, **pool_args)
+    try:
+        results = []
+        for result, silenced in pool.map(partial(_counted, worker), jobs, chunksize=max(1, min(8, len(jobs) // 32))):
+            results.append(result)
+            SILENCED.update(silenced)  # what --select/--ignore removed in the worker
+            if progress:
+                progress(1)
+    except BaseException:
+        # Ctrl-C (or a failure): end now, not after the queued jobs; the workers ignore SIGINT,
+        # so they are ended here, and none prints a traceback.
+        for process in list((getattr(pool, "_processes", None) or {}).values()):
+            process.terminate()
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown()
+    return results
+
+
+def _counted(worker: Callable[[Any], Any], job: Any) -> tuple[Any, Counter[tuple[str, str]]]:
+    """``worker(job)`` in a pool worker, and the findings selection removed meanwhile."""
+    before = Counter(SILENCED)
+    return worker(job), SILENCED - before
+
+
+def _worker_start(roots: tuple[str, ...], bounds: dict[str, int]) -> None:
+    """A pool worker's start: the parent's confined folders and limits."""
+    import signal
+
+    from compliance import limits
+    from compliance.parsers.safefs import confine_roots
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle (one line, exit 130)
+    confine_roots(roots)
+    limits.restore(bounds)
+
+
+def _executor() -> Any:
+    """The process pool class (imported on first use: it costs start-up time)."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    return ProcessPoolExecutor
