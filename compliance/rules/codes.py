@@ -46,6 +46,16 @@ PREFIXES: dict[str, str] = {
     "IBD": "compliance.rules.inference.builds",
     "IPW": "compliance.rules.inference.power",
     "ISY": "compliance.rules.inference.systems",
+    "IEP": "compliance.rules.inference.endpoints",  # Inference 6.1 Endpoints (LoadGen++) results
+    "LGS": "compliance.rules.inference.loadgen_settings",
+    # MLPerf Mobile results
+    "MOB": "compliance.rules.mobile.mob",
+    # an MLPerf Tiny submission tree
+    "TWN": "compliance.rules.tiny.windows",
+    "TRS": "compliance.rules.tiny.summary",
+    "TAC": "compliance.rules.tiny.accuracy",
+    "TLY": "compliance.rules.tiny.layout",
+    "TSY": "compliance.rules.tiny.systems",
 }
 
 

@@ -198,7 +198,7 @@ def audit_result(job: ResultJob) -> Outcome:
     findings += _listing_limits(stopped, entry.path, job, book)
     data = measurements.data or {}
     declared = tuple((name, str(data[name])) for name in DECLARED if data.get(name) not in (None, ""))
-    from compliance.rules.inference.endpoints import accuracy_numbers
+    from compliance.rules.inference.values import accuracy_numbers
 
     return findings, result_row(ctx), records, declared, accuracy_numbers(ctx), endpoints is not None
 

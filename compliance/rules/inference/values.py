@@ -149,3 +149,13 @@ def accuracy_summary(ctx: ResultContext) -> str | None:
 
 
 # -- checks ----------------------------------------------------------------------------------------
+
+
+def accuracy_numbers(ctx: ResultContext) -> tuple[tuple[str, float], ...]:
+    """The accuracy numbers a result publishes, its primary one first: an Endpoints result's
+    scores, else the accuracy.txt values of the model's targets (IEP007 compares them)."""
+    found = ctx.endpoints
+    if found is not None:
+        return tuple((s.dataset or "score", s.value) for s in found.scores if s.value is not None)
+    numbers = ((t.metric, metric_value(ctx, t.metric, t.reference)[0]) for t in model_targets(ctx))
+    return tuple((name, value) for name, value in numbers if value is not None)
