@@ -371,3 +371,8 @@ def test_mutated_results_files_never_make_the_reader_raise() -> None:
             median(values)
 
     run()
+
+
+def test_suite_tiny_on_a_folder_without_tiny_results_is_a_usage_error() -> None:
+    result = run_cli("check", str(FIXTURES / "inference_tree" / "v5.1"), "--suite", "tiny")
+    assert result.code == 2 and "nothing to check: no Tiny result" in result.err

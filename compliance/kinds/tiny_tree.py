@@ -191,6 +191,10 @@ def _claim(paths: list[str], options: AuditOptions, archive_folder: str | None, 
     if not mine and survey(root, RECOGNISE_FOLDERS, first=True).results_file is None:
         return None
     seen = survey(root)
+    if not seen.benchmarks and seen.results_file is None:
+        raise UsageError(
+            f"nothing to check: no Tiny result (results/<system>/<benchmark>/<mode>/ with a runner's file) under {paths[0]}"
+        )
     if scope is not None:
         display = root if os.path.isabs(paths[0]) else os.path.relpath(root)
         scope_shown = paths[0].rstrip(os.sep) if os.path.isabs(paths[0]) else os.path.normpath(paths[0])
