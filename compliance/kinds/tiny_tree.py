@@ -32,7 +32,6 @@ MODE_NAMES = ("performance", "accuracy", "energy", "power")
 MARKERS = (b"ulp-mlperf", b"ulp-ml:", b"Median throughput is", b"Median energy cost is", b"Performance results for window", b"Energy data for trial", b"Estimated throughput:")
 LOG_MARKERS = (b"m-bmark-run-name[", b"session: m-session-start-id[")  # the EEMBC EnergyRunner's log (0.5 results may have no results.txt)
 SURVEY_LOGS = 400  # runner logs whose first bytes are read for the session's date, at most
-SESSION = re.compile(rb"m-session-start-id\[(\d{4})(\d{2})(\d{2})\d{6}\]|sessions[\\/](\d{4})(\d{2})(\d{2})_\d{6}")
 SURVEY_FOLDERS = 5000  # folders looked at, at most, to tell a Tiny tree's round
 RECOGNISE_FOLDERS = 300  # folders looked at, at most, to recognise a Tiny tree (asked of every input without --suite)
 # Folders that hold no Tiny result: sources, descriptions, and the other suites' result levels
@@ -84,12 +83,11 @@ def _session_date(head: bytes) -> dt.date | None:
     """The day a runner's session started, from its log's first bytes, or None."""
     import datetime
 
-    match = SESSION.search(head)
-    if match is None:
-        return None
-    year, month, day = (match.group(1), match.group(2), match.group(3)) if match.group(1) else (match.group(4), match.group(5), match.group(6))
+    from compliance.parsers.tiny import session_day
+
+    day = session_day(head.decode("utf-8", errors="replace"))
     try:
-        return datetime.date(int(year), int(month), int(day))
+        return datetime.date.fromisoformat(day) if day else None
     except ValueError:
         return None
 

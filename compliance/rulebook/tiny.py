@@ -66,6 +66,7 @@ class TinyRulebook:
     sources: dict[str, str]
     value_sources: dict[str, str]  # "windows.count" -> its source
     notes: tuple[str, ...]
+    opened: str | None = None  # the previous round's deadline (YYYY-MM-DD, checkers/calendar.toml): the round's window opens after it
 
     def resolve(self, folder: str) -> TinyBenchmark | None:
         """The benchmark a folder name stands for (its name or an alias, any case), or None."""
@@ -184,7 +185,18 @@ def load_tiny_rulebook(round_name: str) -> TinyRulebook:
         sources={k: str(v) for k, v in merged.get("sources", {}).items()},
         value_sources=value_sources,
         notes=tuple(str(n) for n in layers[0].get("notes", ())),
+        opened=_opened(canon),
     )
+
+
+def _opened(round_name: str) -> str | None:
+    """The previous Tiny round's deadline in the calendar (None for the first or an unknown round)."""
+    from compliance.detection.calendar import windows
+
+    for row, start in windows(SUITE):
+        if row.round == round_name:
+            return start.isoformat() if start is not None else None
+    return None
 
 
 def round_benchmark_names(round_name: str) -> frozenset[str]:
