@@ -253,6 +253,8 @@ def read_mode(mode: str, real: str, shown: str, mode_prefix: bool = True) -> Mod
             parse_results(text, folder)
     if "log.txt" in folder.names:
         folder.log_model, folder.session = read_log_head(os.path.join(real, folder.names["log.txt"]))
+    if folder.mode == "accuracy" and "results.json" in folder.names and folder.files["results.json"] <= MAX_JSON_BYTES:
+        folder.json_entries = count_entries(os.path.join(real, folder.names["results.json"]))
     if not folder.windows and folder.mode != "accuracy" and "results.json" in folder.names:
         shown_json = _shown_join(shown, folder.names["results.json"])
         text, why = read_text(os.path.join(real, folder.names["results.json"]), MAX_JSON_BYTES)
@@ -285,6 +287,19 @@ def session_day(text: str) -> str | None:
         return None
     year, month, date = day.group(1, 2, 3) if day.group(1) else day.group(4, 5, 6)
     return f"{year}-{month}-{date}"
+
+
+def count_entries(real: str) -> int | None:
+    """How many entries the runner's accuracy results.json lists (None: not a readable JSON list;
+    an accuracy file is only counted, and one that cannot be is no finding: the accuracy is in results.txt)."""
+    text, _ = read_text(real, MAX_JSON_BYTES)
+    if text is None:
+        return None
+    try:
+        data = json.loads(text, parse_constant=lambda name: None)
+    except (ValueError, RecursionError):
+        return None
+    return len(data) if isinstance(data, list) else None
 
 
 def _folders(real: str) -> list[safefs.Entry]:

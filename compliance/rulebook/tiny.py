@@ -42,6 +42,7 @@ class TinyBenchmark:
     runners: tuple[str, ...] | None  # None: the round's runners
     requires: tuple[str, ...]
     log_model: str | None = None  # the model name the runner's log reports for it
+    accuracy_inputs: int | None = None  # entries of the MLCommons runner's accuracy results.json
     sources: dict[str, str] = field(default_factory=dict)  # per field, where it comes from
 
 
@@ -134,6 +135,7 @@ def _benchmark(name: str, raw: dict[str, Any]) -> TinyBenchmark:
         runners=_names(_value(raw, "runners", where), f"{where}.runners") if "runners" in raw else None,
         requires=_names(_value(raw, "requires", where), f"{where}.requires") if "requires" in raw else (),
         log_model=str(_value(raw, "log_model", where)).lower() if "log_model" in raw else None,
+        accuracy_inputs=int(_value(raw, "accuracy_inputs", where)) if "accuracy_inputs" in raw else None,
         sources=sources,
     )
 
