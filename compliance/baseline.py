@@ -114,18 +114,32 @@ def apply_baseline(report: Report, baseline: Mapping[str, Any], label: str) -> i
     left as they are. Returns how many findings were marked. The caller
     recomputes the verdicts.
     """
+    from compliance.registry import resolve_code
+
     old_root = tree_root(s for s in baseline["subjects"] if isinstance(s, Mapping))
     known = Counter(finding_key(f, old_root) for f in baseline["findings"])
+    # findings the baseline counted but did not list (past its findings limit): by code and subject
+    unlisted: Counter[tuple[str, str]] = Counter()
+    for left in baseline.get("omitted", []) or []:
+        if isinstance(left, Mapping) and isinstance(left.get("code"), str) and isinstance(left.get("subject"), str):
+            count = left.get("count")
+            unlisted[(resolve_code(left["code"]), _norm(left["subject"], old_root))] += count if isinstance(count, int) and count > 0 else 0
     root = tree_root(report.subjects)
     marked = 0
     out = []
     for finding in report.findings:
         if finding.waived_by is None:
             key = finding_key(finding, root)
+            also = (finding.code, _norm(finding.subject, root))
             if known[key] > 0:
                 known[key] -= 1
-                finding = replace(finding, waived_by=f"baseline: {label}")
-                marked += 1
+            elif unlisted[also] > 0:
+                unlisted[also] -= 1
+            else:
+                out.append(finding)
+                continue
+            finding = replace(finding, waived_by=f"baseline: {label}")
+            marked += 1
         out.append(finding)
     report.findings = out
     return marked

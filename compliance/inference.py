@@ -22,6 +22,7 @@ from compliance.parsers import loadgen as P
 from compliance.registry import applies, load_all
 from compliance.rulebook.inference import (
     SUITE,
+    SUITES,
     InferenceRulebook,
     ModelRules,
     inference_rounds,
@@ -122,22 +123,25 @@ def _is_loadgen_run(run: LoadgenRun) -> bool:
 
 
 def _round(options: Any) -> tuple[InferenceRulebook, str]:
+    """The round's rules (of ``options.suite`` when it is a suite in the inference format, e.g.
+    automotive; else inference) and whether the round was given."""
     from compliance.rulebook.model import RulebookError
 
+    suite = options.suite if options.suite in SUITES else SUITE
     if options.round is not None:
         canon = canonical_round(options.round)
         if canon is None:
             raise _usage(f"{options.round!r} is not a round (use e.g. 5.1, v5.1 or 5.1.0)")
-        if canon not in inference_rounds():
-            raise _usage(f"no inference round {canon}; rounds: {', '.join(inference_rounds())}")
+        if canon not in inference_rounds(suite):
+            raise _usage(f"no {suite} round {canon}; rounds: {', '.join(inference_rounds(suite))}")
         source = "given"
     else:
-        canon = newest_round(SUITE)
+        canon = newest_round(suite)
         source = "newest published"
     try:
-        return load_inference_rulebook(canon), source
+        return load_inference_rulebook(canon, suite), source
     except RulebookError as err:  # pragma: no cover - the data is tested
-        raise _usage(f"the inference round data is broken: {err}") from err
+        raise _usage(f"the {suite} round data is broken: {err}") from err
 
 
 def _key(round_name: str) -> tuple[int, ...]:
@@ -179,7 +183,7 @@ def check_loadgen_context(
     return run_checkers(
         SUBJECT,
         ctx,
-        lambda finding: applies(finding, SUITE, round_name, division, select, ignore),
+        lambda finding: applies(finding, ctx.book.suite, round_name, division, select, ignore),
         where=ctx.subject,
         debug=debug,
     )
@@ -236,7 +240,7 @@ def audit_inference(paths: list[str], options: Any, *, round_known: bool | None 
     if options.max_file_bytes is not None:
         max_bytes = min(max_bytes, options.max_file_bytes)
 
-    report = Report(tool=ToolInfo("mlperf-audit", __version__), suite=SUITE, round=book.round)
+    report = Report(tool=ToolInfo("mlperf-audit", __version__), suite=book.suite, round=book.round)
     report.notes.extend(options.notes)
     report.suite_source = "given" if options.suite else "detected"
     report.round_source = round_source
@@ -246,10 +250,10 @@ def audit_inference(paths: list[str], options: Any, *, round_known: bool | None 
     if round_known is False:
         report.round = ""
     elif round_source != "given" and round_known is None:
-        newer = [r for r in inference_rounds() if _key(r) > _key(book.round) and round_status(SUITE, r) != "published"]
+        newer = [r for r in inference_rounds(book.suite) if _key(r) > _key(book.round) and round_status(book.suite, r) != "published"]
         pending = f"; round {', '.join(newer)} is in preparation" if newer else ""
         report.notes.append(
-            f"No --round given: checked against the newest published inference round ({book.round}){pending}. "
+            f"No --round given: checked against the newest published {book.suite} round ({book.round}){pending}. "
             "Name the round the runs belong to, e.g. --round 5.1."
         )
     elif not book.published:
@@ -290,7 +294,7 @@ def audit_inference(paths: list[str], options: Any, *, round_known: bool | None 
             Subject(
                 path=target.display,
                 kind=SUBJECT,
-                suite=SUITE,
+                suite=book.suite,
                 benchmark=model.name if model is not None else None,
                 division=place.division,
                 records=len(run.records),

@@ -21,6 +21,7 @@ from compliance.models.inference import InferenceTree, ScenarioFolder, TestFolde
 from compliance.models.report import InferenceResultRow, Report, Subject, ToolInfo
 from compliance.parsers import loadgen as P
 from compliance.parsers import safefs
+from compliance.parsers.power import read_result_power
 from compliance.registry import applies, load_all, run_checkers
 from compliance.rulebook.inference import SUITE, InferenceRulebook, ModelRules, load_inference_rulebook
 from compliance.rules.inference.context import LoadgenContext, RunPlace
@@ -238,7 +239,7 @@ def _measurements(entry: ScenarioFolder, book: InferenceRulebook, round_name: st
             data, error = read_json(files[name])
             found.data, found.error = (data, error) if error is None else (None, error)
             if data is not None:
-                found.problems = _validate("measurements", data, round_name)
+                found.problems = _validate("measurements", data, round_name, book.suite)
             break
     return found
 
@@ -257,7 +258,7 @@ _VALIDATED: dict[tuple[str, str, str], list[Any]] = {}
 _VALIDATED_MOST = 4096  # distinct files remembered by one process
 
 
-def _validate(kind: str, data: dict[str, Any], round_name: str) -> list[Any]:
+def _validate(kind: str, data: dict[str, Any], round_name: str, suite: str = SUITE) -> list[Any]:
     """Schema problems of a system description or measurements JSON (none when no schema is known).
 
     A round's results repeat the same files (one measurements file per result, most alike):
@@ -265,24 +266,26 @@ def _validate(kind: str, data: dict[str, Any], round_name: str) -> list[Any]:
     import json
 
     try:
-        key = (kind, round_name, json.dumps(data, allow_nan=True))
+        key = (kind, f"{suite}-{round_name}", json.dumps(data, allow_nan=True))
     except (TypeError, ValueError, RecursionError):
-        return _validated(kind, data, round_name)
+        return _validated(kind, data, round_name, suite)
     known = _VALIDATED.get(key)
     if known is None:
-        known = _validated(kind, data, round_name)
+        known = _validated(kind, data, round_name, suite)
         if len(_VALIDATED) < _VALIDATED_MOST:
             _VALIDATED[key] = known
     return list(known)
 
 
-def _validated(kind: str, data: dict[str, Any], round_name: str) -> list[Any]:
+def _validated(kind: str, data: dict[str, Any], round_name: str, suite: str = SUITE) -> list[Any]:
     from compliance.parsers import system_desc
 
     try:
         if kind == "measurements":
+            if suite != SUITE:
+                return []  # the measurements schemas are the inference rounds'
             return list(system_desc.validate_measurements(data, round_name))
-        return list(system_desc.validate_system(data, SUITE, round_name))
+        return list(system_desc.validate_system(data, suite, round_name))
     except (system_desc.SystemSchemaError, KeyError, LookupError):
         return []
 
@@ -329,6 +332,7 @@ class ResultJob(NamedTuple):
     select: list[str] | None
     ignore: list[str] | None
     debug: bool
+    suite: str = SUITE  # the round data's suite (inference, or automotive in the same format)
 
 
 def _run_checks(ctx: Any, subject: str, job: ResultJob | Any, division: str | None, book: InferenceRulebook) -> list[Finding]:
@@ -337,7 +341,7 @@ def _run_checks(ctx: Any, subject: str, job: ResultJob | Any, division: str | No
     return run_checkers(
         subject,
         ctx,
-        lambda finding: applies(finding, SUITE, book.round, division, select, ignore),
+        lambda finding: applies(finding, book.suite, book.round, division, select, ignore),
         where=ctx.subject,
         debug=job.debug,
     )
@@ -367,21 +371,31 @@ def _loadgen_findings(
 DECLARED = ("weight_data_types", "weight_transformations", "starting_weights_filename", "retraining")
 
 
-def audit_result(job: ResultJob) -> tuple[list[Finding], InferenceResultRow, int, tuple[tuple[str, str], ...]]:
-    """Read and check one scenario result: its findings, its results row, the records read and its declared quantization."""
+Outcome = tuple[list[Finding], InferenceResultRow, int, tuple[tuple[str, str], ...], tuple[tuple[str, float], ...], bool]
+
+
+def audit_result(job: ResultJob) -> Outcome:
+    """Read and check one scenario result: its findings, its results row, the records read, its declared
+    quantization, the accuracy numbers it publishes and whether it is an Endpoints result."""
     entry, round_name, model_name, system, mapped_from = job.entry, job.round, job.model, job.system, job.mapped_from
     load_all("inference")
-    book = load_inference_rulebook(round_name)
+    book = load_inference_rulebook(round_name, job.suite)
     model = book.models.get(model_name) if model_name else None
     scenario = book.resolve_scenario(entry.scenario)
     sizes: dict[str, int] = {}
     files = _files_below(entry.real, 4, sizes)
-    perf = accuracy = accuracy_txt = None
+    perf = accuracy = accuracy_txt = endpoints = None
     perf_folder = os.path.join(entry.real, "performance", "run_1")
-    if _is_folder(perf_folder):
+    from compliance.parsers.endpoints import is_endpoints
+
+    if is_endpoints(files, book.endpoints):  # no LoadGen log at all: the Endpoints client's files
+        from compliance.parsers.endpoints import read_endpoints_result
+
+        endpoints = read_endpoints_result(files, entry.path, book.endpoints)
+    elif _is_folder(perf_folder):
         perf = P.read_loadgen_run(perf_folder)
     accuracy_folder = os.path.join(entry.real, "accuracy")
-    if _is_folder(accuracy_folder):
+    if endpoints is None and _is_folder(accuracy_folder):
         accuracy = P.read_loadgen_run(accuracy_folder)
         if "accuracy/accuracy.txt" in files:
             accuracy_txt = P.read_accuracy_txt(files["accuracy/accuracy.txt"], display_path=f"{entry.path}/accuracy/accuracy.txt")
@@ -406,6 +420,8 @@ def audit_result(job: ResultJob) -> tuple[list[Finding], InferenceResultRow, int
         tests_root=tests_root,
         measurements=measurements,
         mapped_from=mapped_from,
+        power=read_result_power(entry.real, entry.path, files, book.power),
+        endpoints=endpoints,
     )
     findings: list[Finding] = []
     records = 0
@@ -420,7 +436,9 @@ def audit_result(job: ResultJob) -> tuple[list[Finding], InferenceResultRow, int
     findings += _listing_limits(stopped, entry.path, job, book)
     data = measurements.data or {}
     declared = tuple((name, str(data[name])) for name in DECLARED if data.get(name) not in (None, ""))
-    return findings, result_row(ctx), records, declared
+    from compliance.rules.inference.endpoints import accuracy_numbers
+
+    return findings, result_row(ctx), records, declared, accuracy_numbers(ctx), endpoints is not None
 
 
 def _listing_limits(stopped: list[str], subject: str, job: ResultJob, book: InferenceRulebook) -> list[Finding]:
@@ -437,14 +455,16 @@ def _listing_limits(stopped: list[str], subject: str, job: ResultJob, book: Infe
         )
         for folder in stopped
     ]
-    return [f for f in found if applies(f, SUITE, book.round, job.entry.division, job.select, job.ignore)]
+    return [f for f in found if applies(f, book.suite, book.round, job.entry.division, job.select, job.ignore)]
 
 
 def result_row(ctx: ResultContext) -> InferenceResultRow:
     """The result's row of the results table (its verdict is set once every finding is in)."""
+    from compliance.rules.inference.power import power_metric
     from compliance.rules.inference.values import accuracy_summary, result_metric
 
     published = result_metric(ctx)
+    power = power_metric(ctx)
     entry = ctx.entry
     return InferenceResultRow(
         division=entry.division,
@@ -461,10 +481,12 @@ def result_row(ctx: ResultContext) -> InferenceResultRow:
         passed=False,
         model_folder=entry.model,
         system_type=ctx.system.system_type,
+        power_value=power.value if power is not None else None,
+        power_unit=power.unit if power is not None else None,
     )
 
 
-def _run_jobs(jobs: list[Any], progress: Callable[[int], None] | None) -> list[tuple[list[Finding], InferenceResultRow, int, tuple[tuple[str, str], ...]]]:
+def _run_jobs(jobs: list[Any], progress: Callable[[int], None] | None) -> list[Outcome]:
     from compliance.package import run_pool
 
     return run_pool(audit_result, jobs, progress, POOL_MIN_RESULTS)
@@ -550,19 +572,21 @@ def _audit(tree: InferenceTree, book: InferenceRulebook, round_source: str, opti
             mapping_errors.append((f"{org.path}/model_mapping.json", error))
         for name, file in org.systems.items():
             file.data, file.error = read_system_file(file.real_path)
-            problems = _validate("system", file.data, book.round) if file.data is not None else []
+            problems = _validate("system", file.data, book.round, book.suite) if file.data is not None else []
             systems[(org.division, org.org, name)] = SystemInfo(file, problems)
         for entry in org.scenarios:
             system = systems.get((entry.division, entry.org, entry.system)) or SystemInfo(None)
             model, mapped = resolve_model(book, entry.model, entry.division, mapping)
-            jobs.append(ResultJob(entry, book.round, model.name if model else None, system, mapped, calibration, options.select, options.ignore, debug))
+            jobs.append(
+                ResultJob(entry, book.round, model.name if model else None, system, mapped, calibration, options.select, options.ignore, debug, book.suite)
+            )
             facts.append(
                 ResultFacts(entry.division, entry.org, entry.system, entry.model, entry.scenario, entry.path, model.name if model else None, book.resolve_scenario(entry.scenario))
             )
     progress = progress_factory(len(jobs)) if progress_factory else None
     outcomes = _run_jobs(jobs, progress)
 
-    report = Report(tool=ToolInfo("mlperf-audit", __version__), suite=SUITE, round=book.round)
+    report = Report(tool=ToolInfo("mlperf-audit", __version__), suite=book.suite, round=book.round)
     report.suite_source = "given" if options.suite else "detected"
     report.round_source = round_source
     report.rulebook_sha256 = book.sha256
@@ -571,16 +595,16 @@ def _audit(tree: InferenceTree, book: InferenceRulebook, round_source: str, opti
         report.notes.append("Suite detected from the tree: its logs are LoadGen's (MLPerf Inference).")
     if round_source != "given":
         report.notes.append(
-            f"No --round given: checked against the newest published inference round ({book.round}). "
+            f"No --round given: checked against the newest published {book.suite} round ({book.round}). "
             "Name the round the submission belongs to, e.g. --round 5.1."
         )
-    report.subjects.append(Subject(path=tree.root, kind="tree", suite=SUITE))
+    report.subjects.append(Subject(path=tree.root, kind="tree", suite=book.suite))
     import dataclasses
 
-    facts = [dataclasses.replace(f, declared=outcome[3]) for f, outcome in zip(facts, outcomes)]
-    for job, (findings, row, records, _) in zip(jobs, outcomes):
+    facts = [dataclasses.replace(f, declared=outcome[3], accuracy=outcome[4], endpoints=outcome[5]) for f, outcome in zip(facts, outcomes)]
+    for job, (findings, row, records, *_) in zip(jobs, outcomes):
         entry = job.entry
-        report.subjects.append(Subject(path=entry.path, kind=RESULT_SUBJECT, suite=SUITE, benchmark=row.benchmark, division=entry.division, records=records))
+        report.subjects.append(Subject(path=entry.path, kind=RESULT_SUBJECT, suite=book.suite, benchmark=row.benchmark, division=entry.division, records=records))
         report.findings.extend(findings)
         report.results.append(row)
     ctx = SubmissionContext(tree, book, facts, systems, mapping_errors)

@@ -38,6 +38,7 @@ LIMITS: dict[str, Limit] = {
         Limit("accuracy-entries", 1_000_000, "entries", "read from one mlperf_log_accuracy.json"),
         Limit("findings", 20_000, "findings", "listed in one report (all are counted, by code and subject)"),
         Limit("archive-header-bytes", 1 << 20, "bytes", "in one tar member's extended header (PAX record or GNU long name)"),
+        Limit("power-samples", 5_000_000, "samples", "read from one spl.txt, and ERROR/WARNING lines kept from one ptd_logs.txt (power results)"),
     )
 }
 

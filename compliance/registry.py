@@ -254,6 +254,7 @@ FAMILIES = {
     "training": "compliance.rules.training",
     "package": "compliance.rules.package",
     "inference": "compliance.rules.inference",
+    "mobile": "compliance.rules.mobile",
     "tiny": "compliance.rules.tiny",
     "waivers": "compliance.waivers",
     "limits": "compliance.limits",

@@ -4,6 +4,7 @@ so cases stay readable and survive fixture changes."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -76,6 +77,9 @@ def apply_edits(text: str, edits: list[dict[str, Any]]) -> str:
             continue
         if op == "replace_text":
             lines = "\n".join(lines).replace(args["old"], args["new"]).splitlines()
+            continue
+        if op == "sub":  # a regular expression over the whole text (re.sub)
+            lines = re.sub(args["pattern"], args["repl"], "\n".join(lines)).splitlines()
             continue
         key = args["key"]
         where = _matches(lines, key)

@@ -547,3 +547,22 @@ def test_baseline_and_diff_of_an_inference_tree(tmp_path: Path) -> None:
     # the same report as its own baseline: nothing new, every row passes again
     again = run_cli("check", str(root), "--format", "json", "--baseline", str(second))
     assert again.code == 0 and all(row["passed"] for row in _report(again)["results"])
+
+
+def test_a_baseline_past_its_findings_limit_still_knows_the_findings_it_only_counted(tmp_path: Path) -> None:
+    """A report cut at the findings limit lists some findings and counts the rest by code and
+    subject; as a baseline it must cover the counted ones too, or they come back as new."""
+    log = tmp_path / "result_0.txt"
+    old_json = tmp_path / "old.json"
+    log.write_text(apply_edits(GOOD, [{"delete": {"key": "seed"}}, {"duplicate": {"key": "run_start"}}, {"duplicate": {"key": "run_stop"}}]))
+    full = _report(run_cli("check", str(log), "--round", "5.1", "--format", "json"))
+    assert len(full["findings"]) >= 3
+    cut = run_cli("check", str(log), "--round", "5.1", "--format", "json", "--limit", "findings=1", "--output", str(old_json))
+    assert cut.code == 1
+    old = json.loads(old_json.read_text())
+    assert len(old["findings"]) == 1 and sum(o["count"] for o in old["omitted"]) == len(full["findings"]) - 1
+
+    again = run_cli("check", str(log), "--round", "5.1", "--format", "json", "--baseline", str(old_json))
+    report = _report(again)
+    assert again.code == 0, [f["code"] for f in report["findings"] if f["waived_by"] is None]
+    assert all(f["waived_by"] == f"baseline: {old_json}" for f in report["findings"])

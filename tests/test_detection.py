@@ -291,6 +291,7 @@ PUBLISHED = [
     ("training-4.1", "training", "4.1"), ("training-5.0", "training", "5.0"), ("training-5.1", "training", "5.1"),
     ("hpc-1.0", "hpc", "1.0"), ("hpc-2.0", "hpc", "2.0"), ("hpc-3.0", "hpc", "3.0"),
     ("inference-4.1", "inference", "4.1"), ("inference-5.1", "inference", "5.1"), ("inference-6.0", "inference", "6.0"),
+    *((f"mobile-{r}", "mobile", r) for r in ("2.0", "2.1", "3.0", "3.1", "4.0", "4.1", "5.0")),
     ("tiny-0.5", "tiny", "0.5"), ("tiny-0.7", "tiny", "0.7"), ("tiny-1.0", "tiny", "1.0"), ("tiny-1.1", "tiny", "1.1"),
     ("tiny-1.2", "tiny", "1.2"), ("tiny-1.3", "tiny", "1.3"),
 ]
@@ -342,3 +343,10 @@ def test_results_that_are_only_links_are_named_not_hidden(tmp_path: Path) -> Non
     assert bare.code == 2 and "links are never followed" in bare.err and "results/sysA/whisper" in bare.err
     given = run_cli("check", str(tmp_path / "tree"), "--suite", "inference", "--round", "5.1", "--format", "json")
     assert given.code == 1 and "STR004" in {f["code"] for f in json.loads(given.out)["findings"]}
+
+
+@pytest.mark.parametrize("given", ["7", "9.9", "round-5"])
+def test_a_round_that_is_not_one_names_the_rounds_there_are(given: str) -> None:
+    result = run_cli("check", "--round", given, "examples/training")
+    assert result.code == 2
+    assert "the training rounds are 3.0, 3.1," in result.err, result.err

@@ -21,6 +21,14 @@ newest), this
         --official /tmp/inference-fid-official/e20506b2 --official /tmp/inference-fid-official/b66003e1 \\
         --out /tmp/inference-fid-work/5.1
 
+MLPerf Automotive (a fork of the inference checker, ``mlcommons/mlperf_automotive``) with
+``--suite automotive``; its checker takes only ``--skip-extra-files-in-root-check``:
+
+    python bench/fidelity/inference.py /tmp/fid/automotive-0.5 --suite automotive --round 0.5 \\
+        --official /tmp/ck/autochk-79b9c535 --official /tmp/ck/autochk-HEAD --label 79b9c535 --label HEAD \\
+        --official-flags=--skip-extra-files-in-root-check --python /tmp/ck-venv/bin/python \\
+        --out /tmp/auto-fid --verdicts tests/fixtures/fidelity/automotive-0.5.tsv
+
 The official checker's code is never part of this repository: the user points
 the script at a checkout (``--official PATH``). The first ``--official`` is the
 reference (the publication commit). ``--python`` is the interpreter that runs
@@ -259,8 +267,8 @@ def place_of(message: str) -> list[tuple[str, ...]]:
 # -- mlperf-audit ----------------------------------------------------------------------------------
 
 
-def run_ours(target: Path, round_name: str, out: Path, extra: list[str]) -> tuple[dict, float]:
-    command = [sys.executable, "-m", "compliance", "check", str(target), "--suite", "inference", "--round", round_name, "--no-config", "--format", "json", "--output", str(out), *extra]
+def run_ours(target: Path, round_name: str, out: Path, extra: list[str], suite: str = "inference") -> tuple[dict, float]:
+    command = [sys.executable, "-m", "compliance", "check", str(target), "--suite", suite, "--round", round_name, "--no-config", "--format", "json", "--output", str(out), *extra]
     env = dict(os.environ, PYTHONPATH=str(REPO_ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
     started = time.monotonic()
     proc = subprocess.run(command, capture_output=True, text=True, env=env, cwd=REPO_ROOT)
@@ -490,7 +498,7 @@ def _agreement(table: list[dict], official: str, ours: str = "ours") -> Counter:
 
 def write_summary(table: list[dict], officials: list[OfficialRun], missing: dict, args, seconds: dict, path: Path, crashed: list[str]) -> None:
     ref = f"official_{officials[0].label}"
-    lines = [f"# Inference {args.round}: mlperf-audit against the official submission checker", ""]
+    lines = [f"# {args.suite.capitalize()} {args.round}: mlperf-audit against the official submission checker", ""]
     lines.append(f"Repository: `{args.repo}`; results compared: {len(table)}; left out: {len(missing)} (listed at the end).")
     lines.append("")
     for run in officials:
@@ -554,6 +562,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("repo", type=Path, help="a materialised results repository (read only)")
     ap.add_argument("--round", required=True, help="the round, e.g. 5.1")
+    ap.add_argument("--suite", choices=("inference", "automotive"), default="inference", help="the suite (automotive: mlcommons/mlperf_automotive's checker, a fork of the inference one)")
     ap.add_argument("--official", type=Path, action="append", required=True, help="a checkout of mlcommons/inference (or its tools/submission); the first is the reference")
     ap.add_argument("--label", action="append", default=[], help="a label per --official (default: the checkout folder's name)")
     ap.add_argument("--entry", choices=("auto", "package", "monolith", "old"), default="auto", help="which official program to run (auto: the package when the checkout has it)")
@@ -595,7 +604,7 @@ def main(argv: list[str] | None = None) -> int:
     # The official checker may have written into its copy: ours reads a fresh one.
     ours_tree = fresh(out / f"ours-tree-{key}")
     seconds = {}
-    whole, seconds["whole repository"] = run_ours(ours_tree, args.round, out / "ours-whole.json", [])
+    whole, seconds["whole repository"] = run_ours(ours_tree, args.round, out / "ours-whole.json", [], args.suite)
     ours_whole = our_verdicts(whole, ours_tree)
     ours_org = None
     if not args.no_org:
@@ -608,7 +617,7 @@ def main(argv: list[str] | None = None) -> int:
                 target = ours_tree / division / org
                 if not (target / "results").is_dir():
                     continue
-                report, _ = run_ours(target, args.round, out / "ours-org.json", [])
+                report, _ = run_ours(target, args.round, out / "ours-org.json", [], args.suite)
                 merged["results"] += report.get("results", [])
                 merged["findings"] += report.get("findings", [])
         seconds["organisation by organisation"] = time.monotonic() - started

@@ -100,6 +100,8 @@ def _suite(
         return suite or "training", "detected", why or "MLLOG result logs"
     if repo_suite:
         return repo_suite, "detected", "the results repository's name"
+    if survey.endpoints_files:
+        return "inference", "detected", "Endpoints result files (result_summary.json, accuracy_results.json)"
     if tree_layout is not None:
         return tree_layout
     raise UsageError(
@@ -128,6 +130,9 @@ def _evidence(suite: str, survey: Survey, repo_evidence: Evidence) -> list[Evide
         found.append(sources.inference_layout(survey.compliance_in_results, layouts))
         found.append(dates_evidence(suite, survey.run_dates, what="LoadGen run"))
         found.append(sources.loadgen_version(survey.loadgen_versions, list(books)))
+        if survey.endpoints_files:  # a preference: only rounds with Endpoints results have their files
+            with_endpoints = frozenset(name for name, book in books.items() if book.endpoints_models)
+            found.append(Evidence("Endpoints results", with_endpoints, f"{survey.endpoints_files} Endpoints result file(s)"))
         return found
     from compliance.rulebook.load import available_rounds, round_benchmarks
 
@@ -152,7 +157,10 @@ def _decide(suite: str, options: AuditOptions, evidence: list[Evidence]) -> Roun
     if options.round is not None:
         canon = canonical_round(str(options.round))
         if canon is None:
-            raise UsageError(f"{options.round!r} is not a round (use e.g. 5.1, v5.1 or 5.1.0)")
+            raise UsageError(
+                f"{options.round!r} is not a round name (a round is written like 5.1, v5.1 or 5.1.0); "
+                f"the {suite} rounds are {', '.join(rounds)}"
+            )
         if canon not in rounds:
             raise UsageError(f"no {suite} round {canon}; the {suite} rounds are {', '.join(rounds)}")
         return given_round(suite, canon, options.round_from, evidence)

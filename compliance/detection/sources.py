@@ -14,8 +14,8 @@ from collections.abc import Iterable, Mapping
 from compliance.detection import Evidence, round_key, sort_rounds
 
 # A results repository's name: mlcommons/training_results_v5.1, inference_results_v6.0,
-# hpc_results_v3.0 (a clone may add a prefix or suffix: mlperf_inference_results_v5.0, -main).
-REPOSITORY = re.compile(r"(?:^|[^a-z])(training|hpc|inference)_results_v(\d+)\.(\d+)(?![0-9])", re.IGNORECASE)
+# hpc_results_v3.0, automotive_results_v0.5 (a clone may add a prefix or suffix: mlperf_inference_results_v5.0, -main).
+REPOSITORY = re.compile(r"(?:^|[^a-z])(training|hpc|inference|automotive)_results_v(\d+)\.(\d+)(?![0-9])", re.IGNORECASE)
 MAJORITY = 0.8  # a share of runs with one round's seeds that outvotes the rest (stray runs are PERF006's)
 
 

@@ -23,6 +23,7 @@ MAX_SURVEYED = 20_000  # logs read for dates; a results round has about 3,000
 CODE_FOLDERS = frozenset({"benchmarks", "code", "src", "documentation", "measurements", "power", "ranging"})
 RESULT_LOG = re.compile(r"^result_.*\.txt$")
 LOADGEN_FILES = ("mlperf_log_detail.txt", "mlperf_log_summary.txt")
+ENDPOINTS_FILES = ("result_summary.json", "accuracy_results.json")  # an Endpoints (LoadGen++) result's own files (6.1 on)
 SEED_KEYS = ("qsl_rng_seed", "sample_index_rng_seed", "schedule_rng_seed")
 TEST_FOLDER = re.compile(r"^TEST\d\d$", re.IGNORECASE)
 SCALES = ("strong", "weak")
@@ -47,6 +48,7 @@ class Survey:
     loadgen_versions: list[str] = field(default_factory=list)
     records_seen: int = 0  # MLLOG records read in the training logs' prefixes
     links: list[str] = field(default_factory=list)  # symbolic links met under results/ (never followed)
+    endpoints_files: int = 0  # Endpoints result files under results/ (in folders without LoadGen logs)
     truncated: bool = False
 
     @property
@@ -110,6 +112,8 @@ def walk_input(top: str, survey: Survey | None = None) -> Survey:
                 survey.models.add(parts[1])
         if below is not None:
             survey.links.extend(e.path for e in folder.others if e.is_symlink())
+            if not any(name in names for name in LOADGEN_FILES):
+                survey.endpoints_files += sum(1 for name in ENDPOINTS_FILES if name in names)
         logs = [e.path for e in folder.others if RESULT_LOG.match(e.name)]
         if logs:
             survey.training_logs.extend(logs)

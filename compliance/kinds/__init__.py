@@ -37,7 +37,9 @@ class SubjectKind(str, enum.Enum):
     TRAINING_TREE = "training_tree"  # a Training or HPC submission (or results repository)
     LOADGEN_RUNS = "loadgen_runs"  # loose LoadGen run folders or logs
     INFERENCE_TREE = "inference_tree"  # an Inference submission (or results repository)
+    MOBILE_RESULTS = "mobile_results"  # MLPerf Mobile results: a repository, a submission, a result file
     TINY_TREE = "tiny_tree"  # an MLPerf Tiny submission (or results repository)
+    AUTOMOTIVE = "automotive"  # an Automotive submission, results repository or LoadGen runs
 
     def __str__(self) -> str:
         return self.value
@@ -79,7 +81,9 @@ TABLE: tuple[tuple[str, SubjectKind, tuple[str, ...], bool], ...] = (
     ("compliance.kinds.training_tree", SubjectKind.TRAINING_TREE, ("training", "hpc"), False),
     ("compliance.kinds.loadgen_runs", SubjectKind.LOADGEN_RUNS, ("inference",), False),
     ("compliance.kinds.inference_tree", SubjectKind.INFERENCE_TREE, ("inference",), False),
+    ("compliance.kinds.mobile", SubjectKind.MOBILE_RESULTS, ("mobile",), True),
     ("compliance.kinds.tiny_tree", SubjectKind.TINY_TREE, ("tiny",), True),
+    ("compliance.kinds.automotive", SubjectKind.AUTOMOTIVE, ("automotive",), True),
 )
 
 

@@ -94,6 +94,8 @@ class InferenceResultRow:
     model_folder: str = ""  # the folder name as written (open division: any name)
     system_type: str | None = None  # datacenter, edge or both, from the system description
     inferred_from: str | None = None  # the scenario LoadGen ran, when the result is inferred from it (edge)
+    power_value: float | None = None  # power results: the power metric, as the official table publishes it
+    power_unit: str | None = None  # Watts (Offline, Server, Interactive) or millijoules (per query: SingleStream, MultiStream)
 
 
 @dataclass(slots=True)

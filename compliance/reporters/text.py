@@ -225,6 +225,8 @@ def _inference_rows(report: Report) -> tuple[tuple[str, ...], list[tuple[str, ..
     rows = []
     for row in report.results:
         value = f"{figure(row.value)} {row.unit or ''}".strip() if row.value is not None else "-"
+        if row.power_value is not None:
+            value += f"; power {figure(row.power_value)} {row.power_unit or ''}".rstrip()
         rows.append(
             (row.division, row.org, row.system, row.benchmark, row.scenario, value, human(row.accuracy) if row.accuracy else "-", "PASS" if row.passed else "FAIL")
         )

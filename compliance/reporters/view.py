@@ -239,5 +239,12 @@ def entry_name(row: ResultRow | InferenceResultRow) -> str:
 def result_text(row: InferenceResultRow) -> str:
     """A scenario result's value as LoadGen reported it, with its unit."""
     if row.value is None:
-        return "-"
-    return f"{number(row.value)} {plain(row.unit)}" if row.unit else number(row.value)
+        return "-" + power_text(row)
+    return (f"{number(row.value)} {plain(row.unit)}" if row.unit else number(row.value)) + power_text(row)
+
+
+def power_text(row: InferenceResultRow) -> str:
+    """A power result's power metric, to follow its performance value ('' without one)."""
+    if row.power_value is None:
+        return ""
+    return f"; power {number(row.power_value)} {plain(row.power_unit or '')}".rstrip()

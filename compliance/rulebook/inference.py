@@ -30,6 +30,9 @@ from compliance.rulebook.load import _parse_toml, available_rounds, canonical_ro
 from compliance.rulebook.model import RulebookError
 
 SUITE = "inference"
+# The suites whose rounds are written in this format: MLPerf Automotive is a fork of the inference
+# rules (its own LoadGen build, scenarios and models), read and checked by the same code.
+SUITES = ("inference", "automotive")
 
 TOP_FIELDS = frozenset(
     {
@@ -56,6 +59,8 @@ TOP_FIELDS = frozenset(
         "compliance",
         "models",
         "disagreements",
+        "power",
+        "endpoints",
     }
 )
 MODEL_FIELDS = frozenset(
@@ -79,6 +84,7 @@ MODEL_FIELDS = frozenset(
         "required_accuracy_files",
         "test07_accuracy_threshold",
         "test09_output_tokens",
+        "required_loadgen_settings",
         "result_keys",
         "scenarios",
         "accuracy",
@@ -97,6 +103,7 @@ SETTINGS_FIELDS = frozenset(
         "early_stopping_scenarios",
         "early_stopping",
         "inferred_results",
+        "scenario_settings",
     }
 )
 RESULT_KEY_FIELDS = frozenset({"key", "unit", "checker_key", "table_unit", "checker_table_unit", "source"})
@@ -278,6 +285,8 @@ class InferenceSettings:
     early_stopping_scenarios: tuple[str, ...] = ()
     early_stopping: Mapping[str, Amount] = field(default_factory=_frozen)  # SingleStream -> 90 ...
     inferred_results: Mapping[str, Any] = field(default_factory=_frozen)
+    # LoadGen settings a run of a scenario must have: scenario -> {detail-log key: value, "source": ...}
+    scenario_settings: Mapping[str, Mapping[str, Any]] = field(default_factory=_frozen)
 
     def percentile(self, scenario: str | None) -> float | None:
         """The early-stopping latency percentile of a scenario (90, 99), or None."""
@@ -320,6 +329,13 @@ class InferenceRulebook:
     sources: Mapping[str, str]
     notes: tuple[str, ...] = ()
     suite: str = SUITE
+    power: Mapping[str, Any] = field(default_factory=_frozen)  # [power]: read through compliance.rulebook.power
+    endpoints: Mapping[str, Any] = field(default_factory=_frozen)  # how Endpoints (LoadGen++) results are read
+
+    @property
+    def endpoints_models(self) -> tuple[str, ...]:
+        """The models the round allows as Endpoints results (none before 6.1)."""
+        return tuple(self.endpoints.get("models", ()))
 
     @property
     def published(self) -> bool:
@@ -395,18 +411,18 @@ class InferenceRulebook:
 # Reading and merging
 
 
-def _raw_round(round_name: str) -> tuple[dict[str, Any], bytes]:
-    path = data_dir() / SUITE / f"v{round_name}.toml"
+def _raw_round(round_name: str, suite: str = SUITE) -> tuple[dict[str, Any], bytes]:
+    path = data_dir() / suite / f"v{round_name}.toml"
     try:
         raw = path.read_bytes()
     except OSError as err:
-        raise RulebookError(f"{SUITE}/v{round_name}.toml: {err.strerror or err}") from err
+        raise RulebookError(f"{suite}/v{round_name}.toml: {err.strerror or err}") from err
     data = _parse_toml(raw, path.name)
     unknown = set(data) - TOP_FIELDS
     if unknown:
-        raise RulebookError(f"{SUITE}/v{round_name}.toml: unknown top-level fields {sorted(unknown)}")
-    if data.get("suite") != SUITE or canonical_round(str(data.get("round", ""))) != round_name:
-        raise RulebookError(f"{SUITE}/v{round_name}.toml: suite/round fields do not match the file name")
+        raise RulebookError(f"{suite}/v{round_name}.toml: unknown top-level fields {sorted(unknown)}")
+    if data.get("suite") != suite or canonical_round(str(data.get("round", ""))) != round_name:
+        raise RulebookError(f"{suite}/v{round_name}.toml: suite/round fields do not match the file name")
     return data, raw
 
 
@@ -586,7 +602,7 @@ def _model(name: str, raw: Mapping[str, Any]) -> ModelRules:
         raise RulebookError(f"{where}.token_latencies: {token_latencies!r} is not one of {TOKEN_LATENCY_MODES}")
     extra = {
         key: raw[key]
-        for key in ("equal_issue", "required_accuracy_files", "test07_accuracy_threshold", "test09_output_tokens")
+        for key in ("equal_issue", "required_accuracy_files", "test07_accuracy_threshold", "test09_output_tokens", "required_loadgen_settings")
         if key in raw
     }
     return ModelRules(
@@ -634,23 +650,30 @@ def _settings(raw: Mapping[str, Any]) -> InferenceSettings:
             {key: _amount(value, f"settings.early_stopping.{key}") for key, value in early.items() if isinstance(value, dict)}
         ),
         inferred_results=_frozen(raw.get("inferred_results") or {}),
+        scenario_settings=_frozen(
+            {key: _frozen(value) for key, value in (raw.get("scenario_settings") or {}).items() if isinstance(value, dict)}
+        ),
     )
 
 
-def inference_rounds() -> list[str]:
-    """Every inference round with data, oldest first (published or not)."""
-    return available_rounds(SUITE)
+def inference_rounds(suite: str = SUITE) -> list[str]:
+    """Every round of an inference-format suite with data, oldest first (published or not)."""
+    return available_rounds(suite)
 
 
 @lru_cache(maxsize=None)
-def load_inference_rulebook(round_name: str) -> InferenceRulebook:
-    """Load one inference round (``5.1``, ``v5.1`` or ``5.1.0``), following ``extends``."""
+def load_inference_rulebook(round_name: str, suite: str = SUITE) -> InferenceRulebook:
+    """Load one round of ``suite`` (``5.1``, ``v5.1`` or ``5.1.0``), following ``extends``.
+
+    ``suite`` is one of ``SUITES``: inference, or a suite written in the same format (automotive)."""
+    if suite not in SUITES:
+        raise RulebookError(f"{suite!r} is not a suite of inference-format round data ({', '.join(SUITES)})")
     canon = canonical_round(round_name)
     if canon is None:
         raise RulebookError(f"{round_name!r} is not a round name (use e.g. 5.1, v5.1 or 5.1.0)")
-    if canon not in inference_rounds():
-        raise RulebookError(f"no inference round {canon}; rounds: {', '.join(inference_rounds())}")
-    chain, blobs, layers = read_chain(SUITE, canon, _raw_round)
+    if canon not in inference_rounds(suite):
+        raise RulebookError(f"no {suite} round {canon}; rounds: {', '.join(inference_rounds(suite))}")
+    chain, blobs, layers = read_chain(suite, canon, lambda name: _raw_round(name, suite))
     merged: dict[str, Any] = {}
     retired: set[str] = set()
     for layer in reversed(layers):
@@ -684,4 +707,7 @@ def load_inference_rulebook(round_name: str) -> InferenceRulebook:
         disagreements=_frozen({k: _frozen(v) for k, v in (merged.get("disagreements") or {}).items()}),
         sources=_frozen({k: str(v) for k, v in (merged.get("sources") or {}).items()}),
         notes=tuple(str(n) for n in top.get("notes", ())),
+        power=_frozen(merged.get("power") or {}),
+        suite=suite,
+        endpoints=_frozen(merged.get("endpoints") or {}),
     )

@@ -35,7 +35,10 @@ TREES = {"amd": fixture_tree, "hpc_throughput": throughput_tree}
 
 CASES_DIR = Path(__file__).parent / "cases"
 INFERENCE_TREES = Path(__file__).parents[1] / "fixtures" / "inference_tree"
+MOBILE_TREES = Path(__file__).parents[1] / "fixtures" / "mobile"
 TINY_TREES = Path(__file__).parents[1] / "fixtures" / "tiny"
+FIXTURES = Path(__file__).parents[1] / "fixtures"
+EXAMPLES = Path(__file__).parents[2] / "examples"  # real published files (examples/<suite>/README.md says whose)
 
 
 def load_cases() -> list[tuple[str, dict[str, Any]]]:
@@ -105,6 +108,12 @@ def _tree_edit(root: Path, edit: dict[str, Any]) -> None:
         text = path.read_text(encoding="utf-8")
         assert args["old"] in text, (args, text[:200])
         path.write_text(text.replace(args["old"], args["new"]), encoding="utf-8")
+    elif op == "json_repeat":  # {path, key, count}: the first entry of a JSON object repeated (a big real file's shape)
+        path = root / args["path"]
+        data = json.loads(path.read_text())
+        first = next(iter(data[args["key"]].values()))
+        data[args["key"]] = {f"{i:032x}": first for i in range(args["count"])}
+        path.write_text(json.dumps(data, indent=2))
     elif op == "copy_org":
         parent = root / "closed" if (root / "closed").is_dir() else root  # results repositories have no division level
         source, target = parent / args.get("from", "AMD"), parent / args["to"]
@@ -115,8 +124,27 @@ def _tree_edit(root: Path, edit: dict[str, Any]) -> None:
             system.write_text(json.dumps(data))
         for log in target.rglob("result_*.txt"):
             log.write_text(apply_edits(log.read_text(), [{"set": {"key": "submission_org", "value": args["to"]}}, *args.get("edits", [])]))
+    elif op == "result_json":  # an MLPerf Mobile result file: {path, keep_results, set: {pointer: value}}
+        _edit_result_json(root / args["path"], args)
+    elif op == "loadgen_run":  # a real LoadGen run of LOADGEN_RUNS in place of a folder: {run, to}
+        target = root / args["to"]
+        shutil.rmtree(target, ignore_errors=True)
+        shutil.copytree(_RUNS[args["run"]], target)
     else:  # pragma: no cover - a typo in a case file
         raise AssertionError(f"unknown tree edit {op!r}")
+
+
+def _edit_result_json(path: Path, args: dict[str, Any]) -> None:
+    data = json.loads(path.read_text())
+    if "keep_results" in args:
+        data["results"] = [data["results"][i] for i in args["keep_results"]]
+    for pointer, value in args.get("set", {}).items():
+        *parents, last = pointer.strip("/").split("/")
+        target = data
+        for name in parents:
+            target = target[int(name)] if isinstance(target, list) else target[name]
+        target[int(last) if isinstance(target, list) else last] = value
+    path.write_text(json.dumps(data))
 
 
 # ---------------------------------------------------------------------------
@@ -290,6 +318,20 @@ def _add_bytes(tar: tarfile.TarFile, name: str, data: bytes) -> None:
 
 def build_case(case: dict[str, Any], tmp_path: Path) -> tuple[list[str], str, str, str]:
     """Write the case's log or tree; return (paths, the subject, suite, round)."""
+    if "mobile" in case:
+        root = tmp_path / "mobile_results"
+        shutil.copytree(MOBILE_TREES / case["mobile"], root)
+        for edit in case.get("tree_edits", []):
+            _tree_edit(root, edit)
+        return [str(root)], str(root), "mobile", str(case.get("round", "5.0"))
+    if "example_tree" in case or "fixture_tree" in case:  # real files (a bundled example or a fixture), edited
+        root = tmp_path / "submission"
+        shutil.copytree(EXAMPLES / case["example_tree"] if "example_tree" in case else FIXTURES / case["fixture_tree"], root)
+        for edit in case.get("tree_edits", []):
+            _tree_edit(root, edit)
+        for edit in case.get("file_edits", []):
+            _file_edit(root, edit)
+        return [str(root)], str(root), case["suite"], str(case["round"])
     if "inference_tree" in case:
         root = tmp_path / "submission"
         shutil.copytree(INFERENCE_TREES / case["inference_tree"], root)
@@ -385,6 +427,8 @@ def test_rule_case(
             for entry in CHECKERS
         ]
         monkeypatch.setattr(registry, "CHECKERS", patched)
+    if any("loadgen_run" in edit for edit in case.get("tree_edits", [])):
+        loadgen_runs(tmp_path_factory)  # made once per session
     if "loadgen" in case:
         paths, path, audit_options = build_loadgen_case(case, tmp_path, tmp_path_factory)
     else:
@@ -401,7 +445,7 @@ def test_rule_case(
         waiver_file.write_text(case["waivers"])
         audit_options.waivers = str(waiver_file)
     report = run_audit(paths, audit_options)
-    if "tree" in case or "inference_tree" in case or "tiny_tree" in case:
+    if any(k in case for k in ("tree", "inference_tree", "mobile", "tiny_tree", "example_tree", "fixture_tree")):
         mine = list(report.findings)
         subject = report
     else:

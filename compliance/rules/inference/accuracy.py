@@ -9,8 +9,7 @@ from compliance.models.findings import Finding, Severity
 from compliance.parsers import loadgen as P
 from compliance.registry import checker, define
 from compliance.rules.inference.context import LoadgenContext
-
-SUITES = ("inference",)
+from compliance.rules.inference.common import SUITES
 DIVISIONS = ("closed", "open", "network")
 _SHOWN = 8  # indices listed in a message
 

@@ -117,7 +117,7 @@ IAC004 = define(
     """
 ## What it checks
 Metrics where higher is better, against the model's reference: a value more
-than the round data's review margin (1%) above the reference is sent to the
+than the round data's review margin (3%) above the reference is sent to the
 reviewers.
 
 ## Why it matters

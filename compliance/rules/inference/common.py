@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-SUITES = ("inference",)
+# Automotive is a fork of the inference rules, written in the same round format: its rounds are
+# checked by the same rules (compliance.rulebook.inference.SUITES).
+SUITES = ("inference", "automotive")
 
 
 ALL = ("closed", "open", "network")

@@ -10,8 +10,7 @@ from compliance.models.findings import Finding, Severity
 from compliance.registry import Rule, checker, define
 from compliance.rulebook.inference import Amount, LatencyBounds
 from compliance.rules.inference.context import LoadgenContext, bound_ms, ms
-
-SUITES = ("inference",)
+from compliance.rules.inference.common import SUITES
 DIVISIONS = ("closed", "open", "network")
 BOUNDED_SCENARIOS = ("Server", "Interactive")
 

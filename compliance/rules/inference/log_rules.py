@@ -11,8 +11,7 @@ from compliance.parsers import loadgen as P
 from compliance.parsers import mllog as M
 from compliance.registry import checker, define
 from compliance.rules.inference.context import LoadgenContext
-
-SUITES = ("inference",)
+from compliance.rules.inference.common import SUITES
 DIVISIONS = ("closed", "open", "network")
 
 LGL001 = define(

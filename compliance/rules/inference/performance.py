@@ -7,8 +7,7 @@ from collections.abc import Iterator
 from compliance.models.findings import Finding, Severity
 from compliance.registry import REDIRECTS, checker, define
 from compliance.rules.inference.context import LoadgenContext
-
-SUITES = ("inference",)
+from compliance.rules.inference.common import SUITES
 DIVISIONS = ("closed", "open", "network")
 
 PERF001 = define(

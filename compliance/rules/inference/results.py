@@ -8,8 +8,7 @@ from collections.abc import Iterator
 from compliance.models.findings import Finding, Severity
 from compliance.registry import checker, define
 from compliance.rules.inference.context import AUDIT_NOTICES, LoadgenContext
-
-SUITES = ("inference",)
+from compliance.rules.inference.common import SUITES
 DIVISIONS = ("closed", "open", "network")
 
 LGR001 = define(

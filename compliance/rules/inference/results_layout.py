@@ -291,6 +291,8 @@ def names(ctx: ResultContext) -> Iterator[Finding]:
 
 @checker(RESULT_SUBJECT, ITR004, ITR005)
 def result_files(ctx: ResultContext) -> Iterator[Finding]:
+    if ctx.endpoints is not None:
+        return  # an Endpoints result has no LoadGen files: IEP001 checks its own
     # A run that is missing whole (its folder absent or empty) is one finding, not one per file.
     required = (*PERF_FILES, *ACCURACY_FILES)
     by_run: dict[str, list[str]] = {}
@@ -358,6 +360,14 @@ def published_value(ctx: ResultContext) -> Iterator[Finding]:
 
 
 SYSTEM_TYPES = {"datacenter": "datacenter", "edge": "edge", "datacenter,edge": "datacenter_edge", "edge,datacenter": "datacenter_edge"}
+
+
+def _system_type(declared: str | None, known: tuple[str, ...]) -> str | None:
+    """The round data's name for a system's ``system_type`` (``datacenter,edge`` is
+    ``datacenter_edge``; a suite's own type, automotive's ``adas``, is its name), or None."""
+    if not declared:
+        return None
+    return SYSTEM_TYPES.get(declared) or (declared if declared in known else None)
 
 
 # The layout and hostile-entry rules (STR) read the tree's issues the same way for inference trees.
@@ -539,7 +549,7 @@ def required_scenarios(ctx: SubmissionContext) -> Iterator[Finding]:
         division, org, system, model_name = key
         model = ctx.book.models.get(model_name)
         info = ctx.systems.get((division, org, system))
-        system_type = SYSTEM_TYPES.get(info.system_type or "") if info is not None else None
+        system_type = _system_type(info.system_type, ctx.book.system_types) if info is not None else None
         if model is None or system_type is None:
             continue
         wanted = model.scenarios.get(system_type)

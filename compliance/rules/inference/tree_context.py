@@ -15,6 +15,7 @@ from typing import Any
 from compliance.models.findings import Finding
 from compliance.models.inference import InferenceTree, ScenarioFolder, TestFolder
 from compliance.models.loadgen import AccuracyText, LoadgenRun
+from compliance.models.power import PowerResult
 from compliance.models.submission import SystemFile
 from compliance.registry import Rule
 from compliance.rulebook.inference import InferenceRulebook, ModelRules
@@ -96,8 +97,11 @@ class ResultContext(_Located):
         tests_root: str,
         measurements: Measurements,
         mapped_from: str | None = None,
+        power: PowerResult | None = None,
+        endpoints: Any = None,
     ):
         self.entry = entry
+        self.endpoints = endpoints  # an Endpoints result's files (compliance.parsers.endpoints), else None
         self.book = book
         self.model = model
         self.scenario = scenario
@@ -111,6 +115,7 @@ class ResultContext(_Located):
         self.tests_root = tests_root
         self.measurements = measurements
         self.mapped_from = mapped_from  # open division: the benchmark named in model_mapping.json
+        self.power = power  # performance/power/ and its runs, read (None without a power folder)
         self.subject = entry.path
 
     @property
@@ -161,3 +166,5 @@ class ResultFacts:
     model: str | None  # the round's model name
     scenario: str | None  # the round's scenario name
     declared: tuple[tuple[str, str], ...] = ()  # quantization fields of the measurements JSON (name, value)
+    accuracy: tuple[tuple[str, float], ...] = ()  # the accuracy numbers the result publishes (metric or dataset, value)
+    endpoints: bool = False  # an Endpoints (LoadGen++) result

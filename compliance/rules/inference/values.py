@@ -71,6 +71,11 @@ def result_metric(ctx: ResultContext) -> PublishedValue:
     scenario = ctx.scenario
     if scenario is None:
         return PublishedValue(None, None, None)
+    if getattr(ctx, "endpoints", None) is not None:  # an Endpoints (LoadGen++) result: its JSON files
+        from compliance.rules.inference.endpoints import endpoints_metric
+
+        key, number, table_unit, problem = endpoints_metric(ctx)
+        return PublishedValue(key, number, table_unit, problem=problem)
     keys = dict(ctx.book.result_keys)
     if ctx.model is not None:
         keys.update(ctx.model.result_keys)
@@ -122,6 +127,10 @@ def metric_value(ctx: ResultContext, metric: str, reference: float | None = None
 
 def accuracy_summary(ctx: ResultContext) -> str | None:
     """``acc 76.078 (>= 75.6954)``-style text for the results table."""
+    if getattr(ctx, "endpoints", None) is not None:
+        from compliance.rules.inference.endpoints import endpoints_accuracy
+
+        return endpoints_accuracy(ctx)
     parts = []
     for target in model_targets(ctx):
         value, _ = metric_value(ctx, target.metric, target.reference)

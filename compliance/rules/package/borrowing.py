@@ -27,7 +27,7 @@ HPB001 = define(
     "HPB001",
     "hyperparameters-shared",
     Severity.REVIEW,
-    "Two closed entries of different submitters use the same hyperparameter set (a borrowing candidate and its donor).",
+    "Closed entries of different submitters use the same hyperparameter set (borrowing candidates and their donor).",
     f"""
 ## What it checks
 Every pair of closed entries of one benchmark from different organisations:
@@ -35,7 +35,9 @@ the tunable hyperparameters their logs report (optimizer settings,
 learning-rate schedule and the other tunable keys). Left out: parallelism,
 keys the round's closed rules fix to one value or compute by a formula from
 other keys (they cannot differ between compliant entries), and keys the rules
-set from the batch size, which count as batch-size parameters.
+set from the batch size, which count as batch-size parameters. Entries that
+share a set form one group, reported once with all its members (twelve
+entries with one set are one note, not 66 pairs).
 
 ## Why it matters
 Borrowing is allowed once per entry during review, with the donor's whole set;
@@ -57,7 +59,7 @@ HPB002 = define(
     "HPB002",
     "hyperparameters-differ-in-batch-size-only",
     Severity.REVIEW,
-    "Two closed entries share their hyperparameters except batch-size parameters (allowed when borrowing).",
+    "Closed entries of different submitters share their hyperparameters except batch-size parameters (allowed when borrowing).",
     f"""
 ## What it checks
 Pairs of entries whose sets are equal except for batch-size-type parameters
@@ -65,7 +67,8 @@ Pairs of entries whose sets are equal except for batch-size-type parameters
 is data: `[borrowing] batch_size_keys`), and the hyperparameters the rules
 derive from the batch size (a closed-rule formula of a batch-size key, or the
 round data's `[borrowing] batch_size_derived`, such as llama31_405b's learning
-rate and warmup and decay steps).
+rate and warmup and decay steps). As for HPB001, one note per group of
+entries joined by such pairs.
 
 ## Why it matters
 This is what a legitimate borrowing looks like at a different scale.
@@ -210,6 +213,7 @@ def borrowing(ctx: PackageContext) -> Iterator[Finding]:
         batch_keys, settled = roles(book, benchmark)
         keep = compared_keys(book, benchmark, batch_keys, settled)
         sets = [(f, entry_set(f, keep)) for f in entries]
+        groups = _Groups()
         for (fa, a), (fb, b) in combinations(sets, 2):
             if fa.result.org == fb.result.org and not fixed:
                 continue  # one submitter's own entries naturally share a set
@@ -232,25 +236,10 @@ def borrowing(ctx: PackageContext) -> Iterator[Finding]:
                         evidence=evidence,
                     )
                 continue
-            if not batch and not other:
-                yield ctx.finding(
-                    HPB001,
-                    f"{pair} share a hyperparameter set ({len(tunable)} tunable parameters): a borrowing candidate and its donor",
-                    path=fb.result.path,
-                    subject=ctx.tree.root,
-                    observed=f"{len(tunable)} equal parameters",
-                    evidence=evidence,
-                )
-            elif not other:
-                yield ctx.finding(
-                    HPB002,
-                    f"{pair} differ only in batch-size parameters ({', '.join(batch)}): allowed when borrowing",
-                    path=fb.result.path,
-                    subject=ctx.tree.root,
-                    observed=", ".join(f"{k}: {a[k]!r} vs {b[k]!r}" for k in batch),
-                    evidence=evidence,
-                )
-            elif (
+            if not other:
+                groups.join((fa.result.path, fa.result.org), (fb.result.path, fb.result.org), tuple(batch), len(tunable))
+                continue
+            if (
                 len(tunable) >= NEAR_COPY_MIN_COMPARED
                 and len(other) <= NEAR_COPY_MAX_CHANGED
                 and (len(tunable) - len(other)) / len(tunable) >= NEAR_COPY_SHARE
@@ -265,3 +254,56 @@ def borrowing(ctx: PackageContext) -> Iterator[Finding]:
                     required="all non-batch-size parameters as in the donor's set",
                     evidence=evidence,
                 )
+        yield from _shared_sets(ctx, benchmark, groups)
+
+
+class _Groups:
+    """Entries joined by pairs that share a set (batch-size parameters aside): one group per
+    connected set of entries, so that twelve entries with one set are one note, not 66 pairs."""
+
+    def __init__(self) -> None:
+        self.parent: dict[str, str] = {}
+        self.batch: dict[str, set[str]] = {}  # per entry: batch-size keys that differ in its pairs
+        self.compared: dict[str, int] = {}
+        self.org: dict[str, str] = {}
+
+    def find(self, path: str) -> str:
+        self.parent.setdefault(path, path)
+        while self.parent[path] != path:
+            self.parent[path] = self.parent[self.parent[path]]
+            path = self.parent[path]
+        return path
+
+    def join(self, a: tuple[str, str], b: tuple[str, str], batch: tuple[str, ...], compared: int) -> None:
+        """Join two entries, each (path, organisation)."""
+        ra, rb = self.find(a[0]), self.find(b[0])
+        if ra != rb:
+            self.parent[max(ra, rb)] = min(ra, rb)
+        for path, org in (a, b):
+            self.org[path] = org
+            self.batch.setdefault(path, set()).update(batch)
+            self.compared[path] = max(self.compared.get(path, 0), compared)
+
+    def groups(self) -> list[list[str]]:
+        members: dict[str, list[str]] = {}
+        for path in sorted(self.parent):
+            members.setdefault(self.find(path), []).append(path)
+        return [paths for paths in members.values() if len(paths) > 1]
+
+
+def _shared_sets(ctx: PackageContext, benchmark: str, groups: _Groups) -> Iterator[Finding]:
+    for paths in groups.groups():
+        batch = sorted(set().union(*(groups.batch[p] for p in paths)))
+        compared = max(groups.compared[p] for p in paths)
+        orgs = sorted({groups.org[p] for p in paths})
+        listed = ", ".join(paths[:6]) + (f" and {len(paths) - 6} more" if len(paths) > 6 else "")
+        evidence = {"entries": len(paths), "submitters": len(orgs), "compared": compared, "batch_size_differing": len(batch)}
+        who = f"{len(paths)} {benchmark} entries of {len(orgs)} submitters"
+        equal = f"{compared} tunable parameter{'s' if compared != 1 else ''}"
+        if batch:
+            code = HPB002
+            message = f"{who} share a hyperparameter set except batch-size parameters ({', '.join(batch)}): allowed when borrowing"
+            observed = f"{equal} equal, {len(batch)} batch-size parameter(s) differ"
+        else:
+            code, message, observed = HPB001, f"{who} share one hyperparameter set ({equal}): borrowing candidates and their donor", f"{equal} equal"
+        yield ctx.finding(code, f"{message}: {listed}", path=paths[0], subject=ctx.tree.root, observed=observed, evidence=evidence)

@@ -17,7 +17,7 @@ from compliance.parsers.safefs import MAX_DEPTH
 from compliance.registry import Rule, checker, define
 from compliance.rules.package.context import PackageContext
 
-LAYOUT_SUITES = ("training", "hpc", "inference")  # the layout rules also check inference trees
+LAYOUT_SUITES = ("training", "hpc", "inference", "automotive")  # the layout rules also check inference(-format) trees
 _REF = "MLPerf submission rules, 'Results directory structure'; mlperf_logging repo_checker and package_checker."
 
 STR001 = define(

@@ -1,0 +1,247 @@
+"""Read an inference power result: the power director's files and PTDaemon's logs.
+
+``read_power_result(performance_real, performance_shown, ...)`` reads
+``performance/power/{client,server}.json``, ``client.log``, ``ptd_logs.txt``,
+``ranging/`` and both ``spl.txt`` into ``compliance.models.power.PowerResult``,
+and the sha1 of the files the session files record. Every file is opened
+through ``compliance.parsers.safefs`` (no link followed, nothing but regular
+files); bad input is recorded in the model (``error``, ``bad_lines``), never
+raised. Lines are read at most ``MAX_LINE`` bytes at a time; the samples of one
+``spl.txt`` and the event lines kept of one ``ptd_logs.txt`` stop at the
+``power-samples`` limit (``compliance.limits``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import os
+import re
+from collections.abc import Iterator
+from datetime import datetime, timezone
+from typing import BinaryIO
+
+from compliance.models.power import DirectorLog, LogEvent, PowerResult, PtdLog, SampleLog, SessionFile, TimeSync
+from compliance.parsers import safefs
+
+MAX_LINE = 1 << 16  # bytes of one log line read; the rest of a longer line is skipped
+MAX_SESSION_BYTES = 8 << 20  # client.json / server.json
+HASH_CHUNK = 1 << 20
+SESSION_NOUN = "power session file"
+# The PTD log lines the power rules read (PTDaemon's own wording), after the timestamp.
+EVENT_PREFIXES = ("ERROR:", "WARNING:", "Go with mark", "Completed test", "Uncertainty checking")
+_STAMP = re.compile(rb"^(\d\d-\d\d-\d\d\d\d \d\d:\d\d:\d\d\.\d+)(.*)$")
+_VERSION = re.compile(rb"^\s*Version\s+(\S+)")
+_SYNC = re.compile(rb"within range (-?\d+(?:\.\d+)?) ms\.\.(-?\d+(?:\.\d+)?) ms")
+
+
+def _lines(stream: BinaryIO) -> Iterator[tuple[int, bytes]]:
+    """(1-based number, line without its end) of a binary stream, each cut at ``MAX_LINE`` bytes."""
+    number = 0
+    while True:
+        line = stream.readline(MAX_LINE)
+        if not line:
+            return
+        number += 1
+        if not line.endswith(b"\n") and len(line) >= MAX_LINE:
+            while True:  # skip the rest of an over-long line
+                rest = stream.readline(MAX_LINE)
+                if not rest or rest.endswith(b"\n"):
+                    break
+        yield number, line.rstrip(b"\r\n")
+
+
+def _each_line(real: str | None, model: SampleLog | PtdLog | DirectorLog) -> Iterator[tuple[int, bytes]]:
+    """The lines of a file (see ``_lines``); why it cannot be read goes into ``model.error``."""
+    stream, model.error = _open(real)
+    if stream is None:
+        return
+    with stream:
+        yield from _lines(stream)
+
+
+def _open(real: str | None) -> tuple[BinaryIO | None, str | None]:
+    if real is None:
+        return None, "absent"
+    try:
+        return safefs.open_regular(real), None
+    except OSError as err:
+        return None, f"cannot be read: {safefs.why_unreadable(err)}"
+    except ValueError:
+        return None, "cannot be read: the path is not valid"
+
+
+def epoch(text: str, fmt: str) -> float | None:
+    """Seconds since the epoch of a PTD/LoadGen timestamp read as UTC, or None when it is not one."""
+    try:
+        return datetime.strptime(text.strip(), fmt).replace(tzinfo=timezone.utc).timestamp()
+    except (ValueError, OverflowError):
+        return None
+
+
+def seconds_between(begin: str, end: str, fmt: str) -> float | None:
+    """``end - begin`` of two timestamps in seconds, exactly as ``timedelta.total_seconds`` gives it."""
+    try:
+        return (datetime.strptime(end.strip(), fmt) - datetime.strptime(begin.strip(), fmt)).total_seconds()
+    except (ValueError, OverflowError):
+        return None
+
+
+def _limit() -> int:
+    from compliance.limits import get
+
+    return get("power-samples")
+
+
+def read_samples(real: str | None, shown: str, fmt: str) -> SampleLog:
+    """A ``spl.txt``: its ``Time,<stamp>,Watts,<W>,...,PF,<pf>,...`` lines as samples."""
+    log = SampleLog(path=shown)
+    most = _limit()
+    for number, line in _each_line(real, log):
+        if not line.startswith(b"Time"):
+            continue
+        fields = line.split(b",")
+        when = epoch(fields[1].decode("ascii", "replace"), fmt) if len(fields) > 3 else None
+        watts = _float(fields[3]) if len(fields) > 3 else None
+        if when is None or watts is None:
+            log.bad_lines += 1
+            log.first_bad_line = log.first_bad_line or number
+            continue
+        if len(log.times) >= most:
+            log.stopped_at = number
+            break
+        pf = _float(fields[9]) if len(fields) > 9 else None
+        log.times.append(when)
+        log.watts.append(watts)
+        log.pf.append(math.nan if pf is None else pf)
+        log.lines.append(number)
+    return log
+
+
+def _float(raw: bytes) -> float | None:
+    try:
+        value = float(raw)
+    except ValueError:
+        return None
+    return value if math.isfinite(value) else None
+
+
+def read_ptd_log(real: str | None, shown: str, fmt: str) -> PtdLog:
+    """``ptd_logs.txt``: PTDaemon's version and the timestamped lines the rules read."""
+    log = PtdLog(path=shown)
+    most = _limit()
+    for number, line in _each_line(real, log):
+        stamped = _STAMP.match(line)
+        if stamped is None:
+            version = _VERSION.match(line)
+            if version and log.version is None:
+                log.version = version.group(1).decode("ascii", "replace")
+            continue
+        message = stamped.group(2).decode("utf-8", "replace").lstrip(":").strip()
+        if not message.startswith(EVENT_PREFIXES):
+            continue
+        when = epoch(stamped.group(1).decode("ascii"), fmt)
+        if when is None:
+            continue
+        if len(log.events) >= most:
+            log.dropped += 1
+            continue
+        log.events.append(LogEvent(number, when, message))
+    return log
+
+
+def read_director_log(real: str | None, shown: str) -> DirectorLog:
+    """``client.log``/``server.log``: the time-synchronisation lines."""
+    log = DirectorLog(path=shown)
+    most = _limit()
+    for number, line in _each_line(real, log):
+        found = _SYNC.search(line)
+        if found and len(log.sync) < most:
+            log.sync.append(TimeSync(number, float(found.group(1)), float(found.group(2))))
+    return log
+
+
+def read_session(real: str | None, shown: str) -> SessionFile:
+    """``client.json``/``server.json`` as a JSON object (NaN refused, UTF-8 only)."""
+    from compliance.parsers.system_desc import parse_system_bytes
+
+    session = SessionFile(path=shown)
+    stream, session.error = _open(real)
+    if stream is None:
+        return session
+    with stream:
+        raw = stream.read(MAX_SESSION_BYTES + 1)
+    if len(raw) > MAX_SESSION_BYTES:
+        session.error = f"over {MAX_SESSION_BYTES >> 20} MiB, not read"
+        return session
+    try:
+        session.data, session.error = parse_system_bytes(raw, SESSION_NOUN)
+    except RecursionError:
+        session.data, session.error = None, "nested too deeply to be read"
+    return session
+
+
+def sha1_of(real: str) -> tuple[str | None, str | None]:
+    """The sha1 of a regular file read in chunks, or (None, why not)."""
+    stream, why = _open(real)
+    if stream is None:
+        return None, why
+    digest = hashlib.sha1(usedforsecurity=False)
+    try:
+        with stream:
+            while chunk := stream.read(HASH_CHUNK):
+                digest.update(chunk)
+    except OSError as err:
+        return None, f"cannot be read: {safefs.why_unreadable(err)}"
+    return digest.hexdigest(), None
+
+
+def read_power_result(performance_real: str, performance_shown: str, files: dict[str, str], fmt: str, hashed: tuple[str, ...]) -> PowerResult:
+    """One result's power files. ``files``: the result's listing (``performance/...`` -> real path);
+    ``fmt``: the timestamps' format (round data); ``hashed``: the paths below ``performance/`` to hash."""
+    from compliance.parsers.loadgen import read_loadgen_run
+
+    def real(relative: str) -> str | None:
+        return files.get(f"performance/{relative}")
+
+    def shown(relative: str) -> str:
+        return f"{performance_shown}/{relative}"
+
+    result = PowerResult(
+        folder=performance_shown,
+        client=read_session(real("power/client.json"), shown("power/client.json")),
+        server=read_session(real("power/server.json"), shown("power/server.json")),
+        ptd_log=read_ptd_log(real("power/ptd_logs.txt"), shown("power/ptd_logs.txt"), fmt),
+        client_log=read_director_log(real("power/client.log"), shown("power/client.log")),
+        testing=read_samples(real("run_1/spl.txt"), shown("run_1/spl.txt"), fmt),
+        ranging=read_samples(real("ranging/spl.txt"), shown("ranging/spl.txt"), fmt),
+    )
+    ranging = os.path.join(performance_real, "ranging")
+    if safefs.is_folder(ranging):
+        result.ranging_run = read_loadgen_run(ranging, read_accuracy_log=False)
+    for relative in hashed:
+        path = real(relative)
+        if path is None:
+            continue
+        digest, why = sha1_of(path)
+        if digest is not None:
+            result.hashes[relative] = digest
+        else:
+            result.unhashed[relative] = why or "not read"
+    return result
+
+
+def read_result_power(result_real: str, result_shown: str, files: dict[str, str], power_table: object) -> PowerResult | None:
+    """A scenario result's power files when it has ``performance/power/`` and the round has power
+    rules (``[power]``), else None."""
+    from collections.abc import Mapping
+
+    from compliance.rulebook.power import power_rules
+
+    if not isinstance(power_table, Mapping) or not any(name.startswith("performance/power/") for name in files):
+        return None
+    rules = power_rules(power_table)
+    if rules is None:
+        return None
+    performance = os.path.join(result_real, "performance")
+    return read_power_result(performance, f"{result_shown}/performance", files, rules.datetime_format, rules.result_files)
