@@ -28,7 +28,7 @@ D = dt.date
 # -- the calendar ----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("suite", ["training", "hpc", "inference"])
+@pytest.mark.parametrize("suite", ["training", "hpc", "inference", "tiny"])
 def test_every_supported_round_is_in_the_calendar_in_order(suite: str) -> None:
     rows = cal.calendar(suite)
     assert set(available_rounds(suite)) <= {r.round for r in rows}

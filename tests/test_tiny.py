@@ -188,9 +188,19 @@ def test_suite_and_round_are_detected(tmp_path: Path) -> None:
 def test_an_ambiguous_round_asks_for_round(tmp_path: Path) -> None:
     root = tiny_copy(tmp_path)
     shutil.rmtree(root / "closed" / "STMicroelectronics")  # EEMBC ic only: any round up to 1.3
+    for log in root.rglob("log.txt"):
+        log.unlink()  # and no runner session's date
     with pytest.raises(UsageError, match="fits 0.5, 0.7, 1.0, 1.1, 1.2 and 1.3"):
         check(root)
     assert check(root, round="1.2").round == "1.2"
+
+
+def test_the_newest_runner_session_prefers_its_round(tmp_path: Path) -> None:
+    root = tiny_copy(tmp_path)
+    shutil.rmtree(root / "closed" / "STMicroelectronics")
+    # syntiant's ic sessions are of September 2022 (published again in 1.3): alone, they point to 1.0
+    report = check(root)
+    assert report.round == "1.0" and any("runner sessions, newest 2022-09" in line for line in report.round_evidence)
 
 
 def test_the_repository_name_tells_the_round(tmp_path: Path) -> None:
@@ -371,3 +381,8 @@ def test_mutated_results_files_never_make_the_reader_raise() -> None:
             median(values)
 
     run()
+
+
+def test_suite_tiny_on_a_folder_without_tiny_results_is_a_usage_error() -> None:
+    result = run_cli("check", str(FIXTURES / "inference_tree" / "v5.1"), "--suite", "tiny")
+    assert result.code == 2 and "nothing to check: no Tiny result" in result.err

@@ -16,6 +16,8 @@ from compliance.kinds import Kind, SubjectKind
 
 TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up time
 if TYPE_CHECKING:
+    import datetime as dt
+
     from compliance.detection import Evidence
     from compliance.detection.resolve import Plan
     from compliance.models.report import InferenceResultRow, Report
@@ -29,6 +31,7 @@ SUITE = "tiny"
 MODE_NAMES = ("performance", "accuracy", "energy", "power")
 MARKERS = (b"ulp-mlperf", b"ulp-ml:", b"Median throughput is", b"Median energy cost is", b"Performance results for window", b"Energy data for trial", b"Estimated throughput:")
 LOG_MARKERS = (b"m-bmark-run-name[", b"session: m-session-start-id[")  # the EEMBC EnergyRunner's log (0.5 results may have no results.txt)
+SURVEY_LOGS = 400  # runner logs whose first bytes are read for the session's date, at most
 SURVEY_FOLDERS = 5000  # folders looked at, at most, to tell a Tiny tree's round
 RECOGNISE_FOLDERS = 300  # folders looked at, at most, to recognise a Tiny tree (asked of every input without --suite)
 # Folders that hold no Tiny result: sources, descriptions, and the other suites' result levels
@@ -47,6 +50,8 @@ class _Survey:
         self.runners: set[str] = set()
         self.results_file: str | None = None
         self.files_read = 0
+        self.dates: list[dt.date | None] = []  # the day each runner session seen started (its log's first lines)
+        self.logs_read = 0
 
 
 def _known_folders() -> frozenset[str]:
@@ -74,7 +79,20 @@ def _head(path: str) -> bytes:
         return b""
 
 
-def _look_at_mode(folder: str, survey: _Survey) -> None:
+def _session_date(head: bytes) -> dt.date | None:
+    """The day a runner's session started, from its log's first bytes, or None."""
+    import datetime
+
+    from compliance.parsers.tiny import session_day
+
+    day = session_day(head.decode("utf-8", errors="replace"))
+    try:
+        return datetime.date.fromisoformat(day) if day else None
+    except ValueError:
+        return None
+
+
+def _look_at_mode(folder: str, survey: _Survey, dates: bool) -> None:
     from compliance.parsers import safefs
 
     try:
@@ -84,6 +102,11 @@ def _look_at_mode(folder: str, survey: _Survey) -> None:
     names = {e.name.lower(): e for e in entries if e.is_file()}
     if "results.json" in names:
         survey.runners.add("mlc")
+    if dates and survey.logs_read < SURVEY_LOGS:
+        log = next((e for n, e in sorted(names.items()) if n.endswith("log.txt") and not n.startswith(".")), None)
+        if log is not None:
+            survey.logs_read += 1
+            survey.dates.append(_session_date(_head(log.path)))
     for name, entry in sorted(names.items(), key=lambda item: not item[0].endswith("results.txt")):
         if not name.endswith(("results.txt", "log.txt")) or name.startswith(".") or survey.files_read >= SURVEY_FILES:
             continue
@@ -126,7 +149,7 @@ def survey(root: str, most: int = SURVEY_FOLDERS, first: bool = False) -> _Surve
             if any(e.name == "EEMBC_RUNNER" for e in safefs.scandir(folder)):
                 seen.runners.add("eembc")
             for mode in modes:
-                _look_at_mode(mode.path, seen)
+                _look_at_mode(mode.path, seen, dates=not first)
             continue
         if depth < SURVEY_DEPTH:
             queue.extend((e.path, depth + 1, name) for e in children if not e.name.startswith(".") and e.name.lower() not in NOT_RESULTS)
@@ -154,6 +177,9 @@ def _evidence(path: str, seen: _Survey) -> list[Evidence]:
     for runner, words in (("eembc", "the EEMBC EnergyRunner's output"), ("mlc", "the MLCommons runner's output")):
         if runner in seen.runners:
             found.append(Evidence("runner", frozenset(r for r, b in books.items() if runner in b.runners), words, hard=True))
+    from compliance.detection.calendar import dates_evidence
+
+    found.append(dates_evidence(SUITE, seen.dates, what="runner session"))
     return found
 
 
@@ -168,6 +194,17 @@ def _enclosing(path: str) -> tuple[str, str | None]:
             at -= 2  # the division's parent: the whole submission tells the round
         return os.sep.join(parts[:at]) or os.sep, path
     return path, None
+
+
+def _repository_root(root: str) -> str:
+    """The results repository (or submission) around a division or organisation folder: the round's
+    evidence comes from all of it (an organisation's results can all be re-used old runs)."""
+    parts = os.path.abspath(root).split(os.sep)
+    lowered = [p.lower() for p in parts]
+    for at in (len(parts) - 1, len(parts) - 2):
+        if at >= 1 and lowered[at] in ("closed", "open"):
+            return os.sep.join(parts[:at]) or os.sep
+    return root
 
 
 def _claim(paths: list[str], options: AuditOptions, archive_folder: str | None, archive_display: str | None) -> Plan | None:
@@ -190,7 +227,11 @@ def _claim(paths: list[str], options: AuditOptions, archive_folder: str | None, 
     root, scope = (given, None) if archive_folder else _enclosing(given)
     if not mine and survey(root, RECOGNISE_FOLDERS, first=True).results_file is None:
         return None
-    seen = survey(root)
+    seen = survey(_repository_root(root))
+    if not seen.benchmarks and seen.results_file is None:
+        raise UsageError(
+            f"nothing to check: no Tiny result (results/<system>/<benchmark>/<mode>/ with a runner's file) under {paths[0]}"
+        )
     if scope is not None:
         display = root if os.path.isabs(paths[0]) else os.path.relpath(root)
         scope_shown = paths[0].rstrip(os.sep) if os.path.isabs(paths[0]) else os.path.normpath(paths[0])

@@ -78,6 +78,8 @@ class ModeFolder:
     duty_cycle: Reading | None = None
     estimated_throughput: Reading | None = None
     log_model: Reading | None = None  # the model the runner's log says the device ran (its text in ``text``)
+    session: str | None = None  # the day the runner's session started (YYYY-MM-DD), from its log
+    json_entries: int | None = None  # accuracy: the entries of the MLCommons runner's results.json (one per input)
 
     def windows_of(self, kind: str) -> list[Window]:
         return [w for w in self.windows if w.kind == kind]

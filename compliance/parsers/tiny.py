@@ -27,6 +27,7 @@ DIVISIONS = ("closed", "open")
 MODE_FOLDERS = {"performance": "performance", "accuracy": "accuracy", "energy": "energy", "power": "energy"}
 SUMMARY = "results.txt"
 LOG_HEAD_BYTES = 64 << 10  # the device reports its model in the first lines of a session
+_SESSION = re.compile(r"m-session-start-id\[(\d{4})(\d{2})(\d{2})\d{6}\]|sessions[\\/](\d{4})(\d{2})(\d{2})_\d{6}")
 _LOG_MODEL = re.compile(r"m-model-\[([A-Za-z0-9_.-]{1,40})\]|Device model retrieved:\s*([A-Za-z0-9_.-]{1,40})")
 
 _NUMBER = r"([-+]?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?)"
@@ -251,7 +252,9 @@ def read_mode(mode: str, real: str, shown: str, mode_prefix: bool = True) -> Mod
         else:
             parse_results(text, folder)
     if "log.txt" in folder.names:
-        folder.log_model = log_model(os.path.join(real, folder.names["log.txt"]))
+        folder.log_model, folder.session = read_log_head(os.path.join(real, folder.names["log.txt"]))
+    if folder.mode == "accuracy" and "results.json" in folder.names and folder.files["results.json"] <= MAX_JSON_BYTES:
+        folder.json_entries = count_entries(os.path.join(real, folder.names["results.json"]))
     if not folder.windows and folder.mode != "accuracy" and "results.json" in folder.names:
         shown_json = _shown_join(shown, folder.names["results.json"])
         text, why = read_text(os.path.join(real, folder.names["results.json"]), MAX_JSON_BYTES)
@@ -262,18 +265,41 @@ def read_mode(mode: str, real: str, shown: str, mode_prefix: bool = True) -> Mod
     return folder
 
 
-def log_model(real: str) -> Reading | None:
-    """The model the device reported in the runner's log (its first 64 KiB): EEMBC
-    ``dut: m-model-[ic01]``, MLCommons runner ``Device model retrieved: ic01``."""
+def read_log_head(real: str) -> tuple[Reading | None, str | None]:
+    """From the runner's log (its first 64 KiB): the model the device reported (EEMBC
+    ``dut: m-model-[ic01]``, MLCommons runner ``Device model retrieved: ic01``) and the day the
+    session started (``m-session-start-id[20220930110744]``, ``sessions\\20250803_210913``)."""
     try:
         head = safefs.read_regular(real, LOG_HEAD_BYTES)[:LOG_HEAD_BYTES].decode("utf-8", errors="replace")
     except (OSError, ValueError):
-        return None
+        return None, None
+    model = None
     match = _LOG_MODEL.search(head)
-    if match is None:
+    if match is not None:
+        model = Reading(0.0, head.count("\n", 0, match.start()) + 1, match.group(1) or match.group(2))
+    return model, session_day(head)
+
+
+def session_day(text: str) -> str | None:
+    """The day (YYYY-MM-DD) a runner's session started, from its log's first lines, or None."""
+    day = _SESSION.search(text)
+    if day is None:
         return None
-    name = match.group(1) or match.group(2)
-    return Reading(0.0, head.count("\n", 0, match.start()) + 1, name)
+    year, month, date = day.group(1, 2, 3) if day.group(1) else day.group(4, 5, 6)
+    return f"{year}-{month}-{date}"
+
+
+def count_entries(real: str) -> int | None:
+    """How many entries the runner's accuracy results.json lists (None: not a readable JSON list;
+    an accuracy file is only counted, and one that cannot be is no finding: the accuracy is in results.txt)."""
+    text, _ = read_text(real, MAX_JSON_BYTES)
+    if text is None:
+        return None
+    try:
+        data = json.loads(text, parse_constant=lambda name: None)
+    except (ValueError, RecursionError):
+        return None
+    return len(data) if isinstance(data, list) else None
 
 
 def _folders(real: str) -> list[safefs.Entry]:

@@ -42,6 +42,7 @@ class TinyBenchmark:
     runners: tuple[str, ...] | None  # None: the round's runners
     requires: tuple[str, ...]
     log_model: str | None = None  # the model name the runner's log reports for it
+    accuracy_inputs: int | None = None  # entries of the MLCommons runner's accuracy results.json
     sources: dict[str, str] = field(default_factory=dict)  # per field, where it comes from
 
 
@@ -66,6 +67,7 @@ class TinyRulebook:
     sources: dict[str, str]
     value_sources: dict[str, str]  # "windows.count" -> its source
     notes: tuple[str, ...]
+    opened: str | None = None  # the previous round's deadline (YYYY-MM-DD, checkers/calendar.toml): the round's window opens after it
 
     def resolve(self, folder: str) -> TinyBenchmark | None:
         """The benchmark a folder name stands for (its name or an alias, any case), or None."""
@@ -133,6 +135,7 @@ def _benchmark(name: str, raw: dict[str, Any]) -> TinyBenchmark:
         runners=_names(_value(raw, "runners", where), f"{where}.runners") if "runners" in raw else None,
         requires=_names(_value(raw, "requires", where), f"{where}.requires") if "requires" in raw else (),
         log_model=str(_value(raw, "log_model", where)).lower() if "log_model" in raw else None,
+        accuracy_inputs=int(_value(raw, "accuracy_inputs", where)) if "accuracy_inputs" in raw else None,
         sources=sources,
     )
 
@@ -184,7 +187,18 @@ def load_tiny_rulebook(round_name: str) -> TinyRulebook:
         sources={k: str(v) for k, v in merged.get("sources", {}).items()},
         value_sources=value_sources,
         notes=tuple(str(n) for n in layers[0].get("notes", ())),
+        opened=_opened(canon),
     )
+
+
+def _opened(round_name: str) -> str | None:
+    """The previous Tiny round's deadline in the calendar (None for the first or an unknown round)."""
+    from compliance.detection.calendar import windows
+
+    for row, start in windows(SUITE):
+        if row.round == round_name:
+            return start.isoformat() if start is not None else None
+    return None
 
 
 def round_benchmark_names(round_name: str) -> frozenset[str]:

@@ -100,6 +100,9 @@ def _tree_edit(root: Path, edit: dict[str, Any]) -> None:
         for key in args.get("delete", []):
             data.pop(key, None)
         path.write_text(json.dumps(data))
+    elif op == "keep_entries":  # a copied JSON list cut to its first entries: {path, keep}
+        path = root / args["path"]
+        path.write_text(json.dumps(json.loads(path.read_text())[: args["keep"]]))
     elif op == "replace":  # a text change in one copied file: {path, old, new}
         path = root / args["path"]
         text = path.read_text(encoding="utf-8")

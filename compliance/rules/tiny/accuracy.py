@@ -130,3 +130,49 @@ def wakeword(ctx: TinyResultContext) -> Iterator[Finding]:
                 observed=observed,
                 required=f"at most {target.max_false_negatives} false negatives and {target.max_false_positives} false positives",
             )
+
+
+TAC003 = define(
+    "TAC003",
+    "tiny-accuracy-run-incomplete",
+    Severity.WARNING,
+    "The MLCommons runner's accuracy run lists fewer inputs than the benchmark's accuracy set.",
+    """
+## What it checks
+The entries of an MLCommons-runner `accuracy/results.json` (one per input
+of the accuracy set: ic 200, kws 1000, vww 1000, as in every published 1.3
+result) against the round's count.
+
+## Why it matters
+An accuracy measured on part of the set is not the benchmark's accuracy:
+the Top-1 of 50 images can pass where the whole set would not. The official
+checker reads only the Top-1 line. The rules name the data sets but no
+count, so this is a warning.
+
+## Example
+`ic/accuracy/results.json` with 120 entries.
+
+## How to fix
+Run the accuracy mode over the whole data set.
+
+## Rule reference
+MLPerf Tiny rules, "Data Sets"; the MLCommons runner's accuracy script
+(every input of the data set's `y_labels.csv`).
+""",
+    suites=SUITES,
+)
+
+
+@checker(RESULT_SUBJECT, TAC003)
+def accuracy_inputs(ctx: TinyResultContext) -> Iterator[Finding]:
+    bench, folder = ctx.benchmark, ctx.result.modes.get("accuracy")
+    if bench is None or folder is None or bench.accuracy_inputs is None or folder.json_entries is None:
+        return
+    if folder.json_entries < bench.accuracy_inputs:
+        yield ctx.finding(
+            TAC003,
+            f"the accuracy run lists {folder.json_entries} inputs; {bench.name}'s accuracy set has {bench.accuracy_inputs}",
+            path=f"{folder.path}/{folder.names.get('results.json', 'results.json')}",
+            observed=f"{folder.json_entries} entries",
+            required=f"{bench.accuracy_inputs} entries",
+        )

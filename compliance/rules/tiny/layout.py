@@ -331,6 +331,57 @@ def log_model(ctx: TinyResultContext) -> Iterator[Finding]:
         )
 
 
+TLY012 = define(
+    "TLY012",
+    "tiny-session-before-round",
+    Severity.REVIEW,
+    "Every runner session of a result is older than the round: the result may be re-used from an earlier round.",
+    """
+## What it checks
+The day each mode's runner session started (its `log.txt`: EEMBC
+`m-session-start-id[...]`, MLCommons runner `sessions\\YYYYMMDD_...`) against
+the round's window in `checkers/calendar.toml` (it opens after the previous
+round's deadline). When the newest session of a result is older, the result
+is noted for the reviewer.
+
+## Why it matters
+The rules do not forbid submitting a result again, but the reviewer should
+know that a result was measured for an earlier round (with that round's
+runner, firmware and rules): published again, it is not new. syntiant's
+1.1, 1.2 and 1.3 ic, kws and vww results are the sessions of September 2022.
+
+## Example
+`ic/performance/log.txt` with `m-session-start-id[20220925...]` in round 1.3.
+
+## How to fix
+Nothing, when the result is meant to be submitted again; else rerun it.
+
+## Rule reference
+None: the rules are silent on re-used results. The calendar's dates are
+estimated (docs/detection.md).
+""",
+    suites=SUITES,
+)
+
+
+@checker(RESULT_SUBJECT, TLY012)
+def session_age(ctx: TinyResultContext) -> Iterator[Finding]:
+    opened = ctx.book.opened
+    days = sorted((folder.session, mode) for mode, folder in ctx.result.modes.items() if folder.session)
+    if opened is None or not days or days[-1][0] > opened:
+        return
+    newest, mode = days[-1]
+    folder = ctx.result.modes[mode]
+    yield ctx.finding(
+        TLY012,
+        f"the newest runner session of {ctx.result.benchmark} started {newest}, before round {ctx.book.round}'s window opened "
+        f"(the previous round's deadline, {opened}): the result may be re-used from an earlier round",
+        path=f"{folder.path}/{folder.names.get('log.txt', 'log.txt')}",
+        observed=newest,
+        required=f"after {opened}",
+    )
+
+
 @checker(RESULT_SUBJECT, TLY001, TLY002, TLY003, TLY005)
 def result_layout(ctx: TinyResultContext) -> Iterator[Finding]:
     result, bench, book = ctx.result, ctx.benchmark, ctx.book
