@@ -79,6 +79,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--keep-temp", action="store_true", help="keep the temporary folder (reports, copies' outputs)")
     ap.add_argument("--json", action="store_true", help="print one JSON document instead of the table")
     args = ap.parse_args(argv)
+    args.python = shutil.which(args.python) or args.python  # the launcher spawns a path, not a name
     root = args.root.resolve()
     if not root.is_dir():
         raise SystemExit(f"{root} is not a folder (materialise a results repository first: bench/fidelity/materialise.py)")
