@@ -33,23 +33,13 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "fidelity"))
 
-from bench_training_log import note, run_measured, set_child_env  # noqa: E402
+from bench_training_log import best, note, run_measured, set_child_env  # noqa: E402
 from inference import DEFAULT_OFFICIAL_FLAGS, _excluded_folders, absent_results, all_results, make_copy, official_command  # noqa: E402
 
 # The official checkout each round was published with (docs/fidelity.md), where the fidelity
 # runs keep them.
 REFERENCE = {"5.1": "/tmp/inference-fid-official/e20506b2", "6.0": "/tmp/inference-fid-official/6d0cf9dc"}
 EXCLUDE = {"6.0": ["open/Lattix"]}  # as docs/fidelity.md runs the round
-
-
-def best(runs: list[dict]) -> dict:
-    walls = [r["wall_s"] for r in runs if r.get("wall_s") is not None]
-    return {
-        "wall_s": min(walls) if walls else None,
-        "walls_s": walls,
-        "peak_rss_mib": max((r.get("maxrss_kib") or 0) for r in runs) / 1024,
-        "exit_codes": sorted({r.get("exit_code") for r in runs}, key=str),
-    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -59,6 +49,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--round", default="5.1", help="the round, e.g. 5.1")
     ap.add_argument("--official", type=Path, help="a checkout of mlcommons/inference (default: the round's reference commit under /tmp/inference-fid-official)")
     ap.add_argument("--exclude", action="append", default=None, help="a path (relative to the repository) left out of both runs")
+    ap.add_argument("--copy", type=Path, help="an existing private copy to check instead of making one (e.g. a tree-* folder the "
+                    "fidelity harness made under its --out: both tools then read it; the official checker may write into it)")
     ap.add_argument("--repeat", type=int, default=3, help="whole-process runs of ours (best taken)")
     ap.add_argument("--official-repeat", type=int, default=1, help="runs of the official checker (best taken)")
     ap.add_argument("--python", default=sys.executable, help="the interpreter for the official checker (it needs PyYAML from 6.0)")
@@ -66,6 +58,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--keep-temp", action="store_true", help="keep the temporary folder (the copy, the reports)")
     ap.add_argument("--json", action="store_true", help="print one JSON document instead of the text")
     args = ap.parse_args(argv)
+    args.python = shutil.which(args.python) or args.python  # the launcher spawns a path, not a name
     root = args.root.resolve()
     if not root.is_dir():
         raise SystemExit(f"{root} is not a folder (materialise a results repository first: bench/fidelity/materialise.py)")
@@ -80,9 +73,13 @@ def main(argv: list[str] | None = None) -> int:
     set_child_env("cache", str(scratch))
     result: dict = {}
     try:
-        copy = scratch / "tree"
-        note(f"copying {root} (what the fidelity harness checks)")
-        make_copy(root, copy, _excluded_folders(root, absent_results(root), exclude))
+        if args.copy is not None:
+            copy = args.copy.resolve()
+            note(f"checking the existing copy {copy}")
+        else:
+            copy = scratch / "tree"
+            note(f"copying {root} (what the fidelity harness checks)")
+            make_copy(root, copy, _excluded_folders(root, absent_results(root), exclude))
         results = len(all_results(copy))
         ours_argv = [sys.executable, "-m", "compliance", "check", str(copy), "--suite", "inference", "--round", args.round,
                      "--no-config", "--format", "json", "--output", str(scratch / "ours.json")]
@@ -104,18 +101,22 @@ def main(argv: list[str] | None = None) -> int:
             shutil.rmtree(scratch, ignore_errors=True)
     ours, theirs = result["ours"], result["official"]
     ratio = theirs["wall_s"] / ours["wall_s"] if ours["wall_s"] and theirs["wall_s"] else None
+    cpu_ratio = theirs["cpu_s"] / ours["cpu_s"] if ours["cpu_s"] and theirs["cpu_s"] else None
     result["meta"] = {"root": str(root), "round": args.round, "results": results, "official": str(official), "exclude": exclude,
-                      "python": platform.python_version(), "cpus": os.cpu_count(), "ratio": ratio}
+                      "python": platform.python_version(), "cpus": os.cpu_count(), "ratio": ratio, "cpu_ratio": cpu_ratio,
+                      "load": os.getloadavg()}
     if args.json:
         json.dump(result, sys.stdout, indent=2)
         print()
         return 0
     print(f"inference {args.round}: {root} ({results} results{', without ' + ', '.join(exclude) if exclude else ''}); "
           f"Python {platform.python_version()}, {os.cpu_count()} CPU(s)")
-    print(f"  ours:     {ours['wall_s']:.2f} s (best of {args.repeat}), peak RSS {ours['peak_rss_mib']:.0f} MiB, exit {ours['exit_codes']}")
-    print(f"  official: {theirs['wall_s']:.2f} s (best of {args.official_repeat}, {official.name}), peak RSS {theirs['peak_rss_mib']:.0f} MiB, "
-          f"exit {theirs['exit_codes']}")
-    print(f"  ratio:    {ratio:.1f}x" if ratio else "  ratio:    -")
+    print(f"  ours:     {ours['wall_s']:.2f} s (best of {args.repeat}), CPU {ours['cpu_s']:.2f} s, peak RSS {ours['peak_rss_mib']:.0f} MiB, "
+          f"exit {ours['exit_codes']}")
+    print(f"  official: {theirs['wall_s']:.2f} s (best of {args.official_repeat}, {official.name}), CPU {theirs['cpu_s']:.2f} s, "
+          f"peak RSS {theirs['peak_rss_mib']:.0f} MiB, exit {theirs['exit_codes']}")
+    print(f"  ratio:    {ratio:.1f}x wall, {cpu_ratio:.1f}x CPU" if ratio and cpu_ratio else "  ratio:    -")
+    print("  load average at the end: " + ", ".join(f"{x:.1f}" for x in os.getloadavg()))
     return 0
 
 

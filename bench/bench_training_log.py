@@ -386,6 +386,21 @@ def run_measured(argv: list[str], cwd: str, scratch: str, label: str, timeout: f
     return result
 
 
+def best(runs: list[dict]) -> dict:
+    """Several runs of one command: the best wall time and the best CPU time (user + system, the
+    pool workers' included: wait4 counts the children a process waited for), every wall time, the
+    highest peak RSS, the exit codes."""
+    walls = [r["wall_s"] for r in runs if r.get("wall_s") is not None]
+    cpus = [r["user_s"] + r["sys_s"] for r in runs if r.get("user_s") is not None]
+    return {
+        "wall_s": min(walls) if walls else None,
+        "walls_s": walls,
+        "cpu_s": min(cpus) if cpus else None,
+        "peak_rss_mib": max((r.get("maxrss_kib") or 0) for r in runs) / 1024,
+        "exit_codes": sorted({r.get("exit_code") for r in runs}, key=str),
+    }
+
+
 def _tail(path: str, limit: int = 600) -> str:
     try:
         with open(path, "rb") as handle:

@@ -36,20 +36,9 @@ REPO = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "fidelity"))
 
-from bench_training_log import note, run_measured, set_child_env  # noqa: E402
+from bench_training_log import best, note, run_measured, set_child_env  # noqa: E402
 from common import private_copy  # noqa: E402
 from training import NOT_COPIED, organisations, verify_script_flags  # noqa: E402
-
-
-def best(runs: list[dict]) -> dict:
-    """Best wall time of several runs of one command, the highest peak RSS, the exit codes."""
-    walls = [r["wall_s"] for r in runs if r.get("wall_s") is not None]
-    return {
-        "wall_s": min(walls) if walls else None,
-        "walls_s": walls,
-        "peak_rss_mib": max((r.get("maxrss_kib") or 0) for r in runs) / 1024,
-        "exit_codes": sorted({r.get("exit_code") for r in runs}, key=str),
-    }
 
 
 def ours_argv(target: Path, args: argparse.Namespace, out: Path) -> list[str]:
@@ -90,6 +79,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--keep-temp", action="store_true", help="keep the temporary folder (reports, copies' outputs)")
     ap.add_argument("--json", action="store_true", help="print one JSON document instead of the table")
     args = ap.parse_args(argv)
+    args.python = shutil.which(args.python) or args.python  # the launcher spawns a path, not a name
     root = args.root.resolve()
     if not root.is_dir():
         raise SystemExit(f"{root} is not a folder (materialise a results repository first: bench/fidelity/materialise.py)")
@@ -126,6 +116,7 @@ def main(argv: list[str] | None = None) -> int:
                 done = official_runs(root, org, args, scratch, "official")
                 row["official"] = {
                     "wall_s": sum(r["wall_s"] or 0 for r in done.values()),
+                    "cpu_s": sum((r.get("user_s") or 0) + (r.get("sys_s") or 0) for r in done.values()),
                     "peak_rss_mib": max((r.get("maxrss_kib") or 0) for r in done.values()) / 1024,
                     "tools": {name: {"wall_s": r["wall_s"], "peak_rss_mib": (r.get("maxrss_kib") or 0) / 1024, "exit_code": r.get("exit_code")}
                               for name, r in done.items()},
@@ -142,6 +133,9 @@ def main(argv: list[str] | None = None) -> int:
     official_total = sum(r["official"]["wall_s"] for r in rows.values()) if not args.no_official else None
     results["totals"] = {
         "ours_whole_s": results["ours_whole"]["wall_s"],
+        "ours_whole_cpu_s": results["ours_whole"]["cpu_s"],
+        "ours_org_by_org_cpu_s": sum(r["ours"]["cpu_s"] or 0 for r in rows.values()),
+        "official_org_by_org_cpu_s": sum(r["official"]["cpu_s"] for r in rows.values()) if not args.no_official else None,
         "ours_org_by_org_s": ours_org_total,
         "official_org_by_org_s": official_total,
         "ratio_whole": official_total / results["ours_whole"]["wall_s"] if official_total else None,
@@ -151,7 +145,7 @@ def main(argv: list[str] | None = None) -> int:
     }
     results["meta"] = {
         "root": str(root), "suite": args.suite, "round": args.round, "repeat": args.repeat, "orgs": len(rows),
-        "python": platform.python_version(), "cpus": os.cpu_count(),
+        "python": platform.python_version(), "cpus": os.cpu_count(), "load": os.getloadavg(),
     }
     if args.json:
         json.dump(results, sys.stdout, indent=2)
@@ -174,7 +168,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"official, organisation by organisation (package_checker + result_summarizer): {official_total:.1f} s, "
               f"peak RSS {t['official_peak_rss_mib']:.0f} MiB")
         print(f"ratio per organisation (sum): {t['ratio_org_by_org']:.1f}x; whole repository in one command: {t['ratio_whole']:.1f}x")
-    print(f"(ours: best of {args.repeat} whole processes each; official: one run each)")
+        print(f"CPU (user + system): ours whole {t['ours_whole_cpu_s']:.2f} s, ours org by org {t['ours_org_by_org_cpu_s']:.2f} s, "
+              f"official {t['official_org_by_org_cpu_s']:.1f} s: {t['official_org_by_org_cpu_s'] / t['ours_whole_cpu_s']:.0f}x whole, "
+              f"{t['official_org_by_org_cpu_s'] / t['ours_org_by_org_cpu_s']:.1f}x org by org")
+    print(f"(ours: best of {args.repeat} whole processes each; official: one run each; "
+          "load average at the end: " + ", ".join(f"{x:.1f}" for x in os.getloadavg()) + ")")
     return 0
 
 

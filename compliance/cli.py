@@ -55,6 +55,10 @@ class _Formatter(argparse.HelpFormatter):
         return super().format_help()
 
 
+class _RawFormatter(_Formatter, argparse.RawDescriptionHelpFormatter):
+    """Descriptions and epilogs as written, the terminal measured as by ``_Formatter``."""
+
+
 class _ArgumentParser(argparse.ArgumentParser):
     def __init__(self, *args: object, **kwargs: object) -> None:
         kwargs.setdefault("formatter_class", _Formatter)
@@ -75,7 +79,7 @@ def _parser() -> argparse.ArgumentParser:
         description="Check MLPerf Training and HPC result logs, MLPerf Inference LoadGen runs, or whole\n"
         "submission trees and archives of the three suites against the rules of their round.\n"
         "The suite and the round are detected from the evidence when not given.",
-        epilog=CHECK_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=CHECK_EPILOG, formatter_class=_RawFormatter,
     )
     check.add_argument("paths", nargs="+", metavar="PATH", help="result_*.txt logs, LoadGen runs (a run folder or its mlperf_log_detail.txt), folders, submission trees or archives")
     check.add_argument("--suite", choices=ALL_SUITES, help="rules to apply (detected from the logs if omitted)")
@@ -123,7 +127,7 @@ def _parser() -> argparse.ArgumentParser:
         "rules", help="list the rules: code, name, severity, suites, rounds, summary",
         description="List every rule mlperf-audit checks, or those of a suite or a code prefix.",
         epilog="examples:\n  mlperf-audit rules --suite inference\n  mlperf-audit rules SEQ\n  mlperf-audit rules --format json",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=_RawFormatter,
     )
     rules.add_argument("prefix", nargs="?", metavar="PREFIX", help="only codes that start with PREFIX, e.g. SEQ or LAT00")
     rules.add_argument("--suite", choices=ALL_SUITES, help="only the rules of this suite")
@@ -131,14 +135,14 @@ def _parser() -> argparse.ArgumentParser:
     rule = sub.add_parser(
         "rule", help="show one rule's documentation",
         description="Show what a rule checks, why it matters, an example, how to fix it, and the rules section it enforces.",
-        epilog="example:\n  mlperf-audit rule SEQ005", formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="example:\n  mlperf-audit rule SEQ005", formatter_class=_RawFormatter,
     )
     rule.add_argument("code", help="rule code, e.g. SEQ005")
 
     schema = sub.add_parser(
         "schema", help="print a published JSON Schema",
         description="Print the JSON Schema of the JSON report (report) or of the waiver file (waivers).",
-        epilog="example:\n  mlperf-audit schema report > report.schema.json", formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="example:\n  mlperf-audit schema report > report.schema.json", formatter_class=_RawFormatter,
     )
     schema.add_argument("name", choices=("report", "waivers"), nargs="?", default="report", help="which schema (default: report)")
     return parser

@@ -810,3 +810,46 @@ def test_accuracy_txt_hostile_lines_read_in_linear_time() -> None:
     assert time.perf_counter() - started < 5.0
     assert txt.metric("accuracy") == 76.078 and txt.metric("total") == 50000.0
     assert txt.metric("r") == 1.0 and txt.hash == "ab" * 32
+
+
+# Sample-index arrays (loaded_qsl_set) are kept as bytes and decoded when read; published logs
+# (fixtures copied from the fidelity rounds, see tests/fixtures/fidelity/README.md).
+QSL_LOGS = [
+    FIXTURES / "fidelity/v6.0/closed/AMD/results/8xMI355X_2xEPYC_9575F/gpt-oss-120b/Offline/TEST09/performance/run_1/mlperf_log_detail.txt",
+    FIXTURES / "fidelity/v5.1/closed/Google/results/B200-SXM-180GBx8_TRT/llama2-70b-99/Interactive/accuracy/mlperf_log_detail.txt",
+]
+
+
+@pytest.mark.parametrize("path", QSL_LOGS, ids=["30KB-array", "130KB-array"])
+def test_sample_index_arrays_read_as_logged(path: Path) -> None:
+    detail = parse_loadgen_detail(path)
+    plain = plain_records(path)
+    assert detail.issues == () and len(detail.records) == len(plain)
+    assert [(r.line, r.key, r.value, r.time_ms, r.is_error) for r in detail.records] == [
+        (o["line"], o["key"], o["value"], o["time_ms"], o["metadata"]["is_error"]) for o in plain
+    ]
+    assert len(detail.value("loaded_qsl_set")) > 1000
+
+
+@pytest.mark.parametrize("path", QSL_LOGS, ids=["30KB-array", "130KB-array"])
+def test_damaged_sample_index_array_is_reported_as_before(path: Path) -> None:
+    data = path.read_bytes()
+    lines = data.split(b"\n")
+    at = next(i for i, line in enumerate(lines) if b'"key": "loaded_qsl_set"' in line)
+    line = lines[at]
+    start = line.index(b"[") + 1
+    second = line.index(b",", start) + 1
+    damaged = {
+        "empty number": line[:second] + b"," + line[second:],
+        "leading zero": line[:second] + b"0" + line[second:],
+        "letter": line[:second] + b"x" + line[second:],
+        "number past any float": line[:start] + b"9" * 400 + line[second - 1 :],
+    }
+    for what, edited in damaged.items():
+        detail = parse_loadgen_detail(b"\n".join(lines[:at] + [edited] + lines[at + 1 :]))
+        assert [(i.kind, i.line) for i in detail.issues] == [(P.ISSUE_BAD_JSON, at + 1)], what
+        assert detail.count("loaded_qsl_set") == 0 and len(detail.records) == len(lines) - 2, what
+    # Valid JSON LoadGen does not write (spaces, a negative number) is read whole, as JSON.
+    spaced = line[:second] + b" -1, " + line[second:]
+    detail = parse_loadgen_detail(b"\n".join(lines[:at] + [spaced] + lines[at + 1 :]))
+    assert detail.issues == () and detail.value("loaded_qsl_set")[1:3] == [-1, json.loads(line[second:].split(b",")[0])]

@@ -63,8 +63,9 @@ from compliance.parsers.mllog import (
     ISSUE_TRAILING,
     ISSUE_UNREADABLE,
     TOKEN,
+    TOKEN_LEN,
 )
-from compliance.parsers.safefs import NotRegularFile, is_folder, lstat, open_regular, scandir, shown, why_unreadable
+from compliance.parsers.safefs import NotRegularFile, is_folder, lstat, open_regular, read_upto, scandir, shown, why_unreadable
 
 DETAIL_FILE = "mlperf_log_detail.txt"
 SUMMARY_FILE = "mlperf_log_summary.txt"
@@ -80,6 +81,7 @@ DEFAULT_MAX_BYTES = 256 << 20  # detail logs: a few MB at most in real submissio
 SUMMARY_MAX_BYTES = 16 << 20
 ACCURACY_LOG_MAX_BYTES = 256 << 20
 ACCURACY_TXT_MAX_BYTES = 16 << 20
+ARRAY_BYTES = 2048  # a detail-log line this long may hold an array of integers kept undecoded (_DetailBuilder.lazy)
 MAX_ISSUES_PER_KIND = 20  # further issues of a kind are counted in one closing issue
 
 # truncate_accuracy_log.py keeps the first and the last 4096 characters around this marker.
@@ -200,7 +202,7 @@ def _load(
     try:
         with open_regular(source, follow_links=follow_links) as stream:
             loaded.size = os.fstat(stream.fileno()).st_size
-            data = stream.read(max_bytes + 1)
+            data = read_upto(stream, loaded.size, max_bytes)
     except FileNotFoundError:
         loaded.present = loaded.readable = False
         issues.add(ISSUE_MISSING, None, f"{os.path.basename(path) or path} is missing")
@@ -249,6 +251,15 @@ def _whole_lines(data: bytes) -> bytes:
     return data[: end + 1] if end >= 0 else b""
 
 
+def _long_line(issues: _Issues, line_no: int, data: bytes, pos: int, end: int) -> None:
+    issues.add(
+        ISSUE_LONG_LINE,
+        line_no,
+        f"the line is {_size(end - pos)}, longer than {_size(MAX_LINE_BYTES)}; it was skipped",
+        data[pos : pos + _EXCERPT],
+    )
+
+
 def _split_lines(data: bytes, issues: _Issues) -> Iterator[tuple[int, bytes, bool]]:
     """Yield (line number, line without its end, whether the line lacks a newline).
 
@@ -272,12 +283,7 @@ def _split_lines(data: bytes, issues: _Issues) -> Iterator[tuple[int, bytes, boo
             end = size
         line_no += 1
         if end - pos > MAX_LINE_BYTES:  # never copied nor parsed: read on as if it were empty
-            issues.add(
-                ISSUE_LONG_LINE,
-                line_no,
-                f"the line is {_size(end - pos)}, longer than {_size(MAX_LINE_BYTES)}; it was skipped",
-                data[pos : pos + _EXCERPT],
-            )
+            _long_line(issues, line_no, data, pos, end)
             pos = end + 1
             yield line_no, b"", unterminated
             continue
@@ -303,6 +309,51 @@ def _split_lines(data: bytes, issues: _Issues) -> Iterator[tuple[int, bytes, boo
 # mlperf_log_detail.txt
 
 
+class _Unread:
+    """A record's value kept as its bytes (``_DetailBuilder.lazy``), and the record's counts of
+    ``{`` and ``[`` and of commas (``RecordBounds``)."""
+
+    __slots__ = ("raw", "brackets", "commas")
+
+    def __init__(self, raw: bytes, brackets: int, commas: int):
+        self.raw, self.brackets, self.commas = raw, brackets, commas
+
+
+_VALUE = LoadgenRecord.value  # the slot the value is kept in
+_AS_D = bytes.maketrans(b"0123456789", b"d" * 10)
+_LONGEST_INT = b"d" * (MAX_INT_DIGITS + 1)  # a longer integer is refused (bounded_int)
+
+
+def _decoded(raw: bytes) -> Any:
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError:  # an integer past 64 bits: as the slow path reads it
+        try:
+            return _DECODER.decode(raw.decode("ascii"))
+        except ValueError:
+            return None
+
+
+class _ArrayRecord(LoadgenRecord):
+    """A record whose value, an array of integers (``_DetailBuilder.lazy``), is decoded from its
+    bytes when first read: to the rules it is a ``LoadgenRecord`` like any other."""
+
+    __slots__ = ("raw",)
+
+    @property  # type: ignore[override]
+    def value(self) -> Any:
+        raw = self.raw
+        if raw is not None:
+            _VALUE.__set__(self, _decoded(raw))
+            self.raw = None
+        return _VALUE.__get__(self)
+
+    @value.setter
+    def value(self, value: Any) -> None:
+        _VALUE.__set__(self, value)
+        self.raw = None
+
+
 class _DetailBuilder:
     __slots__ = ("issues", "records", "by_key", "namespace_reported", "bounds")
 
@@ -316,23 +367,99 @@ class _DetailBuilder:
     def add(self, line: int, obj: Any, raw: bytes | str) -> None:
         """One decoded record. A record with nothing to report (the case of every line LoadGen
         writes) is kept at once; anything else goes through ``_add``, which says what is wrong."""
-        if type(obj) is dict and "key" in obj and "value" in obj and "time_ms" in obj and type(raw) is bytes:
-            key = obj["key"]
-            time_ms = obj["time_ms"]
-            metadata = obj.get("metadata")
-            kind = type(time_ms)
-            if type(key) is str and key and (kind is float or kind is int) and math.isfinite(time_ms) and type(metadata) is dict:
-                is_error = metadata.get("is_error")
-                is_warning = metadata.get("is_warning")
-                if (
-                    (is_error is True or is_error is False)
-                    and (is_warning is True or is_warning is False)
-                    and obj.get("namespace") == NAMESPACE
-                    and (raw.count(b"{") + raw.count(b"[") <= 2 or self.bounds.refuse(raw, obj["value"], metadata) is None)
-                ):
-                    self._keep(LoadgenRecord(line, float(time_ms), key, obj["value"], is_error, is_warning))
-                    return
-        self._add(line, obj, raw)
+        if type(raw) is not bytes or not self.plain(line, obj, raw):
+            self._add(line, obj, raw)
+
+    def plain(self, line: int, obj: Any, payload: bytes) -> bool:
+        """Keep ``obj`` (decoded from ``payload``, the bytes after the token) if it is a record as
+        LoadGen writes it, within the bounds; False, keeping nothing, for anything else."""
+        if type(obj) is not dict or "key" not in obj or "value" not in obj or "time_ms" not in obj:
+            return False
+        key = obj["key"]
+        time_ms = obj["time_ms"]
+        metadata = obj.get("metadata")
+        kind = type(time_ms)
+        if type(key) is not str or not key or (kind is not float and kind is not int) or type(metadata) is not dict:
+            return False
+        is_error = metadata.get("is_error")
+        is_warning = metadata.get("is_warning")
+        if (
+            (is_error is not True and is_error is not False)
+            or (is_warning is not True and is_warning is not False)
+            or obj.get("namespace") != NAMESPACE
+            or not math.isfinite(time_ms)
+        ):
+            return False
+        value = obj["value"]
+        if type(value) is _Unread:  # the array's bytes (``lazy``): a flat array, counted there
+            if self.bounds.refuse(payload, (), metadata, value.brackets, value.commas) is not None:
+                return False
+            record: LoadgenRecord = _ArrayRecord(line, float(time_ms), key, None, is_error, is_warning)
+            record.raw = value.raw  # type: ignore[attr-defined]
+        else:
+            brackets = payload.count(b"{") + payload.count(b"[")
+            if brackets > 2 and self.bounds.refuse(payload, value, metadata, brackets) is not None:
+                return False
+            record = LoadgenRecord(line, float(time_ms), key, value, is_error, is_warning)
+        self.records.append(record)
+        bucket = self.by_key.get(key)
+        if bucket is None:
+            self.by_key[key] = [record]
+        else:
+            bucket.append(record)
+        return True
+
+    def lazy(self, line: int, payload: bytes) -> bool:
+        """Keep a record whose value is a long JSON array of integers as LoadGen writes them
+        (``loaded_qsl_set``: thousands of sample indices no rule reads, most of a log's bytes)
+        without making the list: the array's bytes are checked to be one (digits, one ``,`` or
+        ``", "`` between them throughout, no leading zero) and decoded only if a rule reads the value; the rest of
+        the record is decoded and checked as ``plain`` does. False, keeping nothing, for any
+        other line (it is then decoded whole)."""
+        if not payload.startswith(b'{"key": "'):
+            return False
+        quote = payload.find(b'"', 9)
+        start = quote + 13  # the array's first number
+        name = payload[9:quote]
+        if quote < 0 or payload[quote:start] != b'", "value": [' or not name or min(name) < 32 or b"\\" in name:
+            return False
+        stop = payload.find(b"]", start)
+        if stop < 0 or payload[stop + 1 : stop + 14] != b', "time_ms": ':
+            return False
+        numbers = payload[start:stop]
+        separators = numbers.translate(None, b"0123456789")
+        sep = b", " if separators[1:2] == b" " else b","  # LoadGen writes ","; json.dumps ", "
+        commas = len(separators) // len(sep)
+        if (
+            separators != sep * commas
+            or not numbers[:1].isdigit()
+            or not numbers[-1:].isdigit()
+            or sep + sep in numbers
+            or (numbers[:1] == b"0" and numbers[1:2].isdigit())
+            or (len(numbers) - len(separators) > MAX_INT_DIGITS and _LONGEST_INT in numbers.translate(_AS_D))
+        ):
+            return False
+        zero = sep[-1:] + b"0"
+        at = numbers.find(zero)
+        for _ in range(8):  # a number after the first starting with 0: a leading zero is not JSON
+            if at < 0:
+                break
+            if numbers[at + 2 : at + 3].isdigit():
+                return False
+            at = numbers.find(zero, at + 2)
+        else:
+            return False
+        try:
+            obj = orjson.loads(b"{" + payload[stop + 3 :])
+            key = name.decode("utf-8")
+        except (orjson.JSONDecodeError, UnicodeDecodeError):
+            return False
+        if type(obj) is not dict or "key" in obj or "value" in obj:
+            return False
+        outside = payload[:start] + payload[stop:]
+        obj["key"] = key
+        obj["value"] = _Unread(payload[start - 1 : stop + 1], outside.count(b"{") + outside.count(b"["), outside.count(b",") + commas)
+        return self.plain(line, obj, payload)
 
     def _keep(self, record: LoadgenRecord) -> None:
         self.records.append(record)
@@ -472,6 +599,8 @@ class _DetailBuilder:
                 f"text comes before the record: {_excerpt(raw[:at])[:60]!r}",
                 raw,
             )
+        if at == 0 and len(payload) >= ARRAY_BYTES and self.lazy(line_no, payload):
+            return
         try:
             obj = orjson.loads(payload)
         except orjson.JSONDecodeError:
@@ -555,6 +684,44 @@ class _DetailBuilder:
             rest = rest[nxt + len(_TOKEN_TEXT) :].lstrip()
 
 
+def _scan_detail(data: bytes, builder: _DetailBuilder) -> int:
+    """Feed ``builder`` the lines of a detail log without CRs or a byte-order mark (as LoadGen
+    writes it) and return how many there are. A line that is one ``:::MLLOG`` record short
+    enough to parse at once costs a ``find``, an orjson call and the builder's checks; any other
+    line goes through ``_DetailBuilder.line``, as from ``_split_lines``: the same records and
+    issues, without a generator and a copy of every line."""
+    find = data.find
+    starts = data.startswith
+    loads = orjson.loads
+    failed = orjson.JSONDecodeError
+    plain = builder.plain
+    lazy = builder.lazy
+    size = len(data)
+    pos = line_no = 0
+    while pos < size:
+        end = find(b"\n", pos)
+        unterminated = end < 0
+        if unterminated:
+            end = size
+        line_no += 1
+        if end - pos > MAX_LINE_BYTES:
+            _long_line(builder.issues, line_no, data, pos, end)
+        elif unterminated or end - pos > BIG_PAYLOAD or not starts(TOKEN, pos) or data[pos + TOKEN_LEN : pos + TOKEN_LEN + 1] != b"{":
+            builder.line(line_no, data[pos:end], unterminated)
+        else:
+            payload = data[pos + TOKEN_LEN : end]
+            if end - pos < ARRAY_BYTES or not lazy(line_no, payload):
+                try:
+                    obj = loads(payload)
+                except failed:
+                    builder.line(line_no, data[pos:end], False)  # the slow path says why
+                else:
+                    if not plain(line_no, obj, payload):
+                        builder._add(line_no, obj, data[pos:end])  # says what is wrong
+        pos = end + 1
+    return line_no
+
+
 def parse_loadgen_detail(
     source: Source, *, max_bytes: int = DEFAULT_MAX_BYTES, display_path: str | None = None,
     follow_links: bool = False,
@@ -569,10 +736,13 @@ def parse_loadgen_detail(
     if loaded.cut:
         data = _whole_lines(data)
     builder = _DetailBuilder(issues)
-    lines = 0
-    for line_no, raw, unterminated in _split_lines(data, issues):
-        lines = line_no
-        builder.line(line_no, raw, unterminated)
+    if data.startswith(BOM) or b"\r" in data:
+        lines = 0
+        for line_no, raw, unterminated in _split_lines(data, issues):
+            lines = line_no
+            builder.line(line_no, raw, unterminated)
+    else:
+        lines = _scan_detail(data, builder)
     if loaded.cut:
         _report_cut(loaded, issues, max_bytes, lines)
     if loaded.size == 0:

@@ -102,17 +102,21 @@ class RecordBounds:
 
         return f"the record holds up to {count:,} objects and arrays: {reached('objects-per-record')}"
 
-    def refuse(self, raw: bytes, value: Any, metadata: Any) -> str | None:
+    def refuse(
+        self, raw: bytes, value: Any, metadata: Any, brackets: int | None = None, commas: int | None = None
+    ) -> str | None:
         """Why a parsed record must not be kept (too many objects or values, nested too deep), else
-        None; a record kept is charged to the file's values."""
-        brackets = raw.count(b"{") + raw.count(b"[")
+        None; a record kept is charged to the file's values. ``brackets``, ``commas``: the record's
+        ``{`` and ``[``, and its commas, when already counted."""
+        if brackets is None:
+            brackets = raw.count(b"{") + raw.count(b"[")
         if brackets <= 2:  # the record and its metadata: no array or object in the value
             return None
         if brackets > self.objects:
             return self.too_many_objects(raw)
         if brackets > MAX_NESTING and (too_deep(value) or too_deep(metadata)):
             return f"the value or metadata nests more than {MAX_NESTING} levels deep"
-        values = brackets + raw.count(b",")
+        values = brackets + (raw.count(b",") if commas is None else commas)
         if values > self.values_left:
             from compliance.limits import reached
 

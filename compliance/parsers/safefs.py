@@ -270,7 +270,17 @@ def open_regular(path: str | os.PathLike[str], *, follow_links: bool = False) ->
 def read_regular(path: str | os.PathLike[str], limit: int, *, follow_links: bool = False) -> bytes:
     """At most ``limit + 1`` bytes of a regular file (so a caller can tell it is over ``limit``)."""
     with open_regular(path, follow_links=follow_links) as stream:
-        return stream.read(limit + 1)
+        return read_upto(stream, os.fstat(stream.fileno()).st_size, limit)
+
+
+def read_upto(stream: BinaryIO, size: int, limit: int) -> bytes:
+    """At most ``limit + 1`` bytes of an open file whose size was ``size``: ``read(n)`` makes an
+    n-byte buffer first, so the read asks for the size (and one byte more, to see the file grew)."""
+    want = min(size, limit) + 1
+    data: bytes = stream.read(want)
+    if len(data) == want and want <= limit:  # it grew since: read on up to the limit
+        data += stream.read(limit + 1 - want)
+    return data
 
 
 def why_unreadable(err: OSError) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import fields, is_dataclass
 from enum import Enum
 from typing import TYPE_CHECKING, Any
 
@@ -20,25 +20,40 @@ SCHEMA_ID = "https://github.com/mlperf-audit/mlperf-audit/schemas/report.schema.
 _INT_MIN, _INT_MAX = -(1 << 63), (1 << 64) - 1  # what orjson writes as a JSON number
 
 
-def _plain(value: Any) -> Any:
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _data(value: Any, plain: bool = True) -> Any:
+    """``value`` as JSON data, as ``dataclasses.asdict`` then the plain-text pass would make it
+    in two walks (a whole round's report has a hundred thousand objects): dataclasses as dicts,
+    and, outside tuples (which asdict keeps and the pass never entered), enums as their values,
+    names that are not UTF-8 with \\x escapes and integers past 64 bits as strings."""
     kind = type(value)
     if kind is str:
         # a name that is not UTF-8 (undecodable bytes as surrogates) is written with \x escapes
-        return value if value.isascii() else shown(value)
-    if kind is int and not _INT_MIN <= value <= _INT_MAX:
-        return str(value)
+        return value if not plain or value.isascii() else shown(value)
+    if kind is int:
+        return value if not plain or _INT_MIN <= value <= _INT_MAX else str(value)
+    if kind is float or kind is bool or value is None:
+        return value
+    names = _FIELDS.get(kind)
+    if names is None and is_dataclass(value) and not isinstance(value, type):
+        names = _FIELDS[kind] = tuple(f.name for f in fields(value))
+    if names is not None:
+        return {name: _data(getattr(value, name), plain) for name in names}
     if isinstance(value, Enum):
-        return value.value
+        return value.value if plain else value
     if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
+        return {_data(k, False): _data(v, plain) for k, v in value.items()}
     if isinstance(value, list):
-        return [_plain(v) for v in value]
+        return [_data(v, plain) for v in value]
+    if isinstance(value, tuple):
+        return tuple(_data(v, False) for v in value)
     return value
 
 
 def to_dict(report: Report) -> dict[str, Any]:
-    data = _plain(asdict(report))
-    return {"$schema": SCHEMA_ID, **data}
+    return {"$schema": SCHEMA_ID, **_data(report)}
 
 
 def render(report: Report) -> str:
