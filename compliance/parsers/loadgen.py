@@ -319,7 +319,7 @@ class _Unread:
         self.raw, self.brackets, self.commas = raw, brackets, commas
 
 
-_VALUE = LoadgenRecord.value  # the slot the value is kept in
+_VALUE: Any = LoadgenRecord.__dict__["value"]  # the slot descriptor the value is kept in
 _AS_D = bytes.maketrans(b"0123456789", b"d" * 10)
 _LONGEST_INT = b"d" * (MAX_INT_DIGITS + 1)  # a longer integer is refused (bounded_int)
 
@@ -339,8 +339,9 @@ class _ArrayRecord(LoadgenRecord):
     bytes when first read: to the rules it is a ``LoadgenRecord`` like any other."""
 
     __slots__ = ("raw",)
+    raw: bytes | None
 
-    @property  # type: ignore[override]
+    @property
     def value(self) -> Any:
         raw = self.raw
         if raw is not None:
@@ -873,9 +874,9 @@ def parse_loadgen_summary(
             bullets = None
             continue
         if stripped.startswith("* ") or stripped == "*":
-            item = stripped[1:].strip()
+            bullet = stripped[1:].strip()
             if bullets is not None:
-                bullets.append([item])
+                bullets.append([bullet])
             else:
                 notes.append(stripped)
             continue
@@ -1057,6 +1058,8 @@ class _AccuracyStream:
 
     @classmethod
     def read(cls, source: Source, max_bytes: int, display_path: str | None, follow_links: bool) -> AccuracyLog | None:
+        if isinstance(source, (bytes, bytearray)):
+            return None  # bytes in memory: the small-file reader reads them
         path = display_path or shown(os.fspath(source))
         try:
             stream = open_regular(source, follow_links=follow_links)

@@ -137,7 +137,7 @@ def _excerpt(raw: bytes) -> str:
 _TIME_LIMIT = 1 << 63  # time_ms beyond a signed 64-bit integer is not a clock reading
 
 
-class _AskOnce(dict):  # type: ignore[type-arg]
+class _AskOnce(dict[str, bool]):
     """Membership test for a callable key filter, asking it once per key."""
 
     def __init__(self, ask: Callable[[str], bool] | None):
@@ -150,7 +150,7 @@ class _AskOnce(dict):  # type: ignore[type-arg]
         return answer
 
     def __contains__(self, key: object) -> bool:
-        return self[key]  # type: ignore[index]
+        return self[key] if isinstance(key, str) else False
 
 
 class Router:
@@ -194,11 +194,11 @@ class _Builder:
     def __init__(self, log: TrainingLog, keep: Container[str] | Callable[[str], bool] | None, router: Router | None = None):
         self.log = log
         if keep is not None and not isinstance(keep, (set, frozenset, dict)) and not callable(keep):
-            keep = set(keep)
+            keep = set(keep)  # type: ignore[call-overload]  # any other container of names: iterable in practice
         self.keep = keep
         # A callable filter is asked once per distinct key; the answer is cached in keep_set.
         self.keep_all = keep is None
-        self.keep_set: Container[str] = keep if isinstance(keep, (set, frozenset, dict)) else _AskOnce(keep)
+        self.keep_set: Container[str] = keep if isinstance(keep, (set, frozenset, dict)) else _AskOnce(keep if callable(keep) else None)
         self.seq = 0
         self.slots: dict[str, list[Any]] = {}
         self.max_keys = 10_000  # distinct keys tracked; a hostile log cannot grow this without bound

@@ -57,9 +57,9 @@ _BUILD_KEYS = ("loadgen_version", "loadgen_git_commit_date", "sut_name")
 
 @checker(RESULT_SUBJECT, IBD001)
 def same_build(ctx: ResultContext) -> Iterator[Finding]:
-    runs = [("performance/run_1", ctx.perf), ("accuracy", ctx.accuracy)]
-    runs += [(f"{t.name}/performance/run_1", t.run) for t in ctx.tests.values()]
-    runs = [(name, run) for name, run in runs if run is not None and run.detail.present]
+    every = [("performance/run_1", ctx.perf), ("accuracy", ctx.accuracy)]
+    every += [(f"{t.name}/performance/run_1", t.run) for t in ctx.tests.values()]
+    runs = [(name, run) for name, run in every if run is not None and run.detail.present]
     if len(runs) < 2:
         return
     for key in _BUILD_KEYS:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING, Any
 
 from compliance.models.findings import Finding, Severity
 from compliance.registry import checker, define
@@ -13,6 +14,9 @@ from compliance.rules.inference.tree_context import (
     ResultContext,
 )
 from compliance.rules.inference.values import model_targets
+
+if TYPE_CHECKING:
+    from compliance.models.inference import TestFolder
 
 ICT001 = define(
     "ICT001",
@@ -113,7 +117,7 @@ audit.config).
 )
 
 
-def _passed(test_name: str, text: str, spec: dict) -> bool:  # noqa: ANN001
+def _passed(test_name: str, text: str, spec: Mapping[str, Any]) -> bool:
     lines = spec.get("pass_lines")
     if lines:
         for wanted in lines:
@@ -211,7 +215,7 @@ def compliance_settings(ctx: ResultContext) -> Iterator[Finding]:
         )
 
 
-def _test01_fallback(ctx: ResultContext, test, spec: dict) -> bool | None:  # noqa: ANN001
+def _test01_fallback(ctx: ResultContext, test: TestFolder, spec: Mapping[str, Any]) -> bool | None:
     """The official fallback: TEST01/accuracy/ baseline and compliance accuracy within the delta."""
     base = test.accuracy.get("baseline_accuracy.txt")
     comp = test.accuracy.get("compliance_accuracy.txt")

@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from compliance.rules.inference.tree_context import (
     ResultContext,
 )
+
+if TYPE_CHECKING:
+    from compliance.models.loadgen import LoadgenRun
+    from compliance.rulebook.inference import AccuracyTarget
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,25 +31,27 @@ class PublishedValue:
 _LATENCY_UNITS = {"Latency (ms)": 1e6, "Latency (s)": 1e9}
 
 
-def _number_of(run, key: str) -> float | None:  # noqa: ANN001
-    value = run.value(key)
+def _number_of(run: LoadgenRun | None, key: str) -> float | None:
+    value = run.value(key) if run is not None else None
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
         return None
     return float(value)
 
 
-def _inferred(ctx: ResultContext, ran: str, keys: dict) -> PublishedValue:
+def _inferred(ctx: ResultContext, ran: str, keys: dict[str, Any]) -> PublishedValue:
     """An edge result inferred from a run of another scenario, by the rules' formulas (the numbers
     are the round data's): MultiStream = 8 x the SingleStream p99 early-stopping estimate;
     Offline = 1000 / mean SingleStream latency (ms), or 8000 / mean MultiStream query latency (ms)."""
     scenario = ctx.scenario
     settings = ctx.book.settings.inferred_results
-    target = keys.get(scenario)
+    target = keys.get(scenario) if scenario is not None else None
     unit = target.table_unit if target is not None else None
 
     def number(name: str) -> float | None:
         amount = settings.get(name)
-        return float(amount["value"]) if hasattr(amount, "get") and amount.get("value") is not None else None
+        if not isinstance(amount, Mapping) or amount.get("value") is None:
+            return None
+        return float(amount["value"])
 
     run = ctx.perf
     if (ran, scenario) == ("SingleStream", "MultiStream"):
@@ -95,13 +103,13 @@ def result_metric(ctx: ResultContext) -> PublishedValue:
     return PublishedValue(key, value, unit)
 
 
-def model_targets(ctx: ResultContext) -> list:
+def model_targets(ctx: ResultContext) -> list[AccuracyTarget]:
     if ctx.model is None:
         return []
     return [t for t in ctx.model.accuracy if not t.rules_only and (not t.scenarios or ctx.scenario in t.scenarios)]
 
 
-def target_threshold(target) -> float | None:  # noqa: ANN001
+def target_threshold(target: AccuracyTarget) -> float | None:
     if target.threshold is not None:
         return target.threshold
     if target.reference is not None and target.fraction is not None:

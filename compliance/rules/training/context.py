@@ -8,6 +8,9 @@ TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up t
 if TYPE_CHECKING:
     from typing import Any
 
+    from compliance.models.findings import Finding
+    from compliance.registry import Rule
+
 from compliance.models.mllog import Record, TrainingLog
 from compliance.rulebook.expr import MissingName, evaluate
 from compliance.rulebook.model import KeySpec, Rulebook
@@ -181,5 +184,5 @@ class LogContext:
 
     # -- reporting ---------------------------------------------------------------
 
-    def finding(self, rule: Any, message: str, **kwargs: Any) -> Any:
+    def finding(self, rule: Rule, message: str, **kwargs: Any) -> Finding:
         return rule.finding(message, path=self.path, subject=self.subject, **kwargs)

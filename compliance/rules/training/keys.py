@@ -366,14 +366,15 @@ def _field(record: Record, name: str) -> tuple[bool, Any]:
 def _py_equal(value: Any, literal: Any) -> bool:
     if is_number(value) or isinstance(value, bool):
         if isinstance(literal, (int, float)):
-            return value == literal
+            return bool(value == literal)
         return False
-    return value == literal
+    return bool(value == literal)
 
 
 def _num(value: Any) -> float:
     if is_number(value):
-        return value
+        number: float = value
+        return number
     raise TypeError(f"{value!r} is not a number")
 
 

@@ -87,18 +87,33 @@ def _compile(check: Check) -> Callable[[Any, dict[str, Any]], bool] | None:
     bounds: list[tuple[Callable[[Any, Any], bool], Any]] = []
     for op, operand in check.conditions:
         if op == "metadata_all" and len(operand) == 1:
-            field = operand[0]
-            parts.append(lambda value, metadata, field=field: field in metadata)
+            field: str = operand[0]
+
+            def has(value: Any, metadata: dict[str, Any], field: str = field) -> bool:
+                return field in metadata
+
+            parts.append(has)
         elif op == "metadata_all":
-            fields = tuple(operand)
-            parts.append(lambda value, metadata, fields=fields: all(f in metadata for f in fields))
+            fields: tuple[str, ...] = tuple(operand)
+
+            def has_all(value: Any, metadata: dict[str, Any], fields: tuple[str, ...] = fields) -> bool:
+                return all(f in metadata for f in fields)
+
+            parts.append(has_all)
         elif op == "metadata_any":
-            fields = tuple(operand)
-            parts.append(lambda value, metadata, fields=fields: any(f in metadata for f in fields))
+            some: tuple[str, ...] = tuple(operand)
+
+            def has_any(value: Any, metadata: dict[str, Any], fields: tuple[str, ...] = some) -> bool:
+                return any(f in metadata for f in fields)
+
+            parts.append(has_any)
         elif op == "fn" and operand == "metadata_implies":
             args = dict(check.args)
             if_field, then_field = args["if"], args["then"]
-            parts.append(lambda value, metadata, a=if_field, b=then_field: a not in metadata or b in metadata)
+            def implies(value: Any, metadata: dict[str, Any], a: str = if_field, b: str = then_field) -> bool:
+                return a not in metadata or b in metadata
+
+            parts.append(implies)
         elif op in _BOUNDS and is_number(operand):
             bounds.append((_BOUNDS[op], operand))
         else:
