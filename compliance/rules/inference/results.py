@@ -3,12 +3,13 @@ run's place, and audit settings that do not belong in a submission run."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from compliance.models.findings import Finding, Severity
 from compliance.models.roles import SubjectRole
 from compliance.registry import checker, define
-from compliance.rules.inference.context import AUDIT_NOTICES, LoadgenContext
+from compliance.rules.inference.context import AUDIT_NOTICES, LOGGER_NOTICES, LoadgenContext
 from compliance.rules.inference.common import SUITES
 DIVISIONS = ("closed", "open", "network")
 
@@ -99,8 +100,13 @@ LGR003 = define(
 ## What it checks
 Records of the detail log whose metadata has `is_warning: true`, other than
 the compliance-test notices ("Found Audit Config file", "Test05 flag
-detected"), which AUD001 reports. A warning repeated with the same text is
-reported once, with its count.
+detected"), which AUD001 reports. A warning repeated with the same text, or
+the same text with other numbers in it (a thread id, a size), is reported
+once, with its count and the first few texts. LoadGen's notices about its own
+logger ("Logging allocation detected: tid: ... reserved_entries: ...
+max_entries: ...", "CAS failed") are one `info` finding for the run, with
+their count: they say a thread's log buffer outgrew its reserved entries, not
+something about the run.
 
 ## Why it matters
 A warning does not make the run invalid, but it is something LoadGen wanted a
@@ -114,7 +120,9 @@ Read the warning in the detail log; change the setting it names if the run
 should not have it.
 
 ## Rule reference
-LoadGen `logging.h` (`LogWarning`); reference notes 5.2.
+LoadGen `logging.h` (`LogWarning`), `logging.cc` (`Logger::CollectTlsLoggerStats`:
+the logger's own statistics); reference notes 5.2. The official checker does
+not fail a run on LoadGen warnings.
 """,
     suites=SUITES,
     divisions=DIVISIONS,
@@ -212,6 +220,18 @@ def _is_audit_notice(record_value: object) -> bool:
     return isinstance(record_value, str) and any(text in record_value.lower() for text in AUDIT_NOTICES)
 
 
+def _is_logger_notice(record_value: object) -> bool:
+    return isinstance(record_value, str) and record_value.strip().lower().startswith(LOGGER_NOTICES)
+
+
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+
+
+def _shape(text: str) -> str:
+    """A warning's text with its numbers masked: thread ids and sizes do not make another warning."""
+    return _NUMBER.sub("#", text)
+
+
 @checker(SubjectRole.LOADGEN_RUN, LGR001)
 def validity(ctx: LoadgenContext) -> Iterator[Finding]:
     run = ctx.run
@@ -295,13 +315,32 @@ def errors_and_warnings(ctx: LoadgenContext) -> Iterator[Finding]:
             observed=f"num_errors {count}",
             required="num_errors 0",
         )
-    repeats: dict[tuple[str, str], list[int]] = {}
+    repeats: dict[tuple[str, str], list[tuple[int, str]]] = {}
+    notices: dict[str, list[int]] = {}
     for record in run.warnings():
-        if not _is_audit_notice(record.value):
-            repeats.setdefault((record.key, str(record.value)), []).append(record.line)
+        if _is_audit_notice(record.value):
+            continue
+        if _is_logger_notice(record.value):
+            notices.setdefault(_shape(str(record.value)), []).append(record.line)
+            continue
+        repeats.setdefault((record.key, _shape(str(record.value))), []).append((record.line, str(record.value)))
+    if notices:
+        total = sum(len(lines) for lines in notices.values())
+        kinds = "; ".join(f"'{shape}' {len(lines)} time(s)" for shape, lines in notices.items())
+        first = min(lines[0] for lines in notices.values())
+        yield ctx.finding(
+            LGR003,
+            f"LoadGen logged {total} notice(s) about its own logger (its buffers, not the run): {kinds}",
+            key="warning_generic_message",
+            line=first,
+            severity=Severity.INFO,
+            observed=f"{total} logger notice(s)",
+            required="none (informational)",
+            evidence={"count": total},
+        )
     if len(repeats) > MAX_ERRORS_LISTED:
-        shown = "; ".join(f"{k}: {str(v)[:60]}" for k, v in list(repeats)[:3])
-        first = min(lines[0] for lines in repeats.values())
+        shown = "; ".join(f"{k}: {seen[0][1][:60]}" for (k, _), seen in list(repeats.items())[:3])
+        first = min(seen[0][0] for seen in repeats.values())
         yield ctx.finding(
             LGR003,
             f"the detail log flags {sum(len(v) for v in repeats.values())} records as warnings (first: {shown})",
@@ -311,14 +350,19 @@ def errors_and_warnings(ctx: LoadgenContext) -> Iterator[Finding]:
             evidence={"count": sum(len(v) for v in repeats.values())},
         )
         repeats = {}
-    for (key, value), lines in repeats.items():
+    for (key, shape), seen in repeats.items():
+        lines = [line for line, _ in seen]
+        values = list(dict.fromkeys(value for _, value in seen))
+        value = values[0] if len(values) == 1 else shape
         times = f" ({len(lines)} times, lines {lines[0]} to {lines[-1]})" if len(lines) > 1 else ""
+        if len(values) > 1:
+            times = f" ({len(lines)} times with other numbers, lines {lines[0]} to {lines[-1]}; first: {'; '.join(values[:3])})"
         yield ctx.finding(
             LGR003,
             f"LoadGen logged a warning: {key}: {value}{times}",
             key=key,
             line=lines[0],
-            observed=f"{key}: {value}",
+            observed=f"{key}: {values[0]}",
             required="no LoadGen warning",
             evidence={"count": len(lines)} if len(lines) > 1 else None,
         )
