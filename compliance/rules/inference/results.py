@@ -144,6 +144,7 @@ Interactive scenario). An edge result inferred from another scenario
 (SingleStream to MultiStream or Offline, MultiStream to Offline) is reported
 for the reviewer: the rules allow it for edge systems only. Compliance-test
 runs (under `TESTxx/`) keep their own layout and are not checked for mode.
+A run of the wrong scenario and the wrong mode is one finding that says both.
 
 ## Why it matters
 The result is scored and bounded as the scenario of its folder; a run of
@@ -178,7 +179,9 @@ Config file (audit.config). Overriding TestSettings from audit.config file.")
 or TEST05's seeds ("Test05 flag detected"), and that `effective_performance_issue_same` and
 `effective_performance_issue_unique` are false and
 `effective_accuracy_log_sampling_target` and
-`effective_accuracy_log_probability` are 0.
+`effective_accuracy_log_probability` are 0. A run that breaks several of
+these (an `audit.config` and the settings it turned on) is one finding that
+names each.
 
 ## Why it matters
 The compliance tests (TEST01, TEST04, ...) change how LoadGen issues queries
@@ -372,6 +375,7 @@ def errors_and_warnings(ctx: LoadgenContext) -> Iterator[Finding]:
 def scenario_and_mode(ctx: LoadgenContext) -> Iterator[Finding]:
     run = ctx.run
     logged = run.scenario
+    wrong: list[tuple[str, str, str, str]] = []  # key, message part, observed, required
     if ctx.given_scenario and logged and ctx.given_scenario != logged:
         where = "--scenario" if ctx.scenario_source == "given" else "the run's folder"
         if ctx.given_scenario == "Interactive" and logged == "Server":
@@ -388,24 +392,30 @@ def scenario_and_mode(ctx: LoadgenContext) -> Iterator[Finding]:
                     required=f"{ctx.given_scenario}, or an edge system inferring it from {logged}",
                 )
         else:
-            yield ctx.finding(
-                LGR004,
+            wrong.append((
+                "effective_scenario",
                 f"LoadGen ran {logged}, but {where} says {ctx.given_scenario}",
-                key="effective_scenario",
-                observed=f"effective_scenario {logged}",
-                required=f"effective_scenario {'Server' if ctx.given_scenario == 'Interactive' else ctx.given_scenario}",
-            )
+                f"effective_scenario {logged}",
+                f"effective_scenario {'Server' if ctx.given_scenario == 'Interactive' else ctx.given_scenario}",
+            ))
     folder_mode = ctx.place.mode
     if folder_mode and run.mode and not ctx.compliance_run:  # compliance tests keep their own layout
         expected = "AccuracyOnly" if folder_mode == "accuracy" else "PerformanceOnly"
         if run.mode != expected:
-            yield ctx.finding(
-                LGR004,
+            wrong.append((
+                "effective_test_mode",
                 f"a {run.mode} run is in the {folder_mode}/ folder of the result",
-                key="effective_test_mode",
-                observed=f"effective_test_mode {run.mode}",
-                required=f"effective_test_mode {expected} under {folder_mode}/",
-            )
+                f"effective_test_mode {run.mode}",
+                f"effective_test_mode {expected} under {folder_mode}/",
+            ))
+    if wrong:  # one finding per run: a run of another scenario and mode is one misplaced run
+        yield ctx.finding(
+            LGR004,
+            "; ".join(part[1] for part in wrong),
+            key=wrong[0][0],
+            observed="; ".join(part[2] for part in wrong),
+            required="; ".join(part[3] for part in wrong),
+        )
 
 
 @checker(SubjectRole.LOADGEN_RUN, AUD001)
@@ -413,35 +423,43 @@ def audit_settings(ctx: LoadgenContext) -> Iterator[Finding]:
     run = ctx.run
     if ctx.compliance_run or not ctx.performance:
         return
+    # One finding per run: the audit.config notice and the settings it overrode are one cause.
+    causes: list[tuple[str, int | None, str, str, str]] = []  # key, line, message part, observed, required
     for record in run.warnings():
         if _is_audit_notice(record.value):
-            yield ctx.finding(
-                AUD001,
+            causes.append((
+                record.key,
+                record.line,
                 "LoadGen read compliance-test settings (an audit.config, or TEST05's seeds): the run's settings were overridden",
-                key=record.key,
-                line=record.line,
-                observed=f"{record.key}: {record.value}",
-                required="no audit.config in a submission run",
-            )
+                f"{record.key}: {record.value}",
+                "no audit.config in a submission run",
+            ))
     for key in ("effective_performance_issue_same", "effective_performance_issue_unique"):
         if run.value(key) is True:
             extra = ""
             if key.endswith("_same"):
                 extra = f" (every query issues sample {run.value('effective_performance_issue_same_index')})"
-            yield ctx.finding(
-                AUD001,
-                f"{key} is on{extra}: a compliance-test setting (TEST04) in a submission run",
-                key=key,
-                observed=f"{key} true",
-                required=f"{key} false",
-            )
+            causes.append((
+                key, None, f"{key} is on{extra}: a compliance-test setting (TEST04) in a submission run",
+                f"{key} true", f"{key} false",
+            ))
     for key in ("effective_accuracy_log_sampling_target", "effective_accuracy_log_probability"):
         value = run.value(key)
         if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0:
-            yield ctx.finding(
-                AUD001,
-                f"{key} is {value}: the run logs responses for a compliance test (TEST01/TEST07/TEST09)",
-                key=key,
-                observed=f"{key} {value}",
-                required=f"{key} 0",
-            )
+            causes.append((
+                key, None, f"{key} is {value}: the run logs responses for a compliance test (TEST01/TEST07/TEST09)",
+                f"{key} {value}", f"{key} 0",
+            ))
+    if not causes:
+        return
+    key, line, message, observed, required = causes[0]
+    also = [part[2] for part in causes[1:]]
+    yield ctx.finding(
+        AUD001,
+        message + (f"; also {'; '.join(also)}" if also else ""),
+        key=key,
+        line=line,
+        observed="; ".join(part[3] for part in causes),
+        required="; ".join(part[4] for part in causes),
+        evidence={"causes": len(causes)} if also else None,
+    )
