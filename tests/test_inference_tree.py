@@ -24,11 +24,6 @@ ROW_FIELDS = ("division", "org", "system", "benchmark", "scenario", "metric", "v
 # Where our verdict on a published corpus result differs from the official checker's "looks OK",
 # on purpose (the rules' verdict), with the reason. Keyed by (round, result path in the repo).
 DELIBERATE = {
-    ("v4.1", "closed/Fujitsu/results/GX2560M7_H100_SXM_80GBx4_TRT/3d-unet-99.9/Offline"): (
-        {"IAC001"},
-        "DICE 0.86112: the rules' 99.9% of 0.86330 is 0.86244; the checker uses 0.86170 "
-        "(checkers/inference/v4.1.toml disagreements.unet3d_dice_reference)",
-    ),
     ("v5.1", "closed/Lenovo/results/ThinkSystem_SR650_V4_GNR_86C/retinanet/Offline"): (
         {"AUD001", "LGR004"},
         "the performance run read an audit.config (accuracy-log sampling 256) and accuracy/ holds a "

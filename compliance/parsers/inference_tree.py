@@ -16,13 +16,19 @@ import os
 from compliance.models.inference import InferenceOrg, InferenceTree, ScenarioFolder
 from compliance.models.submission import SystemFile
 from compliance.parsers import tree as base
-from compliance.parsers.safefs import Entry
+from compliance.parsers.safefs import Entry, read_regular
 
 DIVISIONS = ("closed", "open", "network")
 ORG_PARTS = ("systems", "results", "compliance", "measurements", "code", "src", "documentation")
 ORG_FILES = ("readme.md", "calibration.md", "model_mapping.json", "license.md", "license")
 ORG_FILE_SUFFIXES = (".md", ".pdf", ".adoc", ".txt")
 RESULTS_NOTES = ("_log.txt", ".md")  # files submitters keep in results/ (submission_checker_log.txt, notes)
+# A published results repository adds a page per system to results/<system>/: summary.html and a
+# README.md whose first line links to it ("See the HTML preview [here](...summary.html)"). They are
+# the publication's files, not the submitter's; only the README's first line is read to tell.
+PUBLICATION_PAGE = "summary.html"
+PUBLICATION_README = "readme.md"
+PUBLICATION_HEAD = 1024  # bytes of the README read for its first line
 # Inside an organisation folder the submission rules only say content "should" stay in the layout's
 # folders ("even when not enforced by submission support tools"), and the official checker accepts
 # extra files, hidden files and links that stay in the tree: these kinds are kept apart from the
@@ -137,9 +143,11 @@ class _InferenceWalker(base._Walker):
             models = self.listdir(system.path)
             if not models:
                 self.issue(base.EMPTY_FOLDER, system.path)
+            published = self._publication_files(models)
             for model in models:
                 if not model.is_dir(follow_symlinks=False):
-                    self.issue(base.STRAY, model.path, "a system's results folder holds one folder per model")
+                    if model.name not in published:
+                        self.issue(base.STRAY, model.path, "a system's results folder holds one folder per model")
                     continue
                 scenarios = self.listdir(model.path)
                 if not any(s.is_dir(follow_symlinks=False) for s in scenarios):
@@ -162,6 +170,23 @@ class _InferenceWalker(base._Walker):
                             org_real=org.real,
                         )
                     )
+
+
+    @staticmethod
+    def _publication_files(entries: list[Entry]) -> set[str]:
+        """The names of the publication's page and its README in a system's results folder, if both are there."""
+        files = {e.name.lower(): e for e in entries if e.is_file(follow_symlinks=False)}
+        readme, page = files.get(PUBLICATION_README), files.get(PUBLICATION_PAGE)
+        if readme is None or page is None:
+            return set()
+        try:
+            head = read_regular(readme.path, PUBLICATION_HEAD)
+        except OSError:
+            return set()
+        first = head.split(b"\n", 1)[0].decode("utf-8", "replace").strip().lower()
+        if first.startswith("see the html preview") and first.rstrip(")").endswith(PUBLICATION_PAGE):
+            return {readme.name, page.name}
+        return set()
 
 
 def walk_inference_tree(path: str, display: str | None = None) -> InferenceTree:

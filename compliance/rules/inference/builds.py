@@ -21,8 +21,9 @@ IBD001 = define(
 ## What it checks
 Whether the performance run, the accuracy run and the compliance-test runs
 of a result log the same `loadgen_version`, `loadgen_git_commit_date` and
-`sut_name`. A difference is sent to the reviewers; it does not fail the
-result.
+`sut_name`. A difference is sent to the reviewers, once per result with
+every key that differs (the version and its commit date move together); it
+does not fail the result.
 
 ## Why it matters
 The rules ask for a LoadGen "compiled from a tagged approved revision"
@@ -62,6 +63,7 @@ def same_build(ctx: ResultContext) -> Iterator[Finding]:
     runs = [(name, run) for name, run in every if run is not None and run.detail.present]
     if len(runs) < 2:
         return
+    differing: list[tuple[str, str]] = []  # (key, what each run logs)
     for key in _BUILD_KEYS:
         values: dict[str, list[str]] = {}
         for name, run in runs:
@@ -69,12 +71,18 @@ def same_build(ctx: ResultContext) -> Iterator[Finding]:
             if isinstance(value, str):
                 values.setdefault(value, []).append(name)
         if len(values) > 1:
-            shown = "; ".join(f"{v!r} in {', '.join(names)}" for v, names in sorted(values.items()))
-            yield ctx.finding(
-                IBD001,
-                f"the runs of this result log different {key}: {shown}",
-                path=ctx.entry.path,
-                key=key,
-                observed=shown,
-                required=f"one {key} for the performance, accuracy and compliance runs",
-            )
+            differing.append((key, "; ".join(f"{v!r} in {', '.join(names)}" for v, names in sorted(values.items()))))
+    if not differing:
+        return
+    # The version and its commit date move together: one finding per result, each key in it.
+    keys = [key for key, _ in differing]
+    shown = " | ".join(f"{key}: {what}" for key, what in differing)
+    yield ctx.finding(
+        IBD001,
+        f"the runs of this result log different {', '.join(keys)}: {shown}",
+        path=ctx.entry.path,
+        key=keys[0],
+        observed=shown,
+        required=f"one {' and one '.join(keys)} for the performance, accuracy and compliance runs",
+        evidence={"keys": ", ".join(keys)},
+    )

@@ -18,6 +18,9 @@ from compliance.rulebook.inference import InferenceRulebook, ModelRules
 
 PERFORMANCE_MODES = ("PerformanceOnly", "SubmissionRun", "FindPeakPerformance")
 AUDIT_NOTICES = ("audit.config", "test05 flag")  # LoadGen's warnings when a compliance test overrides settings
+# LoadGen's notices about its own logger, not about the run (loadgen logging.cc: a thread's TLS log buffer
+# outgrew its reserved entries; a lock-free swap retried). Matched at the start of the text, lower-cased.
+LOGGER_NOTICES = ("logging allocation detected", "cas failed")
 
 
 @dataclass(frozen=True, slots=True)

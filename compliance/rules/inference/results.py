@@ -3,12 +3,13 @@ run's place, and audit settings that do not belong in a submission run."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from compliance.models.findings import Finding, Severity
 from compliance.models.roles import SubjectRole
 from compliance.registry import checker, define
-from compliance.rules.inference.context import AUDIT_NOTICES, LoadgenContext
+from compliance.rules.inference.context import AUDIT_NOTICES, LOGGER_NOTICES, LoadgenContext
 from compliance.rules.inference.common import SUITES
 DIVISIONS = ("closed", "open", "network")
 
@@ -99,8 +100,13 @@ LGR003 = define(
 ## What it checks
 Records of the detail log whose metadata has `is_warning: true`, other than
 the compliance-test notices ("Found Audit Config file", "Test05 flag
-detected"), which AUD001 reports. A warning repeated with the same text is
-reported once, with its count.
+detected"), which AUD001 reports. A warning repeated with the same text, or
+the same text with other numbers in it (a thread id, a size), is reported
+once, with its count and the first few texts. LoadGen's notices about its own
+logger ("Logging allocation detected: tid: ... reserved_entries: ...
+max_entries: ...", "CAS failed") are one `info` finding for the run, with
+their count: they say a thread's log buffer outgrew its reserved entries, not
+something about the run.
 
 ## Why it matters
 A warning does not make the run invalid, but it is something LoadGen wanted a
@@ -114,7 +120,9 @@ Read the warning in the detail log; change the setting it names if the run
 should not have it.
 
 ## Rule reference
-LoadGen `logging.h` (`LogWarning`); reference notes 5.2.
+LoadGen `logging.h` (`LogWarning`), `logging.cc` (`Logger::CollectTlsLoggerStats`:
+the logger's own statistics); reference notes 5.2. The official checker does
+not fail a run on LoadGen warnings.
 """,
     suites=SUITES,
     divisions=DIVISIONS,
@@ -136,6 +144,7 @@ Interactive scenario). An edge result inferred from another scenario
 (SingleStream to MultiStream or Offline, MultiStream to Offline) is reported
 for the reviewer: the rules allow it for edge systems only. Compliance-test
 runs (under `TESTxx/`) keep their own layout and are not checked for mode.
+A run of the wrong scenario and the wrong mode is one finding that says both.
 
 ## Why it matters
 The result is scored and bounded as the scenario of its folder; a run of
@@ -170,7 +179,9 @@ Config file (audit.config). Overriding TestSettings from audit.config file.")
 or TEST05's seeds ("Test05 flag detected"), and that `effective_performance_issue_same` and
 `effective_performance_issue_unique` are false and
 `effective_accuracy_log_sampling_target` and
-`effective_accuracy_log_probability` are 0.
+`effective_accuracy_log_probability` are 0. A run that breaks several of
+these (an `audit.config` and the settings it turned on) is one finding that
+names each.
 
 ## Why it matters
 The compliance tests (TEST01, TEST04, ...) change how LoadGen issues queries
@@ -210,6 +221,18 @@ MAX_ERRORS_LISTED = 10  # more error (or different warning) records than this ar
 
 def _is_audit_notice(record_value: object) -> bool:
     return isinstance(record_value, str) and any(text in record_value.lower() for text in AUDIT_NOTICES)
+
+
+def _is_logger_notice(record_value: object) -> bool:
+    return isinstance(record_value, str) and record_value.strip().lower().startswith(LOGGER_NOTICES)
+
+
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+
+
+def _shape(text: str) -> str:
+    """A warning's text with its numbers masked: thread ids and sizes do not make another warning."""
+    return _NUMBER.sub("#", text)
 
 
 @checker(SubjectRole.LOADGEN_RUN, LGR001)
@@ -295,13 +318,32 @@ def errors_and_warnings(ctx: LoadgenContext) -> Iterator[Finding]:
             observed=f"num_errors {count}",
             required="num_errors 0",
         )
-    repeats: dict[tuple[str, str], list[int]] = {}
+    repeats: dict[tuple[str, str], list[tuple[int, str]]] = {}
+    notices: dict[str, list[int]] = {}
     for record in run.warnings():
-        if not _is_audit_notice(record.value):
-            repeats.setdefault((record.key, str(record.value)), []).append(record.line)
+        if _is_audit_notice(record.value):
+            continue
+        if _is_logger_notice(record.value):
+            notices.setdefault(_shape(str(record.value)), []).append(record.line)
+            continue
+        repeats.setdefault((record.key, _shape(str(record.value))), []).append((record.line, str(record.value)))
+    if notices:
+        total = sum(len(lines) for lines in notices.values())
+        kinds = "; ".join(f"'{shape}' {len(lines)} time(s)" for shape, lines in notices.items())
+        first = min(lines[0] for lines in notices.values())
+        yield ctx.finding(
+            LGR003,
+            f"LoadGen logged {total} notice(s) about its own logger (its buffers, not the run): {kinds}",
+            key="warning_generic_message",
+            line=first,
+            severity=Severity.INFO,
+            observed=f"{total} logger notice(s)",
+            required="none (informational)",
+            evidence={"count": total},
+        )
     if len(repeats) > MAX_ERRORS_LISTED:
-        shown = "; ".join(f"{k}: {str(v)[:60]}" for k, v in list(repeats)[:3])
-        first = min(lines[0] for lines in repeats.values())
+        shown = "; ".join(f"{k}: {seen[0][1][:60]}" for (k, _), seen in list(repeats.items())[:3])
+        first = min(seen[0][0] for seen in repeats.values())
         yield ctx.finding(
             LGR003,
             f"the detail log flags {sum(len(v) for v in repeats.values())} records as warnings (first: {shown})",
@@ -311,14 +353,19 @@ def errors_and_warnings(ctx: LoadgenContext) -> Iterator[Finding]:
             evidence={"count": sum(len(v) for v in repeats.values())},
         )
         repeats = {}
-    for (key, value), lines in repeats.items():
+    for (key, shape), seen in repeats.items():
+        lines = [line for line, _ in seen]
+        values = list(dict.fromkeys(value for _, value in seen))
+        value = values[0] if len(values) == 1 else shape
         times = f" ({len(lines)} times, lines {lines[0]} to {lines[-1]})" if len(lines) > 1 else ""
+        if len(values) > 1:
+            times = f" ({len(lines)} times with other numbers, lines {lines[0]} to {lines[-1]}; first: {'; '.join(values[:3])})"
         yield ctx.finding(
             LGR003,
             f"LoadGen logged a warning: {key}: {value}{times}",
             key=key,
             line=lines[0],
-            observed=f"{key}: {value}",
+            observed=f"{key}: {values[0]}",
             required="no LoadGen warning",
             evidence={"count": len(lines)} if len(lines) > 1 else None,
         )
@@ -328,6 +375,7 @@ def errors_and_warnings(ctx: LoadgenContext) -> Iterator[Finding]:
 def scenario_and_mode(ctx: LoadgenContext) -> Iterator[Finding]:
     run = ctx.run
     logged = run.scenario
+    wrong: list[tuple[str, str, str, str]] = []  # key, message part, observed, required
     if ctx.given_scenario and logged and ctx.given_scenario != logged:
         where = "--scenario" if ctx.scenario_source == "given" else "the run's folder"
         if ctx.given_scenario == "Interactive" and logged == "Server":
@@ -344,24 +392,30 @@ def scenario_and_mode(ctx: LoadgenContext) -> Iterator[Finding]:
                     required=f"{ctx.given_scenario}, or an edge system inferring it from {logged}",
                 )
         else:
-            yield ctx.finding(
-                LGR004,
+            wrong.append((
+                "effective_scenario",
                 f"LoadGen ran {logged}, but {where} says {ctx.given_scenario}",
-                key="effective_scenario",
-                observed=f"effective_scenario {logged}",
-                required=f"effective_scenario {'Server' if ctx.given_scenario == 'Interactive' else ctx.given_scenario}",
-            )
+                f"effective_scenario {logged}",
+                f"effective_scenario {'Server' if ctx.given_scenario == 'Interactive' else ctx.given_scenario}",
+            ))
     folder_mode = ctx.place.mode
     if folder_mode and run.mode and not ctx.compliance_run:  # compliance tests keep their own layout
         expected = "AccuracyOnly" if folder_mode == "accuracy" else "PerformanceOnly"
         if run.mode != expected:
-            yield ctx.finding(
-                LGR004,
+            wrong.append((
+                "effective_test_mode",
                 f"a {run.mode} run is in the {folder_mode}/ folder of the result",
-                key="effective_test_mode",
-                observed=f"effective_test_mode {run.mode}",
-                required=f"effective_test_mode {expected} under {folder_mode}/",
-            )
+                f"effective_test_mode {run.mode}",
+                f"effective_test_mode {expected} under {folder_mode}/",
+            ))
+    if wrong:  # one finding per run: a run of another scenario and mode is one misplaced run
+        yield ctx.finding(
+            LGR004,
+            "; ".join(part[1] for part in wrong),
+            key=wrong[0][0],
+            observed="; ".join(part[2] for part in wrong),
+            required="; ".join(part[3] for part in wrong),
+        )
 
 
 @checker(SubjectRole.LOADGEN_RUN, AUD001)
@@ -369,35 +423,43 @@ def audit_settings(ctx: LoadgenContext) -> Iterator[Finding]:
     run = ctx.run
     if ctx.compliance_run or not ctx.performance:
         return
+    # One finding per run: the audit.config notice and the settings it overrode are one cause.
+    causes: list[tuple[str, int | None, str, str, str]] = []  # key, line, message part, observed, required
     for record in run.warnings():
         if _is_audit_notice(record.value):
-            yield ctx.finding(
-                AUD001,
+            causes.append((
+                record.key,
+                record.line,
                 "LoadGen read compliance-test settings (an audit.config, or TEST05's seeds): the run's settings were overridden",
-                key=record.key,
-                line=record.line,
-                observed=f"{record.key}: {record.value}",
-                required="no audit.config in a submission run",
-            )
+                f"{record.key}: {record.value}",
+                "no audit.config in a submission run",
+            ))
     for key in ("effective_performance_issue_same", "effective_performance_issue_unique"):
         if run.value(key) is True:
             extra = ""
             if key.endswith("_same"):
                 extra = f" (every query issues sample {run.value('effective_performance_issue_same_index')})"
-            yield ctx.finding(
-                AUD001,
-                f"{key} is on{extra}: a compliance-test setting (TEST04) in a submission run",
-                key=key,
-                observed=f"{key} true",
-                required=f"{key} false",
-            )
+            causes.append((
+                key, None, f"{key} is on{extra}: a compliance-test setting (TEST04) in a submission run",
+                f"{key} true", f"{key} false",
+            ))
     for key in ("effective_accuracy_log_sampling_target", "effective_accuracy_log_probability"):
         value = run.value(key)
         if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0:
-            yield ctx.finding(
-                AUD001,
-                f"{key} is {value}: the run logs responses for a compliance test (TEST01/TEST07/TEST09)",
-                key=key,
-                observed=f"{key} {value}",
-                required=f"{key} 0",
-            )
+            causes.append((
+                key, None, f"{key} is {value}: the run logs responses for a compliance test (TEST01/TEST07/TEST09)",
+                f"{key} {value}", f"{key} 0",
+            ))
+    if not causes:
+        return
+    key, line, message, observed, required = causes[0]
+    also = [part[2] for part in causes[1:]]
+    yield ctx.finding(
+        AUD001,
+        message + (f"; also {'; '.join(also)}" if also else ""),
+        key=key,
+        line=line,
+        observed="; ".join(part[3] for part in causes),
+        required="; ".join(part[4] for part in causes),
+        evidence={"causes": len(causes)} if also else None,
+    )

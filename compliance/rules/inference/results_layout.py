@@ -14,6 +14,7 @@ from compliance.rules.inference.tree_context import (
     RESULT_SUBJECT,
     SUBMISSION_SUBJECT,
     ResultContext,
+    ResultFacts,
     SubmissionContext,
 )
 from compliance.rules.inference.values import result_metric
@@ -85,23 +86,28 @@ Rename the folder to the scenario LoadGen ran, or remove the result.
 ITR003 = define(
     "ITR003",
     "scenario-folder-case",
-    Severity.WARNING,
-    "A scenario folder is named in the wrong case (e.g. 'offline'); it is checked as the scenario it names.",
+    Severity.INFO,
+    "Scenario folders are named in another case (e.g. 'offline'); they are checked as the scenarios they name.",
     f"""
 ## What it checks
-That scenario folders are spelt as the round spells them (`Offline`, not
-`offline`). Real submissions have used lower-case folders; the result is
-checked as if named correctly.
+Whether scenario folders are spelt as the round spells them (`Offline`, not
+`offline`). Real submissions have used lower-case folders; each result is
+checked as if named correctly. One note per submission (division and
+organisation), with the number of such folders and the first few.
 
 ## Why it matters
-The results tables and some official tools match names exactly: a
-lower-case folder can be missed by a later step.
+Both official checkers (the monolith and the 6.0 package) accept a
+lower-case scenario folder and the rules' layout does not make the case a
+requirement, so it is a note, not a warning: a tool that matches names
+exactly could still miss such a folder.
 
 ## Example
-`open/ACME/results/sysA/resnet50/offline`
+`open/ACME/results/sysA/resnet50/offline`, and 41 more folders of
+`open/ACME`.
 
 ## How to fix
-Rename the folder (`git mv offline Offline`).
+Nothing is required; to match the round's spelling, rename the folders
+(`git mv offline Offline`).
 
 ## Rule reference
 {_RULES_REF}.
@@ -247,7 +253,7 @@ PERF_FILES = ("performance/run_1/mlperf_log_detail.txt", "performance/run_1/mlpe
 ACCURACY_FILES = ("accuracy/accuracy.txt", "accuracy/mlperf_log_detail.txt", "accuracy/mlperf_log_accuracy.json")
 
 
-@checker(RESULT_SUBJECT, ITR001, ITR002, ITR003)
+@checker(RESULT_SUBJECT, ITR001, ITR002)
 def names(ctx: ResultContext) -> Iterator[Finding]:
     entry = ctx.entry
     if ctx.model is None:
@@ -269,14 +275,6 @@ def names(ctx: ResultContext) -> Iterator[Finding]:
             required="one of " + ", ".join(ctx.book.scenarios),
         )
         return
-    if entry.scenario != ctx.scenario:
-        yield ctx.finding(
-            ITR003,
-            f"scenario folder '{entry.scenario}' should be '{ctx.scenario}' (checked as {ctx.scenario})",
-            path=entry.path,
-            observed=entry.scenario,
-            required=ctx.scenario,
-        )
     if ctx.model is not None and ctx.closed and ctx.model.scenarios:
         allowed = {s for group in ctx.model.scenarios.values() for s in (*group.required, *group.optional)}
         if allowed and ctx.scenario not in allowed:
@@ -457,9 +455,11 @@ The submission rules say that "all submission content should align to the
 above directory structure, even when not enforced by submission support
 tools" and "should not reside outside" the organisation's layout folders: a
 recommendation, not a requirement, and the official checker accepts such
-entries (a published results repository even adds `README.md` and
-`summary.html` to every `results/<system>/`). Tools that expect the layout
-may still trip over them.
+entries. Tools that expect the layout may still trip over them. The page a
+published results repository adds to every `results/<system>/`
+(`summary.html`, and a `README.md` whose first line links to it: "See the
+HTML preview [here](...summary.html)") is the publication's, not the
+submitter's: no finding.
 
 ## Example
 `closed/ACME/Makefile`, `closed/ACME/docker/`, `closed/ACME/systems/backup_systems/`,
@@ -531,6 +531,31 @@ def entries_outside_layout(ctx: SubmissionContext) -> Iterator[Finding]:
             path=issue.path,
             observed=issue.path,
             required="the organisation's layout folders only" if rule is ITR008 else "files and folders, or links to them",
+        )
+
+
+SHOWN_FOLDERS = 3  # folders named in an ITR003 note; the rest are counted
+
+
+@checker(SUBMISSION_SUBJECT, ITR003)
+def scenario_folder_case(ctx: SubmissionContext) -> Iterator[Finding]:
+    # One note per submission: an organisation's tooling spells every folder the same way.
+    by_submission: dict[tuple[str, str], list[ResultFacts]] = defaultdict(list)
+    for facts in ctx.results:
+        if facts.scenario and facts.scenario_folder != facts.scenario:
+            by_submission[(facts.division, facts.org)].append(facts)
+    for (division, org), folders in sorted(by_submission.items()):
+        first = folders[0]
+        shown = ", ".join(f"'{f.system}/{f.model_folder}/{f.scenario_folder}' ({f.scenario})" for f in folders[:SHOWN_FOLDERS])
+        more = f" and {len(folders) - SHOWN_FOLDERS} more" if len(folders) > SHOWN_FOLDERS else ""
+        yield ctx.finding(
+            ITR003,
+            f"{len(folders)} scenario folder(s) of {division}/{org} are named in another case than the round's "
+            f"(checked as the scenario they name): {shown}{more}",
+            path=first.path,
+            observed=first.scenario_folder,
+            required=first.scenario,
+            evidence={"count": len(folders)},
         )
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
+from typing import Any
 
 from compliance.models.findings import Finding, Severity
 from compliance.registry import checker, define
@@ -53,7 +55,12 @@ That `systems/<system>.json` is a JSON object with the round's required
 fields (35 from 4.1, network fields when `is_network` is true), the
 meaningful ones not empty, `status` one of available/preview/rdi,
 `system_type` one of datacenter/edge/both, and `division` and `submitter`
-equal to the folders it is in (ignoring case).
+equal to the folders it is in (ignoring case). The missing fields of one
+description are one finding that lists them; every other problem is one
+finding with the value found. The count fields (`number_of_nodes`,
+`host_processors_per_node`, `accelerators_per_node`) must be whole numbers;
+text that is not one ("N/A") is a warning, as the official checker only tests
+these fields for emptiness and accepts it.
 
 ## Why it matters
 The description is published with every result; a wrong division or
@@ -126,10 +133,8 @@ def systems(ctx: SubmissionContext) -> Iterator[Finding]:
         if file.error is not None:
             yield ctx.finding(ISY002, f"systems/{name}.json cannot be used: {file.error}", path=file.path, observed=file.error, required="a JSON object of the system's fields")
             continue
-        yield from ctx.schema_findings(
-            ISY002, info.problems, path=file.path, what=f"systems/{name}.json", required="the round's system description fields"
-        )
         data = file.data or {}
+        yield from _schema_findings(ctx, info.problems, data, path=file.path, what=f"systems/{name}.json")
         for field, folder in (("division", division), ("submitter", org)):
             value = data.get(field)
             if folder and isinstance(value, str) and value.strip().lower() != folder.lower():
@@ -141,3 +146,46 @@ def systems(ctx: SubmissionContext) -> Iterator[Finding]:
                     observed=value,
                     required=folder,
                 )
+
+
+# The count fields the schema holds to whole numbers where the official checker only tests them for
+# emptiness with Python truth (schemas/system_desc/inference_common.schema.json, $comment): any
+# non-empty text passes there, so text such as "N/A" is a warning here, not an error.
+_COUNTS_CHECKER_TESTS_FOR_EMPTINESS = ("number_of_nodes", "host_processors_per_node", "accelerators_per_node")
+SHOWN_FIELDS = 6  # missing fields named in the message; the evidence lists all
+
+
+def _schema_findings(ctx: SubmissionContext, problems: list[Any], data: dict[str, Any], *, path: str, what: str) -> Iterator[Finding]:
+    """The schema's problems of one description: one finding for its missing fields, one per other field."""
+    missing = [p for p in problems if getattr(p, "kind", None) == "missing" and getattr(p, "field", "")]
+    if missing:
+        names = [p.field.lstrip("/") for p in missing]
+        shown = ", ".join(names[:SHOWN_FIELDS]) + (f" and {len(names) - SHOWN_FIELDS} more" if len(names) > SHOWN_FIELDS else "")
+        yield ctx.finding(
+            ISY002,
+            f"{what} lacks {len(names)} required field(s) of inference round {ctx.book.round}: {shown}"
+            if len(names) > 1 else f"{what}: {missing[0].message}",
+            path=path,
+            key=names[0],
+            observed="missing: " + ", ".join(names),
+            required=f"every field of the round's system description ({len(names)} missing)",
+            evidence={"count": len(names)} if len(names) > 1 else None,
+        )
+    for problem in problems:
+        if problem in missing:
+            continue
+        field = (getattr(problem, "field", "") or "").lstrip("/")
+        message = str(getattr(problem, "message", problem))
+        suggestion = getattr(problem, "suggestion", None)
+        value = data.get(field) if field and "/" not in field else None
+        lenient = field in _COUNTS_CHECKER_TESTS_FOR_EMPTINESS and isinstance(value, str) and bool(value.strip())
+        allowed = message.split("it must be ", 1)[1].rstrip(".") if "it must be " in message else "the round's system description fields"
+        yield ctx.finding(
+            ISY002,
+            f"{what}: {message}" + (" The official checker accepts any non-empty text here." if lenient else ""),
+            path=path,
+            key=field or None,
+            severity=Severity.WARNING if lenient else None,
+            observed=json.dumps(value) if field and field in data else getattr(problem, "kind", None),
+            required=f"{suggestion}" if suggestion else allowed,
+        )
