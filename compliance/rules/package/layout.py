@@ -60,7 +60,9 @@ Names starting with a dot anywhere in the tree.
 
 ## Why it matters
 Hidden files (`.DS_Store`, `.git`, editor backups) are not part of a
-submission; the official repository checker rejects them.
+submission; the official repository checker rejects them. In a round that
+had no repository checker (round data `repo_checker = false`: HPC 1.0, whose
+tools predate it) the rules are silent and this is a warning.
 
 ## Example
 `closed/ACME/results/.DS_Store`
@@ -87,7 +89,8 @@ Spaces (or tabs) in any name in the tree.
 
 ## Why it matters
 The results tables and scripts split paths on spaces; the official
-repository checker rejects such names.
+repository checker rejects such names (a warning in a round without that
+checker, round data `repo_checker = false`).
 
 ## Example
 `closed/ACME/results/sys A/`
@@ -108,8 +111,12 @@ STR004 = define(
     "A symbolic link is in the submission (it is not followed).",
     f"""
 ## What it checks
-Symbolic links anywhere in the tree; links that point outside the tree are
-called out.
+Symbolic links anywhere in the tree. A link leaving the tree, a loop and a
+broken link (pointing to nothing) are errors: the official repository checker
+rejects broken links (a warning in a round without that checker). A link that
+resolves to an entry inside the tree is a warning naming its target: the
+official checker accepts it, but mlperf-audit does not follow it, so what it
+points to is not checked through the link.
 
 ## Why it matters
 A link is not content: once the tree is copied or archived it breaks, and a
@@ -391,6 +398,7 @@ _KIND = {
     t.HIDDEN: STR002,
     t.SPACES: STR003,
     t.SYMLINK: STR004,
+    t.SYMLINK_BROKEN: STR004,
     t.OVERSIZED: STR005,
     t.EMPTY_FILE: STR006,
     t.EMPTY_FOLDER: STR006,
@@ -406,7 +414,8 @@ _MESSAGES = {
     t.EXTRA: "not part of the layout",
     t.HIDDEN: "hidden entry",
     t.SPACES: "the name contains a space",
-    t.SYMLINK: "symbolic link",
+    t.SYMLINK: "symbolic link inside the tree, not followed",
+    t.SYMLINK_BROKEN: "broken symbolic link",
     t.OVERSIZED: "file over 50 MB",
     t.EMPTY_FILE: "empty file",
     t.EMPTY_FOLDER: "empty folder",
@@ -424,7 +433,8 @@ _REQUIRED = {
     t.EXTRA: "<org>/{systems,results,benchmarks}/... as the submission rules' directory structure describes",
     t.HIDDEN: "no names starting with '.'",
     t.SPACES: "names without spaces",
-    t.SYMLINK: "regular files and folders only",
+    t.SYMLINK: "regular files and folders only (the training repo_checker rejects broken links only)",
+    t.SYMLINK_BROKEN: "no broken links (the training repo_checker rejects them)",
     t.OVERSIZED: "files of at most 50 MB",
     t.EMPTY_FILE: "no empty files",
     t.EMPTY_FOLDER: "no empty folders",
@@ -453,7 +463,21 @@ def layout(ctx: PackageContext) -> Iterator[Finding]:
             subject=ctx.tree.root,
             observed=issue.path,  # shown as the entry's name (compliance.registry)
             required=_REQUIRED[issue.kind],
+            severity=_severity(ctx, rule, issue.kind),
         )
+
+
+def _severity(ctx: PackageContext, rule: Rule, kind: str) -> Severity | None:
+    """A rule's severity where the round's tools did not reject the entry: a link that
+    resolves inside the tree (the repo_checker fails broken links only) is a warning."""
+    if kind == t.SYMLINK:
+        return Severity.WARNING
+    if kind in _HYGIENE and not getattr(ctx.book, "repo_checker", True):
+        return Severity.WARNING  # a round before the repository checker: the rules are silent
+    return None
+
+
+_HYGIENE = (t.HIDDEN, t.SPACES, t.SYMLINK_BROKEN)  # what the official repo_checker rejects
 
 
 @checker(SubjectRole.TREE, STR010, STR011, STR012)
