@@ -698,6 +698,7 @@ def _target(ctx: LogContext, key: str, spec: KeySpec, track: Any) -> Iterator[Fi
             observed=f"target met at line {first.line}, time {first.time_ms:.0f}; run_stop at line "
             f"{ctx.run_stop.line}, time {ctx.run_stop.time_ms:.0f}",
             required="an evaluation meeting the target before run_stop",
+            evidence={"records_after_run_stop": track.late(ctx.clock_sane)[0]},  # what SEQ007 would repeat
         )
 
 
