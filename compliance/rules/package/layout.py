@@ -12,6 +12,7 @@ from collections.abc import Iterator
 
 from compliance.models.findings import Finding, Severity
 from compliance.models.roles import SubjectRole
+from compliance.models.submission import LayoutIssue
 from compliance.parsers import archive as a
 from compliance.parsers import tree as t
 from compliance.parsers.safefs import MAX_DEPTH
@@ -56,7 +57,9 @@ STR002 = define(
     "A hidden file or folder (name starting with '.') is in the submission.",
     f"""
 ## What it checks
-Names starting with a dot anywhere in the tree.
+Names starting with a dot anywhere in the tree: one finding per organisation
+folder, with the count and the first names (all of them, up to 20, in the
+evidence).
 
 ## Why it matters
 Hidden files (`.DS_Store`, `.git`, editor backups) are not part of a
@@ -370,6 +373,7 @@ Known files are not reported: `scaling.json`, `package_checker_params` (in
 the organisation, system and benchmark folders), `power/` folders (optional
 power logs), HPC `pruned_results/` (pruned Throughput instances),
 `results/<system>/privateid.json`, and the repository's own files at its top.
+One finding per organisation folder, with the count and the first entries.
 
 ## Why it matters
 The review tools and results tables only read what is where they expect it.
@@ -449,10 +453,14 @@ _REQUIRED = {
 
 @checker(SubjectRole.TREE, STR001, STR002, STR003, STR004, STR005, STR006, STR007, STR008, STR009, STR013, STR018)
 def layout(ctx: PackageContext) -> Iterator[Finding]:
+    grouped: dict[tuple[str, str], list[LayoutIssue]] = {}
     for issue in ctx.tree.issues:
         rule = _KIND.get(issue.kind)
         if rule is None:
             continue  # a hostile-input kind: hostile_entries below reports it
+        if issue.kind in _GROUPED:
+            grouped.setdefault((issue.kind, _org_folder(issue.path)), []).append(issue)
+            continue
         if issue.kind == t.EMPTY_FOLDER and _RUN_FOLDER.search(issue.path.replace("\\", "/")):
             continue  # an inference result's empty run folder is its missing run (ITR004), once
         detail = f": {issue.detail}" if issue.detail else ""
@@ -465,6 +473,53 @@ def layout(ctx: PackageContext) -> Iterator[Finding]:
             required=_REQUIRED[issue.kind],
             severity=_severity(ctx, rule, issue.kind),
         )
+
+
+    for (kind, org), issues in grouped.items():
+        yield _group(ctx, kind, org, issues)
+
+
+# Kinds reported once per organisation folder, with the count and the first entries: a code
+# tree's .DS_Store files or a benchmark folder's stray logs are one cause, not one per file.
+_GROUPED = (t.HIDDEN, t.EXTRA)
+_GROUP_NAMED = 3
+_ORG_FOLDER = re.compile(r"^(.*?)[/\\](?:benchmarks|results|systems)(?:[/\\]|$)")
+
+
+def _org_folder(path: str) -> str:
+    """The organisation folder an entry is in (the folder holding benchmarks/, results/,
+    systems/), else the entry's own folder."""
+    match = _ORG_FOLDER.match(path)
+    return match.group(1) if match else path.rsplit("/", 1)[0]
+
+
+def _group(ctx: PackageContext, kind: str, org: str, issues: list[LayoutIssue]) -> Finding:
+    rule = _KIND[kind]
+    first = issues[0]
+    detail = f": {first.detail}" if first.detail else ""
+    if len(issues) == 1:
+        message = f"{_MESSAGES[kind]}{detail}"
+    else:
+        names = ", ".join(_inside(org, i.path) for i in issues[:_GROUP_NAMED])
+        more = f" and {len(issues) - _GROUP_NAMED} more" if len(issues) > _GROUP_NAMED else ""
+        message = f"{len(issues)} entries in {_inside(ctx.tree.root, org)}: {_MESSAGES[kind]} ({names}{more})"
+    found: Finding = ctx.finding(
+        rule,
+        message,
+        path=first.path,
+        subject=ctx.tree.root,
+        observed=first.path,
+        required=_REQUIRED[kind],
+        severity=_severity(ctx, rule, kind),
+        evidence={"entries": len(issues), "listed": "; ".join(i.path for i in issues[:20])},
+    )
+    return found
+
+
+def _inside(folder: str, path: str) -> str:
+    """A path as named inside a folder (the organisation's, or the checked tree's)."""
+    prefix = folder.rstrip("/") + "/"
+    return path[len(prefix) :] if path.startswith(prefix) else path
 
 
 def _severity(ctx: PackageContext, rule: Rule, kind: str) -> Severity | None:
