@@ -9,7 +9,9 @@ module loads them and computes the test exactly as the official
 normalisation factor are the official ones:
 
 1. per RCP point: olympic mean (drop ``olympic_drop`` runs at each end),
-   population stdev (ddof 0) of *all* its runs, and the minimum acceptable
+   population stdev (ddof 0) of *all* its runs (round data ``statistics.stdev``:
+   the rounds before training 4.1 and HPC 3.0 included took the olympic slice, as
+   their rcp_checker did until mlcommons/logging 52245a0), and the minimum acceptable
    submission mean: bisection on ``[0, mean]`` for the smallest mean whose
    one-sided pooled two-sample t-test p-value stays above ``alpha``, with
    ``n_ref = len - 2 * olympic_drop`` and ``n_subm = required_runs - 2``;
@@ -62,7 +64,8 @@ SOURCE_FIELDS = ("Epochs to converge", "samples to converge")
 NOT_CONVERGED = 1e9
 
 _TOP_FIELDS = {"schema", "suite", "round", "extends", "ruleset", "source", "statistics", "benchmarks", "notes"}
-_STAT_FIELDS = {"alpha", "bisection_tolerance", "source"}
+_STAT_FIELDS = {"alpha", "bisection_tolerance", "stdev", "stdev_source", "source"}
+STDEV_METHODS = ("all_runs", "olympic")  # np.std of every run of a point (logging 52245a0, 4.1 on), or of its olympic slice (before)
 _BENCH_FIELDS = {
     "unit",
     "log_field",
@@ -139,6 +142,7 @@ class RcpBenchmark:
     alpha: float  # one-sided significance level of the t-test
     tolerance: float  # bisection stops when the bracket is this narrow
     min_mean_slack: float = 0.0  # subtracted from the minimum mean (llama31_405b: one eval)
+    stdev_method: str = "all_runs"  # the round's rcp_checker: all runs, or the olympic slice (before 4.1)
     source: str = ""  # the official file the points come from
     defined_in: str = ""  # the round whose data file holds the points
     source_field: str = "Epochs to converge"  # the official file's name for converged_at
@@ -292,6 +296,7 @@ def _benchmark_entry(
         alpha=float(stats["alpha"]),
         tolerance=float(stats["bisection_tolerance"]),
         min_mean_slack=slack,
+        stdev_method=str(stats.get("stdev", "all_runs")),
         source=f"{file_source}/{source}" if source else file_source,
         defined_in=round_name,
         source_field=str(raw.get("source_field", SOURCE_FIELDS[0])),
@@ -328,6 +333,8 @@ def _read_round(suite: str, round_name: str) -> dict[str, Any]:
         for name in ("alpha", "bisection_tolerance"):
             if name in stats and not (_is_number(stats[name]) and 0 < stats[name] < 1):
                 raise RcpDataError(f"{where}: statistics.{name} must be a number in (0, 1)")
+        if "stdev" in stats and stats["stdev"] not in STDEV_METHODS:
+            raise RcpDataError(f"{where}: statistics.stdev must be one of {list(STDEV_METHODS)}")
     return doc
 
 
@@ -575,8 +582,8 @@ def point_stats(bench: RcpBenchmark, required_runs: int) -> list[RcpStats]:
         values = sorted(point.converged_at)
         kept = values[drop : len(values) - drop]
         mean = np_mean(kept)
-        stdev = np_std(values)
         olympic_stdev = np_std(kept)
+        stdev = olympic_stdev if bench.stdev_method == "olympic" else np_std(values)
         n_ref = len(values) - 2 * drop
         # n_subm = required_runs - 2: the official checker's choice, also for unet3d (which drops 4 at each end)
         out.append(_stats((point.name,), point.batch_size, mean, stdev, olympic_stdev, n_ref, required_runs, bench.alpha, bench.tolerance))
@@ -640,6 +647,21 @@ def interpolate_stats(
     olympic_stdev = _line(batch_size, low, high, "olympic_stdev")
     n_ref = 2 * required_runs  # the official checker's choice for interpolated points
     return _stats(low.names + high.names, batch_size, mean, stdev, olympic_stdev, n_ref, required_runs, alpha, tolerance, interpolated=True)
+
+
+UNIT_MISMATCH = 20.0  # a submission mean this many times below every RCP mean counts in another unit
+
+
+def _too_fast(bench: RcpBenchmark, table: Sequence[RcpStats], submission_mean: float) -> str:
+    """Why a run set fails the bound: it converges too fast, or, far below every RCP point,
+    its logged values look like another unit (epochs where the round's RCPs count samples)."""
+    slowest = min(s.mean for s in table)
+    if submission_mean > 0 and slowest / submission_mean >= UNIT_MISMATCH:
+        return (
+            f": that is {slowest / submission_mean:.0f}x below every RCP point, so the logged {bench.log_field} "
+            f"looks like another unit than {bench.unit}, which this round's RCPs count"
+        )
+    return ": it converges too fast"
 
 
 @lru_cache(maxsize=256)
@@ -844,7 +866,7 @@ def check_rcp(
             parts.append(f"; it is faster than the RCP mean, so the score is normalised by {norm:.4f}")
     else:
         parts.append(f"is below the minimum {_num(bound)} allowed by {rcp_text}")
-        parts.append(f": submit RCPs for batch size {bs_text}" if kind == "below" else ": it converges too fast")
+        parts.append(f": submit RCPs for batch size {bs_text}" if kind == "below" else _too_fast(bench, table, submission_mean))
     if not math.isclose(documented, bound, rel_tol=1e-12):
         parts.append(
             f" (the rules appendix method, stdev of the olympic slice, gives a minimum of {_num(documented)})"

@@ -136,7 +136,8 @@ def test_point_statistics_and_pruning_are_the_official_numbers(suite: str, round
         runs = required_runs_for(suite, round_name, name)
         assert runs is not None
         stats = point_stats(bench, runs)
-        theirs = list(checker.rcp_data.values())
+        records = _the_rounds_records(checker, bench)
+        theirs = list(records.values())
         assert [s.batch_size for s in stats] == [r["BS"] for r in theirs]
         for ours, record in zip(stats, theirs, strict=True):
             assert ours.mean == record["RCP Mean"]
@@ -146,7 +147,7 @@ def test_point_statistics_and_pruning_are_the_official_numbers(suite: str, round
         pruned = prune_stats(stats)
         assert [s.names[0] for s in pruned] == list(checker.pruned_rcp_data)
         # interpolation halfway between every pair of neighbours that survive pruning
-        by_name = checker.pruned_rcp_data
+        by_name = {name: records[name] for name in checker.pruned_rcp_data}
         for low, high in zip(pruned, pruned[1:]):
             bs = (low.batch_size + high.batch_size) // 2
             if bs in (low.batch_size, high.batch_size):
@@ -159,6 +160,47 @@ def test_point_statistics_and_pruning_are_the_official_numbers(suite: str, round
                 record["Min Epochs"],
                 record["Max Speedup"],
             )
+
+
+def _the_rounds_records(checker: Any, bench: Any) -> dict[str, dict[str, Any]]:
+    """The official checker's RCP records as the round's own rcp_checker computed them.
+
+    Until mlcommons/logging 52245a0 (2024-07-31: training 3.0-4.0 and HPC 1.0-3.0) the one
+    difference was the stdev, of the olympic slice instead of every run (round data
+    ``statistics.stdev = "olympic"``); the minimum mean follows from it with the same search.
+    """
+    if bench.stdev_method != "olympic":
+        return dict(checker.rcp_data)
+    import numpy as np
+
+    out = {}
+    for name, record in checker.rcp_data.items():
+        runs = sorted(record["Epochs to converge"])
+        drop = bench.olympic_drop
+        stdev = np.std(runs[drop : len(runs) - drop])
+        min_epochs = checker._find_min_acceptable_mean(record["RCP Mean"], stdev, len(runs) - 2 * drop)
+        out[name] = {**record, "RCP Stdev": stdev, "Min Epochs": min_epochs, "Max Speedup": record["RCP Mean"] / min_epochs}
+    return out
+
+
+def test_stdev_method_is_the_rounds() -> None:
+    """The rounds before logging 52245a0 took the stdev of the olympic slice (P7)."""
+    for suite, round_name, method in (("training", "3.1", "olympic"), ("training", "4.0", "olympic"),
+                                       ("training", "4.1", "all_runs"), ("hpc", "2.0", "olympic")):
+        for bench in load_rcp_benchmarks(suite, round_name).values():
+            assert bench.stdev_method == method
+            if method == "olympic":
+                for stats in point_stats(bench, 10):
+                    assert stats.stdev == stats.olympic_stdev and stats.min_mean == stats.documented_min_mean
+
+
+def test_a_run_set_far_below_every_rcp_says_the_unit_looks_wrong() -> None:
+    """3.1 unet3d RCPs count samples; a run set logging epochs (about 2000) is 168x below them."""
+    result = check_rcp("training", "3.1", "unet3d", 56, [2000.0] * 40)
+    assert result.status == "fail"
+    assert "looks like another unit than samples" in result.message and "converges too fast" not in result.message
+    fast = check_rcp("training", "3.1", "unet3d", 56, [result.min_mean * 0.9] * 40)
+    assert "converges too fast" in fast.message
 
 
 def test_retired_benchmarks_are_not_inherited() -> None:

@@ -35,7 +35,7 @@ PUBLICATION_HEAD = 1024  # bytes of the README read for its first line
 # layout errors (STR001, STR002, STR004) and reported as warnings by the inference rules.
 EXTRA_ENTRY = "inference-extra-entry"
 LINK_IN_TREE = "inference-link-in-tree"
-_IN_ORG = {base.STRAY: EXTRA_ENTRY, base.HIDDEN: EXTRA_ENTRY, base.SYMLINK: LINK_IN_TREE, base.SYMLINK_LOOP: LINK_IN_TREE}
+_IN_ORG = {base.STRAY: EXTRA_ENTRY, base.HIDDEN: EXTRA_ENTRY, base.SYMLINK: LINK_IN_TREE, base.SYMLINK_BROKEN: LINK_IN_TREE, base.SYMLINK_LOOP: LINK_IN_TREE}
 
 
 class _InferenceWalker(base._Walker):

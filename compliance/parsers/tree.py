@@ -48,6 +48,7 @@ SPACES = "spaces"
 SYMLINK = "symlink"
 SYMLINK_OUTSIDE = "symlink-outside"
 SYMLINK_LOOP = "symlink-loop"
+SYMLINK_BROKEN = "symlink-broken"  # inside the tree, to nothing that exists
 OVERSIZED = "oversized"
 EMPTY_FILE = "empty-file"
 EMPTY_FOLDER = "empty-folder"
@@ -169,6 +170,9 @@ class _Walker:
         resolved = os.path.realpath(path)
         if resolved != self.root and not resolved.startswith(self.root.rstrip(os.sep) + os.sep):
             self.issue(SYMLINK_OUTSIDE, path, f"-> {target} (outside the tree)")
+            return
+        if not os.path.lexists(resolved):
+            self.issue(SYMLINK_BROKEN, path, f"-> {target} (broken: nothing there)")
             return
         self.issue(SYMLINK, path, f"-> {target}")
 

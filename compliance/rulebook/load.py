@@ -40,6 +40,7 @@ TOP_FIELDS = {
     "timed_keys",
     "seed_key",
     "seed_required",
+    "repo_checker",
     "borrowing",
     "notes",
 }
@@ -499,6 +500,7 @@ def load_rulebook(suite: str, round_name: str) -> Rulebook:
         timed_keys=tuple(merged.get("timed_keys", ())),
         seed_key=str(merged.get("seed_key", "seed")),
         seed_required=bool(merged.get("seed_required", False)),
+        repo_checker=bool(merged.get("repo_checker", True)),
         batch_size_keys=frozenset(merged.get("borrowing", {}).get("batch_size_keys", ())),
         not_hyperparameters=frozenset(merged.get("borrowing", {}).get("not_hyperparameters", ())),
         batch_size_derived=_key_lists(merged.get("borrowing", {}).get("batch_size_derived", {})),

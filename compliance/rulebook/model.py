@@ -201,6 +201,7 @@ class Rulebook:
     seed_required: bool
     known_keys: frozenset[str]
     sources: dict[str, str] = field(default_factory=dict)
+    repo_checker: bool = True  # the round had the official repository checker (hidden names, spaces, broken links)
     batch_size_keys: frozenset[str] = frozenset()
     not_hyperparameters: frozenset[str] = frozenset()
     # per benchmark: hyperparameters the rules set from the batch size, and logged keys the

@@ -160,6 +160,9 @@ def _audit(tree: SubmissionTree, display: str, options: AuditOptions, progress_f
                     _dropped(f, reason) if f.blocking and f.code not in seeds else f for f in log_findings[run.path]
                 ]
 
+    for facts in ctx.sets:
+        _fold_per_entry(facts.result.logs, log_findings)
+
     report.subjects.append(Subject(path=display, kind=SubjectRole.TREE, suite=suite))
     for system in tree.systems:
         report.subjects.append(Subject(path=system.path, kind=SubjectRole.SYSTEM, suite=suite, division=system.division or None))
@@ -257,6 +260,37 @@ def _seed_checked(facts: Any, book: Any, division: str | None) -> tuple[str, ...
     if division != "closed" or not book.seed_required or "seed-checker-bypass" in facts.result.checker_params:
         return ()
     return SEED_CHECKED
+
+
+# Warnings that say the same of every run of an entry: one finding per entry, with the count
+# and the first runs (SEED001 in the rounds that did not require a seed: 158 for 4 entries).
+FOLDED_PER_ENTRY = ("SEED001",)
+FOLD_NAMED = 3  # runs named in a folded message
+
+
+def _fold_per_entry(logs: list[str], log_findings: dict[str, list[Finding]]) -> None:
+    """Keep the first run's non-blocking finding of each FOLDED_PER_ENTRY code, saying in how
+    many of the entry's runs it occurs; drop the same finding of the other runs."""
+    from dataclasses import replace
+
+    for code in FOLDED_PER_ENTRY:
+        hits = [
+            (log, f) for log in logs for f in log_findings.get(log, ()) if f.code == code and not f.blocking and f.waived_by is None
+        ]
+        if len(hits) < 2 or len({f.message for _, f in hits}) != 1:
+            continue
+        names = [os.path.basename(log) for log, _ in hits]
+        more = f" and {len(names) - FOLD_NAMED} more" if len(names) > FOLD_NAMED else ""
+        first_log, first = hits[0]
+        folded = replace(
+            first,
+            message=f"{first.message}; in {len(hits)} of {len(logs)} runs of this entry ({', '.join(names[:FOLD_NAMED])}{more})",
+            evidence={**first.evidence, "runs": len(hits), "of_runs": len(logs)},
+        )
+        dropped = {id(f) for _, f in hits[1:]}
+        for log in logs:
+            if log in log_findings:
+                log_findings[log] = [folded if f is first else f for f in log_findings[log] if id(f) not in dropped]
 
 
 def _dropped(finding: Finding, reason: str) -> Finding:

@@ -95,7 +95,10 @@ HPB003 = define(
 ## What it checks
 Pairs of entries that agree on most tunable parameters (80 % or more, of at
 least five compared) but differ in one or two that are not batch-size
-parameters or set from the batch size.
+parameters or set from the batch size. Entries joined by such pairs form one
+group, reported once: its members, how many pairs, and which parameters differ
+in how many of them (53 ResNet entries that tune only the learning rate are
+one note, not 846 pairs); the first pairs and their values are in the evidence.
 
 ## Why it matters
 When borrowing, all non-batch parameters must be replaced as a group; a near
@@ -214,7 +217,8 @@ def borrowing(ctx: PackageContext) -> Iterator[Finding]:
         batch_keys, settled = roles(book, benchmark)
         keep = compared_keys(book, benchmark, batch_keys, settled)
         sets = [(f, entry_set(f, keep)) for f in entries]
-        groups = _Groups()
+        groups, near = _Groups(), _Groups()
+        near_pairs: list[tuple[str, str, int, dict[str, tuple[Any, Any]]]] = []
         for (fa, a), (fb, b) in combinations(sets, 2):
             if fa.result.org == fb.result.org and not fixed:
                 continue  # one submitter's own entries naturally share a set
@@ -245,17 +249,10 @@ def borrowing(ctx: PackageContext) -> Iterator[Finding]:
                 and len(other) <= NEAR_COPY_MAX_CHANGED
                 and (len(tunable) - len(other)) / len(tunable) >= NEAR_COPY_SHARE
             ):
-                yield ctx.finding(
-                    HPB003,
-                    f"{pair} share {len(tunable) - len(other)} of {len(tunable)} tunable parameters but differ in "
-                    f"{', '.join(other)}: a borrowed set must be taken whole (batch-size parameters aside)",
-                    path=fb.result.path,
-                    subject=ctx.tree.root,
-                    observed=", ".join(f"{k}: {a[k]!r} vs {b[k]!r}" for k in other),
-                    required="all non-batch-size parameters as in the donor's set",
-                    evidence=evidence,
-                )
+                near.join((fa.result.path, fa.result.org), (fb.result.path, fb.result.org), tuple(other), len(tunable))
+                near_pairs.append((fa.result.path, fb.result.path, len(tunable), {k: (a[k], b[k]) for k in other}))
         yield from _shared_sets(ctx, benchmark, groups)
+        yield from _near_copies(ctx, benchmark, near, near_pairs)
 
 
 class _Groups:
@@ -308,3 +305,46 @@ def _shared_sets(ctx: PackageContext, benchmark: str, groups: _Groups) -> Iterat
         else:
             code, message, observed = HPB001, f"{who} share one hyperparameter set ({equal}): borrowing candidates and their donor", f"{equal} equal"
         yield ctx.finding(code, f"{message}: {listed}", path=paths[0], subject=ctx.tree.root, observed=observed, evidence=evidence)
+
+
+def _within(root: str, path: str) -> str:
+    """An entry's path inside the checked tree (the finding's subject), as its folders name it."""
+    prefix = root.rstrip("/\\") + "/"
+    return path[len(prefix):] if path.startswith(prefix) else path
+
+
+NEAR_COPY_EXAMPLES = 3  # pairs quoted in a near-copy note; the evidence lists more
+
+
+def _near_copies(
+    ctx: PackageContext, benchmark: str, near: _Groups, pairs: list[tuple[str, str, int, dict[str, tuple[Any, Any]]]]
+) -> Iterator[Finding]:
+    """One HPB003 per group of entries joined by near-copy pairs (not one per pair: 74 entries
+    made 925 pairs in training 3.0), naming the parameters that differ and how often."""
+    for paths in near.groups():
+        members = set(paths)
+        inside = [p for p in pairs if p[0] in members]
+        changed: dict[str, int] = {}
+        for _, _, _, other in inside:
+            for key in other:
+                changed[key] = changed.get(key, 0) + 1
+        keys = sorted(changed, key=lambda k: (-changed[k], k))
+        orgs = sorted({near.org[p] for p in paths})
+        compared = max(p[2] for p in inside)
+        shown = [_within(ctx.tree.root, p) for p in paths]
+        listed = ", ".join(shown[:6]) + (f" and {len(paths) - 6} more" if len(paths) > 6 else "")
+        differ = ", ".join(f"{k} ({changed[k]} pair{'s' if changed[k] != 1 else ''})" for k in keys)
+        examples = [f"{_within(ctx.tree.root, a)} vs {_within(ctx.tree.root, b)}: " + ", ".join(f"{k} {va!r} vs {vb!r}" for k, (va, vb) in other.items()) for a, b, _, other in inside]
+        pairs_said = f"{len(inside)} pairs share" if len(inside) != 1 else "1 pair shares"
+        yield ctx.finding(
+            HPB003,
+            f"{len(paths)} {benchmark} entries of {len(orgs)} submitters are near copies of each other's hyperparameters "
+            f"({pairs_said} all but one or two of up to {compared} tunable parameters; they differ in {differ}): "
+            f"a borrowed set must be taken whole (batch-size parameters aside), independent tuning may come close: {listed}",
+            path=paths[0],
+            subject=ctx.tree.root,
+            observed="; ".join(examples[:NEAR_COPY_EXAMPLES]) + (f"; and {len(examples) - NEAR_COPY_EXAMPLES} more pairs" if len(examples) > NEAR_COPY_EXAMPLES else ""),
+            required="all non-batch-size parameters as in the donor's set",
+            evidence={"entries": len(paths), "submitters": len(orgs), "pairs": len(inside), "compared": compared,
+                      "differing": differ, "first_pairs": "; ".join(examples[:10])},
+        )

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 
 from compliance.models.findings import Finding, Severity
 from compliance.models.roles import SubjectRole
+from compliance.models.submission import LayoutIssue
 from compliance.parsers import archive as a
 from compliance.parsers import tree as t
 from compliance.parsers.safefs import MAX_DEPTH
@@ -56,11 +57,15 @@ STR002 = define(
     "A hidden file or folder (name starting with '.') is in the submission.",
     f"""
 ## What it checks
-Names starting with a dot anywhere in the tree.
+Names starting with a dot anywhere in the tree: one finding per organisation
+folder, with the count and the first names (all of them, up to 20, in the
+evidence).
 
 ## Why it matters
 Hidden files (`.DS_Store`, `.git`, editor backups) are not part of a
-submission; the official repository checker rejects them.
+submission; the official repository checker rejects them. In a round that
+had no repository checker (round data `repo_checker = false`: HPC 1.0, whose
+tools predate it) the rules are silent and this is a warning.
 
 ## Example
 `closed/ACME/results/.DS_Store`
@@ -87,7 +92,8 @@ Spaces (or tabs) in any name in the tree.
 
 ## Why it matters
 The results tables and scripts split paths on spaces; the official
-repository checker rejects such names.
+repository checker rejects such names (a warning in a round without that
+checker, round data `repo_checker = false`).
 
 ## Example
 `closed/ACME/results/sys A/`
@@ -108,8 +114,12 @@ STR004 = define(
     "A symbolic link is in the submission (it is not followed).",
     f"""
 ## What it checks
-Symbolic links anywhere in the tree; links that point outside the tree are
-called out.
+Symbolic links anywhere in the tree. A link leaving the tree, a loop and a
+broken link (pointing to nothing) are errors: the official repository checker
+rejects broken links (a warning in a round without that checker). A link that
+resolves to an entry inside the tree is a warning naming its target: the
+official checker accepts it, but mlperf-audit does not follow it, so what it
+points to is not checked through the link.
 
 ## Why it matters
 A link is not content: once the tree is copied or archived it breaks, and a
@@ -363,6 +373,7 @@ Known files are not reported: `scaling.json`, `package_checker_params` (in
 the organisation, system and benchmark folders), `power/` folders (optional
 power logs), HPC `pruned_results/` (pruned Throughput instances),
 `results/<system>/privateid.json`, and the repository's own files at its top.
+One finding per organisation folder, with the count and the first entries.
 
 ## Why it matters
 The review tools and results tables only read what is where they expect it.
@@ -391,6 +402,7 @@ _KIND = {
     t.HIDDEN: STR002,
     t.SPACES: STR003,
     t.SYMLINK: STR004,
+    t.SYMLINK_BROKEN: STR004,
     t.OVERSIZED: STR005,
     t.EMPTY_FILE: STR006,
     t.EMPTY_FOLDER: STR006,
@@ -406,7 +418,8 @@ _MESSAGES = {
     t.EXTRA: "not part of the layout",
     t.HIDDEN: "hidden entry",
     t.SPACES: "the name contains a space",
-    t.SYMLINK: "symbolic link",
+    t.SYMLINK: "symbolic link inside the tree, not followed",
+    t.SYMLINK_BROKEN: "broken symbolic link",
     t.OVERSIZED: "file over 50 MB",
     t.EMPTY_FILE: "empty file",
     t.EMPTY_FOLDER: "empty folder",
@@ -424,7 +437,8 @@ _REQUIRED = {
     t.EXTRA: "<org>/{systems,results,benchmarks}/... as the submission rules' directory structure describes",
     t.HIDDEN: "no names starting with '.'",
     t.SPACES: "names without spaces",
-    t.SYMLINK: "regular files and folders only",
+    t.SYMLINK: "regular files and folders only (the training repo_checker rejects broken links only)",
+    t.SYMLINK_BROKEN: "no broken links (the training repo_checker rejects them)",
     t.OVERSIZED: "files of at most 50 MB",
     t.EMPTY_FILE: "no empty files",
     t.EMPTY_FOLDER: "no empty folders",
@@ -439,10 +453,14 @@ _REQUIRED = {
 
 @checker(SubjectRole.TREE, STR001, STR002, STR003, STR004, STR005, STR006, STR007, STR008, STR009, STR013, STR018)
 def layout(ctx: PackageContext) -> Iterator[Finding]:
+    grouped: dict[tuple[str, str], list[LayoutIssue]] = {}
     for issue in ctx.tree.issues:
         rule = _KIND.get(issue.kind)
         if rule is None:
             continue  # a hostile-input kind: hostile_entries below reports it
+        if issue.kind in _GROUPED:
+            grouped.setdefault((issue.kind, _org_folder(issue.path)), []).append(issue)
+            continue
         if issue.kind == t.EMPTY_FOLDER and _RUN_FOLDER.search(issue.path.replace("\\", "/")):
             continue  # an inference result's empty run folder is its missing run (ITR004), once
         detail = f": {issue.detail}" if issue.detail else ""
@@ -453,7 +471,68 @@ def layout(ctx: PackageContext) -> Iterator[Finding]:
             subject=ctx.tree.root,
             observed=issue.path,  # shown as the entry's name (compliance.registry)
             required=_REQUIRED[issue.kind],
+            severity=_severity(ctx, rule, issue.kind),
         )
+
+
+    for (kind, org), issues in grouped.items():
+        yield _group(ctx, kind, org, issues)
+
+
+# Kinds reported once per organisation folder, with the count and the first entries: a code
+# tree's .DS_Store files or a benchmark folder's stray logs are one cause, not one per file.
+_GROUPED = (t.HIDDEN, t.EXTRA)
+_GROUP_NAMED = 3
+_ORG_FOLDER = re.compile(r"^(.*?)[/\\](?:benchmarks|results|systems)(?:[/\\]|$)")
+
+
+def _org_folder(path: str) -> str:
+    """The organisation folder an entry is in (the folder holding benchmarks/, results/,
+    systems/), else the entry's own folder."""
+    match = _ORG_FOLDER.match(path)
+    return match.group(1) if match else path.rsplit("/", 1)[0]
+
+
+def _group(ctx: PackageContext, kind: str, org: str, issues: list[LayoutIssue]) -> Finding:
+    rule = _KIND[kind]
+    first = issues[0]
+    detail = f": {first.detail}" if first.detail else ""
+    if len(issues) == 1:
+        message = f"{_MESSAGES[kind]}{detail}"
+    else:
+        names = ", ".join(_inside(org, i.path) for i in issues[:_GROUP_NAMED])
+        more = f" and {len(issues) - _GROUP_NAMED} more" if len(issues) > _GROUP_NAMED else ""
+        message = f"{len(issues)} entries in {_inside(ctx.tree.root, org)}: {_MESSAGES[kind]} ({names}{more})"
+    found: Finding = ctx.finding(
+        rule,
+        message,
+        path=first.path,
+        subject=ctx.tree.root,
+        observed=first.path,
+        required=_REQUIRED[kind],
+        severity=_severity(ctx, rule, kind),
+        evidence={"entries": len(issues), "listed": "; ".join(i.path for i in issues[:20])},
+    )
+    return found
+
+
+def _inside(folder: str, path: str) -> str:
+    """A path as named inside a folder (the organisation's, or the checked tree's)."""
+    prefix = folder.rstrip("/") + "/"
+    return path[len(prefix) :] if path.startswith(prefix) else path
+
+
+def _severity(ctx: PackageContext, rule: Rule, kind: str) -> Severity | None:
+    """A rule's severity where the round's tools did not reject the entry: a link that
+    resolves inside the tree (the repo_checker fails broken links only) is a warning."""
+    if kind == t.SYMLINK:
+        return Severity.WARNING
+    if kind in _HYGIENE and not getattr(ctx.book, "repo_checker", True):
+        return Severity.WARNING  # a round before the repository checker: the rules are silent
+    return None
+
+
+_HYGIENE = (t.HIDDEN, t.SPACES, t.SYMLINK_BROKEN)  # what the official repo_checker rejects
 
 
 @checker(SubjectRole.TREE, STR010, STR011, STR012)

@@ -84,7 +84,8 @@ KEY003 = define(
     """
 ## What it checks
 Keys required exactly once that are repeated with identical values (typically
-logged by several ranks).
+logged by several ranks). One finding per log lists all such keys and how
+often each is logged; it points at the first repeated record.
 
 ## Why it matters
 Harmless for the verdict (the official checker warns too), but it makes logs
@@ -495,9 +496,10 @@ def key_table(ctx: LogContext) -> Iterator[Finding]:
     if ctx.log.records == 0:
         return
     groups_seen: set[frozenset[str]] = set()
+    repeats: list[tuple[str, int, list[Record]]] = []  # KEY003: one finding per log, listing the keys
     for key, spec in ctx.specs.items():
         track = ctx.track(key)
-        yield from _counts(ctx, key, spec, track, groups_seen)
+        yield from _counts(ctx, key, spec, track, groups_seen, repeats)
         if track is None or not track.count:
             continue
         if key not in _SUBMISSION_OWNED:
@@ -505,12 +507,47 @@ def key_table(ctx: LogContext) -> Iterator[Finding]:
         yield from _run_checks(ctx, spec, spec.first, [track.first], "first")
         if spec.target:
             yield from _target(ctx, key, spec, track)
+    if repeats:
+        yield _repeated(ctx, repeats)
     if ctx.log.records and not ctx.specs:
         return
 
 
+REPEATS_LISTED = 5  # keys named in a KEY003 message; all are in its evidence
+
+
+def _repeated(ctx: LogContext, repeats: list[tuple[str, int, list[Record]]]) -> Finding:
+    """One KEY003 for all the keys of a log repeated with the same value (typically one
+    record per rank: five submission_* keys logged 16 times were five warnings a file)."""
+    repeats = sorted(repeats, key=lambda r: r[2][1].line)  # in the order the repeats appear in the log
+    key, count, records = repeats[0]
+    lines = ", ".join(str(r.line) for r in records[:5]) + (" …" if count > 5 else "")
+    if len(repeats) == 1:
+        message = f"'{key}' is logged {count} times (same value each time)"
+        observed = f"{count} records (lines {lines})"
+    else:
+        named = ", ".join(f"'{k}' {n} times" for k, n, _ in repeats[:REPEATS_LISTED])
+        more = f" and {len(repeats) - REPEATS_LISTED} more" if len(repeats) > REPEATS_LISTED else ""
+        message = f"{len(repeats)} keys required once are logged more than once, each with the same value: {named}{more}"
+        observed = f"'{key}': {count} records (lines {lines})"
+    return ctx.finding(
+        KEY003,
+        message,
+        line=records[1].line,
+        key=key,
+        observed=observed,
+        required="exactly one record of each",
+        evidence={"keys": len(repeats), "repeated": ", ".join(f"{k} x{n}" for k, n, _ in repeats)},
+    )
+
+
 def _counts(
-    ctx: LogContext, key: str, spec: KeySpec, track: Any, groups_seen: set[frozenset[str]]
+    ctx: LogContext,
+    key: str,
+    spec: KeySpec,
+    track: Any,
+    groups_seen: set[frozenset[str]],
+    repeats: list[tuple[str, int, list[Record]]],
 ) -> Iterator[Finding]:
     count = track.count if track is not None else 0
     where = f"{spec.section} rules"
@@ -537,14 +574,7 @@ def _counts(
                     required=f"exactly one '{key}' ({where})",
                 )
             else:
-                yield ctx.finding(
-                    KEY003,
-                    f"'{key}' is logged {count} times (same value each time)",
-                    line=records[1].line,
-                    key=key,
-                    observed=f"{count} records (lines {lines})",
-                    required=f"exactly one '{key}'",
-                )
+                repeats.append((key, count, records))
     elif spec.req == "at_least_one" and count == 0:
         yield ctx.finding(
             KEY001,
@@ -669,6 +699,7 @@ def _target(ctx: LogContext, key: str, spec: KeySpec, track: Any) -> Iterator[Fi
             observed=f"target met at line {first.line}, time {first.time_ms:.0f}; run_stop at line "
             f"{ctx.run_stop.line}, time {ctx.run_stop.time_ms:.0f}",
             required="an evaluation meeting the target before run_stop",
+            evidence={"records_after_run_stop": track.late(ctx.clock_sane)[0]},  # what SEQ007 would repeat
         )
 
 

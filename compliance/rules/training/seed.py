@@ -20,7 +20,9 @@ SEED001 = define(
 That a closed-division log has at least one `seed` record. It is an error in
 the rounds whose rules make the logged seed mandatory (`seed_required` in the
 round data: training 4.1 onwards, HPC 3.0) and a warning in earlier rounds,
-where published closed results without a seed were accepted.
+where published closed results without a seed were accepted. There the
+warning is given once per entry, saying in how many of its runs the seed is
+missing (an error stays on each run).
 
 ## Why it matters
 The rules require each run of a closed submission to use a different seed and
