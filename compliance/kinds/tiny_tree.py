@@ -397,7 +397,7 @@ def _blocked_results(report: Report, tree: TinyTree, display: str) -> set[str]:
                 continue
             if within(place, f"{org.path}/systems"):
                 name = place.rsplit("/", 1)[-1].removesuffix(".json")
-                hit = [r.path for r in org.results if r.system == name]
+                hit = [r.path for r in org.results if r.system == name or getattr(org.described.get(r.system), "path", None) == place]
             else:
                 hit = [r.path for r in org.results if within(place, r.path) or within(r.path, place)]
             blocked.update(hit or ([] if within(place, f"{org.path}/systems") else [r.path for r in org.results]))

@@ -64,6 +64,7 @@ class TinyRulebook:
     required_files: dict[str, tuple[str, ...]]  # runner -> file names
     mode_prefix: bool
     system_fields: tuple[str, ...]
+    exact_system_name: bool  # a description under another name fails the system's results (TSY001), else a warning (TSY004)
     sources: dict[str, str]
     value_sources: dict[str, str]  # "windows.count" -> its source
     notes: tuple[str, ...]
@@ -184,6 +185,7 @@ def load_tiny_rulebook(round_name: str) -> TinyRulebook:
         },
         mode_prefix=bool(_value(files, "mode_prefix", "files")),
         system_fields=_names(_value(systems, "required_fields", "systems"), "systems.required_fields"),
+        exact_system_name=bool(_value(systems, "exact_name", "systems")),
         sources={k: str(v) for k, v in merged.get("sources", {}).items()},
         value_sources=value_sources,
         notes=tuple(str(n) for n in layers[0].get("notes", ())),

@@ -155,13 +155,18 @@ def window_validity(ctx: TinyResultContext) -> Iterator[Finding]:
         bad = [(w, why) for w in folder.windows if (why := _short(w, book.min_runtime_s, least))]
         if bad:
             first, why = bad[0]
+            # an EnergyRunner energy run prints each window twice (its energy and its performance
+            # block, the same number): a window is counted once, by its number
+            numbers = {w.number for w in folder.windows}
+            invalid = {w.number for w, _ in bad}
+            counted = "inference count not logged" if first.inferences is None else f"{first.inferences} inferences"
             yield ctx.finding(
                 TWN001,
-                f"{len(bad)} of the {len(folder.windows)} windows of the {mode} run are not valid runs: the first, "
+                f"{len(invalid)} of the {len(numbers)} windows of the {mode} run are not valid runs: the first, "
                 f"{first.kind} window {first.number}: {why}",
                 path=where or folder.path,
                 line=first.line or None,
-                observed=f"{first.runtime_s:g} s, {first.inferences} inferences" if first.runtime_s is not None else why,
+                observed=f"{first.runtime_s:g} s, {counted}" if first.runtime_s is not None else why,
                 required=f"at least {book.min_runtime_s:g} s and {book.min_inferences} inferences per window",
             )
         if folder.repeated or folder.repeated_lines:
