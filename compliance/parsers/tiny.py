@@ -13,7 +13,7 @@ import os
 import re
 import stat
 
-from compliance.models.tiny import EEMBC, MLC, Detections, ModeFolder, OrgFolder, Reading, TinyResult, TinySystem, TinyTree, Window
+from compliance.models.tiny import EEMBC, MLC, Detections, median, ModeFolder, OrgFolder, Reading, TinyResult, TinySystem, TinyTree, Window
 from compliance.parsers import safefs
 
 MAX_RESULTS_BYTES = 4 << 20  # a results.txt is a few KB; a duplicated one tens of KB
@@ -278,6 +278,61 @@ def read_log_head(real: str) -> tuple[Reading | None, str | None]:
     if match is not None:
         model = Reading(0.0, head.count("\n", 0, match.start()) + 1, match.group(1) or match.group(2))
     return model, session_day(head)
+
+
+MAX_LOG_BYTES = 16 << 20  # a performance log with a lap line per inference (10,000 per window) is 2 MB
+_INFER_START = re.compile(r"m-infer-start-(\d+)")
+_LAP = re.compile(r"m-lap-us-(\d+)")
+
+
+def log_windows(text: str) -> list[Window]:
+    """The performance windows of an EnergyRunner log, as the runner computes them: after each
+    ``m-infer-start-N`` the span from the first to the last ``m-lap-us-`` time before
+    ``m-infer-done`` (microseconds), N inferences in it."""
+    windows: list[Window] = []
+    current: Window | None = None
+    laps: list[int] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if len(line) > MAX_LINE_CHARS:
+            continue
+        start = _INFER_START.search(line)
+        if start is not None:
+            current, laps = Window("performance", len(windows) + 1, number, inferences=int(start.group(1))), []
+            continue
+        if current is None:
+            continue
+        lap = _LAP.search(line)
+        if lap is not None:
+            laps.append(int(lap.group(1)))
+        elif "m-infer-done" in line:
+            if len(laps) >= 2 and laps[-1] > laps[0] and current.inferences:
+                current.runtime_s = (laps[-1] - laps[0]) / 1e6
+                current.throughput = current.inferences / current.runtime_s
+                windows.append(current)
+            current = None
+    return windows
+
+
+def use_runner_logs(tree: TinyTree) -> None:
+    """For a round whose layout has no results.txt (0.5): each mode folder without one that holds
+    the runner's log is ``log_only``; a performance log gives the windows and their median."""
+    for org in tree.orgs:
+        for result in org.results:
+            for folder in result.modes.values():
+                if folder.summary_path is not None or "log.txt" not in folder.names:
+                    continue
+                folder.log_only = True
+                if folder.mode != "performance":
+                    continue
+                text, why = read_text(os.path.join(folder.real, folder.names["log.txt"]), MAX_LOG_BYTES)
+                if text is None:
+                    folder.problems.append((_shown_join(folder.path, folder.names["log.txt"]), f"{why}"))
+                    continue
+                windows = log_windows(text)
+                if windows:
+                    folder.windows, folder.windows_from = windows, "log.txt"
+                    value = median([w.throughput for w in windows if w.throughput is not None])
+                    folder.median_throughput = Reading(value, windows[0].line, f"{value:.3f}")
 
 
 def session_day(text: str) -> str | None:

@@ -63,6 +63,7 @@ class TinyRulebook:
     size_limit: int
     required_files: dict[str, tuple[str, ...]]  # runner -> file names
     mode_prefix: bool
+    summary_file: bool  # the layout has a results.txt per mode folder (0.5: only the runner's log)
     system_fields: tuple[str, ...]
     exact_system_name: bool  # a description under another name fails the system's results (TSY001), else a warning (TSY004)
     sources: dict[str, str]
@@ -184,6 +185,7 @@ def load_tiny_rulebook(round_name: str) -> TinyRulebook:
             "mlc": _names(_value(files, "required_mlc", "files"), "files.required_mlc"),
         },
         mode_prefix=bool(_value(files, "mode_prefix", "files")),
+        summary_file=bool(_value(files, "summary_file", "files")),
         system_fields=_names(_value(systems, "required_fields", "systems"), "systems.required_fields"),
         exact_system_name=bool(_value(systems, "exact_name", "systems")),
         sources={k: str(v) for k, v in merged.get("sources", {}).items()},

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from compliance.models.findings import Finding, Severity
-from compliance.models.tiny import ModeFolder, Reading, Window
+from compliance.models.tiny import ModeFolder, Reading, Window, median
 from compliance.registry import checker, define
 from compliance.rules.tiny.context import RESULT_SUBJECT, SUITES, TinyResultContext
 
@@ -150,7 +150,7 @@ def window_validity(ctx: TinyResultContext) -> Iterator[Finding]:
         folder = ctx.result.modes.get(mode)
         if folder is None or (sww and mode == "performance"):
             continue  # streaming wakeword performance: an estimate over the stream, no windows
-        where = folder.summary_path if folder.windows_from == "results.txt" else f"{folder.path}/results.json"
+        where = folder.windows_file()
         least = None if sww else book.min_inferences  # a streaming run is one inference over the whole stream
         bad = [(w, why) for w in folder.windows if (why := _short(w, book.min_runtime_s, least))]
         if bad:
@@ -184,12 +184,6 @@ def _streaming(ctx: TinyResultContext) -> bool:
     return ctx.benchmark is not None and ctx.benchmark.target.metric == "detections"
 
 
-def median(values: list[float]) -> float:
-    ordered = sorted(values)
-    middle = len(ordered) // 2
-    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
-
-
 def _precision(reading: Reading) -> float:
     """A unit of the median's last printed digit, and the windows' own rounding (the runners print
     them to 3 decimals and take the median of the unrounded values)."""
@@ -215,7 +209,7 @@ def window_median(ctx: TinyResultContext) -> Iterator[Finding]:
         if not windows and stated is None:
             continue  # nothing measured: TRS002 reports the missing result
         want = ctx.book.sww_energy_count if sww and mode == "energy" and ctx.book.sww_energy_count else ctx.book.window_count
-        where = folder.summary_path if folder.windows_from == "results.txt" else f"{folder.path}/results.json"
+        where = folder.windows_file()
         if not windows:
             continue  # a results.txt with the median alone and no results.json: nothing to count
         if len(windows) != want:
