@@ -65,6 +65,7 @@ class TinyRulebook:
     mode_prefix: bool
     summary_file: bool  # the layout has a results.txt per mode folder (0.5: only the runner's log)
     system_fields: tuple[str, ...]
+    status_required: bool  # an empty or missing Status fails the system's results (TSY002), else TSY003 warns
     exact_system_name: bool  # a description under another name fails the system's results (TSY001), else a warning (TSY004)
     sources: dict[str, str]
     value_sources: dict[str, str]  # "windows.count" -> its source
@@ -187,6 +188,7 @@ def load_tiny_rulebook(round_name: str) -> TinyRulebook:
         mode_prefix=bool(_value(files, "mode_prefix", "files")),
         summary_file=bool(_value(files, "summary_file", "files")),
         system_fields=_names(_value(systems, "required_fields", "systems"), "systems.required_fields"),
+        status_required=bool(_value(systems, "status_required", "systems")),
         exact_system_name=bool(_value(systems, "exact_name", "systems")),
         sources={k: str(v) for k, v in merged.get("sources", {}).items()},
         value_sources=value_sources,

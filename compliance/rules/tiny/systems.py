@@ -86,7 +86,10 @@ TSY002 = define(
     """
 ## What it checks
 That `systems/<system>.json` is a JSON object and that its `Status` is one
-of the availability categories (Available, Preview, RDI; any case).
+of the availability categories (Available, Preview, RDI; any case). In the
+rounds no checker tested (0.5, 0.7: round data `systems.status_required`),
+whose template ships `"Status": ""`, an empty or missing Status is left to
+TSY003 (a warning that it is not filled).
 
 ## Why it matters
 The status decides the table the result is published in. The official
@@ -176,7 +179,8 @@ def systems(ctx: TinySubmissionContext) -> Iterator[Finding]:
                 yield ctx.finding(TSY002, f"{name}.json {system.error}", path=system.path, observed=system.error or "unreadable", required="a JSON object")
                 continue
             status = system.data.get("Status", system.data.get("status"))
-            if not isinstance(status, str) or status.strip().lower() not in book.availabilities:
+            unfilled = status is None or (isinstance(status, str) and not status.strip())
+            if (book.status_required or not unfilled) and (not isinstance(status, str) or status.strip().lower() not in book.availabilities):
                 yield ctx.finding(
                     TSY002,
                     f"Status {status!r} is not an availability category",
