@@ -291,22 +291,23 @@ def log_windows(text: str) -> list[Window]:
     ``m-infer-done`` (microseconds), N inferences in it."""
     windows: list[Window] = []
     current: Window | None = None
-    laps: list[int] = []
+    first = last = 0  # the window's first and latest lap times (us)
     for number, line in enumerate(text.splitlines(), start=1):
         if len(line) > MAX_LINE_CHARS:
             continue
         start = _INFER_START.search(line)
         if start is not None:
-            current, laps = Window("performance", len(windows) + 1, number, inferences=int(start.group(1))), []
+            current, first, last = Window("performance", len(windows) + 1, number, inferences=int(start.group(1))), 0, 0
             continue
         if current is None:
             continue
         lap = _LAP.search(line)
         if lap is not None:
-            laps.append(int(lap.group(1)))
+            last = int(lap.group(1))
+            first = first or last
         elif "m-infer-done" in line:
-            if len(laps) >= 2 and laps[-1] > laps[0] and current.inferences:
-                current.runtime_s = (laps[-1] - laps[0]) / 1e6
+            if last > first > 0 and current.inferences:
+                current.runtime_s = (last - first) / 1e6
                 current.throughput = current.inferences / current.runtime_s
                 windows.append(current)
             current = None
