@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -386,3 +387,35 @@ def test_mutated_results_files_never_make_the_reader_raise() -> None:
 def test_suite_tiny_on_a_folder_without_tiny_results_is_a_usage_error() -> None:
     result = run_cli("check", str(FIXTURES / "inference_tree" / "v5.1"), "--suite", "tiny")
     assert result.code == 2 and "nothing to check: no Tiny result" in result.err
+
+
+# -- round 0.5 (its layout has no results.txt) and the published rounds under a neutral name ---------
+
+TINY_05 = Path(__file__).parent / "fixtures" / "tiny" / "v0.5"
+
+
+def test_a_05_tree_takes_its_throughput_from_the_runner_log_and_its_round_from_the_session_dates(tmp_path: Path) -> None:
+    root = tmp_path / "submission"
+    shutil.copytree(TINY_05, root)
+    report = check(root)  # no flags, no round in the folder's name
+    assert (report.round, report.round_source) == ("0.5", "detected")
+    assert any("runner sessions, newest 2021-" in line for line in report.round_evidence)
+    rows = rows_of(report)
+    performance = rows[("dividiti-closed-pcl-scepu02/ic", "performance")]
+    assert performance.value is not None and round(performance.value, 3) == 0.807  # 10 inferences in 12.396 s, five times
+    assert performance.passed and rows[("dividiti-closed-pcl-scepu02/ic", "accuracy")].passed  # as the round's layout files them
+    codes = {f.code for f in report.findings}
+    assert "TRS001" not in codes and "TSY001" not in codes and {"TRS004", "TSY004"} <= codes
+
+
+@pytest.mark.parametrize("round_name", ["0.5", "0.7", "1.0", "1.1", "1.2", "1.3"])
+def test_a_published_round_under_a_neutral_name_is_detected_from_its_files(tmp_path: Path, round_name: str) -> None:
+    published = Path(os.environ.get("MLPERF_AUDIT_RESULTS_REPOS", "/tmp/fid")) / f"tiny-{round_name}"
+    if not published.is_dir():
+        pytest.skip(f"{published} is not here (materialise it with bench/fidelity/materialise.py)")
+    root = tmp_path / "repository"
+    shutil.copytree(published, root, copy_function=os.link, symlinks=True)
+    report = check(root)
+    assert (report.round, report.round_source) == (round_name, "detected")
+    assert len(report.results) > 30  # the whole repository was read
+    assert not any(line.startswith("repository name") and "folder" in line for line in report.round_evidence)

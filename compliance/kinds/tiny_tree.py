@@ -337,6 +337,10 @@ def _check(plan: Plan, options: AuditOptions, unpacked: Unpacked | None) -> Repo
     root = plan.paths[0]
     display = plan.display or root
     tree = read_tree(root, display, book.folder_names(), book.size_limit, book.mode_prefix)
+    if not book.summary_file:
+        from compliance.parsers.tiny import use_runner_logs
+
+        use_runner_logs(tree)
     debug = bool(getattr(options, "debug", False))
     report = Report(tool=ToolInfo("mlperf-audit", __version__), suite=SUITE, round=book.round)
     report.rulebook_sha256 = book.sha256
@@ -371,8 +375,10 @@ def _check(plan: Plan, options: AuditOptions, unpacked: Unpacked | None) -> Repo
     report.finalise()
     verdicts = {s.path: s.passed for s in report.subjects}
     blocked = _blocked_results(report, tree, display)
+    unchecked = {(r.path, mode) for r in results for mode, folder in r.modes.items() if folder.log_only}  # a value the round's files cannot give (TRS004)
     for each in rows:
-        each.passed = verdicts.get(each.path, False) and each.value is not None and each.path not in blocked
+        known = each.value is not None or (each.path, each.scenario) in unchecked
+        each.passed = verdicts.get(each.path, False) and known and each.path not in blocked
     report.passed = report.passed and all(each.passed for each in rows)
     if plan.scope is not None:
         from compliance.scope import narrow_report
@@ -397,7 +403,7 @@ def _blocked_results(report: Report, tree: TinyTree, display: str) -> set[str]:
                 continue
             if within(place, f"{org.path}/systems"):
                 name = place.rsplit("/", 1)[-1].removesuffix(".json")
-                hit = [r.path for r in org.results if r.system == name]
+                hit = [r.path for r in org.results if r.system == name or getattr(org.described.get(r.system), "path", None) == place]
             else:
                 hit = [r.path for r in org.results if within(place, r.path) or within(r.path, place)]
             blocked.update(hit or ([] if within(place, f"{org.path}/systems") else [r.path for r in org.results]))

@@ -15,6 +15,13 @@ EEMBC = "eembc"  # the EEMBC EnergyRunner (an EEMBC_RUNNER marker file)
 MLC = "mlc"  # the MLCommons runner
 
 
+def median(values: list[float]) -> float:
+    """The median of the windows' values, as the runners take it."""
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+
+
 @dataclass(slots=True)
 class Window:
     """One measured window (EEMBC) or trial (MLCommons runner) of a results file."""
@@ -80,9 +87,16 @@ class ModeFolder:
     log_model: Reading | None = None  # the model the runner's log says the device ran (its text in ``text``)
     session: str | None = None  # the day the runner's session started (YYYY-MM-DD), from its log
     json_entries: int | None = None  # accuracy: the entries of the MLCommons runner's results.json (one per input)
+    log_only: bool = False  # the round's layout has no results.txt and the folder holds the runner's log (0.5)
 
     def windows_of(self, kind: str) -> list[Window]:
         return [w for w in self.windows if w.kind == kind]
+
+    def windows_file(self) -> str:
+        """The file the windows were read from, as shown."""
+        if self.windows_from == "results.txt" and self.summary_path:
+            return self.summary_path
+        return f"{self.path}/{self.names.get(self.windows_from, self.windows_from)}"
 
 
 @dataclass(slots=True)
@@ -123,6 +137,7 @@ class OrgFolder:
     path: str
     real: str
     systems: dict[str, TinySystem] = field(default_factory=dict)  # by the file's name without .json
+    described: dict[str, TinySystem] = field(default_factory=dict)  # system id -> its description under another name (or in a folder of systems/)
     results: list[TinyResult] = field(default_factory=list)
     links: list[str] = field(default_factory=list)  # symbolic links, as shown
     large: list[tuple[str, int]] = field(default_factory=list)  # (file, bytes) above the round's size limit

@@ -13,7 +13,7 @@ import os
 import re
 import stat
 
-from compliance.models.tiny import EEMBC, MLC, Detections, ModeFolder, OrgFolder, Reading, TinyResult, TinySystem, TinyTree, Window
+from compliance.models.tiny import EEMBC, MLC, Detections, median, ModeFolder, OrgFolder, Reading, TinyResult, TinySystem, TinyTree, Window
 from compliance.parsers import safefs
 
 MAX_RESULTS_BYTES = 4 << 20  # a results.txt is a few KB; a duplicated one tens of KB
@@ -280,6 +280,62 @@ def read_log_head(real: str) -> tuple[Reading | None, str | None]:
     return model, session_day(head)
 
 
+MAX_LOG_BYTES = 16 << 20  # a performance log with a lap line per inference (10,000 per window) is 2 MB
+_INFER_START = re.compile(r"m-infer-start-(\d+)")
+_LAP = re.compile(r"m-lap-us-(\d+)")
+
+
+def log_windows(text: str) -> list[Window]:
+    """The performance windows of an EnergyRunner log, as the runner computes them: after each
+    ``m-infer-start-N`` the span from the first to the last ``m-lap-us-`` time before
+    ``m-infer-done`` (microseconds), N inferences in it."""
+    windows: list[Window] = []
+    current: Window | None = None
+    first = last = 0  # the window's first and latest lap times (us)
+    for number, line in enumerate(text.splitlines(), start=1):
+        if len(line) > MAX_LINE_CHARS:
+            continue
+        start = _INFER_START.search(line)
+        if start is not None:
+            current, first, last = Window("performance", len(windows) + 1, number, inferences=int(start.group(1))), 0, 0
+            continue
+        if current is None:
+            continue
+        lap = _LAP.search(line)
+        if lap is not None:
+            last = int(lap.group(1))
+            first = first or last
+        elif "m-infer-done" in line:
+            if last > first > 0 and current.inferences:
+                current.runtime_s = (last - first) / 1e6
+                current.throughput = current.inferences / current.runtime_s
+                windows.append(current)
+            current = None
+    return windows
+
+
+def use_runner_logs(tree: TinyTree) -> None:
+    """For a round whose layout has no results.txt (0.5): each mode folder without one that holds
+    the runner's log is ``log_only``; a performance log gives the windows and their median."""
+    for org in tree.orgs:
+        for result in org.results:
+            for folder in result.modes.values():
+                if folder.summary_path is not None or "log.txt" not in folder.names:
+                    continue
+                folder.log_only = True
+                if folder.mode != "performance":
+                    continue
+                text, why = read_text(os.path.join(folder.real, folder.names["log.txt"]), MAX_LOG_BYTES)
+                if text is None:
+                    folder.problems.append((_shown_join(folder.path, folder.names["log.txt"]), f"{why}"))
+                    continue
+                windows = log_windows(text)
+                if windows:
+                    folder.windows, folder.windows_from = windows, "log.txt"
+                    value = median([w.throughput for w in windows if w.throughput is not None])
+                    folder.median_throughput = Reading(value, windows[0].line, f"{value:.3f}")
+
+
 def session_day(text: str) -> str | None:
     """The day (YYYY-MM-DD) a runner's session started, from its log's first lines, or None."""
     day = _SESSION.search(text)
@@ -385,39 +441,75 @@ def runner_of(folder: ModeFolder) -> str | None:
     return None
 
 
+SYSTEMS_DEPTH = 3  # folders below systems/ searched for descriptions (some rounds filed each in its own)
+SYSTEMS_ENTRIES = 5000
+_GENERIC = frozenset(("system", "systems", "description", "desc"))  # words of a file name that name no system
+
+
 def read_systems(org: OrgFolder) -> None:
-    """``systems/*.json`` (one level below too: some rounds filed each in its own folder)."""
+    """``systems/*.json`` and the JSON files in folders below it (some rounds filed each
+    description in its own folder, or named it ``<board>_System_Description.json``)."""
     systems = _child_folder(org.real, "systems")
     if systems is None:
         return
     shown = f"{org.path}/{safefs.shown(systems.name)}"
-    places = [(systems.path, shown)] + [(e.path, f"{shown}/{safefs.shown(e.name)}") for e in _folders(systems.path)]
-    for real, where in places:
-        try:
-            entries = safefs.scandir(real)
-        except OSError:
-            continue
-        for entry in entries:
+    for folder in safefs.walk(systems.path, max_depth=SYSTEMS_DEPTH, max_entries=SYSTEMS_ENTRIES):
+        rel = os.path.relpath(folder.path, systems.path)
+        where = shown if rel == "." else f"{shown}/{safefs.shown(rel.replace(os.sep, '/'))}"
+        for entry in folder.others:
             if not entry.name.lower().endswith(".json") or entry.name.startswith("._") or not entry.is_file():
                 continue
             name = entry.name[: -len(".json")]
             if name in org.systems:
                 continue
-            system = TinySystem(f"{where}/{safefs.shown(entry.name)}", name, nested=real != systems.path)
-            text, why = read_text(entry.path, MAX_SYSTEM_BYTES)
-            if text is None:
-                system.error = why
-            else:
-                try:
-                    data = json.loads(text.lstrip("\ufeff"), parse_constant=lambda c: None)
-                except (ValueError, RecursionError) as err:
-                    system.error = f"is not valid JSON ({str(err)[:120]})"
-                else:
-                    if isinstance(data, dict) and _depth(data) <= MAX_JSON_DEPTH:
-                        system.data = data
-                    else:
-                        system.error = "is not a JSON object of fields"
-            org.systems[name] = system
+            org.systems[name] = _read_system(entry.path, f"{where}/{safefs.shown(entry.name)}", name, nested=rel != ".")
+
+
+def _read_system(real: str, shown: str, name: str, nested: bool) -> TinySystem:
+    system = TinySystem(shown, name, nested=nested)
+    text, why = read_text(real, MAX_SYSTEM_BYTES)
+    if text is None:
+        system.error = why
+        return system
+    try:
+        data = json.loads(text.lstrip("\ufeff"), parse_constant=lambda c: None)
+    except (ValueError, RecursionError) as err:
+        system.error = f"is not valid JSON ({str(err)[:120]})"
+    else:
+        if isinstance(data, dict) and _depth(data) <= MAX_JSON_DEPTH:
+            system.data = data
+        else:
+            system.error = "is not a JSON object of fields"
+    return system
+
+
+def _folded(name: str) -> str:
+    """A name in lower case without separators and the words that name no system
+    (``Nucleo_L4R5ZI_System_Description`` -> ``nucleol4r5zi``)."""
+    words = [w for w in re.split(r"[-_ .]+", name.lower()) if w and w not in _GENERIC]
+    return "".join(words)
+
+
+def match_descriptions(org: OrgFolder) -> None:
+    """For each system with results and no ``systems/<system>.json``: the one description whose
+    name is the system's (in a folder of systems/, or with case, separators or the words
+    "system description" changed), or whose name the system's id starts with; none when two fit."""
+    systems = sorted({r.system for r in org.results})
+    taken = {name for name in systems if name in org.systems and not org.systems[name].nested}
+    free = [d for n, d in sorted(org.systems.items()) if n not in taken]
+    for system in systems:
+        if system in taken:
+            continue
+        exact = org.systems.get(system)
+        if exact is not None:
+            org.described[system] = exact
+            continue
+        want = _folded(system)
+        same = [d for d in free if _folded(d.name) == want]
+        near = [d for d in free if len(_folded(d.name)) >= 3 and want.startswith(_folded(d.name))]
+        fits = same or near
+        if want and len(fits) == 1:
+            org.described[system] = fits[0]
 
 
 def survey_files(org: OrgFolder, size_limit: int) -> None:
@@ -490,6 +582,7 @@ def read_tree(root: str, display: str, benchmark_names: frozenset[str], size_lim
         org = OrgFolder(division, org_name, shown, real)
         read_systems(org)
         read_results(org, benchmark_names, mode_prefix)
+        match_descriptions(org)
         survey_files(org, size_limit)
         tree.orgs.append(org)
     return tree

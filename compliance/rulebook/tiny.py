@@ -63,7 +63,10 @@ class TinyRulebook:
     size_limit: int
     required_files: dict[str, tuple[str, ...]]  # runner -> file names
     mode_prefix: bool
+    summary_file: bool  # the layout has a results.txt per mode folder (0.5: only the runner's log)
     system_fields: tuple[str, ...]
+    status_required: bool  # an empty or missing Status fails the system's results (TSY002), else TSY003 warns
+    exact_system_name: bool  # a description under another name fails the system's results (TSY001), else a warning (TSY004)
     sources: dict[str, str]
     value_sources: dict[str, str]  # "windows.count" -> its source
     notes: tuple[str, ...]
@@ -183,7 +186,10 @@ def load_tiny_rulebook(round_name: str) -> TinyRulebook:
             "mlc": _names(_value(files, "required_mlc", "files"), "files.required_mlc"),
         },
         mode_prefix=bool(_value(files, "mode_prefix", "files")),
+        summary_file=bool(_value(files, "summary_file", "files")),
         system_fields=_names(_value(systems, "required_fields", "systems"), "systems.required_fields"),
+        status_required=bool(_value(systems, "status_required", "systems")),
+        exact_system_name=bool(_value(systems, "exact_name", "systems")),
         sources={k: str(v) for k, v in merged.get("sources", {}).items()},
         value_sources=value_sources,
         notes=tuple(str(n) for n in layers[0].get("notes", ())),

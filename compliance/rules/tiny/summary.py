@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from compliance.models.findings import Finding, Severity
 from compliance.models.tiny import ModeFolder
 from compliance.registry import checker, define
-from compliance.rules.tiny.context import RESULT_SUBJECT, SUITES, TinyResultContext
+from compliance.rules.tiny.context import RESULT_SUBJECT, SUBMISSION_SUBJECT, SUITES, TinyResultContext, TinySubmissionContext
 
 TRS001 = define(
     "TRS001",
@@ -93,6 +93,46 @@ None of the rules: these are the tool's bounds on what it reads.
 )
 
 
+TRS004 = define(
+    "TRS004",
+    "tiny-result-from-log",
+    Severity.INFO,
+    "The round's layout has no results.txt: the value is computed from the runner's log, or cannot be recomputed from the round's files.",
+    """
+## What it checks
+In a round whose layout has no results summary (0.5: round data
+`files.summary_file`), a mode folder that holds the runner's log instead of a
+`results.txt`. For a performance run the throughput is computed from the log
+as the runner computes it: each window's inferences (`m-infer-start-N`) over
+the span of its `m-lap-us-` times, the median of the windows (the windows
+are checked as a results file's are, TWN001 to TWN003). An accuracy or
+energy run's value cannot be recomputed from these files (the log holds the
+device's scores, not the inputs' labels; the energy monitor's samples are
+not in it): it is not checked.
+
+## Why it matters
+The 0.5 `directory_structure.adoc` lists the runner's log and script as the
+mandatory files; a result filed that way follows its round's layout, and
+TRS001 (a missing results.txt) does not apply. The note says where the
+number comes from, or that nothing checks it.
+
+## Example
+`ic/performance/` holding `performance_log.txt` and `performance_script.async`
+(0.5): "median throughput 0.807 inf./s computed from the runner's log (5
+windows)".
+
+## How to fix
+Nothing: it follows the round's layout. The runner's `results.txt`, where
+kept, lets the published numbers be read directly.
+
+## Rule reference
+The 0.5 results repository's `directory_structure.adoc` (the mandatory
+files); the EEMBC EnergyRunner's window timing.
+""",
+    suites=SUITES,
+)
+
+
 def _missing_value(ctx: TinyResultContext, folder: ModeFolder) -> str | None:
     sww = ctx.benchmark is not None and ctx.benchmark.target.metric == "detections"
     if folder.mode == "performance":
@@ -118,6 +158,8 @@ def summaries(ctx: TinyResultContext) -> Iterator[Finding]:
     for mode, folder in ctx.result.modes.items():
         for path, why in folder.problems:
             yield ctx.finding(TRS003, f"{path.rsplit('/', 1)[-1]} {why}", path=path, observed=why, required="the runner's text file")
+        if folder.log_only:
+            continue  # the round's layout has no results.txt: TRS004, once per system
         if folder.summary_path is None:
             yield ctx.finding(
                 TRS001,
@@ -137,4 +179,36 @@ def summaries(ctx: TinyResultContext) -> Iterator[Finding]:
                 path=folder.summary_path,
                 observed="no result line",
                 required=wanted,
+            )
+
+
+EXAMPLES = 4  # the folders a grouped finding names
+
+
+@checker(SUBMISSION_SUBJECT, TRS004)
+def values_from_logs(ctx: TinySubmissionContext) -> Iterator[Finding]:
+    """One note per system whose mode folders hold the runner's log in place of results.txt."""
+    for org in ctx.orgs():
+        systems: dict[str, list[tuple[str, ModeFolder]]] = {}
+        for result in org.results:
+            for mode, folder in sorted(result.modes.items()):
+                if folder.log_only:
+                    systems.setdefault(result.system, []).append(("/".join(n for n in (result.benchmark, result.nested, mode) if n), folder))
+        for system, folders in systems.items():
+            computed = [(name, f) for name, f in folders if f.median_throughput is not None]
+            unchecked = [name for name, f in folders if f.median_throughput is None]
+            said = []
+            if computed:
+                shown = ", ".join(f"{name} {f.median_throughput.text} inf./s" for name, f in computed[:EXAMPLES] if f.median_throughput)
+                said.append(f"{len(computed)} throughput(s) computed from the runner's log, the median of its windows ({shown}{', ...' if len(computed) > EXAMPLES else ''})")
+            if unchecked:
+                said.append(f"{len(unchecked)} value(s) the runner's log cannot give, not checked ({', '.join(unchecked[:EXAMPLES])}{', ...' if len(unchecked) > EXAMPLES else ''})")
+            first = computed[0][1] if computed else folders[0][1]
+            yield ctx.finding(
+                TRS004,
+                f"round {ctx.book.round}'s layout has no results.txt; system '{system}': {'; '.join(said)}",
+                path=first.windows_file() if first.windows_from == "log.txt" else first.path,
+                line=first.windows[0].line if computed and first.windows else None,
+                observed=f"{len(folders)} mode folder(s) with the runner's log and no results.txt",
+                required="the round's mandatory files (the runner's log and script)",
             )

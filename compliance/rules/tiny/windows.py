@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from compliance.models.findings import Finding, Severity
-from compliance.models.tiny import ModeFolder, Reading, Window
+from compliance.models.tiny import ModeFolder, Reading, Window, median
 from compliance.registry import checker, define
 from compliance.rules.tiny.context import RESULT_SUBJECT, SUITES, TinyResultContext
 
@@ -150,18 +150,23 @@ def window_validity(ctx: TinyResultContext) -> Iterator[Finding]:
         folder = ctx.result.modes.get(mode)
         if folder is None or (sww and mode == "performance"):
             continue  # streaming wakeword performance: an estimate over the stream, no windows
-        where = folder.summary_path if folder.windows_from == "results.txt" else f"{folder.path}/results.json"
+        where = folder.windows_file()
         least = None if sww else book.min_inferences  # a streaming run is one inference over the whole stream
         bad = [(w, why) for w in folder.windows if (why := _short(w, book.min_runtime_s, least))]
         if bad:
             first, why = bad[0]
+            # an EnergyRunner energy run prints each window twice (its energy and its performance
+            # block, the same number): a window is counted once, by its number
+            numbers = {w.number for w in folder.windows}
+            invalid = {w.number for w, _ in bad}
+            counted = "inference count not logged" if first.inferences is None else f"{first.inferences} inferences"
             yield ctx.finding(
                 TWN001,
-                f"{len(bad)} of the {len(folder.windows)} windows of the {mode} run are not valid runs: the first, "
+                f"{len(invalid)} of the {len(numbers)} windows of the {mode} run are not valid runs: the first, "
                 f"{first.kind} window {first.number}: {why}",
                 path=where or folder.path,
                 line=first.line or None,
-                observed=f"{first.runtime_s:g} s, {first.inferences} inferences" if first.runtime_s is not None else why,
+                observed=f"{first.runtime_s:g} s, {counted}" if first.runtime_s is not None else why,
                 required=f"at least {book.min_runtime_s:g} s and {book.min_inferences} inferences per window",
             )
         if folder.repeated or folder.repeated_lines:
@@ -177,12 +182,6 @@ def window_validity(ctx: TinyResultContext) -> Iterator[Finding]:
 
 def _streaming(ctx: TinyResultContext) -> bool:
     return ctx.benchmark is not None and ctx.benchmark.target.metric == "detections"
-
-
-def median(values: list[float]) -> float:
-    ordered = sorted(values)
-    middle = len(ordered) // 2
-    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
 
 
 def _precision(reading: Reading) -> float:
@@ -210,7 +209,7 @@ def window_median(ctx: TinyResultContext) -> Iterator[Finding]:
         if not windows and stated is None:
             continue  # nothing measured: TRS002 reports the missing result
         want = ctx.book.sww_energy_count if sww and mode == "energy" and ctx.book.sww_energy_count else ctx.book.window_count
-        where = folder.summary_path if folder.windows_from == "results.txt" else f"{folder.path}/results.json"
+        where = folder.windows_file()
         if not windows:
             continue  # a results.txt with the median alone and no results.json: nothing to count
         if len(windows) != want:
