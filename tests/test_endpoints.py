@@ -151,3 +151,19 @@ def test_an_endpoints_tree_is_detected_as_inference_6_1() -> None:
     report = json.loads(result.out)
     assert (report["suite"], report["round"], report["round_source"]) == ("inference", "6.1", "detected")
     assert any("Endpoints result files" in note for note in report["notes"])
+
+
+def test_the_bundled_example_passes_with_its_command_and_shows_the_endpoints_findings() -> None:
+    """examples/endpoints/README.md: the command it gives, with suite and round detected."""
+    from tests.conftest import run_cli
+
+    result = run_cli("check", "examples/endpoints", "--ignore", "IMS001,IMS003,ITR006", "--format", "json")
+    report = json.loads(result.out)
+    assert result.code == 0 and report["passed"] is True
+    assert (report["suite"], report["round"]) == ("inference", "6.1")
+    assert {f["code"] for f in report["findings"]} == {"IEP002", "IEP003", "IEP006"}
+    (row,) = report["results"]
+    assert row["benchmark"] == "deepseek-r1" and round(row["value"]) == 1175890
+    # without the --ignore, what the partial copy lacks is named, not hidden
+    whole = json.loads(run_cli("check", "examples/endpoints", "--format", "json").out)
+    assert {"IMS001", "IMS003", "ITR006"} <= {f["code"] for f in whole["findings"]}
