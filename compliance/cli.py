@@ -574,7 +574,19 @@ INTERRUPTED = 130  # 128 + SIGINT, as a shell reports a program Ctrl-C ended
 BROKEN_PIPE = 141  # 128 + SIGPIPE: the reader of standard output went away (| head)
 
 
+def _on_sigint(signum: int, frame: object) -> None:
+    """Ctrl-C: KeyboardInterrupt, except while the pool forks a worker (then the pool raises it)."""
+    pool = sys.modules.get("compliance.pool")
+    if pool is None or pool.interrupt_now():
+        raise KeyboardInterrupt
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    import signal
+
+    previous = signal.getsignal(signal.SIGINT)
+    if previous is signal.default_int_handler:  # not when embedded with a handler of its own
+        signal.signal(signal.SIGINT, _on_sigint)
     try:
         return _main(argv)
     except KeyboardInterrupt:
@@ -589,6 +601,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return BROKEN_PIPE
+    finally:
+        if previous is signal.default_int_handler:
+            signal.signal(signal.SIGINT, previous)
 
 
 def _main(argv: Sequence[str] | None) -> int:

@@ -13,6 +13,39 @@ from typing import Any
 
 from compliance.registry import SILENCED
 
+# A Ctrl-C that lands while the pool forks a worker is raised inside the fork hooks, where Python
+# prints it and drops it ("Exception ignored in ..."): the command line's SIGINT handler only
+# notes it while a fork is under way, and the pool raises it once the fork is done.
+_FORKING = [False]
+_PENDING = [False]
+
+
+def interrupt_now() -> bool:
+    """For the SIGINT handler: whether raising KeyboardInterrupt is safe now; if not, the interrupt
+    is noted and raised by the pool as soon as it can."""
+    if _FORKING[0]:
+        _PENDING[0] = True
+        return False
+    return True
+
+
+def _raise_pending() -> None:
+    if _PENDING[0]:
+        _PENDING[0] = False
+        raise KeyboardInterrupt
+
+
+def _fork_begins() -> None:
+    _FORKING[0] = True
+
+
+def _fork_ends() -> None:
+    _FORKING[0] = False
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(before=_fork_begins, after_in_parent=_fork_ends, after_in_child=_fork_ends)
+
 
 def run_pool(worker: Callable[[Any], Any], jobs: list[Any], progress: Callable[[int], None] | None, min_jobs: int) -> list[Any]:
     """``worker`` over ``jobs`` in order: in this process for a few jobs, else in a process pool."""
@@ -35,6 +68,7 @@ def run_pool(worker: Callable[[Any], Any], jobs: list[Any], progress: Callable[[
     try:
         results = []
         for result, silenced in pool.map(partial(_counted, worker), jobs, chunksize=max(1, min(8, len(jobs) // 32))):
+            _raise_pending()
             results.append(result)
             SILENCED.update(silenced)  # what --select/--ignore removed in the worker
             if progress:
@@ -47,6 +81,7 @@ def run_pool(worker: Callable[[Any], Any], jobs: list[Any], progress: Callable[[
         pool.shutdown(wait=False, cancel_futures=True)
         raise
     pool.shutdown()
+    _raise_pending()
     return results
 
 

@@ -419,3 +419,23 @@ def test_the_loadgen_pre_commit_hook_checks_changed_runs() -> None:
     assert matched == runs and hook["pass_filenames"] is True
     result = run_cli(*hook["entry"].split()[1:], *matched)
     assert result.code == 0 and "PASSED" in result.out, result.out + result.err
+
+
+def test_a_ctrl_c_while_the_pool_forks_is_kept_and_raised_when_the_fork_is_done() -> None:
+    """Python drops an exception raised inside the fork hooks ("Exception ignored in ..."): a
+    Ctrl-C landing then must not be lost, or the check runs to its end and exits 0 or 1."""
+    import signal
+
+    from compliance import cli, pool
+
+    pool._fork_begins()
+    try:
+        cli._on_sigint(signal.SIGINT, None)  # noted, not raised
+        assert pool._PENDING[0] is True
+    finally:
+        pool._fork_ends()
+    with pytest.raises(KeyboardInterrupt):
+        pool._raise_pending()
+    assert pool._PENDING[0] is False
+    with pytest.raises(KeyboardInterrupt):  # outside a fork it is raised at once
+        cli._on_sigint(signal.SIGINT, None)
