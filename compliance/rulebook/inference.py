@@ -26,6 +26,8 @@ from functools import lru_cache
 from types import MappingProxyType
 from typing import Any
 
+from collections.abc import Callable
+
 from compliance.rulebook.load import _parse_toml, available_rounds, canonical_round, data_dir, read_chain
 from compliance.rulebook.model import RulebookError
 
@@ -461,6 +463,19 @@ def merge_layers(parent: Mapping[str, Any], child: Mapping[str, Any], retired: s
     return out
 
 
+def merged_chain(
+    suite: str, canon: str, read: Callable[[str], tuple[dict[str, Any], Any]], retired: set[str] | None = None
+) -> tuple[list[str], list[Any], dict[str, Any], dict[str, Any]]:
+    """A round's files through ``extends`` (``read_chain``), merged oldest first by
+    ``merge_layers``: the rounds (newest first), what ``read`` gave with each, the round's own
+    file (what is not inherited: status, notes) and the merged data."""
+    chain, blobs, layers = read_chain(suite, canon, read)
+    merged: dict[str, Any] = {}
+    for layer in reversed(layers):
+        merged = merge_layers(merged, {k: v for k, v in layer.items() if k != "extends"}, retired)
+    return chain, blobs, layers[0], merged
+
+
 def _number(value: Any, where: str) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise RulebookError(f"{where}: {value!r} is not a number")
@@ -673,14 +688,11 @@ def load_inference_rulebook(round_name: str, suite: str = SUITE) -> InferenceRul
         raise RulebookError(f"{round_name!r} is not a round name (use e.g. 5.1, v5.1 or 5.1.0)")
     if canon not in inference_rounds(suite):
         raise RulebookError(f"no {suite} round {canon}; rounds: {', '.join(inference_rounds(suite))}")
-    chain, blobs, layers = read_chain(suite, canon, lambda name: _raw_round(name, suite))
-    merged: dict[str, Any] = {}
     retired: set[str] = set()
-    for layer in reversed(layers):
-        merged = merge_layers(merged, {k: v for k, v in layer.items() if k != "extends"}, retired)
+    chain, blobs, own, merged = merged_chain(suite, canon, lambda name: _raw_round(name, suite), retired)
 
     models = {name: _model(name, raw) for name, raw in (merged.get("models") or {}).items()}
-    top = layers[0]  # the round's own file: its status and checker version are not inherited
+    top = own  # the round's own file: its status and checker version are not inherited
     return InferenceRulebook(
         round=canon,
         status=str(top.get("status", PUBLISHED)),

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from compliance.rulebook.inference import merge_layers
-from compliance.rulebook.load import available_rounds, canonical_round, data_dir, read_chain, read_data
+from compliance.rulebook.inference import merged_chain
+from compliance.rulebook.load import available_rounds, canonical_round, data_dir, read_data
 from compliance.rulebook.model import RulebookError
 
 SUITE = "mobile"
@@ -173,10 +173,7 @@ def load_mobile_rulebook(round_name: str) -> MobileRulebook:
     canon = canonical_round(round_name)
     if canon is None or canon not in mobile_rounds():
         raise RulebookError(f"no mobile round {round_name!r}; rounds: {', '.join(mobile_rounds())}")
-    chain, digests, layers = read_chain(SUITE, canon, _round_file)
-    merged: dict[str, Any] = {}
-    for layer in reversed(layers):
-        merged = merge_layers(merged, {k: v for k, v in layer.items() if k != "extends"})
+    chain, digests, own, merged = merged_chain(SUITE, canon, _round_file)
     version = _amount(merged.get("app_version"), "app_version")
     raw_version = (merged.get("app_version") or {}).get("value")
     device = merged.get("device") or {}
@@ -195,5 +192,5 @@ def load_mobile_rulebook(round_name: str) -> MobileRulebook:
         device_source=str(device.get("source", "")),
         seed_values={k: str(v["value"]) for k, v in (merged.get("seeds") or {}).items() if isinstance(v, dict) and "value" in v},
         sources={k: str(v) for k, v in (merged.get("sources") or {}).items()},
-        notes=tuple(str(n) for n in layers[0].get("notes", merged.get("notes", ()))),
+        notes=tuple(str(n) for n in own.get("notes", merged.get("notes", ()))),
     )

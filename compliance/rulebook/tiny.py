@@ -7,8 +7,8 @@ import os
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from compliance.rulebook.inference import merge_layers
-from compliance.rulebook.load import available_rounds, canonical_round, chain_sha256, data_folder, read_chain, read_data
+from compliance.rulebook.inference import merged_chain
+from compliance.rulebook.load import available_rounds, canonical_round, chain_sha256, data_folder, read_data
 from compliance.rulebook.model import RulebookError
 
 TYPE_CHECKING = False
@@ -154,10 +154,7 @@ def load_tiny_rulebook(round_name: str) -> TinyRulebook:
     canon = canonical_round(round_name)
     if canon is None or canon not in tiny_rounds():
         raise RulebookError(f"no tiny round {round_name!r}; rounds: {', '.join(tiny_rounds())}")
-    chain, paths, layers = read_chain(SUITE, canon, _raw)
-    merged: dict[str, Any] = {}
-    for layer in reversed(layers):
-        merged = merge_layers(merged, {k: v for k, v in layer.items() if k != "extends"})
+    chain, paths, own, merged = merged_chain(SUITE, canon, _raw)
     windows, files, systems = merged.get("windows", {}), merged.get("files", {}), merged.get("systems", {})
     value_sources = {
         f"{section}.{key}": str(entry.get("source", ""))
@@ -169,7 +166,7 @@ def load_tiny_rulebook(round_name: str) -> TinyRulebook:
         value_sources[key] = str(merged.get(key, {}).get("source", ""))
     return TinyRulebook(
         round=canon,
-        status=str(layers[0].get("status", "published")),
+        status=str(own.get("status", "published")),
         chain=tuple(reversed(chain)),
         sha256=chain_sha256(list(paths)),
         divisions=_names(_value(merged, "divisions", "top"), "divisions"),
@@ -192,7 +189,7 @@ def load_tiny_rulebook(round_name: str) -> TinyRulebook:
         exact_system_name=bool(_value(systems, "exact_name", "systems")),
         sources={k: str(v) for k, v in merged.get("sources", {}).items()},
         value_sources=value_sources,
-        notes=tuple(str(n) for n in layers[0].get("notes", ())),
+        notes=tuple(str(n) for n in own.get("notes", ())),
         opened=_opened(canon),
     )
 
