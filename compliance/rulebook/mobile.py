@@ -22,7 +22,7 @@ SUITE = "mobile"
 TOP_FIELDS = frozenset(
     {
         "schema", "suite", "round", "extends", "status", "app_version", "result_files", "result_shape",
-        "result_schema", "notes", "sources", "scenarios", "benchmarks", "device", "seeds",
+        "result_schema", "notes", "sources", "scenarios", "benchmarks", "device", "seeds", "value_tolerance",
     }
 )
 BENCHMARK_FIELDS = frozenset(
@@ -79,6 +79,7 @@ class MobileRulebook:
     seed_values: Mapping[str, str]  # the round's LoadGen seeds, by name (decimal text)
     sources: Mapping[str, str]
     notes: tuple[str, ...]
+    value_tolerance: Amount | None = None  # relative: a result file's number against its LoadGen log's
 
     def benchmark_for(self, benchmark_id: str) -> MobileBenchmark | None:
         """The round's benchmark a result's ``benchmark_id`` names, or None."""
@@ -193,4 +194,5 @@ def load_mobile_rulebook(round_name: str) -> MobileRulebook:
         seed_values={k: str(v["value"]) for k, v in (merged.get("seeds") or {}).items() if isinstance(v, dict) and "value" in v},
         sources={k: str(v) for k, v in (merged.get("sources") or {}).items()},
         notes=tuple(str(n) for n in own.get("notes", merged.get("notes", ()))),
+        value_tolerance=_amount(merged.get("value_tolerance"), "value_tolerance"),
     )

@@ -13,7 +13,6 @@ from compliance.rules.mobile.context import EntryContext, FileContext, OrgContex
 
 SUITES = ("mobile",)
 RULES_DOC = "MLPerf Mobile rules (mlcommons/mobile_open rules/mobile_inference_rules.adoc)"
-VALUE_TOLERANCE = 0.01  # relative: the result file's number and LoadGen's may differ by rounding only
 
 MOB001 = define(
     "MOB001",
@@ -762,9 +761,14 @@ def _queries(ctx: EntryContext) -> Iterator[Finding]:
 
 
 def _agreement(ctx: EntryContext) -> Iterator[Finding]:
-    run, entry = ctx.run, ctx.entry
-    if run is None:
+    run, entry, tolerance = ctx.run, ctx.entry, ctx.book.value_tolerance
+    if run is None or tolerance is None:
         return
+    within = f"within {tolerance.value:.0%}"
+
+    def _off(value: float, expected: float) -> bool:
+        return abs(value - expected) > tolerance.value * abs(expected)
+
     if ctx.scenario == "Offline":
         logged = run.value("result_samples_per_second")
         expected = float(logged) if isinstance(logged, (int, float)) and not isinstance(logged, bool) else None
@@ -774,15 +778,11 @@ def _agreement(ctx: EntryContext) -> Iterator[Finding]:
         expected = 1e9 / p90 if isinstance(p90, (int, float)) and not isinstance(p90, bool) and p90 > 0 else None
         how = f"1 / {p90} ns, the 90th percentile latency"
         if expected is not None and entry.latency90_s is not None and _off(entry.latency90_s, p90 / 1e9):
-            yield ctx.finding(MOB012, f"{entry.benchmark_id}: loadgen.latency90 {entry.latency90_s:g} s but the detail log's 90th percentile is {p90 / 1e9:g} s", key=f"{entry.pointer}/performance_run/loadgen/latency90", observed=f"{entry.latency90_s:g} s", required=f"{p90 / 1e9:g} s (within 1%)")
+            yield ctx.finding(MOB012, f"{entry.benchmark_id}: loadgen.latency90 {entry.latency90_s:g} s but the detail log's 90th percentile is {p90 / 1e9:g} s", key=f"{entry.pointer}/performance_run/loadgen/latency90", observed=f"{entry.latency90_s:g} s", required=f"{p90 / 1e9:g} s ({within})", evidence={"source": tolerance.source})
     if expected is None or entry.throughput is None:
         return
     if _off(entry.throughput, expected):
-        yield ctx.finding(MOB012, f"{entry.benchmark_id}: throughput {entry.throughput:.6g} but the detail log gives {expected:.6g} ({how})", observed=f"{entry.throughput:.6g}", required=f"{expected:.6g} (within 1%)")
-
-
-def _off(value: float, expected: float) -> bool:
-    return abs(value - expected) > VALUE_TOLERANCE * abs(expected)
+        yield ctx.finding(MOB012, f"{entry.benchmark_id}: throughput {entry.throughput:.6g} but the detail log gives {expected:.6g} ({how})", observed=f"{entry.throughput:.6g}", required=f"{expected:.6g} ({within})", evidence={"source": tolerance.source})
 
 
 # --------------------------------------------------------------------------- system folders
