@@ -34,3 +34,16 @@ def test_ci_runs_the_readme_test_command() -> None:
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     command = ci.strip().splitlines()[-1]
     assert command in readme
+
+
+def test_ci_runs_exactly_the_readme_test_command() -> None:
+    """The README promises that `.ci/run` runs its test command, nothing else."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).parents[1]
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    block = re.search(r"exactly what `\.ci/run` runs\):\n\n```\n(.+?)\n```", readme)
+    assert block, "the README's test command is not where the README says it is"
+    ci = [line for line in (root / ".ci" / "run").read_text(encoding="utf-8").splitlines() if line and not line.startswith(("#", "set ", "cd "))]
+    assert ci == [block.group(1)]
