@@ -165,3 +165,36 @@ def test_a_power_result_is_found_without_suite_or_round() -> None:
     assert {f["code"] for f in data["findings"]} >= {"IPW016", "IPW017"}
     (row,) = data["results"]
     assert row["power_value"] == pytest.approx(PUBLISHED_MJ, rel=1e-12)
+
+
+@pytest.mark.parametrize("fmt", ["%m-%d-%Y %H:%M:%S.%f", "%Y-%m-%d  %H:%M:%S", "%d/%m/%Y", "%m-%d-%Y %H:%M:%S.%f %Z", "%H:%M"])
+def test_timestamps_read_as_strptime_reads_them(fmt: str) -> None:
+    """The power rules' timestamps (PTD's spl.txt and ptd_logs.txt, LoadGen's power_begin) are
+    read by a faster reader for the common directives: it must accept, reject and read exactly
+    what ``datetime.strptime`` does, with ``strptime`` itself for any other format."""
+    import random
+    from datetime import datetime
+
+    from compliance.parsers.power import _parse_stamp
+
+    texts = [
+        "12-03-2025 10:11:12.345", "12-03-2025 10:11:12.3456789", "1-3-2025 1:2:3.4", "02-29-2024 23:59:59.999999",
+        "02-29-2023 00:00:00.0", "13-01-2025 00:00:00.0", "12-03-2025 10:11:60.0", "12-03-2025  10:11:12.5",
+        "12-03-2025\t10:11:12.5", "12-03-2025 10:11:12.", "2025-12-03  10:11:12", "2025-12-03 10:11:12",
+        "03/12/2025", "3/12/2025x", " 3/12/2025", "١٢-٠٣-٢٠٢٥ 10:11:12.5", "10:11", "24:00", "",
+    ]
+    rng = random.Random(7)
+    alphabet = "0123456789 -:./\t"
+    texts += ["".join(rng.choice(alphabet) for _ in range(rng.randint(5, 26))) for _ in range(3000)]
+    template = datetime(2025, 12, 3, 10, 11, 12, 345678).strftime(fmt.replace("%Z", ""))
+    texts += [template[:i] + c + template[i + 1 :] for i in range(len(template)) for c in "09 :"]
+    for text in texts:
+        try:
+            wanted: datetime | str = datetime.strptime(text, fmt)
+        except ValueError:
+            wanted = "error"
+        try:
+            got: datetime | str = _parse_stamp(text, fmt)
+        except ValueError:
+            got = "error"
+        assert got == wanted, (text, fmt)
