@@ -237,21 +237,14 @@ class _RecordView:
     @property
     def seeds(self) -> dict[str, Any]:
         """The effective seeds LoadGen used, by name (``qsl_rng_seed``, ...); absent ones left out."""
-        found = {}
-        for name in SEED_NAMES:
-            key = "effective_" + name
-            if self.has(key):
-                found[name] = self.value(key)
-        return found
+        return self._seeds("effective_")
 
     @property
     def requested_seeds(self) -> dict[str, Any]:
-        found = {}
-        for name in SEED_NAMES:
-            key = "requested_" + name
-            if self.has(key):
-                found[name] = self.value(key)
-        return found
+        return self._seeds("requested_")
+
+    def _seeds(self, prefix: str) -> dict[str, Any]:
+        return {name: self.value(prefix + name) for name in SEED_NAMES if self.has(prefix + name)}
 
     @property
     def min_duration_ms(self) -> int | None:
