@@ -94,12 +94,25 @@ def _entry(obj: Any, issues: _Issues, where: str) -> AccuracyEntry | None:
     )
 
 
+def _flat_object(text: str) -> Any:
+    """``json.loads`` of one flat object (an accuracy entry), by orjson where that gives the same:
+    orjson reads an integer past 64 bits as a float, so an object with a float (or an array) in
+    it is read again by ``json``, as is one orjson refuses (NaN, a lone surrogate)."""
+    try:
+        obj = orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)
+    if type(obj) is not dict or any(type(value) is float or type(value) is list for value in obj.values()):
+        return json.loads(text)
+    return obj
+
+
 def _recover(text: str, issues: _Issues, where: str) -> list[AccuracyEntry]:
     """Entries whole in a fragment of the array (entries are flat objects)."""
     entries = []
     for match in _FLAT_OBJECT.finditer(text):
         try:
-            obj = json.loads(match.group(0))
+            obj = _flat_object(match.group(0))
         except ValueError:
             issues.add(ISSUE_BAD_JSON, None, f"{where}: an entry is not valid JSON", match.group(0))
             continue
@@ -200,7 +213,7 @@ class _AccuracyStream:
             if self.capped:
                 break
             try:
-                self.keep([json.loads(match.group(0))], "the file")
+                self.keep([_flat_object(match.group(0))], "the file")
             except ValueError:
                 self.issues.add(ISSUE_BAD_JSON, None, "the file: an entry is not valid JSON", match.group(0))
         return data[end + 1 :]
@@ -310,7 +323,7 @@ def _accuracy_log(loaded: _Loaded, issues: _Issues, max_bytes: int) -> AccuracyL
             None,
             "the file is empty" if loaded.size == 0 else "the file holds only white space",
         )
-    elif not loaded.cut:
+    elif not loaded.cut and TRUNCATION_MARKER not in text:  # raw line ends outside a string: never JSON
         try:
             whole = orjson.loads(text)
         except orjson.JSONDecodeError:
