@@ -208,6 +208,18 @@ def merged_chain(
     return chain, blobs, layers[0], merged
 
 
+def _table(entry: Any, where: str, fields: frozenset[str] | None = None) -> dict[str, Any]:
+    """``entry`` when it is a table (of only ``fields``, when given); else the RulebookError that
+    says where."""
+    if not isinstance(entry, dict):
+        raise RulebookError(f"{where}: expected a table")
+    if fields is not None:
+        unknown = set(entry) - fields
+        if unknown:
+            raise RulebookError(f"{where}: unknown fields {sorted(unknown)}")
+    return entry
+
+
 def _number(value: Any, where: str) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise RulebookError(f"{where}: {value!r} is not a number")
@@ -268,9 +280,7 @@ def _result_keys(raw: Any, where: str) -> Mapping[str, ResultKey]:
             continue
         if not isinstance(entry, dict) or not isinstance(entry.get("key"), str):
             raise RulebookError(f"{where}.{scenario}: expected {{ key = \"...\" }}")
-        unknown = set(entry) - RESULT_KEY_FIELDS
-        if unknown:
-            raise RulebookError(f"{where}.{scenario}: unknown fields {sorted(unknown)}")
+        _table(entry, f"{where}.{scenario}", RESULT_KEY_FIELDS)
         found[scenario] = ResultKey(
             entry["key"], str(entry.get("unit", "")), entry.get("checker_key"), entry.get("table_unit"), entry.get("checker_table_unit")
         )
@@ -281,11 +291,7 @@ def _latency(name: str, raw: Any) -> Mapping[str, LatencyBounds]:
     found = {}
     for scenario, bounds in (raw or {}).items():
         where = f"models.{name}.latency.{scenario}"
-        if not isinstance(bounds, dict):
-            raise RulebookError(f"{where}: expected a table")
-        unknown = set(bounds) - LATENCY_FIELDS
-        if unknown:
-            raise RulebookError(f"{where}: unknown fields {sorted(unknown)}")
+        _table(bounds, where, LATENCY_FIELDS)
         amounts = {what: _amount(bounds.get(what), f"{where}.{what}") for what in LATENCY_FIELDS}
         for what, amount in amounts.items():
             if amount is not None and amount.unit != "ms":
@@ -300,9 +306,7 @@ def _accuracy(name: str, raw: Any) -> tuple[AccuracyTarget, ...]:
         where = f"models.{name}.accuracy[{index}]"
         if not isinstance(entry, dict) or "metric" not in entry:
             raise RulebookError(f"{where}: expected a table with a metric")
-        unknown = set(entry) - ACCURACY_FIELDS
-        if unknown:
-            raise RulebookError(f"{where}: unknown fields {sorted(unknown)}")
+        _table(entry, where, ACCURACY_FIELDS)
 
         def num(key: str) -> float | None:
             return None if entry.get(key) is None else _number(entry[key], f"{where}.{key}")
@@ -327,8 +331,7 @@ def _scenario_sets(name: str, raw: Any) -> Mapping[str, ScenarioSet]:
     found = {}
     for system_type, entry in (raw or {}).items():
         where = f"models.{name}.scenarios.{system_type}"
-        if not isinstance(entry, dict):
-            raise RulebookError(f"{where}: expected a table")
+        _table(entry, where)
         groups = entry.get("at_least_one_of") or []
         found[system_type] = ScenarioSet(
             required=_strings(entry.get("required"), f"{where}.required"),
@@ -341,9 +344,7 @@ def _scenario_sets(name: str, raw: Any) -> Mapping[str, ScenarioSet]:
 
 def _model(name: str, raw: Mapping[str, Any]) -> ModelRules:
     where = f"models.{name}"
-    unknown = set(raw) - MODEL_FIELDS
-    if unknown:
-        raise RulebookError(f"{where}: unknown fields {sorted(unknown)}")
+    _table(raw, where, MODEL_FIELDS)
     token_latencies = raw.get("token_latencies")
     if token_latencies is not None and token_latencies not in TOKEN_LATENCY_MODES:
         raise RulebookError(f"{where}.token_latencies: {token_latencies!r} is not one of {TOKEN_LATENCY_MODES}")
@@ -379,9 +380,7 @@ def _model(name: str, raw: Mapping[str, Any]) -> ModelRules:
 
 
 def _settings(raw: Mapping[str, Any]) -> InferenceSettings:
-    unknown = set(raw) - SETTINGS_FIELDS
-    if unknown:
-        raise RulebookError(f"settings: unknown fields {sorted(unknown)}")
+    _table(raw, "settings", SETTINGS_FIELDS)
     early = raw.get("early_stopping") or {}
     min_duration = raw.get("min_duration")
     return InferenceSettings(
