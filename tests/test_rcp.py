@@ -20,19 +20,17 @@ from typing import Any
 
 import pytest
 
-from compliance.rcp import (
+from compliance.rulebook.rcp import (
     RcpBenchmark,
     RcpDataError,
     RcpPoint,
-    check_rcp,
-    interpolate_stats,
     load_rcp_benchmarks,
     load_rcp_table,
-    point_stats,
-    prune_stats,
     rcp_rounds,
     required_runs_for,
 )
+from compliance.rulebook.rcp_statistics import interpolate_stats, point_stats, prune_stats
+from compliance.rules.package.rcp_test import check_rcp
 from compliance.rulebook.load import available_rounds, data_dir
 from tests.conftest import CORPUS
 
@@ -221,7 +219,7 @@ def test_rcp_data_holds_only_data() -> None:
 
 
 def test_malformed_rcp_data_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import compliance.rcp as rcp
+    import compliance.rulebook.rcp as rcp
 
     (tmp_path / "training" / "rcp").mkdir(parents=True)
     path = tmp_path / "training" / "rcp" / "v9.0.json"
@@ -588,7 +586,7 @@ def test_numpy_arithmetic_is_reproduced_to_the_bit() -> None:
 
     import numpy as np
 
-    from compliance.rcp import np_interp, np_mean, np_std
+    from compliance.rulebook.rcp_statistics import np_interp, np_mean, np_std
 
     samples: list[list[float]] = []
     for suite, round_name in SUITE_ROUNDS:
@@ -611,7 +609,7 @@ def test_numpy_arithmetic_is_reproduced_to_the_bit() -> None:
 
 def test_bounds_from_the_cache_are_the_computed_ones(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A bound kept in the cache folder is the one scipy computes, and scipy is not asked twice."""
-    import compliance.rcp as rcp
+    import compliance.rulebook.rcp_statistics as rcp
 
     monkeypatch.setenv("MLPERF_AUDIT_CACHE_DIR", str(tmp_path))
     monkeypatch.setattr(rcp, "_BOUNDS", rcp._BoundCache())

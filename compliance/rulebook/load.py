@@ -342,6 +342,21 @@ def chain_sha256(paths: list[str]) -> str:
 
 
 def _merge(parent: dict[str, Any], child: dict[str, Any]) -> dict[str, Any]:
+    """``child`` (a later training/HPC round) over ``parent``, by the training format's rules
+    (``checkers/README.md``): a key spec (``keys.<section>.<key>``) and a derived expression
+    replace the earlier one whole; a benchmark's, a limit's or a source's fields merge one level
+    deep (a retired benchmark stays, marked ``retired``, so that ``load_rulebook`` can tell the
+    key section of a retired benchmark from that of an unknown one); a ``borrowing`` table merges
+    per field; any other value is replaced.
+
+    Not ``rulebook.inference.merge_layers``, on purpose: that one (the inference, Tiny and Mobile
+    formats) merges tables at every depth but for the leaves it names, and drops ``retired``
+    models (``models.<m>``) and ``drop`` tables as it merges. Merged that way, a later round's
+    key spec would keep the fields of the earlier spec it does not repeat (an old ``check``
+    beside new ``values``), and a key spec with ``drop = true``, which must outlive the merge
+    (it also hides the key of a less specific section when the rulebook looks keys up), would
+    be removed by it.
+    """
     out = dict(parent)
     for name, value in child.items():
         if name in ("keys", "derived"):

@@ -83,19 +83,31 @@ class Check:
         return None
 
 
-_WORDS = {
-    "ge": ">=",
-    "gt": ">",
-    "le": "<=",
-    "lt": "<",
-    "eq": "==",
-    "ne": "!=",
+# How each operator reads in a check's description; the operators with lists or
+# arguments are worded in _describe.
+_PHRASES = {
+    "ge": "{subject} >= {operand}",
+    "gt": "{subject} > {operand}",
+    "le": "{subject} <= {operand}",
+    "lt": "{subject} < {operand}",
+    "eq": "{subject} == {operand!r}",
+    "ne": "{subject} != {operand!r}",
+    "isclose": "{subject} ≈ {operand!r}",
+    "nonempty": "{subject} is not empty",
+    "truthy": "{subject} is set (true, non-zero, non-empty)",
+    "integer": "{subject} is a whole number",
+    "int_type": "{subject} is logged as an integer",
+    "length": "{subject} has {operand} elements",
+    "min_length": "{subject} has at least {operand} elements",
+    "multiple_of": "{subject} is a multiple of {operand}",
+    "after": "a '{operand}' record comes first",
 }
 
 
 def _describe(subject: str, op: str, operand: Any, check: Check) -> str:
-    if op in _WORDS:
-        return f"{subject} {_WORDS[op]} {operand!r}" if op in ("eq", "ne") else f"{subject} {_WORDS[op]} {operand}"
+    phrase = _PHRASES.get(op)
+    if phrase is not None:
+        return phrase.format(subject=subject, operand=operand)
     if op == "expr_eq":
         tol = ""
         if check.abs_tol is not None:
@@ -105,30 +117,11 @@ def _describe(subject: str, op: str, operand: Any, check: Check) -> str:
         return f"{subject} == {operand}{tol}"
     if op == "one_of":
         return f"{subject} is one of {', '.join(repr(x) for x in operand)}"
-    if op == "isclose":
-        return f"{subject} ≈ {operand!r}"
-    if op == "nonempty":
-        return f"{subject} is not empty"
-    if op == "truthy":
-        return f"{subject} is set (true, non-zero, non-empty)"
-    if op == "integer":
-        return f"{subject} is a whole number"
-    if op == "int_type":
-        return f"{subject} is logged as an integer"
-    if op == "length":
-        return f"{subject} has {operand} elements"
-    if op == "min_length":
-        return f"{subject} has at least {operand} elements"
-    if op == "multiple_of":
-        return f"{subject} is a multiple of {operand}"
     if op == "has":
         return f"{subject} has the fields {', '.join(operand)}"
-    if op == "metadata_any":
-        return "metadata has " + " or ".join(f"'{m}'" for m in operand)
-    if op == "metadata_all":
-        return "metadata has " + " and ".join(f"'{m}'" for m in operand)
-    if op == "after":
-        return f"a '{operand}' record comes first"
+    if op in ("metadata_any", "metadata_all"):
+        joiner = " or " if op == "metadata_any" else " and "
+        return "metadata has " + joiner.join(f"'{m}'" for m in operand)
     if op == "fn":
         args = ", ".join(f"{k}={v!r}" for k, v in check.args)
         return f"{operand}({args})"

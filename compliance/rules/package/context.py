@@ -23,7 +23,7 @@ class ResultSetFacts:
     counted: list[RunSummary] = field(default_factory=list)  # runs that count for the score
     dropped: int = 0
     score_minutes: float | None = None
-    rcp: Any = None  # compliance.rcp.RcpResult, when checked
+    rcp: Any = None  # compliance.rules.package.rcp_test.RcpResult, when checked
     passed: bool = True
     # HPC throughput (weak scaling): the models that count, their scale and time to train all
     models: int | None = None

@@ -13,7 +13,7 @@ from compliance.rules.package.context import PackageContext
 
 TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up time
 if TYPE_CHECKING:
-    from compliance.rcp import RcpResult
+    from compliance.rules.package.rcp_test import RcpResult
 
 _REF = "MLPerf Training rules, 'Reference Convergence Points (RCPs)' and its appendix; mlperf_logging rcp_checker (the verifier is the source of truth)."
 
@@ -147,7 +147,8 @@ _FIXABLE = {"fail": RCP001, "fail-interpolated": RCP001, "missing": RCP002}
 @checker(SubjectRole.TREE, RCP001, RCP002, RCP003, RCP004)
 def check_rcps(ctx: PackageContext) -> Iterator[Finding]:
     """Run the RCP test on every closed entry (results are stored on the entry's facts)."""
-    from compliance.rcp import RcpDataError, check_rcp
+    from compliance.rulebook.rcp import RcpDataError
+    from compliance.rules.package.rcp_test import check_rcp
 
     for facts in ctx.sets:
         result = facts.result

@@ -7,7 +7,6 @@ first-record checks (evaluation schedule) and the quality target.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterator
 TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up time
 if TYPE_CHECKING:
@@ -16,10 +15,9 @@ if TYPE_CHECKING:
 from compliance.models.findings import Finding, Severity
 from compliance.models.mllog import Record
 from compliance.registry import Rule, checker, define
-from compliance.rulebook.expr import MissingName, evaluate
 from compliance.rulebook.model import Check, KeySpec
+from compliance.rules.training.checks import evaluate_check, fmt_value, record_field
 from compliance.rules.training.context import LogContext, close_matches
-from compliance.rules.training.functions import CHECK_FUNCTIONS, is_integer, is_number
 
 KEY001 = define(
     "KEY001",
@@ -352,133 +350,6 @@ def _default_rule(ctx: LogContext, spec: KeySpec, check: Check, kind: str, absen
     return KEY004
 
 
-def _field(record: Record, name: str) -> tuple[bool, Any]:
-    if name == "value":
-        return True, record.value
-    if name == "metadata":
-        return True, record.metadata
-    container_name, _, member = name.partition(".")
-    container = record.value if container_name == "value" else record.metadata
-    if isinstance(container, dict) and member in container:
-        return True, container[member]
-    return False, None
-
-
-def _py_equal(value: Any, literal: Any) -> bool:
-    if is_number(value) or isinstance(value, bool):
-        if isinstance(literal, (int, float)):
-            return bool(value == literal)
-        return False
-    return bool(value == literal)
-
-
-def _num(value: Any) -> float:
-    if is_number(value):
-        number: float = value
-        return number
-    raise TypeError(f"{value!r} is not a number")
-
-
-def _fmt(value: Any) -> str:
-    if value is None:  # absent, or JSON null: never shown as None
-        return "not logged"
-    if isinstance(value, float):
-        return f"{value:.10g}"
-    return repr(value)
-
-
-def evaluate_check(ctx: LogContext, check: Check, record: Record, state: dict[str, Any]) -> tuple[bool, str]:
-    """Return (holds, why-not) for one check on one record."""
-    present, value = _field(record, check.field)
-    if not present:
-        if check.if_present:
-            return True, ""
-        return False, f"the record has no {check.field.replace('.', ' field ', 1)}"
-    for op, operand in check.conditions:
-        try:
-            ok, why = _condition(ctx, check, op, operand, value, record, state)
-        except MissingName as err:
-            return False, f"cannot be checked: '{err.name}' is not logged"
-        except (TypeError, ValueError, ZeroDivisionError, OverflowError, KeyError) as err:
-            return False, f"{check.field} = {_fmt(value)} cannot be checked ({err})"
-        if not ok:
-            return False, why
-    return True, ""
-
-
-def _condition(
-    ctx: LogContext, check: Check, op: str, operand: Any, value: Any, record: Record, state: dict[str, Any]
-) -> tuple[bool, str]:
-    label = check.field
-    if op == "eq":
-        return _py_equal(value, operand), f"{label} is {_fmt(value)}, not {_fmt(operand)}"
-    if op == "ne":
-        return not _py_equal(value, operand), f"{label} must not be {_fmt(operand)}"
-    if op == "one_of":
-        ok = any(_py_equal(value, item) for item in operand)
-        return ok, f"{label} is {_fmt(value)}, not one of {', '.join(_fmt(x) for x in operand)}"
-    if op in ("ge", "gt", "le", "lt"):
-        node = check.expression(op)
-        bound = evaluate(node, ctx.resolve) if node is not None else operand
-        number = _num(value)
-        ok = {
-            "ge": number >= bound,
-            "gt": number > bound,
-            "le": number <= bound,
-            "lt": number < bound,
-        }[op]
-        sign = {"ge": ">=", "gt": ">", "le": "<=", "lt": "<"}[op]
-        return ok, f"{label} is {_fmt(value)}; the rules require {sign} {_fmt(bound)}"
-    if op == "expr_eq":
-        node = check.expression(op)
-        assert node is not None
-        wanted = evaluate(node, ctx.resolve)
-        number = _num(value)
-        if check.abs_tol is not None:
-            ok = abs(number - wanted) < check.abs_tol
-        elif check.rel_tol is not None:
-            ok = abs(number - wanted) <= check.rel_tol * max(abs(number), abs(wanted))
-        else:
-            ok = number == wanted
-        return ok, f"{label} is {_fmt(value)}; the rules require {operand} = {_fmt(wanted)}"
-    if op == "isclose":
-        return math.isclose(_num(value), operand), f"{label} is {_fmt(value)}, not ≈ {_fmt(operand)}"
-    if op == "nonempty":
-        return value != "", f"{label} is empty"
-    if op == "truthy":
-        return bool(value), f"{label} is {_fmt(value)}"
-    if op == "integer":
-        return is_integer(_num(value)), f"{label} is {_fmt(value)}, not a whole number"
-    if op == "int_type":
-        ok = isinstance(value, int) and not isinstance(value, bool)
-        return ok, f"{label} is {_fmt(value)}, not logged as an integer"
-    if op == "length":
-        return len(value) == operand, f"{label} has {len(value)} elements, not {operand}"
-    if op == "min_length":
-        return len(value) >= operand, f"{label} has {len(value)} elements, fewer than {operand}"
-    if op == "multiple_of":
-        node = check.expression(op)
-        assert node is not None
-        step = evaluate(node, ctx.resolve)
-        if check.abs_tol is not None:  # exact (modulo), as the official checker's % test
-            return _num(value) % step <= check.abs_tol, f"{label} is {_fmt(value)}, not a multiple of {_fmt(step)}"
-        return is_integer(_num(value) / step), f"{label} is {_fmt(value)}, not a multiple of {_fmt(step)}"
-    if op == "has":
-        missing = [m for m in operand if not (isinstance(value, dict) and m in value)]
-        return not missing, f"{label} has no {', '.join(missing)}"
-    if op == "metadata_any":
-        return any(m in record.metadata for m in operand), "metadata has none of " + ", ".join(operand)
-    if op == "metadata_all":
-        missing = [m for m in operand if m not in record.metadata]
-        return not missing, "metadata has no " + ", ".join(missing)
-    if op == "after":
-        first = ctx.first_seq(operand)
-        return first is not None and first < record.seq, f"no '{operand}' record comes before it"
-    if op == "fn":
-        return CHECK_FUNCTIONS[operand](record, value, dict(check.args), ctx.resolve, state)
-    raise ValueError(f"unknown operator {op}")  # pragma: no cover - the loader rejects it
-
-
 def _values_differ(records: list[Record]) -> bool:
     """Python equality, as the official checker compares repeated values (1 == 1.0 == True)."""
     first = records[0].value
@@ -564,7 +435,7 @@ def _counts(
             records = ctx.records(key)  # a key required once is never tallied while reading: all are kept
             lines = ", ".join(str(r.line) for r in records[:5]) + (" …" if count > 5 else "")
             if _values_differ(records):
-                values = sorted({_fmt(r.value) for r in records})
+                values = sorted({fmt_value(r.value) for r in records})
                 yield ctx.finding(
                     KEY002,
                     f"'{key}' is logged {count} times with different values: {', '.join(values[:5])}",
@@ -635,7 +506,7 @@ def _run_checks(
 def _check_finding(
     ctx: LogContext, spec: KeySpec, check: Check, kind: str, first_record: Record, why: str, failing: int, of: int
 ) -> Finding:
-    rule = _default_rule(ctx, spec, check, kind, absent=not _field(first_record, check.field)[0])
+    rule = _default_rule(ctx, spec, check, kind, absent=not record_field(first_record, check.field)[0])
     more = f" (and {failing - 1} more of {of} records)" if failing > 1 else ""
     what = "first record of" if kind == "first" else "record of"
     return ctx.finding(
@@ -643,7 +514,7 @@ def _check_finding(
         f"'{spec.name}': {why}{more}",
         line=first_record.line,
         key=spec.name,
-        observed=_fmt(_field(first_record, check.field)[1]),
+        observed=fmt_value(record_field(first_record, check.field)[1]),
         required=check.describe(spec.name) + (f" on the {what} '{spec.name}'" if kind == "first" else ""),
         evidence={
             "failing_records": failing,
@@ -659,11 +530,11 @@ def _target(ctx: LogContext, key: str, spec: KeySpec, track: Any) -> Iterator[Fi
         count = track.malformed_n
         yield ctx.finding(
             KEY004,
-            f"'{key}' at line {first.line} is {_fmt(first.value)}, not a number"
+            f"'{key}' at line {first.line} is {fmt_value(first.value)}, not a number"
             + (f" ({count} such records)" if count > 1 else ""),
             line=first.line,
             key=key,
-            observed=_fmt(first.value),
+            observed=fmt_value(first.value),
             required=f"a numeric quality result in every '{key}' record",
             evidence={"malformed_records": count},
         )
@@ -678,10 +549,10 @@ def _target(ctx: LogContext, key: str, spec: KeySpec, track: Any) -> Iterator[Fi
         yield ctx.finding(
             QLT001,
             f"no '{key}' reaches the quality target ({requirement}); "
-            + (f"best value {_fmt(best)} over {track.count} evaluations" if best is not None else f"{track.count} evaluations"),
+            + (f"best value {fmt_value(best)} over {track.count} evaluations" if best is not None else f"{track.count} evaluations"),
             line=track.last_line,
             key=key,
-            observed=_fmt(best) if best is not None else _fmt(track.last_value),
+            observed=fmt_value(best) if best is not None else fmt_value(track.last_value),
             required=requirement,
             evidence={"evaluations": track.count},
         )
@@ -713,10 +584,10 @@ def submission_fields(ctx: LogContext) -> Iterator[Finding]:
         guess = f"; the {ctx.division} rules were applied" if ctx.division_guessed else ""
         yield ctx.finding(
             SUB001,
-            f"submission_division is {_fmt(div_record.value)}, not one of {', '.join(book.divisions)}{guess}",
+            f"submission_division is {fmt_value(div_record.value)}, not one of {', '.join(book.divisions)}{guess}",
             line=div_record.line,
             key="submission_division",
-            observed=_fmt(div_record.value),
+            observed=fmt_value(div_record.value),
             required=" or ".join(book.divisions),
             fix=f"Log submission_division as '{ctx.division}'." if ctx.division_guessed else None,
         )
@@ -734,10 +605,10 @@ def submission_fields(ctx: LogContext) -> Iterator[Finding]:
                 hint += f" '{value}' is a benchmark of round {', '.join(elsewhere)}: is --round right?"
         yield ctx.finding(
             SUB002,
-            f"submission_benchmark {_fmt(value)} is not a {book.suite} {book.round} benchmark{hint}",
+            f"submission_benchmark {fmt_value(value)} is not a {book.suite} {book.round} benchmark{hint}",
             line=bench_record.line,
             key="submission_benchmark",
-            observed=_fmt(value),
+            observed=fmt_value(value),
             required="one of " + ", ".join(names),
         )
     for key in ("submission_org", "submission_platform"):
@@ -748,7 +619,7 @@ def submission_fields(ctx: LogContext) -> Iterator[Finding]:
                 f"{key} is empty",
                 line=record.line,
                 key=key,
-                observed=_fmt(record.value),
+                observed=fmt_value(record.value),
                 required="a non-empty name",
             )
 

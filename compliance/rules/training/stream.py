@@ -507,7 +507,7 @@ class KeyTrack:
         return Record(seq, line, time_ms, self.key, value, metadata, source.get("event_type"), source.get("namespace"))
 
     def _evaluate(self, check: Check, record: Record, state: dict[str, Any]) -> tuple[bool, str]:
-        from compliance.rules.training.keys import evaluate_check
+        from compliance.rules.training.checks import evaluate_check
 
         return evaluate_check(self.ctx, check, record, state)
 
