@@ -198,3 +198,35 @@ def test_timestamps_read_as_strptime_reads_them(fmt: str) -> None:
         except ValueError:
             got = "error"
         assert got == wanted, (text, fmt)
+
+
+def test_log_lines_are_cut_as_readline_cuts_them(monkeypatch: pytest.MonkeyPatch) -> None:
+    """PTD's logs are read in blocks split in C; each line must come out as ``readline(MAX_LINE)``
+    gives it (cut at the limit, its end included, the rest of a longer line skipped), whatever
+    the line ends (LF, CR LF, none at the end) and wherever a block boundary falls."""
+    import io
+    import random
+
+    from compliance.parsers import power
+
+    def by_readline(stream: io.BytesIO, limit: int) -> list[tuple[int, bytes]]:
+        out, number = [], 0
+        while True:
+            line = stream.readline(limit)
+            if not line:
+                return out
+            number += 1
+            if not line.endswith(b"\n") and len(line) >= limit:
+                while True:
+                    rest = stream.readline(limit)
+                    if not rest or rest.endswith(b"\n"):
+                        break
+            out.append((number, line.rstrip(b"\r\n")))
+
+    rng = random.Random(3)
+    for limit, block in ((8, 5), (8, 8), (16, 3), (5, 64)):
+        monkeypatch.setattr(power, "MAX_LINE", limit)
+        monkeypatch.setattr(power, "_BLOCK", block)
+        for _ in range(400):
+            data = b"".join(rng.choice([b"a", b"\n", b"\r", b"\r\n", b"bb", b"x" * 20]) for _ in range(rng.randint(0, 30)))
+            assert list(power._lines(io.BytesIO(data))) == by_readline(io.BytesIO(data), limit), (limit, block, data)

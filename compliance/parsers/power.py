@@ -28,6 +28,7 @@ from compliance.parsers import safefs
 MAX_LINE = 1 << 16  # bytes of one log line read; the rest of a longer line is skipped
 MAX_SESSION_BYTES = 8 << 20  # client.json / server.json
 HASH_CHUNK = 1 << 20
+_BLOCK = 1 << 20  # bytes of a log read at a time
 SESSION_NOUN = "power session file"
 # The PTD log lines the power rules read (PTDaemon's own wording), after the timestamp.
 EVENT_PREFIXES = ("ERROR:", "WARNING:", "Go with mark", "Completed test", "Uncertainty checking")
@@ -37,19 +38,33 @@ _SYNC = re.compile(rb"within range (-?\d+(?:\.\d+)?) ms\.\.(-?\d+(?:\.\d+)?) ms"
 
 
 def _lines(stream: BinaryIO) -> Iterator[tuple[int, bytes]]:
-    """(1-based number, line without its end) of a binary stream, each cut at ``MAX_LINE`` bytes."""
+    """(1-based number, line without its end) of a binary stream, each cut at ``MAX_LINE`` bytes
+    (its end included, as ``readline(MAX_LINE)`` cuts it; the rest of a longer line is skipped).
+    The stream is read in blocks and split in C; at most a block and a line are held."""
     number = 0
+    tail = b""
+    skipping = False  # inside a line longer than MAX_LINE, already given
     while True:
-        line = stream.readline(MAX_LINE)
-        if not line:
-            return
-        number += 1
-        if not line.endswith(b"\n") and len(line) >= MAX_LINE:
-            while True:  # skip the rest of an over-long line
-                rest = stream.readline(MAX_LINE)
-                if not rest or rest.endswith(b"\n"):
-                    break
-        yield number, line.rstrip(b"\r\n")
+        block = stream.read(_BLOCK)
+        if not block:
+            break
+        lines = (tail + block if tail else block).split(b"\n")
+        tail = lines.pop()
+        if skipping:
+            if not lines:  # no line end in this block: still the long line
+                tail = b""
+                continue
+            del lines[0]
+            skipping = False
+        for line in lines:
+            number += 1
+            yield number, (line if len(line) < MAX_LINE else line[:MAX_LINE]).rstrip(b"\r\n")
+        if len(tail) >= MAX_LINE:
+            number += 1
+            yield number, tail[:MAX_LINE].rstrip(b"\r\n")
+            tail, skipping = b"", True
+    if tail and not skipping:
+        yield number + 1, tail.rstrip(b"\r\n")
 
 
 def _each_line(real: str | None, model: SampleLog | PtdLog | DirectorLog) -> Iterator[tuple[int, bytes]]:

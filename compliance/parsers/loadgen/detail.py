@@ -188,10 +188,14 @@ class _DetailBuilder:
     def plain(self, line: int, obj: Any, payload: bytes) -> bool:
         """Keep ``obj`` (decoded from ``payload``, the bytes after the token) if it is a record as
         LoadGen writes it, within the bounds; False, keeping nothing, for anything else."""
-        if type(obj) is not dict or "key" not in obj or "value" not in obj or "time_ms" not in obj:
+        if type(obj) is not dict:
             return False
-        key = obj["key"]
-        time_ms = obj["time_ms"]
+        try:
+            key = obj["key"]
+            time_ms = obj["time_ms"]
+            value = obj["value"]
+        except KeyError:
+            return False
         metadata = obj.get("metadata")
         kind = type(time_ms)
         if type(key) is not str or not key or (kind is not float and kind is not int) or type(metadata) is not dict:
@@ -205,15 +209,15 @@ class _DetailBuilder:
             or not math.isfinite(time_ms)
         ):
             return False
-        value = obj["value"]
         if type(value) is _Unread:  # the array's bytes (``lazy``): a flat array, counted there
             if self.bounds.refuse(payload, (), metadata, value.brackets, value.commas) is not None:
                 return False
             record: LoadgenRecord = _ArrayRecord(line, float(time_ms), key, None, is_error, is_warning)
             record.raw = value.raw  # type: ignore[attr-defined]
         else:
-            brackets = payload.count(b"{") + payload.count(b"[")
-            if brackets > 2 and self.bounds.refuse(payload, value, metadata, brackets) is not None:
+            # More than the record's and its metadata's two "{" (metadata is an object here):
+            # refuse() counts the brackets and charges them.
+            if (payload.count(b"{") > 2 or b"[" in payload) and self.bounds.refuse(payload, value, metadata) is not None:
                 return False
             record = LoadgenRecord(line, float(time_ms), key, value, is_error, is_warning)
         self.records.append(record)
