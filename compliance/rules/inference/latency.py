@@ -300,6 +300,20 @@ def _scenario_bounds(ctx: LoadgenContext) -> tuple[str, LatencyBounds] | None:
     return (ctx.model.name, bounds) if bounds is not None else None
 
 
+def _model_bound_finding(
+    ctx: LoadgenContext, rule: Rule, message: str, key: str, logged_ns: float, relation: str, bound: float, source: str
+) -> Finding:
+    """A finding for `key`, logged as `logged_ns`, against the model's bound of `bound` ms (from `source`)."""
+    return ctx.finding(
+        rule,
+        message,
+        key=key,
+        observed=f"{key} {logged_ns:.0f} ns ({ms(logged_ns)})",
+        required=f"{relation} {bound * 1e6:.0f} ns ({bound_ms(bound)})",
+        evidence={"source": source},
+    )
+
+
 @checker(SubjectRole.LOADGEN_RUN, LAT002)
 def configured_target(ctx: LoadgenContext) -> Iterator[Finding]:
     found = _scenario_bounds(ctx)
@@ -317,16 +331,17 @@ def configured_target(ctx: LoadgenContext) -> Iterator[Finding]:
         configured = _number(ctx.run.value(key))
         if configured is None:
             continue
-        limit_ns = amount.value * 1e6
-        if configured > limit_ns:
-            yield ctx.finding(
+        if configured > amount.value * 1e6:
+            yield _model_bound_finding(
+                ctx,
                 LAT002,
                 f"LoadGen ran with {key} {ms(configured)}; the round {ctx.book.round} {what} of {model} "
                 f"{ctx.scenario} is {bound_ms(amount.value)}",
-                key=key,
-                observed=f"{key} {configured:.0f} ns ({ms(configured)})",
-                required=f"<= {limit_ns:.0f} ns ({bound_ms(amount.value)})",
-                evidence={"source": amount.source},
+                key,
+                configured,
+                "<=",
+                amount.value,
+                amount.source,
             )
 
 
@@ -361,14 +376,16 @@ def _measured_bound(
                 note = " (strictly below)"
             else:
                 note = f" (and over the run's {run_words} {ms(run_limit)})" if over_run else ""
-            yield ctx.finding(
+            yield _model_bound_finding(
+                ctx,
                 rule,
                 f"{subject} is {ms(measured)}; the round {ctx.book.round} bound of {found[0]} {ctx.scenario} is "
                 f"{bound_ms(amount.value)}{note}",
-                key=key,
-                observed=f"{key} {measured:.0f} ns ({ms(measured)})",
-                required=f"{'<' if strict else '<='} {limit:.0f} ns ({bound_ms(amount.value)})",
-                evidence={"source": amount.source},
+                key,
+                measured,
+                "<" if strict else "<=",
+                amount.value,
+                amount.source,
             )
             return
     if over_run:
