@@ -301,17 +301,12 @@ def _scenario_bounds(ctx: LoadgenContext) -> tuple[str, LatencyBounds] | None:
 
 
 def _model_bound_finding(
-    ctx: LoadgenContext, rule: Rule, message: str, key: str, logged_ns: float, relation: str, bound: float, source: str
+    ctx: LoadgenContext, rule: Rule, key: str, logged_ns: float, relation: str, bound: float, source: str, message: str
 ) -> Finding:
     """A finding for `key`, logged as `logged_ns`, against the model's bound of `bound` ms (from `source`)."""
-    return ctx.finding(
-        rule,
-        message,
-        key=key,
-        observed=f"{key} {logged_ns:.0f} ns ({ms(logged_ns)})",
-        required=f"{relation} {bound * 1e6:.0f} ns ({bound_ms(bound)})",
-        evidence={"source": source},
-    )
+    observed = f"{key} {logged_ns:.0f} ns ({ms(logged_ns)})"
+    required = f"{relation} {bound * 1e6:.0f} ns ({bound_ms(bound)})"
+    return ctx.finding(rule, message, key=key, observed=observed, required=required, evidence={"source": source})
 
 
 @checker(SubjectRole.LOADGEN_RUN, LAT002)
@@ -333,15 +328,9 @@ def configured_target(ctx: LoadgenContext) -> Iterator[Finding]:
             continue
         if configured > amount.value * 1e6:
             yield _model_bound_finding(
-                ctx,
-                LAT002,
+                ctx, LAT002, key, configured, "<=", amount.value, amount.source,
                 f"LoadGen ran with {key} {ms(configured)}; the round {ctx.book.round} {what} of {model} "
                 f"{ctx.scenario} is {bound_ms(amount.value)}",
-                key,
-                configured,
-                "<=",
-                amount.value,
-                amount.source,
             )
 
 
@@ -377,15 +366,9 @@ def _measured_bound(
             else:
                 note = f" (and over the run's {run_words} {ms(run_limit)})" if over_run else ""
             yield _model_bound_finding(
-                ctx,
-                rule,
+                ctx, rule, key, measured, "<" if strict else "<=", amount.value, amount.source,
                 f"{subject} is {ms(measured)}; the round {ctx.book.round} bound of {found[0]} {ctx.scenario} is "
                 f"{bound_ms(amount.value)}{note}",
-                key,
-                measured,
-                "<" if strict else "<=",
-                amount.value,
-                amount.source,
             )
             return
     if over_run:
