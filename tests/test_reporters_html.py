@@ -28,7 +28,7 @@ from compliance.models.report import QualitySeries, Report, ResultRow, Subject, 
 from compliance.registry import DOCS_URL
 from compliance.reporters import html as html_reporter
 from compliance.reporters import markdown as md_reporter
-from compliance.reporters import renderer
+from compliance.reporters import renderer, view
 from tests.report_fixture import fixture_report
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"
@@ -237,7 +237,7 @@ def test_markdown_code_spans_and_cells() -> None:
     assert (
         md_reporter.md("snake_case _x_ *y* [z](u) <b>") == r"snake_case \_x\_ \*y\* \[z\](u) \<b\>"
     )
-    assert md_reporter.plain("bell\x07") == "bell\\x07"
+    assert view.plain("bell\x07") == "bell\\x07"  # what md() and code() start from
 
 
 # --------------------------------------------------------------------------- HTML

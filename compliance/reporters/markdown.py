@@ -26,23 +26,7 @@ from compliance.escape import html as html_text
 from compliance.models.findings import Finding, Severity
 from compliance.models.report import InferenceResultRow, Report, ResultRow
 from compliance.models.roles import RUN_ROLES
-from compliance.reporters import omitted_sentences, setting_sentences
-from compliance.reporters.view import (
-    SEVERITIES,
-    SEVERITY_LABEL,
-    EntryView,
-    audit_layout,
-    entry_name,
-    is_inference,
-    location_text,
-    number,
-    other_evidence,
-    plain,
-    result_text,
-    rule_url,
-    severity_counts,
-    split_waiver,
-)
+from compliance.reporters import omitted_sentences, setting_sentences, view
 
 _PUNCT = re.compile(r"([\\`*\[\]<>~&#!])")
 
@@ -55,14 +39,14 @@ def md(value: object) -> str:
 
     Newlines become ``<br>``; ``|`` is left to :func:`cell` (only tables need it).
     """
-    text = _PUNCT.sub(r"\\\1", plain(value))
+    text = _PUNCT.sub(r"\\\1", view.plain(value))
     text = _UNDERSCORE.sub(r"\\_", text)
     return text.replace("\t", " ").replace("\n", "<br>")
 
 
 def code(value: object) -> str:
     """Text from the report as a code span (or several, one per line)."""
-    text = plain(value).replace("\t", " ")
+    text = view.plain(value).replace("\t", " ")
     if text == "":
         return "*(empty)*"
     spans = []
@@ -105,7 +89,7 @@ def verdict(passed: bool) -> str:
 
 
 def _entry_title(row: ResultRow | InferenceResultRow) -> str:
-    return f"{entry_name(row)} on {row.system}"
+    return f"{view.entry_name(row)} on {row.system}"
 
 
 def _score(row: ResultRow) -> str:
@@ -116,34 +100,34 @@ def _rcp_line(row: ResultRow) -> str:
     parts = [f"**{md(row.rcp)}**"]
     unit = f" {md(row.convergence_unit)}" if row.convergence_unit else ""
     if row.submission_mean is not None:
-        parts.append(f"submission mean {number(row.submission_mean)}{unit}")
+        parts.append(f"submission mean {view.number(row.submission_mean)}{unit}")
     if row.rcp_mean is not None:
-        parts.append(f"RCP mean {number(row.rcp_mean)}{unit}")
+        parts.append(f"RCP mean {view.number(row.rcp_mean)}{unit}")
     if row.rcp_min_mean is not None:
-        parts.append(f"fastest mean allowed {number(row.rcp_min_mean)}{unit}")
+        parts.append(f"fastest mean allowed {view.number(row.rcp_min_mean)}{unit}")
     if row.rcp_norm_factor is not None:
         parts.append(f"normalisation factor {row.rcp_norm_factor:.4f}")
     return ", ".join(parts)
 
 
 def _finding_block(f: Finding, indent: str = "") -> list[str]:
-    label = SEVERITY_LABEL[f.severity] + (", waived" if f.waived_by else "")
+    label = view.SEVERITY_LABEL[f.severity] + (", waived" if f.waived_by else "")
     out = [f"{indent}- **{md(f.code)}** {md(f.name)} ({label}): {md(f.message)}"]
     sub = indent + "  "
-    out.append(f"{sub}- location: {code(location_text(f))}")
+    out.append(f"{sub}- location: {code(view.location_text(f))}")
     if "observed" in f.evidence:
         out.append(f"{sub}- seen: {code(f.evidence['observed'])}")
     if "required" in f.evidence:
         out.append(f"{sub}- required: {code(f.evidence['required'])}")
-    extra = other_evidence(f.evidence)
+    extra = view.other_evidence(f.evidence)
     if extra:
         out.append(f"{sub}- evidence: " + ", ".join(f"{md(k)} {code(v)}" for k, v in extra))
     if f.waived_by:
-        approver, reason = split_waiver(f.waived_by)
+        approver, reason = view.split_waiver(f.waived_by)
         out.append(f"{sub}- waived by {md(approver) or '*(no approver)*'}: {md(reason)}")
     elif f.fix:
         out.append(f"{sub}- fix: {md(f.fix)}")
-    url = rule_url(f.code)
+    url = view.rule_url(f.code)
     out.append(f"{sub}- rule: [{f.code}]({url})" if url else f"{sub}- rule: {md(f.code)}")
     return out
 
@@ -158,7 +142,7 @@ def _facts(row: ResultRow | InferenceResultRow) -> list[str]:
     if isinstance(row, InferenceResultRow):
         out = [
             f"- metric: {code(row.metric) if row.metric else '-'}",
-            f"- result: {md(result_text(row))}",
+            f"- result: {md(view.result_text(row))}",
             f"- accuracy: {md(row.accuracy) if row.accuracy else '-'}",
         ]
         if row.model_folder and row.model_folder != row.benchmark:
@@ -173,7 +157,7 @@ def _facts(row: ResultRow | InferenceResultRow) -> list[str]:
     ]
 
 
-def _entry(entry: EntryView) -> list[str]:
+def _entry(entry: view.EntryView) -> list[str]:
     row = entry.row
     out = [f"### {md(_entry_title(row))}: {verdict(row.passed)}", ""]
     out.append(f"- path: {code(row.path)}")
@@ -185,7 +169,7 @@ def _entry(entry: EntryView) -> list[str]:
         for log in entry.logs:
             q = log.quality
             evals = str(len(q.points)) if q else "-"
-            converged = number(q.converged_at) if q and q.converged_at is not None else "-"
+            converged = view.number(q.converged_at) if q and q.converged_at is not None else "-"
             own = entry.log_findings.get(log.path, [])
             rows.append(
                 [
@@ -233,7 +217,7 @@ def _inference_results(
             md(r.system),
             md(r.benchmark),
             md(r.scenario),
-            md(result_text(r)),
+            md(view.result_text(r)),
             md(r.accuracy) if r.accuracy else "-",
             verdict_cell(r),
         ]
@@ -244,8 +228,8 @@ def _inference_results(
 
 
 def render(report: Report) -> str:
-    layout = audit_layout(report)
-    counts = severity_counts(report)
+    layout = view.audit_layout(report)
+    counts = view.severity_counts(report)
     out = ["# MLPerf compliance audit record", ""]
     out.extend(
         table(
@@ -280,11 +264,11 @@ def render(report: Report) -> str:
     logs = [s for s in report.subjects if s.kind in RUN_ROLES]
     if report.results:
         passing = sum(1 for r in report.results if r.passed)
-        what = "scenario results" if is_inference(report) else "entries"
+        what = "scenario results" if view.is_inference(report) else "entries"
         out.append(
             f"- {what}: {len(report.results)}, {passing} passing, {len(report.results) - passing} failing"
         )
-    if not is_inference(report):
+    if not view.is_inference(report):
         out.append(
             f"- logs: {len(logs)}, {sum(1 for s in logs if s.passed)} passing, {sum(1 for s in logs if not s.passed)} failing"
         )
@@ -295,7 +279,7 @@ def render(report: Report) -> str:
     out.extend(
         table(
             ["severity", "open", "waived"],
-            [[SEVERITY_LABEL[s], str(counts[s][0]), str(counts[s][1])] for s in SEVERITIES],
+            [[view.SEVERITY_LABEL[s], str(counts[s][0]), str(counts[s][1])] for s in view.SEVERITIES],
         )
     )
     out.append("")
@@ -310,7 +294,7 @@ def render(report: Report) -> str:
             count = waived_in.get(id(r))
             return f"**{verdict(r.passed)}**" + (f" ({count} waived)" if count else "")
 
-        if is_inference(report):
+        if view.is_inference(report):
             out.extend(_inference_results(report.results, verdict_cell))  # type: ignore[arg-type]
         else:
             rows = [
@@ -318,7 +302,7 @@ def render(report: Report) -> str:
                     md(r.division),
                     md(r.org),
                     md(r.system),
-                    md(entry_name(r)),
+                    md(view.entry_name(r)),
                     _score(r),
                     str(r.runs),
                     str(r.dropped),
@@ -364,8 +348,8 @@ def render(report: Report) -> str:
     if waivers:
         rows = []
         for f in waivers:
-            approver, reason = split_waiver(f.waived_by or "")
-            rows.append([md(f.code), code(location_text(f)), md(approver) or "-", md(reason)])
+            approver, reason = view.split_waiver(f.waived_by or "")
+            rows.append([md(f.code), code(view.location_text(f)), md(approver) or "-", md(reason)])
         out.extend(table(["code", "location", "approver", "reason"], rows))
     else:
         out.append("None.")

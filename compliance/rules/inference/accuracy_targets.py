@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 from compliance.models.findings import Finding, Severity
 from compliance.registry import checker, define
+from compliance.rulebook.inference import AccuracyTarget
 from compliance.rules.inference.common import _RULES_REF, ALL, CLOSED, SUITES
 from compliance.rules.inference.tree_context import (
     RESULT_SUBJECT,
@@ -138,6 +139,21 @@ MLPerf Inference rules, "Model, Weight Definition and Quantization".
 )
 
 
+def _outside_target(
+    ctx: ResultContext, target: AccuracyTarget, value: float, path: str, line: int | None, relation: str, limit: float, where: str
+) -> Finding:
+    """IAC001 for an accuracy `value` on the wrong side of `limit` (`where` says which side, and of what)."""
+    return ctx.finding(
+        IAC001,
+        f"{target.metric} {value:g} is {where}",
+        path=path,
+        line=line,
+        observed=value,
+        required=f"{relation} {limit:g} {target.unit}",
+        severity=None if ctx.closed else Severity.INFO,
+    )
+
+
 @checker(RESULT_SUBJECT, IAC001, IAC002, IAC004)
 def accuracy_targets(ctx: ResultContext) -> Iterator[Finding]:
     if ctx.accuracy_txt is None or not ctx.accuracy_txt.present or ctx.model is None:
@@ -174,25 +190,10 @@ def accuracy_targets(ctx: ResultContext) -> Iterator[Finding]:
             continue
         source = f" ({target.source})" if target.source else ""
         if low is not None and value < low:
-            yield ctx.finding(
-                IAC001,
-                f"{target.metric} {value:g} is below the target {low:g}{source}",
-                path=path,
-                line=line,
-                observed=value,
-                required=f">= {low:g} {target.unit}",
-                severity=None if ctx.closed else Severity.INFO,
-            )
+            yield _outside_target(ctx, target, value, path, line, ">=", low, f"below the target {low:g}{source}")
         if target.upper_limit is not None and value > target.upper_limit:
-            yield ctx.finding(
-                IAC001,
-                f"{target.metric} {value:g} is above the upper limit {target.upper_limit:g}",
-                path=path,
-                line=line,
-                observed=value,
-                required=f"<= {target.upper_limit:g} {target.unit}",
-                severity=None if ctx.closed else Severity.INFO,
-            )
+            upper = target.upper_limit
+            yield _outside_target(ctx, target, value, path, line, "<=", upper, f"above the upper limit {upper:g}")
         margin = review.get("value") if review else None
         if (
             ctx.closed

@@ -300,6 +300,15 @@ def _scenario_bounds(ctx: LoadgenContext) -> tuple[str, LatencyBounds] | None:
     return (ctx.model.name, bounds) if bounds is not None else None
 
 
+def _model_bound_finding(
+    ctx: LoadgenContext, rule: Rule, key: str, logged_ns: float, relation: str, bound: float, source: str, message: str
+) -> Finding:
+    """A finding for `key`, logged as `logged_ns`, against the model's bound of `bound` ms (from `source`)."""
+    observed = f"{key} {logged_ns:.0f} ns ({ms(logged_ns)})"
+    required = f"{relation} {bound * 1e6:.0f} ns ({bound_ms(bound)})"
+    return ctx.finding(rule, message, key=key, observed=observed, required=required, evidence={"source": source})
+
+
 @checker(SubjectRole.LOADGEN_RUN, LAT002)
 def configured_target(ctx: LoadgenContext) -> Iterator[Finding]:
     found = _scenario_bounds(ctx)
@@ -317,16 +326,11 @@ def configured_target(ctx: LoadgenContext) -> Iterator[Finding]:
         configured = _number(ctx.run.value(key))
         if configured is None:
             continue
-        limit_ns = amount.value * 1e6
-        if configured > limit_ns:
-            yield ctx.finding(
-                LAT002,
+        if configured > amount.value * 1e6:
+            yield _model_bound_finding(
+                ctx, LAT002, key, configured, "<=", amount.value, amount.source,
                 f"LoadGen ran with {key} {ms(configured)}; the round {ctx.book.round} {what} of {model} "
                 f"{ctx.scenario} is {bound_ms(amount.value)}",
-                key=key,
-                observed=f"{key} {configured:.0f} ns ({ms(configured)})",
-                required=f"<= {limit_ns:.0f} ns ({bound_ms(amount.value)})",
-                evidence={"source": amount.source},
             )
 
 
@@ -335,38 +339,64 @@ def _percentile_key(ctx: LoadgenContext) -> tuple[str, float]:
     return f"result_{percentile:.2f}_percentile_latency_ns", percentile
 
 
+def _measured_bound(
+    ctx: LoadgenContext,
+    rule: Rule,
+    key: str,
+    subject: str,
+    attr: str,
+    run_key: str,
+    run_words: str,
+    strict: bool,
+) -> Iterator[Finding]:
+    """`subject` (the series `key`) against the model's bound `attr` for the scenario (`strict`: the
+    series must stay below it) or, failing that, against the run's own limit `run_key`."""
+    measured = _number(ctx.run.value(key))
+    if measured is None:
+        return
+    run_limit = _number(ctx.run.value(run_key)) or 0.0
+    over_run = bool(run_limit) and measured > run_limit
+    found = _scenario_bounds(ctx)
+    amount: Amount | None = getattr(found[1], attr) if found is not None else None
+    if found is not None and amount is not None and amount.value is not None:
+        limit = amount.value * 1e6
+        if measured >= limit if strict else measured > limit:
+            if strict:
+                note = " (strictly below)"
+            else:
+                note = f" (and over the run's {run_words} {ms(run_limit)})" if over_run else ""
+            yield _model_bound_finding(
+                ctx, rule, key, measured, "<" if strict else "<=", amount.value, amount.source,
+                f"{subject} is {ms(measured)}; the round {ctx.book.round} bound of {found[0]} {ctx.scenario} is "
+                f"{bound_ms(amount.value)}{note}",
+            )
+            return
+    if over_run:
+        yield ctx.finding(
+            rule,
+            f"{subject} is {ms(measured)}, over the run's {run_words} {ms(run_limit)}",
+            key=key,
+            observed=f"{key} {measured:.0f} ns ({ms(measured)})",
+            required=f"<= {run_key} {run_limit:.0f} ns ({ms(run_limit)})",
+        )
+
+
 @checker(SubjectRole.LOADGEN_RUN, LAT003)
 def measured_latency(ctx: LoadgenContext) -> Iterator[Finding]:
     run = ctx.run
     if not ctx.held_to_performance_rules or run.scenario != "Server" or run.uses_token_latencies:
         return
     key, percentile = _percentile_key(ctx)
-    measured = _number(run.value(key))
-    if measured is None:
-        return
-    target = _number(run.value("effective_target_latency_ns"))
-    found = _scenario_bounds(ctx)
-    amount = found[1].target_latency if found is not None else None
-    if found is not None and amount is not None and amount.value is not None and measured > amount.value * 1e6:
-        limit = amount.value * 1e6
-        over_target = f" (and over the run's target of {ms(target)})" if target and measured > target else ""
-        yield ctx.finding(
-            LAT003,
-            f"the measured {percentile:g}th-percentile latency is {ms(measured)}; the round {ctx.book.round} bound of "
-            f"{found[0]} {ctx.scenario} is {bound_ms(amount.value)}{over_target}",
-            key=key,
-            observed=f"{key} {measured:.0f} ns ({ms(measured)})",
-            required=f"<= {limit:.0f} ns ({bound_ms(amount.value)})",
-            evidence={"source": amount.source},
-        )
-    elif target and measured > target:
-        yield ctx.finding(
-            LAT003,
-            f"the measured {percentile:g}th-percentile latency is {ms(measured)}, over the run's target of {ms(target)}",
-            key=key,
-            observed=f"{key} {measured:.0f} ns ({ms(measured)})",
-            required=f"<= effective_target_latency_ns {target:.0f} ns ({ms(target)})",
-        )
+    yield from _measured_bound(
+        ctx,
+        LAT003,
+        key,
+        f"the measured {percentile:g}th-percentile latency",
+        "target_latency",
+        "effective_target_latency_ns",
+        "target of",
+        strict=False,
+    )
 
 
 def _token_bound(
@@ -375,31 +405,7 @@ def _token_bound(
     run = ctx.run
     if not ctx.held_to_performance_rules or run.scenario != "Server" or not run.uses_token_latencies:
         return
-    measured = _number(run.value(series_key))
-    if measured is None:
-        return
-    configured = _number(run.value(configured_key))
-    found = _scenario_bounds(ctx)
-    amount: Amount | None = getattr(found[1], attr) if found is not None else None
-    if found is not None and amount is not None and amount.value is not None and measured >= amount.value * 1e6:
-        limit = amount.value * 1e6
-        yield ctx.finding(
-            rule,
-            f"the 99th-percentile {what} is {ms(measured)}; the round {ctx.book.round} bound of {found[0]} "
-            f"{ctx.scenario} is {bound_ms(amount.value)} (strictly below)",
-            key=series_key,
-            observed=f"{series_key} {measured:.0f} ns ({ms(measured)})",
-            required=f"< {limit:.0f} ns ({bound_ms(amount.value)})",
-            evidence={"source": amount.source},
-        )
-    elif configured and measured > configured:
-        yield ctx.finding(
-            rule,
-            f"the 99th-percentile {what} is {ms(measured)}, over the run's configured {ms(configured)}",
-            key=series_key,
-            observed=f"{series_key} {measured:.0f} ns ({ms(measured)})",
-            required=f"<= {configured_key} {configured:.0f} ns ({ms(configured)})",
-        )
+    yield from _measured_bound(ctx, rule, series_key, f"the 99th-percentile {what}", attr, configured_key, "configured", strict=True)
 
 
 @checker(SubjectRole.LOADGEN_RUN, LAT004)

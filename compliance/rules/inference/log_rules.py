@@ -10,7 +10,7 @@ from compliance.models.loadgen import LoadgenIssue, SummaryField
 from compliance.models.roles import SubjectRole
 from compliance.parsers import loadgen as P
 from compliance.parsers import mllog as M
-from compliance.registry import checker, define
+from compliance.registry import Rule, checker, define
 from compliance.rules.inference.context import LoadgenContext
 from compliance.rules.inference.common import SUITES
 DIVISIONS = ("closed", "open", "network")
@@ -277,43 +277,42 @@ _CORRUPT = {M.ISSUE_BAD_JSON, M.ISSUE_BAD_RECORD, P.ISSUE_MISSING_FIELD, M.ISSUE
 _GARBLED = {M.ISSUE_PROSE, M.ISSUE_TRAILING, M.ISSUE_MULTI, P.ISSUE_STRAY_LINE, P.ISSUE_NAMESPACE, M.ISSUE_ENCODING, P.ISSUE_MORE}
 
 
+def _issue_finding(
+    ctx: LoadgenContext, rule: Rule, issue: LoadgenIssue, path: str, message: str, *, observed: str, required: str
+) -> Finding:
+    """A finding for one issue the LoadGen reader noted in the file at `path`, on the issue's line."""
+    return ctx.finding(rule, message, path=path, line=issue.line, observed=observed, required=required)
+
+
 @checker(SubjectRole.LOADGEN_RUN, LGL001, LGL002, LGL003, LGL006)
 def detail_issues(ctx: LoadgenContext) -> Iterator[Finding]:
     path = ctx.detail_path
     for issue in ctx.run.detail.issues:
         if issue.kind in _UNREADABLE:
-            yield ctx.finding(
-                LGL001,
+            yield _issue_finding(
+                ctx, LGL001, issue, path,
                 issue.message if issue.message.startswith("mlperf_log_detail") else f"mlperf_log_detail.txt: {issue.message}",
-                path=path,
-                line=issue.line,
                 observed=issue.excerpt or issue.kind,
                 required="a readable mlperf_log_detail.txt holding LoadGen's :::MLLOG records",
             )
         elif issue.kind in _CORRUPT:
-            yield ctx.finding(
-                LGL002,
+            yield _issue_finding(
+                ctx, LGL002, issue, path,
                 f"a detail-log record cannot be read: {issue.message}",
-                path=path,
-                line=issue.line,
                 observed=issue.excerpt,
                 required='one JSON object per line with "key", "value", "time_ms" and "metadata"',
             )
         elif issue.kind == P.ISSUE_TRUNCATED_LINE:
-            yield ctx.finding(
-                LGL003,
+            yield _issue_finding(
+                ctx, LGL003, issue, path,
                 f"the detail log is cut short: {issue.message}",
-                path=path,
-                line=issue.line,
                 observed=issue.excerpt,
                 required="every line a whole record, ending with a newline",
             )
         elif issue.kind in _GARBLED:
-            yield ctx.finding(
-                LGL006,
+            yield _issue_finding(
+                ctx, LGL006, issue, path,
                 f"detail log: {issue.message}",
-                path=path,
-                line=issue.line,
                 observed=issue.excerpt or issue.kind,
                 required="one :::MLLOG record of namespace mlperf::logging per line, in UTF-8",
             )
@@ -333,20 +332,16 @@ def _encoding_issues(ctx: LoadgenContext) -> Iterator[tuple[LoadgenIssue, str]]:
 def encoding(ctx: LoadgenContext) -> Iterator[Finding]:
     for issue, path in _encoding_issues(ctx):
         if issue.kind == P.ISSUE_BOM:
-            yield ctx.finding(
-                LGL004,
+            yield _issue_finding(
+                ctx, LGL004, issue, path,
                 f"{_name(path)} starts with a UTF-8 byte-order mark; it was read as if the mark were not there",
-                path=path,
-                line=issue.line,
                 observed="EF BB BF at byte 0",
                 required="the file as LoadGen wrote it (no byte-order mark)",
             )
         else:
-            yield ctx.finding(
-                LGL005,
+            yield _issue_finding(
+                ctx, LGL005, issue, path,
                 f"{_name(path)}: {issue.message}",
-                path=path,
-                line=issue.line,
                 observed="CR LF line ends",
                 required="LF line ends, as LoadGen writes them",
             )
@@ -365,13 +360,11 @@ def summary_readable(ctx: LoadgenContext) -> Iterator[Finding]:
         return  # nothing to cross-check it with; LGL001 says what is wrong
     for issue in ctx.run.summary.issues:
         if issue.kind in _SUMMARY_UNUSABLE:
-            yield ctx.finding(
-                LGL007,
+            yield _issue_finding(
+                ctx, LGL007, issue, ctx.summary_path,
                 f"mlperf_log_summary.txt: {issue.message}; the summary was not cross-checked"
                 if issue.kind in (P.ISSUE_MISSING, M.ISSUE_UNREADABLE, P.ISSUE_EMPTY)
                 else f"mlperf_log_summary.txt: {issue.message}",
-                path=ctx.summary_path,
-                line=issue.line,
                 observed=issue.kind,
                 required="the mlperf_log_summary.txt LoadGen wrote for this run",
             )

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from compliance.models.findings import Finding, Severity
 from compliance.models.roles import SubjectRole
-from compliance.registry import REDIRECTS, checker, define
+from compliance.registry import REDIRECTS, Rule, checker, define
 from compliance.rules.inference.context import LoadgenContext
 from compliance.rules.inference.common import SUITES
 DIVISIONS = ("closed", "open", "network")
@@ -239,6 +239,12 @@ def _run_length_ms(ctx: LoadgenContext) -> float | None:
     return end - start
 
 
+def _below_minimum(ctx: LoadgenContext, rule: Rule, key: str, logged: object, minimum: float, source: str, message: str) -> Finding:
+    """A finding for the setting `key`, logged as `logged`, under the round's `minimum` (from `source`)."""
+    required = f"{key} >= {minimum:.0f}"
+    return ctx.finding(rule, message, key=key, observed=f"{key} {logged}", required=required, evidence={"source": source})
+
+
 @checker(SubjectRole.LOADGEN_RUN, PERF001)
 def configured_duration(ctx: LoadgenContext) -> Iterator[Finding]:
     if not ctx.round_applies or not ctx.held_to_performance_rules:
@@ -257,14 +263,10 @@ def configured_duration(ctx: LoadgenContext) -> Iterator[Finding]:
             required=f"effective_min_duration_ms >= {required:.0f}",
         )
     elif configured < required:
-        yield ctx.finding(
-            PERF001,
+        yield _below_minimum(
+            ctx, PERF001, "effective_min_duration_ms", configured, required, source,
             f"the run was configured for at least {configured / 1000:g} s; round {ctx.book.round} requires "
             f"{required / 1000:g} s for {ctx.loadgen_scenario}",
-            key="effective_min_duration_ms",
-            observed=f"effective_min_duration_ms {configured}",
-            required=f"effective_min_duration_ms >= {required:.0f}",
-            evidence={"source": source},
         )
 
 
@@ -302,13 +304,9 @@ def query_counts(ctx: LoadgenContext) -> Iterator[Finding]:
         found = ctx.book.offline_min_samples(model)
         samples = run.samples_per_query
         if found is not None and samples is not None and samples < found[0]:
-            yield ctx.finding(
-                PERF003,
+            yield _below_minimum(
+                ctx, PERF003, "effective_samples_per_query", samples, found[0], found[1],
                 f"the Offline query holds {samples} samples; {model.name} needs at least {found[0]:.0f} in round {ctx.book.round}",
-                key="effective_samples_per_query",
-                observed=f"effective_samples_per_query {samples}",
-                required=f"effective_samples_per_query >= {found[0]:.0f}",
-                evidence={"source": found[1]},
             )
     scenario = ctx.scenario
     if scenario in ctx.book.settings.early_stopping_scenarios or model.min_queries is None:
@@ -316,13 +314,9 @@ def query_counts(ctx: LoadgenContext) -> Iterator[Finding]:
     wanted = model.min_queries.by_scenario.get(scenario) if scenario else None
     count = run.min_query_count
     if wanted is not None and count is not None and count < wanted:
-        yield ctx.finding(
-            PERF003,
+        yield _below_minimum(
+            ctx, PERF003, "effective_min_query_count", count, wanted, model.min_queries.source,
             f"the run's minimum query count is {count}; {model.name} {scenario} needs {wanted:.0f}",
-            key="effective_min_query_count",
-            observed=f"effective_min_query_count {count}",
-            required=f"effective_min_query_count >= {wanted:.0f}",
-            evidence={"source": model.min_queries.source},
         )
 
 
@@ -359,13 +353,9 @@ def sample_count(ctx: LoadgenContext) -> Iterator[Finding]:
             required=f"effective_performance_sample_count >= {wanted:.0f}",
         )
     elif count < wanted:
-        yield ctx.finding(
-            PERF005,
+        yield _below_minimum(
+            ctx, PERF005, "effective_performance_sample_count", count, wanted, model.performance_sample_count.source,
             f"LoadGen drew queries from {count} loaded samples; {model.name} needs {wanted:.0f} in round {ctx.book.round}",
-            key="effective_performance_sample_count",
-            observed=f"effective_performance_sample_count {count}",
-            required=f"effective_performance_sample_count >= {wanted:.0f}",
-            evidence={"source": model.performance_sample_count.source},
         )
 
 

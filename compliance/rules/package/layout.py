@@ -21,6 +21,7 @@ from compliance.rules.package.context import PackageContext
 
 LAYOUT_SUITES = ("training", "hpc", "inference", "automotive")  # the layout rules also check inference(-format) trees
 _REF = "MLPerf submission rules, 'Results directory structure'; mlperf_logging repo_checker and package_checker."
+_RECREATE_ARCHIVE = "Re-create the archive from the submission folder (`tar czf sub.tar.gz closed/`)."  # how to fix a bad archive
 
 STR001 = define(
     "STR001",
@@ -256,7 +257,7 @@ archive attack) or are not content at all.
 A tar member named `../../etc/cron.d/job`.
 
 ## How to fix
-Re-create the archive from the submission folder (`tar czf sub.tar.gz closed/`).
+{_RECREATE_ARCHIVE}
 
 ## Rule reference
 {_REF}
@@ -656,7 +657,7 @@ Two `closed/ACME/results/sysA/bert/result_0.txt` members in one tar file
 (`tar rf` appended a second copy).
 
 ## How to fix
-Re-create the archive from the submission folder (`tar czf sub.tar.gz closed/`).
+{_RECREATE_ARCHIVE}
 
 ## Rule reference
 {_HOSTILE_REF}

@@ -81,11 +81,11 @@ def accuracy_target(ctx: TinyResultContext) -> Iterator[Finding]:
     if reading is None or reading.value >= bench.target.value:
         return
     name = "AUC" if bench.target.metric == "auc" else "Top-1"
-    yield ctx.finding(
+    yield ctx.summary_finding(
         TAC001,
+        folder,
+        reading.line,
         f"{bench.name} accuracy {name} {reading.text} is below the closed-division target {bench.target.value:g} ({bench.target.unit})",
-        path=folder.summary_path or folder.path,
-        line=reading.line,
         observed=f"{name} {reading.text}",
         required=f">= {bench.target.value:g} ({bench.target.unit})",
         evidence={"source": bench.target.source},
@@ -103,14 +103,13 @@ def wakeword(ctx: TinyResultContext) -> Iterator[Finding]:
         found = folder.detections if folder is not None else None
         if folder is None or found is None:
             continue
-        where = folder.summary_path or folder.path
         observed = f"{found.true_positives} TP, {found.false_negatives} FN, {found.false_positives} FP"
         if target.positives is not None and found.true_positives + found.false_negatives != target.positives:
-            yield ctx.finding(
+            yield ctx.summary_finding(
                 TAC002,
+                folder,
+                found.line,
                 f"the {mode} run counts {found.true_positives + found.false_negatives} wake words (true positives and false negatives), not the stream's {target.positives}",
-                path=where,
-                line=found.line,
                 observed=observed,
                 required=f"TP + FN = {target.positives}",
             )
@@ -122,11 +121,11 @@ def wakeword(ctx: TinyResultContext) -> Iterator[Finding]:
         if target.max_false_positives is not None and found.false_positives > target.max_false_positives:
             over.append(f"{found.false_positives} false positives")
         if over:
-            yield ctx.finding(
+            yield ctx.summary_finding(
                 TAC002,
+                folder,
+                found.line,
                 f"the {mode} run has {' and '.join(over)}, more than the closed division allows",
-                path=where,
-                line=found.line,
                 observed=observed,
                 required=f"at most {target.max_false_negatives} false negatives and {target.max_false_positives} false positives",
             )

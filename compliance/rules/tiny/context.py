@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from compliance.models.findings import Finding
-from compliance.models.tiny import OrgFolder, TinyResult, TinyTree
+from compliance.models.tiny import ModeFolder, OrgFolder, TinyResult, TinyTree
 from compliance.registry import Rule
 from compliance.rulebook.tiny import TinyBenchmark, TinyRulebook
 
@@ -41,6 +41,10 @@ class TinyResultContext:
 
     def finding(self, rule: Rule, message: str, *, path: str | None = None, **kwargs: Any) -> Finding:
         return rule.finding(message, path=path or self.result.path, subject=self.subject, **kwargs)
+
+    def summary_finding(self, rule: Rule, folder: ModeFolder, line: int | None, message: str, **kwargs: Any) -> Finding:
+        """A finding on `line` of a mode folder's summary (results.txt), or on the folder where it has none."""
+        return self.finding(rule, message, path=folder.summary_path or folder.path, line=line, **kwargs)
 
 
 @dataclass(slots=True)

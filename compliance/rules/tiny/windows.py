@@ -227,11 +227,11 @@ def window_median(ctx: TinyResultContext) -> Iterator[Finding]:
             continue
         expected = median(numbers)
         if abs(expected - stated.value) > _precision(stated):
-            yield ctx.finding(
+            yield ctx.summary_finding(
                 TWN003,
+                folder,
+                stated.line,
                 f"the {mode} median is stated as {stated.text} {unit}, but the median of its {len(numbers)} windows is {expected:.6g} {unit}",
-                path=folder.summary_path or folder.path,
-                line=stated.line,
                 observed=f"{stated.text} {unit}",
                 required=f"{expected:.6g} {unit} (the median of the windows)",
             )

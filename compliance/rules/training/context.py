@@ -186,3 +186,7 @@ class LogContext:
 
     def finding(self, rule: Rule, message: str, **kwargs: Any) -> Finding:
         return rule.finding(message, path=self.path, subject=self.subject, **kwargs)
+
+    def record_finding(self, rule: Rule, record: Record, key: str, message: str, **kwargs: Any) -> Finding:
+        """A finding on the line of one of `key`'s records."""
+        return self.finding(rule, message, line=record.line, key=key, **kwargs)

@@ -436,11 +436,9 @@ def _counts(
             lines = ", ".join(str(r.line) for r in records[:5]) + (" …" if count > 5 else "")
             if _values_differ(records):
                 values = sorted({fmt_value(r.value) for r in records})
-                yield ctx.finding(
-                    KEY002,
+                yield ctx.record_finding(
+                    KEY002, records[1], key,
                     f"'{key}' is logged {count} times with different values: {', '.join(values[:5])}",
-                    line=records[1].line,
-                    key=key,
                     observed=f"{count} records (lines {lines})",
                     required=f"exactly one '{key}' ({where})",
                 )
@@ -528,12 +526,10 @@ def _target(ctx: LogContext, key: str, spec: KeySpec, track: Any) -> Iterator[Fi
     if any(check.field == "value" for check in spec.target) and track.malformed_n:
         first = track.malformed_first
         count = track.malformed_n
-        yield ctx.finding(
-            KEY004,
+        yield ctx.record_finding(
+            KEY004, first, key,
             f"'{key}' at line {first.line} is {fmt_value(first.value)}, not a number"
             + (f" ({count} such records)" if count > 1 else ""),
-            line=first.line,
-            key=key,
             observed=fmt_value(first.value),
             required=f"a numeric quality result in every '{key}' record",
             evidence={"malformed_records": count},

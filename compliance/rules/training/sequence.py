@@ -257,11 +257,9 @@ def timeline(ctx: LogContext) -> Iterator[Finding]:
         if len(records) > 1:
             times = sorted({r.time_ms for r in records})
             same = "identical copies" if len(times) == 1 else f"{len(times)} different times"
-            yield ctx.finding(
-                SEQ005,
+            yield ctx.record_finding(
+                SEQ005, records[1], key,
                 f"'{key}' appears {len(records)} times ({same}); it must appear once",
-                line=records[1].line,
-                key=key,
                 observed=f"lines {', '.join(str(r.line) for r in records[:6])}",
                 required=f"exactly one '{key}'",
             )
@@ -272,63 +270,51 @@ def timeline(ctx: LogContext) -> Iterator[Finding]:
 
     if init_starts is not None and init_starts.late_n:  # after the first init_stop or run_start
         late = init_starts.late_first
-        yield ctx.finding(
-            SEQ001,
+        yield ctx.record_finding(
+            SEQ001, late, "init_start",
             f"init_start at line {late.line} comes after init_stop/run_start"
             + (f" ({init_starts.late_n} records)" if init_starts.late_n > 1 else ""),
-            line=late.line,
-            key="init_start",
             observed=f"init_start at line {late.line}",
             required="every init_start before init_stop and run_start",
         )
     first_init_start = init_starts.first if init_starts is not None else None
     if first_init_stop is not None:
         if first_init_start is None or first_init_start.seq > first_init_stop.seq:
-            yield ctx.finding(
-                SEQ002,
+            yield ctx.record_finding(
+                SEQ002, first_init_stop, "init_stop",
                 "init_stop has no init_start before it",
-                line=first_init_stop.line,
-                key="init_stop",
                 observed="no init_start before line %d" % first_init_stop.line,
                 required="init_start ... init_stop ... run_start",
             )
         if first_run_start is not None and first_run_start.seq < first_init_stop.seq:
-            yield ctx.finding(
-                SEQ002,
+            yield ctx.record_finding(
+                SEQ002, first_init_stop, "init_stop",
                 f"init_stop (line {first_init_stop.line}) comes after run_start (line {first_run_start.line})",
-                line=first_init_stop.line,
-                key="init_stop",
                 observed=f"run_start at line {first_run_start.line}, init_stop at line {first_init_stop.line}",
                 required="init_stop before run_start",
             )
     if first_run_start is not None and not (first_init_stop is not None and first_init_stop.seq < first_run_start.seq):
-        yield ctx.finding(
-            SEQ003,
+        yield ctx.record_finding(
+            SEQ003, first_run_start, "run_start",
             "run_start has no init_stop before it",
-            line=first_run_start.line,
-            key="run_start",
             observed=f"run_start at line {first_run_start.line}"
             + (f", init_stop at line {first_init_stop.line}" if first_init_stop else ", no init_stop"),
             required="init_stop before run_start",
         )
     if first_run_stop is not None:
         if first_run_start is None or first_run_stop.seq < first_run_start.seq:
-            yield ctx.finding(
-                SEQ004,
+            yield ctx.record_finding(
+                SEQ004, first_run_stop, "run_stop",
                 "run_stop comes before run_start in the file" if first_run_start else "run_stop has no run_start",
-                line=first_run_stop.line,
-                key="run_stop",
                 observed=f"run_stop at line {first_run_stop.line}"
                 + (f", run_start at line {first_run_start.line}" if first_run_start else ""),
                 required="run_start before run_stop",
             )
         elif first_run_stop.time_ms < first_run_start.time_ms:
             seconds = (first_run_start.time_ms - first_run_stop.time_ms) / 1000.0
-            yield ctx.finding(
-                SEQ004,
+            yield ctx.record_finding(
+                SEQ004, first_run_stop, "run_stop",
                 f"run_stop is stamped {seconds:.1f} s before run_start (negative time to train)",
-                line=first_run_stop.line,
-                key="run_stop",
                 observed=f"run_start {first_run_start.time_ms:.0f} ms, run_stop {first_run_stop.time_ms:.0f} ms",
                 required="run_stop.time_ms >= run_start.time_ms",
                 evidence={"run_minutes": (first_run_stop.time_ms - first_run_start.time_ms) / 60000.0},
@@ -386,11 +372,9 @@ def timed_region(ctx: LogContext) -> Iterator[Finding]:
                 serious = False  # the instance met the target in time and kept training with the others
                 note = (" and meets the quality target, after the instance met it before run_stop: a throughput "
                         "instance keeps training with the others until the job ends; not part of the run")
-        yield ctx.finding(
-            SEQ007,
+        yield ctx.record_finding(
+            SEQ007, shown, key,
             f"'{key}' at line {shown.line} is logged after run_stop (line {stop.line})" + note,
-            line=shown.line,
-            key=key,
             severity=None if serious else Severity.WARNING,
             observed=f"{late} '{key}' record(s) after run_stop; value {shown.value!r}",
             required="quality results before run_stop",
@@ -410,22 +394,18 @@ def run_limits(ctx: LogContext) -> Iterator[Finding]:
         minutes = (init_stop.time_ms - first) / 60000.0
         limit_minutes = limit.value if limit.unit == "min" else limit.value / 60.0
         if minutes >= limit_minutes:
-            yield ctx.finding(
-                SEQ008,
+            yield ctx.record_finding(
+                SEQ008, init_stop, "init_stop",
                 f"initialisation took {minutes:.1f} min; the {ctx.division or 'round'} limit is "
                 f"{limit_minutes:g} min",
-                line=init_stop.line,
-                key="init_stop",
                 observed=f"{minutes:.1f} min from the first init_start to init_stop",
                 required=f"< {limit_minutes:g} min ({limit.source})" if limit.source else f"< {limit_minutes:g} min",
             )
     stop = ctx.run_stop
     if stop is not None and "status" in stop.metadata and stop.metadata["status"] != "success":
-        yield ctx.finding(
-            SEQ009,
+        yield ctx.record_finding(
+            SEQ009, stop, "run_stop",
             f"run_stop status is {stop.metadata['status']!r}: the run did not succeed",
-            line=stop.line,
-            key="run_stop",
             observed=repr(stop.metadata["status"]),
             required="'success'",
         )
