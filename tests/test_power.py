@@ -230,3 +230,26 @@ def test_log_lines_are_cut_as_readline_cuts_them(monkeypatch: pytest.MonkeyPatch
         for _ in range(400):
             data = b"".join(rng.choice([b"a", b"\n", b"\r", b"\r\n", b"bb", b"x" * 20]) for _ in range(rng.randint(0, 30)))
             assert list(power._lines(io.BytesIO(data))) == by_readline(io.BytesIO(data), limit), (limit, block, data)
+
+
+def test_epoch_is_datetime_timestamp() -> None:
+    """``epoch`` computes the seconds itself for the formats it reads; it must be the float
+    ``datetime.strptime(...).replace(tzinfo=utc).timestamp()`` gives, and None where that raises."""
+    import random
+    from datetime import datetime, timezone
+
+    from compliance.parsers.power import epoch
+
+    fmt = "%m-%d-%Y %H:%M:%S.%f"
+    rng = random.Random(11)
+    texts = ["02-29-2024 23:59:59.999999", "02-29-2023 00:00:00.0", "12-31-9999 23:59:59.9", "01-01-0001 00:00:00.000001",
+             "01-01-0000 00:00:00.0", "06-15-2025 10:11:60.5", " 06-15-2025 10:11:12.5 ", "6-5-2025 1:2:3.4"]
+    for _ in range(3000):
+        texts.append(f"{rng.randint(0, 13):02d}-{rng.randint(0, 32):02d}-{rng.randint(1, 9999):04d} "
+                     f"{rng.randint(0, 24):02d}:{rng.randint(0, 60):02d}:{rng.randint(0, 61):02d}.{rng.randint(0, 999999):0{rng.randint(1, 6)}d}")
+    for text in texts:
+        try:
+            wanted: float | None = datetime.strptime(text.strip(), fmt).replace(tzinfo=timezone.utc).timestamp()
+        except (ValueError, OverflowError):
+            wanted = None
+        assert epoch(text, fmt) == wanted, text

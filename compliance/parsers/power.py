@@ -18,7 +18,7 @@ import math
 import os
 import re
 from collections.abc import Iterator
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from functools import lru_cache
 from typing import BinaryIO
 
@@ -131,24 +131,49 @@ def _stamp_reader(fmt: str) -> tuple[re.Pattern[str], tuple[int, ...]] | None:
     return re.compile("".join(pattern), re.IGNORECASE), tuple(groups.get(name, 0) for name in _FIELDS)
 
 
-def _parse_stamp(text: str, fmt: str) -> datetime:
-    """``datetime.strptime(text, fmt)``, faster for the formats ``_stamp_reader`` reads."""
+def _stamp_fields(text: str, fmt: str) -> list[int] | None:
+    """Year, month, day, hour, minute, second and microsecond of ``text`` read as ``strptime``
+    reads it with ``fmt`` (ValueError where strptime raises one), or None for a format that
+    ``_stamp_reader`` does not read."""
     reader = _stamp_reader(fmt)
     if reader is None:
-        return datetime.strptime(text, fmt)
+        return None
     pattern, groups = reader
     found = pattern.match(text)
     if found is None or found.end() != len(text):
         raise ValueError(f"time data {text!r} does not match format {fmt!r}")
-    parts = [int(found.group(g)) if g else 0 for g in groups[:6]]
-    fraction = found.group(groups[6]) if groups[6] else ""
-    return datetime(*parts, int(fraction.ljust(6, "0")) if fraction else 0)
+    values = found.groups()
+    fields = [int(values[g - 1]) if g else 0 for g in groups[:6]]
+    fields.append(int(values[groups[6] - 1].ljust(6, "0")) if groups[6] else 0)
+    return fields
+
+
+def _parse_stamp(text: str, fmt: str) -> datetime:
+    """``datetime.strptime(text, fmt)``, faster for the formats ``_stamp_reader`` reads."""
+    fields = _stamp_fields(text, fmt)
+    return datetime.strptime(text, fmt) if fields is None else datetime(*fields)
+
+
+_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
+
+
+@lru_cache(maxsize=64)
+def _days(year: int, month: int, day: int) -> int:
+    """Days from 1970-01-01 to a date (ValueError for a date that does not exist, as datetime)."""
+    return date(year, month, day).toordinal() - _EPOCH_ORDINAL
 
 
 def epoch(text: str, fmt: str) -> float | None:
-    """Seconds since the epoch of a PTD/LoadGen timestamp read as UTC, or None when it is not one."""
+    """Seconds since the epoch of a PTD/LoadGen timestamp read as UTC, or None when it is not one:
+    the float ``datetime.timestamp()`` gives (whole microseconds over 10**6, as timedelta does)."""
     try:
-        return _parse_stamp(text.strip(), fmt).replace(tzinfo=timezone.utc).timestamp()
+        fields = _stamp_fields(text.strip(), fmt)
+        if fields is None:
+            return datetime.strptime(text.strip(), fmt).replace(tzinfo=timezone.utc).timestamp()
+        year, month, day, hour, minute, second, micro = fields
+        if second > 59:  # strptime's pattern reads 60 and 61; datetime refuses them
+            return None
+        return ((_days(year, month, day) * 86400 + hour * 3600 + minute * 60 + second) * 1_000_000 + micro) / 1_000_000
     except (ValueError, OverflowError):
         return None
 
