@@ -84,7 +84,6 @@ def confined(*folders: str | os.PathLike[str]) -> Iterator[None]:
         for root in added:
             _ROOTS.remove(root)
         _forget_folders()
-        _LISTED.clear()
 
 
 def confined_roots() -> tuple[str, ...]:
@@ -355,16 +354,9 @@ def _entries(listing: Iterator[os.DirEntry[str]], folder: str) -> list[Entry]:
     return found
 
 
-# The folders listed inside a confined folder, while it is confined: one check reads a folder's
-# listing once however many of its parts walk it (the survey, the tree reader, each result's
-# files), and the pool's workers, forked after the walk, start with what the walk listed.
-_LISTED: dict[str, list[Entry]] = {}
-
-
 def scandir(path: str | os.PathLike[str]) -> list[Entry]:
     """A folder's entries in name order, each with its ``lstat``; in a confined folder the folder is
-    reached without passing a link (a link on the way, or ``path`` itself a link, raises
-    ``NotRegularFile``), and listed once while it is confined (``_LISTED``)."""
+    reached without passing a link (a link on the way, or ``path`` itself a link, raises ``NotRegularFile``)."""
     folder = os.fspath(path)
     place = _beneath(folder)
     if place is None or not _AT:
@@ -372,20 +364,15 @@ def scandir(path: str | os.PathLike[str]) -> list[Entry]:
             _no_link_on_the_way(place[0], place[1])
         with os.scandir(folder) as listing:
             return _entries(listing, folder)
-    listed = _LISTED.get(folder)
-    if listed is not None:
-        return list(listed)
     root, names = place
     # The listed folder gets a descriptor of its own: a kept one shares its read position with every
     # process forked since (a pool's workers), and reading a folder moves it.
     fd = _open_folder_at(_folder_at(root, names[:-1]), names[-1]) if names else os.open(root, _DIR_FLAGS)
     try:
         with os.scandir(fd) as listing:
-            entries = _entries(listing, folder)
+            return _entries(listing, folder)
     finally:
         os.close(fd)
-    _LISTED[folder] = entries
-    return list(entries)
 
 
 @dataclass(slots=True)
