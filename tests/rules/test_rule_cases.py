@@ -6,7 +6,7 @@ expect: pass    -> the code is not reported
 
 Case kinds: ``base``/``content`` (an MLLOG log), ``tree`` (a submission tree) and
 ``loadgen`` (a real LoadGen run from ``LOADGEN_RUNS``, made once per session by
-``tests/loadgen_harness.py``, copied, then changed by byte ``edits`` only where
+``tests/support/loadgen_harness.py``, copied, then changed by byte ``edits`` only where
 LoadGen cannot be made to write the case: a corrupt record, a BOM, CR LF).
 """
 
@@ -26,10 +26,10 @@ import yaml
 
 from compliance.engine import AuditOptions, run_audit
 from compliance.parsers import mllog as mllog_parser
-from tests.loadgen_harness import CASES as HARNESS_CASES
-from tests.loadgen_harness import Case, PendingRun, RunSpec, make_runs, run_spec
-from tests.logedit import BASES, apply_edits, base_text
-from tests.treebuild import fixture_tree, throughput_tree
+from tests.support.loadgen_harness import CASES as HARNESS_CASES
+from tests.support.loadgen_harness import Case, PendingRun, RunSpec, make_runs, run_spec
+from tests.support.logedit import BASES, apply_edits, base_text
+from tests.support.treebuild import fixture_tree, throughput_tree
 
 TREES = {"amd": fixture_tree, "hpc_throughput": throughput_tree}
 
@@ -229,7 +229,7 @@ AUDIT_RUNS: dict[str, tuple[RunSpec, str]] = {
     "singlestream_audit_config": (run_spec("SingleStream", delay_ms=1.0, min_query_count=100), TEST04_AUDIT_CONFIG),
 }
 LOADGEN_RUNS: dict[str, Case] = {**HARNESS_CASES, **EXTRA_RUNS}
-AUDIT_CONFIG_NAME = "no-audit-config-here.config"  # the name tests/loadgen_harness.py passes to StartTest
+AUDIT_CONFIG_NAME = "no-audit-config-here.config"  # the name tests/support/loadgen_harness.py passes to StartTest
 
 _RUNS: dict[str, Path] = {}
 
