@@ -3,7 +3,7 @@
 
 The script builds, in a temporary folder, one submission tree of ``--results`` scenario
 results (default 1000). It rebuilds the corpus's scenario results of ``--round`` at their
-official paths (``../shared/corpus``, via ``tests/inference_trees.py``), then copies them
+official paths (``../shared/corpus``, via ``tests/support/inference_trees.py``), then copies them
 again and again under new system names (``<system>_copyNNN``: the system folders,
 ``systems/<system>.json`` and system-named measurement JSONs are renamed; the official layout
 is kept). Files are hard links where the file system allows, so the tree costs little disk.
@@ -42,7 +42,7 @@ sys.path[:0] = [HERE, REPO]
 
 from bench_training_log import note, run_measured, set_child_env, verdict  # noqa: E402
 
-from tests.inference_trees import CORPUS, copy_case, rebuild_inference_trees  # noqa: E402
+from tests.support.inference_trees import CORPUS, copy_case, rebuild_inference_trees  # noqa: E402
 
 MB = 1_000_000
 MIB = 1 << 20

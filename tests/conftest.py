@@ -1,17 +1,14 @@
+"""Fixtures every test folder shares; the helpers themselves are in tests/support/."""
+
 from __future__ import annotations
 
-import io
 import os
 import socket
-import sys
-from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-FIXTURES = Path(__file__).parent / "fixtures"
-CORPUS = ROOT.parent / "shared" / "corpus"
+from tests.support.cli import run_cli
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -36,29 +33,6 @@ def _no_network(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(socket.socket, "connect", refuse)
 
 
-def corpus_or_skip() -> Path:
-    if not CORPUS.is_dir():
-        pytest.skip("../shared/corpus is not present on this machine")
-    return CORPUS
-
-
-class CliResult:
-    def __init__(self, code: int, out: str, err: str):
-        self.code = code
-        self.out = out
-        self.err = err
-
-
-def run_cli(*args: str) -> CliResult:
-    """Run the CLI in-process and capture what it prints."""
-    from compliance.cli import main
-
-    out, err = io.StringIO(), io.StringIO()
-    with redirect_stdout(out), redirect_stderr(err):
-        code = main(list(args))
-    return CliResult(code, out.getvalue(), err.getvalue())
-
-
 @pytest.fixture
 def cli():
     return run_cli
@@ -78,13 +52,3 @@ def write_log(tmp_path: Path):
         return path
 
     return write
-
-
-def python_env() -> dict[str, str]:
-    env = dict(os.environ)
-    # no empty entry: it would put the child's working folder (a checked tree) on sys.path
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH", "")) if p)
-    return env
-
-
-PYTHON = sys.executable

@@ -587,7 +587,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--refresh", action="store_true", help="re-run the official tools even when cached")
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--expected", type=Path,
-                    help="also write the table tests/test_fidelity.py checks: verdicts and the official score ours agrees with")
+                    help="also write the table tests/parity/test_fidelity.py checks: verdicts and the official score ours agrees with")
     args = ap.parse_args(argv)
 
     root = args.root.resolve()
