@@ -247,7 +247,9 @@ def _prefix_facts(path: str, follow: bool, earliest_ms: float) -> tuple[float | 
 SUMMARY_SEED = re.compile(rb"^\s*(qsl_rng_seed|sample_index_rng_seed|schedule_rng_seed)\s*:\s*(\d+)\s*$", re.MULTILINE)
 
 
-WANTED = (b'"key": "test_datetime"', b'"key": "loadgen_version"', b'"key": "effective_')
+WANTED = (b'"key": "test_datetime"', b'"key": "loadgen_version"') + tuple(
+    f'"key": "effective_{name}"'.encode() for name in SEED_KEYS
+)
 
 
 def _wanted_records(data: bytes):  # type: ignore[no-untyped-def]
