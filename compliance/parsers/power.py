@@ -106,7 +106,9 @@ _FIELDS = "YmdHMSf"  # datetime's argument order
 def _stamp_reader(fmt: str) -> tuple[re.Pattern[str], tuple[int, ...]] | None:
     """A regular expression for ``fmt`` and, for each datetime field, its group (0: absent), or
     None when ``fmt`` has a directive other than ``_DIRECTIVES`` (or none of the date)."""
-    pattern, groups, at = [], {}, 0
+    pattern: list[str] = []
+    groups: dict[str, int] = {}
+    at = 0
     while at < len(fmt):
         char = fmt[at]
         if char == "%":
@@ -151,7 +153,10 @@ def _stamp_fields(text: str, fmt: str) -> list[int] | None:
 def _parse_stamp(text: str, fmt: str) -> datetime:
     """``datetime.strptime(text, fmt)``, faster for the formats ``_stamp_reader`` reads."""
     fields = _stamp_fields(text, fmt)
-    return datetime.strptime(text, fmt) if fields is None else datetime(*fields)
+    if fields is None:
+        return datetime.strptime(text, fmt)
+    year, month, day, hour, minute, second, micro = fields
+    return datetime(year, month, day, hour, minute, second, micro)
 
 
 _EPOCH_ORDINAL = date(1970, 1, 1).toordinal()

@@ -268,9 +268,22 @@ def signature(path: str) -> str:
     return f"{info.st_size}:{info.st_mtime_ns}:{info.st_ino}"
 
 
+def _parse_json(raw: bytes, name: str) -> dict[str, Any]:
+    """A JSON data file (the RCP tables): parsed as it is, no cache (JSON is quick to read)."""
+    import json
+
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except (ValueError, UnicodeDecodeError) as err:
+        raise RulebookError(f"{name}: {err}") from err
+    if not isinstance(data, dict):
+        raise RulebookError(f"{name}: the top level must be an object")
+    return data
+
+
 def read_data(path: str) -> tuple[dict[str, Any], str]:
-    """A round data file's parsed content and its sha256, read once per process; through the
-    index when the file is unchanged since it was last parsed."""
+    """A round data file's parsed content (TOML, or JSON for the RCP tables) and its sha256, read
+    once per process; through the index when the file is unchanged since it was last parsed."""
     sig = signature(path)
     known = _INDEX.parsed.get(path)
     if known is not None and known[0] == sig:
@@ -283,7 +296,7 @@ def read_data(path: str) -> tuple[dict[str, Any], str]:
         import hashlib
 
         digest = hashlib.sha256(raw).hexdigest()
-        data = _parse_toml(raw, os.path.basename(path))
+        data = _parse_json(raw, os.path.basename(path)) if path.endswith(".json") else _parse_toml(raw, os.path.basename(path))
         _INDEX.put(path, sig, digest)
     _INDEX.parsed[path] = (sig, digest, data)
     return data, digest

@@ -14,7 +14,6 @@ This module is pure: it reads the packaged round data and never prints, logs or 
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -22,7 +21,7 @@ from functools import lru_cache
 from types import MappingProxyType
 from typing import Any
 
-from compliance.rulebook.load import available_rounds, canonical_round, data_dir, load_rulebook
+from compliance.rulebook.load import available_rounds, canonical_round, data_dir, load_rulebook, read_data
 from compliance.rulebook.model import RulebookError
 
 
@@ -213,17 +212,13 @@ def _benchmark_entry(
 
 def _read_round(suite: str, round_name: str) -> dict[str, Any]:
     path = data_dir() / suite / "rcp" / f"v{round_name}.json"
+    where = f"{suite}/rcp/v{round_name}.json"
     try:
-        text = path.read_text("utf-8")
+        doc = dict(read_data(str(path))[0])  # the rulebook's one reader (and its in-process memo)
     except FileNotFoundError:
         raise RcpDataError(f"no RCP data for {suite} round {round_name}") from None
-    try:
-        doc = json.loads(text)
-    except ValueError as err:
-        raise RcpDataError(f"{suite}/rcp/v{round_name}.json: {err}") from err
-    where = f"{suite}/rcp/v{round_name}.json"
-    if not isinstance(doc, dict):
-        raise RcpDataError(f"{where}: the top level must be an object")
+    except RulebookError as err:
+        raise RcpDataError(f"{suite}/rcp/{err}") from err
     unknown = set(doc) - _TOP_FIELDS
     if unknown:
         raise RcpDataError(f"{where}: unknown top-level fields {sorted(unknown)}")
