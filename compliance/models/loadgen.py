@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Generic, TypeVar, overload
 
 
 @dataclass(slots=True)
@@ -107,6 +107,30 @@ EARLY_STOPPING_RESULT_KEYS = (
 
 _PERCENTILE = r"(\d+(?:\.\d+)?)"
 
+_T = TypeVar("_T")
+
+
+class _Logged(Generic[_T]):
+    """A read-only accessor of a record view: the first logged value of one key, when it has the
+    type ``convert`` accepts (``_as_str``, ``_as_int``, ...), else None."""
+
+    __slots__ = ("key", "convert")
+
+    def __init__(self, key: str, convert: Callable[[Any], _T | None]) -> None:
+        self.key = key
+        self.convert = convert
+
+    @overload
+    def __get__(self, view: None, owner: type) -> _Logged[_T]: ...
+
+    @overload
+    def __get__(self, view: _RecordView, owner: type) -> _T | None: ...
+
+    def __get__(self, view: _RecordView | None, owner: type) -> _Logged[_T] | _T | None:
+        if view is None:
+            return self
+        return self.convert(view.value(self.key))
+
 
 class _RecordView:
     """Accessors over a detail log's records; shared by LoadgenDetail and LoadgenRun."""
@@ -167,10 +191,7 @@ class _RecordView:
 
     # -- identity -----------------------------------------------------------
 
-    @property
-    def loadgen_version(self) -> str | None:
-        """As logged, e.g. ``"6.0.17 @ d6147c7eb7"``."""
-        return _as_str(self.value("loadgen_version"))
+    loadgen_version = _Logged("loadgen_version", _as_str)  # as logged, e.g. "6.0.17 @ d6147c7eb7"
 
     @property
     def loadgen_version_number(self) -> str | None:
@@ -180,21 +201,10 @@ class _RecordView:
             return None
         return version.split("@", 1)[0].strip() or None
 
-    @property
-    def git_commit_date(self) -> str | None:
-        return _as_str(self.value("loadgen_git_commit_date"))
-
-    @property
-    def sut_name(self) -> str | None:
-        return _as_str(self.value("sut_name"))
-
-    @property
-    def qsl_name(self) -> str | None:
-        return _as_str(self.value("qsl_name"))
-
-    @property
-    def test_datetime(self) -> str | None:
-        return _as_str(self.value("test_datetime"))
+    git_commit_date = _Logged("loadgen_git_commit_date", _as_str)
+    sut_name = _Logged("sut_name", _as_str)
+    qsl_name = _Logged("qsl_name", _as_str)
+    test_datetime = _Logged("test_datetime", _as_str)
 
     # -- what was run -------------------------------------------------------
 
@@ -203,18 +213,14 @@ class _RecordView:
         """``effective_scenario`` (what LoadGen ran), else ``requested_scenario``."""
         return _as_str(self.value("effective_scenario", self.value("requested_scenario")))
 
-    @property
-    def requested_scenario(self) -> str | None:
-        return _as_str(self.value("requested_scenario"))
+    requested_scenario = _Logged("requested_scenario", _as_str)
 
     @property
     def mode(self) -> str | None:
         """``effective_test_mode`` (``PerformanceOnly``, ``AccuracyOnly``, ...), else the requested one."""
         return _as_str(self.value("effective_test_mode", self.value("requested_test_mode")))
 
-    @property
-    def requested_mode(self) -> str | None:
-        return _as_str(self.value("requested_test_mode"))
+    requested_mode = _Logged("requested_test_mode", _as_str)
 
     @property
     def is_accuracy_run(self) -> bool:
@@ -246,86 +252,33 @@ class _RecordView:
     def _seeds(self, prefix: str) -> dict[str, Any]:
         return {name: self.value(prefix + name) for name in SEED_NAMES if self.has(prefix + name)}
 
-    @property
-    def min_duration_ms(self) -> int | None:
-        return _as_int(self.value("effective_min_duration_ms"))
-
-    @property
-    def max_duration_ms(self) -> int | None:
-        return _as_int(self.value("effective_max_duration_ms"))
-
-    @property
-    def target_duration_ms(self) -> int | None:
-        return _as_int(self.value("effective_target_duration_ms"))
-
-    @property
-    def min_query_count(self) -> int | None:
-        return _as_int(self.value("effective_min_query_count"))
-
-    @property
-    def max_query_count(self) -> int | None:
-        return _as_int(self.value("effective_max_query_count"))
-
-    @property
-    def min_sample_count(self) -> int | None:
-        return _as_int(self.value("effective_min_sample_count"))
-
-    @property
-    def samples_per_query(self) -> int | None:
-        return _as_int(self.value("effective_samples_per_query"))
-
-    @property
-    def target_qps(self) -> int | float | None:
-        return _as_number(self.value("effective_target_qps"))
-
-    @property
-    def target_latency_ns(self) -> int | None:
-        return _as_int(self.value("effective_target_latency_ns"))
-
-    @property
-    def target_latency_percentile(self) -> int | float | None:
-        return _as_number(self.value("effective_target_latency_percentile"))
-
-    @property
-    def performance_sample_count(self) -> int | None:
-        return _as_int(self.value("effective_performance_sample_count"))
-
-    @property
-    def accuracy_sample_count(self) -> int | None:
-        return _as_int(self.value("effective_accuracy_sample_count"))
+    min_duration_ms = _Logged("effective_min_duration_ms", _as_int)
+    max_duration_ms = _Logged("effective_max_duration_ms", _as_int)
+    target_duration_ms = _Logged("effective_target_duration_ms", _as_int)
+    min_query_count = _Logged("effective_min_query_count", _as_int)
+    max_query_count = _Logged("effective_max_query_count", _as_int)
+    min_sample_count = _Logged("effective_min_sample_count", _as_int)
+    samples_per_query = _Logged("effective_samples_per_query", _as_int)
+    target_qps = _Logged("effective_target_qps", _as_number)
+    target_latency_ns = _Logged("effective_target_latency_ns", _as_int)
+    target_latency_percentile = _Logged("effective_target_latency_percentile", _as_number)
+    performance_sample_count = _Logged("effective_performance_sample_count", _as_int)
+    accuracy_sample_count = _Logged("effective_accuracy_sample_count", _as_int)
 
     # -- results (performance runs only) ------------------------------------
 
-    @property
-    def validity(self) -> str | None:
-        """``result_validity``: ``"VALID"``, ``"INVALID"``, or None (accuracy runs log none)."""
-        return _as_str(self.value("result_validity"))
+    validity = _Logged("result_validity", _as_str)  # "VALID", "INVALID", or None (accuracy runs log none)
 
     @property
     def is_valid(self) -> bool | None:
         validity = self.validity
         return None if validity is None else validity == "VALID"
 
-    @property
-    def invalid_reason(self) -> str | None:
-        return _as_str(self.value("result_invalid_reason"))
-
-    @property
-    def min_duration_met(self) -> bool | None:
-        return _as_bool(self.value("result_min_duration_met"))
-
-    @property
-    def min_queries_met(self) -> bool | None:
-        return _as_bool(self.value("result_min_queries_met"))
-
-    @property
-    def perf_constraints_met(self) -> bool | None:
-        """Server only: the latency bound(s) held."""
-        return _as_bool(self.value("result_perf_constraints_met"))
-
-    @property
-    def early_stopping_met(self) -> bool | None:
-        return _as_bool(self.value("early_stopping_met"))
+    invalid_reason = _Logged("result_invalid_reason", _as_str)
+    min_duration_met = _Logged("result_min_duration_met", _as_bool)
+    min_queries_met = _Logged("result_min_queries_met", _as_bool)
+    perf_constraints_met = _Logged("result_perf_constraints_met", _as_bool)  # Server only: the latency bound(s) held
+    early_stopping_met = _Logged("early_stopping_met", _as_bool)
 
     @property
     def early_stopping_results(self) -> dict[str, str]:
@@ -337,21 +290,10 @@ class _RecordView:
                 found[key] = text
         return found
 
-    @property
-    def early_stopping_latency_ss(self) -> int | None:
-        return _as_int(self.value("early_stopping_latency_ss"))
-
-    @property
-    def early_stopping_latency_ms(self) -> int | None:
-        return _as_int(self.value("early_stopping_latency_ms"))
-
-    @property
-    def query_count(self) -> int | None:
-        return _as_int(self.value("result_query_count"))
-
-    @property
-    def num_errors(self) -> int | None:
-        return _as_int(self.value("num_errors"))
+    early_stopping_latency_ss = _Logged("early_stopping_latency_ss", _as_int)
+    early_stopping_latency_ms = _Logged("early_stopping_latency_ms", _as_int)
+    query_count = _Logged("result_query_count", _as_int)
+    num_errors = _Logged("num_errors", _as_int)
 
     @property
     def results(self) -> dict[str, Any]:

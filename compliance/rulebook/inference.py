@@ -264,7 +264,7 @@ def _seed(name: str, raw: Any, where: str) -> Seed:
     text = str(raw["value"]).strip()
     if not text.isdigit() or int(text) >= 1 << 64:
         raise RulebookError(f"{where}.{name}: {text!r} is not an unsigned 64-bit integer")
-    return Seed(name, int(text), str(raw.get("source", "")))
+    return Seed(int(text), str(raw.get("source", "")))
 
 
 def _seeds(raw: Any, where: str) -> Mapping[str, Seed]:

@@ -177,21 +177,30 @@ class InferenceSettings:
 
 @dataclass(frozen=True, slots=True)
 class Seed:
-    name: str
+    """One official LoadGen seed of the round (``[seeds]``: keyed by its name, ``qsl_rng_seed`` ...)."""
+
     value: int
     source: str = ""
 
 
 @dataclass(frozen=True, slots=True)
-class InferenceRulebook:
-    """One inference round, merged over the rounds it extends."""
+class RoundIdentity:
+    """What a round's data says of itself, in the suites read with ``merged_chain`` (Inference,
+    Tiny): the round, its status (``published`` ...), the rounds it was built from (oldest
+    first), the sha256 of their files, and the round's divisions."""
 
     round: str
     status: str
-    checker_version: str
     chain: tuple[str, ...]
     sha256: str
     divisions: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class InferenceRulebook(RoundIdentity):
+    """One inference round, merged over the rounds it extends."""
+
+    checker_version: str
     system_types: tuple[str, ...]
     scenarios: tuple[str, ...]
     availabilities: tuple[str, ...]

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from compliance.rulebook.inference import merged_chain
+from compliance.rulebook.inference_model import RoundIdentity
 from compliance.rulebook.load import available_rounds, canonical_round, chain_sha256, data_folder, read_data
 from compliance.rulebook.model import RulebookError
 
@@ -47,12 +48,7 @@ class TinyBenchmark:
 
 
 @dataclass(frozen=True, slots=True)
-class TinyRulebook:
-    round: str
-    status: str
-    chain: tuple[str, ...]
-    sha256: str
-    divisions: tuple[str, ...]
+class TinyRulebook(RoundIdentity):
     availabilities: tuple[str, ...]
     runners: tuple[str, ...]
     benchmarks: dict[str, TinyBenchmark]

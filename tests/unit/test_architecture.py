@@ -8,6 +8,8 @@ import ast
 from functools import cache
 from pathlib import Path
 
+import pytest
+
 PACKAGE = Path(__file__).resolve().parents[2] / "compliance"
 
 
@@ -159,3 +161,27 @@ def test_rules_never_open_files() -> None:
                 if name in FILE_ACCESS:
                     calls.append(f"{path.relative_to(PACKAGE.parent)}:{node.lineno} {name}()")
     assert not calls, calls
+
+
+def test_no_merge_conflict_markers_in_tracked_files() -> None:
+    """A merge left half-resolved (``<<<<<<<`` ... ``>>>>>>>``) must not reach the docs, data or code."""
+    import subprocess
+
+    root = Path(__file__).resolve().parents[2]
+    try:
+        listed = subprocess.run(["git", "ls-files", "-z"], cwd=root, capture_output=True, check=True).stdout
+    except (OSError, subprocess.CalledProcessError):
+        pytest.skip("not a git checkout")
+    marked = []
+    for name in listed.decode("utf-8", "surrogateescape").split("\0"):
+        path = root / name
+        if not name or not path.is_file() or path.suffix not in {".py", ".md", ".toml", ".json", ".yaml", ".tsv", ".txt", ".cfg", ""}:
+            continue
+        try:
+            text = path.read_text("utf-8")
+        except (UnicodeDecodeError, OSError):
+            continue
+        for number, line in enumerate(text.splitlines(), 1):
+            if line.startswith(("<<<<<<< ", ">>>>>>> ")) and len(line) > 8:
+                marked.append(f"{name}:{number}")
+    assert not marked, "merge conflict markers: " + ", ".join(marked[:10])
