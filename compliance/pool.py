@@ -7,7 +7,7 @@ from __future__ import annotations
 import os
 import sys
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sized
 from functools import partial
 from typing import Any
 
@@ -47,9 +47,15 @@ if hasattr(os, "register_at_fork"):
     os.register_at_fork(before=_fork_begins, after_in_parent=_fork_ends, after_in_child=_fork_ends)
 
 
-def run_pool(worker: Callable[[Any], Any], jobs: list[Any], progress: Callable[[int], None] | None, min_jobs: int) -> list[Any]:
-    """``worker`` over ``jobs`` in order: in this process for a few jobs, else in a process pool."""
-    if len(jobs) < min_jobs or (os.cpu_count() or 1) < 2:
+def run_pool(
+    worker: Callable[[Any], Any], jobs: Iterable[Any], progress: Callable[[int], None] | None, min_jobs: int, count: int | None = None
+) -> list[Any]:
+    """``worker`` over ``jobs`` in order: in this process for a few jobs, else in a process pool.
+
+    ``jobs`` may be an iterator that makes each job as it is asked for (``count`` then says how
+    many it makes): the pool's workers start on the first jobs while the rest are being made."""
+    total = len(jobs) if count is None and isinstance(jobs, Sized) else (count or 0)
+    if total < min_jobs or (os.cpu_count() or 1) < 2:
         results = []
         for job in jobs:
             results.append(worker(job))
@@ -67,7 +73,7 @@ def run_pool(worker: Callable[[Any], Any], jobs: list[Any], progress: Callable[[
     pool = _executor()(max_workers=min(os.cpu_count() or 2, 8), mp_context=context, **pool_args)
     try:
         results = []
-        for result, silenced in pool.map(partial(_counted, worker), jobs, chunksize=max(1, min(8, len(jobs) // 32))):
+        for result, silenced in pool.map(partial(_counted, worker), jobs, chunksize=max(1, min(8, total // 32))):
             _raise_pending()
             results.append(result)
             SILENCED.update(silenced)  # what --select/--ignore removed in the worker

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 import orjson
 
 from compliance.parsers.safefs import NotRegularFile, open_regular, walk
+from compliance.parsers.safefs import relative as _relative
 
 PREFIX_BYTES = 1 << 20  # a training log's first MiB: its first records are there (noise lines included)
 DETAIL_PREFIX_BYTES = 48 << 10  # LoadGen writes the version, date and seeds in its first ~25 KB
@@ -70,15 +71,6 @@ class Survey:
             return False
         share = len(inside) / (len(inside) + len(self.orgs_beside))
         return True if share >= 0.8 else False if share <= 0.2 else None
-
-
-def _relative(path: str, top: str) -> str:
-    """``os.path.relpath(path, top)`` for a path the walk of ``top`` made (``top``, then entry
-    names joined with the separator), without normalising both again for every folder."""
-    prefix = top if top.endswith(os.sep) else top + os.sep
-    if path.startswith(prefix) and len(path) > len(prefix):
-        return path[len(prefix):]
-    return os.path.relpath(path, top)
 
 
 def _parts_after_results(path: str, top: str) -> list[str] | None:

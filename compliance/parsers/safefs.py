@@ -297,6 +297,16 @@ def is_utf8(name: str) -> bool:
     return True
 
 
+def relative(path: str, top: str) -> str:
+    """``os.path.relpath(path, top)`` for a path a walk of ``top`` made (``top``, then entry names
+    joined with the separator), without normalising both again for every folder; any other path
+    goes to ``os.path.relpath``."""
+    prefix = top if top.endswith(os.sep) else top + os.sep
+    if path.startswith(prefix) and len(path) > len(prefix):
+        return path[len(prefix) :]
+    return os.path.relpath(path, top)
+
+
 def shown(path: str) -> str:
     """A path as it can be printed: bytes that are not UTF-8 become ``\\xNN`` escapes."""
     if is_utf8(path):

@@ -21,7 +21,7 @@ import re
 import stat
 
 from compliance.models.submission import LayoutIssue, ResultSet, SubmissionTree, SystemFile
-from compliance.parsers.safefs import MAX_DEPTH, Entry, is_utf8, kind_of, scandir, shown, why_unreadable
+from compliance.parsers.safefs import MAX_DEPTH, Entry, is_utf8, kind_of, relative, scandir, shown, why_unreadable
 
 DIVISIONS = ("closed", "open")
 SCALES = ("strong", "weak")
@@ -75,7 +75,7 @@ class _Walker:
     # -- helpers ---------------------------------------------------------------
 
     def show(self, real: str) -> str:
-        rel = os.path.relpath(real, self.root)
+        rel = relative(real, self.root)
         if rel == ".":
             return self.display_root
         return shown(os.path.join(self.display_root, rel))
@@ -86,7 +86,7 @@ class _Walker:
     def listdir(self, real: str, top: bool = False, screen: bool = True) -> list[Entry]:
         """The entries of a folder, sorted; ``screen`` reports their naming and type problems
         (and drops the ones not to look into). A folder is screened once, where it is read."""
-        depth = 0 if real == self.root else os.path.relpath(real, self.root).count(os.sep) + 1
+        depth = 0 if real == self.root else relative(real, self.root).count(os.sep) + 1
         if depth > MAX_DEPTH:
             self.issue(TOO_DEEP, real, f"more than {MAX_DEPTH} folder levels below the checked folder; not read")
             return []

@@ -853,3 +853,51 @@ def test_damaged_sample_index_array_is_reported_as_before(path: Path) -> None:
     spaced = line[:second] + b" -1, " + line[second:]
     detail = parse_loadgen_detail(b"\n".join(lines[:at] + [spaced] + lines[at + 1 :]))
     assert detail.issues == () and detail.value("loaded_qsl_set")[1:3] == [-1, json.loads(line[second:].split(b",")[0])]
+
+
+_QSL_LOG = Path(__file__).parents[1] / "fixtures/fidelity/v5.1/closed/Google/results/B200-SXM-180GBx8_TRT/llama2-70b-99/Interactive/accuracy/mlperf_log_detail.txt"
+
+
+def _read_detail(data: bytes, memo: bool, known: tuple[bytes, ...] = ()) -> tuple[list[tuple[int, str, object]], list[tuple[str, int | None, str]]]:
+    """The records (line, key, value) and issues of a detail log's bytes, with the memo of known
+    sample-index arrays on (after reading the logs ``known``) or off."""
+    from compliance.parsers.loadgen import detail
+
+    saved = detail._ARRAYS
+    detail._ARRAYS = detail._ArrayMemo()
+    if not memo:
+        detail._ARRAYS.MOST_BYTES = 0
+    try:
+        for other in known:
+            P.parse_loadgen_detail(other, display_path="d.txt")
+        first = P.parse_loadgen_detail(data, display_path="d.txt")
+        again = P.parse_loadgen_detail(data, display_path="d.txt")  # the arrays now known
+    finally:
+        detail._ARRAYS = saved
+    records = [(r.line, r.key, r.value) for r in again.records]
+    assert records == [(r.line, r.key, r.value) for r in first.records]
+    return records, [(i.kind, i.line, i.message) for i in again.issues]
+
+
+def test_known_sample_index_arrays_are_read_as_unknown_ones() -> None:
+    """A round repeats the same ``loaded_qsl_set`` array in most logs, so an array met before is
+    compared in place instead of checked again: the records and issues must be those a first
+    reading gives, for the real array and for arrays that share its length, start and end but
+    differ inside (a leading zero, a doubled comma, a letter), which must still be refused."""
+    data = _QSL_LOG.read_bytes()
+    at = data.index(b'"loaded_qsl_set", "value": [') + len(b'"loaded_qsl_set", "value": [')
+    stop = data.index(b"]", at)
+    middle = at + (stop - at) // 2
+    comma = data.index(b",", middle)
+    variants = [data]
+    for pos, new in ((comma + 1, b"0"), (comma, b","), (middle, b"x")):
+        variants.append(data[:pos] + new + data[pos + 1 :])
+    long_line = data[:at] + b",".join([data[at:stop]] * 12) + data[stop:]  # past 64 KiB: the long-line path
+    variants += [long_line, long_line[: len(long_line) // 2] + b"0" + long_line[len(long_line) // 2 + 1 :]]
+    assert len(long_line) - len(data) > 1 << 16
+    for variant in variants:
+        assert _read_detail(variant, memo=True, known=(data, long_line)) == _read_detail(variant, memo=False)
+    # The memo remembers each kind of array once, and a record reads as the whole array.
+    records, issues = _read_detail(data, memo=True)
+    (qsl,) = [value for _, key, value in records if key == "loaded_qsl_set"]
+    assert qsl == json.loads(data[at - 1 : stop + 1])

@@ -11,7 +11,7 @@ written into the tree: archives are unpacked into a private temporary folder.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from compliance import __version__
@@ -249,10 +249,10 @@ def result_row(ctx: ResultContext) -> InferenceResultRow:
     )
 
 
-def _run_jobs(jobs: list[Any], progress: Callable[[int], None] | None) -> list[Outcome]:
+def _run_jobs(jobs: Iterable[ResultJob], count: int, progress: Callable[[int], None] | None) -> list[Outcome]:
     from compliance.pool import run_pool
 
-    return run_pool(audit_result, jobs, progress, POOL_MIN_RESULTS)
+    return run_pool(audit_result, jobs, progress, POOL_MIN_RESULTS, count)
 
 
 # -- the tree -----------------------------------------------------------------------------------
@@ -292,30 +292,36 @@ def _audit(tree: InferenceTree, book: InferenceRulebook, round_source: str, opti
     from compliance.parsers.system_desc import read_system_file
 
     systems: dict[tuple[str, str, str], SystemInfo] = {}
-    jobs = []
+    jobs: list[ResultJob] = []
     facts: list[ResultFacts] = []
     mapping_errors: list[tuple[str, str]] = []
     debug = options.debug
-    for org in tree.orgs:
-        calibration = org_calibration(org.real, org.path)
-        mapping, error = read_model_mapping(org.real)
-        if error:
-            mapping_errors.append((f"{org.path}/model_mapping.json", error))
-        for name, file in org.systems.items():
-            file.data, file.error = read_system_file(file.real_path)
-            problems = validate("system", file.data, book.round, book.suite) if file.data is not None else []
-            systems[(org.division, org.org, name)] = SystemInfo(file, problems)
-        for entry in org.scenarios:
-            system = systems.get((entry.division, entry.org, entry.system)) or SystemInfo(None)
-            model, mapped = resolve_model(book, entry.model, entry.division, mapping)
-            jobs.append(
-                ResultJob(entry, book.round, model.name if model else None, system, mapped, calibration, options.select, options.ignore, debug, book.suite)
-            )
-            facts.append(
-                ResultFacts(entry.division, entry.org, entry.system, entry.model, entry.scenario, entry.path, model.name if model else None, book.resolve_scenario(entry.scenario))
-            )
-    progress = progress_factory(len(jobs)) if progress_factory else None
-    outcomes = _run_jobs(jobs, progress)
+
+    def each_job() -> Iterator[ResultJob]:
+        """The results' jobs, organisation by organisation (its systems read first), made as the
+        pool asks for them: the workers start on the first organisation's results meanwhile."""
+        for org in tree.orgs:
+            calibration = org_calibration(org.real, org.path)
+            mapping, error = read_model_mapping(org.real)
+            if error:
+                mapping_errors.append((f"{org.path}/model_mapping.json", error))
+            for name, file in org.systems.items():
+                file.data, file.error = read_system_file(file.real_path)
+                problems = validate("system", file.data, book.round, book.suite) if file.data is not None else []
+                systems[(org.division, org.org, name)] = SystemInfo(file, problems)
+            for entry in org.scenarios:
+                system = systems.get((entry.division, entry.org, entry.system)) or SystemInfo(None)
+                model, mapped = resolve_model(book, entry.model, entry.division, mapping)
+                job = ResultJob(entry, book.round, model.name if model else None, system, mapped, calibration, options.select, options.ignore, debug, book.suite)
+                jobs.append(job)
+                facts.append(
+                    ResultFacts(entry.division, entry.org, entry.system, entry.model, entry.scenario, entry.path, model.name if model else None, book.resolve_scenario(entry.scenario))
+                )
+                yield job
+
+    count = sum(len(org.scenarios) for org in tree.orgs)
+    progress = progress_factory(count) if progress_factory else None
+    outcomes = _run_jobs(each_job(), count, progress)
 
     report = Report(tool=ToolInfo("mlperf-audit", __version__), suite=book.suite, round=book.round)
     report.suite_source = "given" if options.suite else "detected"

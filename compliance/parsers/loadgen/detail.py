@@ -151,9 +151,12 @@ class _ArrayMemo:
     def _probe(self, array: bytes) -> tuple[int, bytes, bytes]:
         return len(array), array[: self.EDGE], array[-self.EDGE :]
 
-    def get(self, array: bytes) -> tuple[bytes, int] | None:
-        for known, commas in self.known.get(self._probe(array), ()):
-            if known == array:
+    def find(self, data: bytes, start: int, stop: int) -> tuple[bytes, int] | None:
+        """The known array equal to ``data[start:stop]`` (compared in place) and its commas, or None."""
+        edge = self.EDGE
+        probe = (stop - start, data[start : min(start + edge, stop)], data[max(stop - edge, start) : stop])
+        for known, commas in self.known.get(probe, ()):
+            if data.startswith(known, start):
                 return known, commas
         return None
 
@@ -229,42 +232,54 @@ class _DetailBuilder:
         return True
 
     def lazy(self, line: int, payload: bytes) -> bool:
-        """Keep a record whose value is a long JSON array of integers as LoadGen writes them
-        (``loaded_qsl_set``: thousands of sample indices no rule reads, most of a log's bytes)
-        without making the list: the array's bytes are checked to be one (digits, one ``,`` or
-        ``", "`` between them throughout, no leading zero) and decoded only if a rule reads the value; the rest of
-        the record is decoded and checked as ``plain`` does. False, keeping nothing, for any
-        other line (it is then decoded whole)."""
-        if not payload.startswith(b'{"key": "'):
+        """``lazy_at`` on the bytes of one record."""
+        return self.lazy_at(line, payload, 0, len(payload))
+
+    def lazy_at(self, line: int, data: bytes, body: int, end: int) -> bool:
+        """Keep the record ``data[body:end]`` (the bytes after the token) if its value is a long
+        JSON array of integers as LoadGen writes them (``loaded_qsl_set``: thousands of sample
+        indices no rule reads, most of a log's bytes) without making the list: the array's bytes
+        are checked to be one (digits, one ``,`` or ``", "`` between them throughout, no leading
+        zero), in place when they are an array already known (``_ARRAYS``), and decoded only if a
+        rule reads the value; the rest of the record is decoded and checked as ``plain`` does.
+        False, keeping nothing, for any other record (it is then read the ordinary way), and for
+        one with more objects and arrays than a record may hold (that way says so)."""
+        if not data.startswith(b'{"key": "', body):
             return False
-        quote = payload.find(b'"', 9)
+        quote = data.find(b'"', body + 9, end)
         start = quote + 13  # the array's first number
-        name = payload[9:quote]
-        if quote < 0 or payload[quote:start] != b'", "value": [' or not name or min(name) < 32 or b"\\" in name:
+        if quote < 0 or start > end or data[quote:start] != b'", "value": [':
             return False
-        stop = payload.find(b"]", start)
-        if stop < 0 or payload[stop + 1 : stop + 14] != b', "time_ms": ':
+        name = data[body + 9 : quote]
+        if not name or min(name) < 32 or b"\\" in name:
             return False
-        array = payload[start - 1 : stop + 1]
-        known = _ARRAYS.get(array)
+        stop = data.find(b"]", start, end)
+        if stop < 0 or stop + 14 > end or data[stop + 1 : stop + 14] != b', "time_ms": ':
+            return False
+        known = _ARRAYS.find(data, start - 1, stop + 1)
         if known is None:
+            array = data[start - 1 : stop + 1]
             commas = _int_array_commas(array[1:-1])
             if commas is None:
                 return False
             _ARRAYS.add(array, commas)
         else:
             array, commas = known  # the bytes kept once for every log that has them
+        outside = data[body:start] + data[stop:end]
+        brackets = outside.count(b"{") + outside.count(b"[")  # the array holds none
+        if brackets > self.bounds.objects:
+            return False
         try:
-            obj = orjson.loads(b"{" + payload[stop + 3 :])
+            obj = orjson.loads(b"{" + data[stop + 3 : end])
             key = name.decode("utf-8")
         except (orjson.JSONDecodeError, UnicodeDecodeError):
             return False
         if type(obj) is not dict or "key" in obj or "value" in obj:
             return False
-        outside = payload[:start] + payload[stop:]
         obj["key"] = key
-        obj["value"] = _Unread(array, outside.count(b"{") + outside.count(b"["), outside.count(b",") + commas)
-        return self.plain(line, obj, payload)
+        obj["value"] = _Unread(array, brackets, outside.count(b",") + commas)
+        # The record's bytes are not read again for a value counted here within the bounds.
+        return self.plain(line, obj, b"")
 
     def _keep(self, record: LoadgenRecord) -> None:
         self.records.append(record)
@@ -500,7 +515,7 @@ def _scan_detail(data: bytes, builder: _DetailBuilder) -> int:
     loads = orjson.loads
     failed = orjson.JSONDecodeError
     plain = builder.plain
-    lazy = builder.lazy
+    lazy = builder.lazy_at
     size = len(data)
     pos = line_no = 0
     while pos < size:
@@ -509,20 +524,24 @@ def _scan_detail(data: bytes, builder: _DetailBuilder) -> int:
         if unterminated:
             end = size
         line_no += 1
+        body = pos + TOKEN_LEN
         if end - pos > MAX_LINE_BYTES:
             _long_line(builder.issues, line_no, data, pos, end)
-        elif unterminated or end - pos > BIG_PAYLOAD or not starts(TOKEN, pos) or data[pos + TOKEN_LEN : pos + TOKEN_LEN + 1] != b"{":
+        elif unterminated or not starts(TOKEN, pos) or data[body : body + 1] != b"{":
             builder.line(line_no, data[pos:end], unterminated)
+        elif end - pos >= ARRAY_BYTES and lazy(line_no, data, body, end):
+            pass  # kept, its array checked in place (a long line's brackets counted there, as line() counts them)
+        elif end - pos > BIG_PAYLOAD:
+            builder.line(line_no, data[pos:end], False)
         else:
-            payload = data[pos + TOKEN_LEN : end]
-            if end - pos < ARRAY_BYTES or not lazy(line_no, payload):
-                try:
-                    obj = loads(payload)
-                except failed:
-                    builder.line(line_no, data[pos:end], False)  # the slow path says why
-                else:
-                    if not plain(line_no, obj, payload):
-                        builder._add(line_no, obj, data[pos:end])  # says what is wrong
+            payload = data[body:end]
+            try:
+                obj = loads(payload)
+            except failed:
+                builder.line(line_no, data[pos:end], False)  # the slow path says why
+            else:
+                if not plain(line_no, obj, payload):
+                    builder._add(line_no, obj, data[pos:end])  # says what is wrong
         pos = end + 1
     return line_no
 
