@@ -901,3 +901,33 @@ def test_known_sample_index_arrays_are_read_as_unknown_ones() -> None:
     records, issues = _read_detail(data, memo=True)
     (qsl,) = [value for _, key, value in records if key == "loaded_qsl_set"]
     assert qsl == json.loads(data[at - 1 : stop + 1])
+
+
+def test_runs_of_plain_lines_read_as_lines_one_by_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A run of plain lines is read with one orjson call; whatever a line holds (a second record,
+    a stray character, an array, a brace in a string, a blank line), the records and issues must
+    be those of reading each line alone."""
+    from compliance.parsers.loadgen import detail
+
+    data = _QSL_LOG.read_bytes()
+    rng = random.Random(5)
+    lines = data.split(b"\n")
+    variants = [data]
+    edits = [b"", b" ", b"x", b"[", b"{", b"}", b'"', b"\\", b":::MLLOG ", b"\n", b"\n\n", b'{"a": 1}', b"\xff"]
+    for _ in range(120):
+        i = rng.randrange(len(lines))
+        line = lines[i]
+        at = rng.randrange(len(line) + 1)
+        changed = lines[:i] + [line[:at] + rng.choice(edits) + line[at + rng.randint(0, 2):]] + lines[i + 1 :]
+        variants.append(b"\n".join(changed))
+
+    def read(blob: bytes) -> tuple[list[tuple[int, str, object, bool, bool]], list[tuple[str, int | None, str]]]:
+        log = P.parse_loadgen_detail(blob, display_path="d.txt")
+        return [(r.line, r.key, r.value, r.is_error, r.is_warning) for r in log.records], [(i.kind, i.line, i.message) for i in log.issues]
+
+    for blob in variants:
+        together = read(blob)
+        with monkeypatch.context() as patch:
+            patch.setattr(detail._DetailBuilder, "run", lambda self, *args: False)
+            alone = read(blob)
+        assert together == alone

@@ -172,6 +172,34 @@ class _ArrayMemo:
 _ARRAYS = _ArrayMemo()
 
 
+def _as_written(obj: Any) -> tuple[str, int | float, Any, dict[str, Any], bool, bool] | None:
+    """A decoded record's key, time, value, metadata and error and warning flags if it is one as
+    LoadGen writes it (an object with a non-empty string key, a finite number time, a value,
+    object metadata with boolean flags, LoadGen's namespace), else None."""
+    if type(obj) is not dict:
+        return None
+    try:
+        key = obj["key"]
+        time_ms = obj["time_ms"]
+        value = obj["value"]
+    except KeyError:
+        return None
+    metadata = obj.get("metadata")
+    kind = type(time_ms)
+    if type(key) is not str or not key or (kind is not float and kind is not int) or type(metadata) is not dict:
+        return None
+    is_error = metadata.get("is_error")
+    is_warning = metadata.get("is_warning")
+    if (
+        (is_error is not True and is_error is not False)
+        or (is_warning is not True and is_warning is not False)
+        or obj.get("namespace") != NAMESPACE
+        or not math.isfinite(time_ms)
+    ):
+        return None
+    return key, time_ms, value, metadata, is_error, is_warning
+
+
 class _DetailBuilder:
     __slots__ = ("issues", "records", "by_key", "namespace_reported", "bounds")
 
@@ -191,27 +219,10 @@ class _DetailBuilder:
     def plain(self, line: int, obj: Any, payload: bytes) -> bool:
         """Keep ``obj`` (decoded from ``payload``, the bytes after the token) if it is a record as
         LoadGen writes it, within the bounds; False, keeping nothing, for anything else."""
-        if type(obj) is not dict:
+        fields = _as_written(obj)
+        if fields is None:
             return False
-        try:
-            key = obj["key"]
-            time_ms = obj["time_ms"]
-            value = obj["value"]
-        except KeyError:
-            return False
-        metadata = obj.get("metadata")
-        kind = type(time_ms)
-        if type(key) is not str or not key or (kind is not float and kind is not int) or type(metadata) is not dict:
-            return False
-        is_error = metadata.get("is_error")
-        is_warning = metadata.get("is_warning")
-        if (
-            (is_error is not True and is_error is not False)
-            or (is_warning is not True and is_warning is not False)
-            or obj.get("namespace") != NAMESPACE
-            or not math.isfinite(time_ms)
-        ):
-            return False
+        key, time_ms, value, metadata, is_error, is_warning = fields
         if type(value) is _Unread:  # the array's bytes (``lazy``): a flat array, counted there
             if self.bounds.refuse(payload, (), metadata, value.brackets, value.commas) is not None:
                 return False
@@ -223,12 +234,34 @@ class _DetailBuilder:
             if (payload.count(b"{") > 2 or b"[" in payload) and self.bounds.refuse(payload, value, metadata) is not None:
                 return False
             record = LoadgenRecord(line, float(time_ms), key, value, is_error, is_warning)
-        self.records.append(record)
-        bucket = self.by_key.get(key)
-        if bucket is None:
-            self.by_key[key] = [record]
-        else:
-            bucket.append(record)
+        self._keep(record)
+        return True
+
+    def run(self, data: bytes, start: int, end: int, first_line: int) -> bool:
+        """Keep the records of the lines ``data[start:end]`` (whole lines, ``end`` at the last
+        one's line end) with one orjson call, if every line is one record as LoadGen writes it
+        (``plain``) with no array or object in it: then the file's bytes hold exactly two ``{``
+        a line (the record's and its metadata's) and no ``[``, so the bounds have nothing to
+        count. False, keeping nothing, for any other run (its lines are then read one by one)."""
+        lines = data.count(b"\n", start, end) + 1
+        if data.count(b"{", start, end) != 2 * lines or data.find(b"[", start, end) >= 0:
+            return False
+        try:
+            # A JSON string holds no raw line end, so each "\n:::MLLOG " is the start of a line.
+            items = orjson.loads(b"[" + data[start + TOKEN_LEN : end].replace(b"\n" + TOKEN, b",") + b"]")
+        except orjson.JSONDecodeError:
+            return False
+        if type(items) is not list or len(items) != lines:
+            return False
+        made = []
+        for offset, obj in enumerate(items):
+            fields = _as_written(obj)
+            if fields is None:
+                return False
+            key, time_ms, value, _, is_error, is_warning = fields
+            made.append(LoadgenRecord(first_line + offset, float(time_ms), key, value, is_error, is_warning))
+        for record in made:
+            self._keep(record)
         return True
 
     def lazy(self, line: int, payload: bytes) -> bool:
@@ -504,6 +537,9 @@ class _DetailBuilder:
             rest = rest[nxt + len(_TOKEN_TEXT) :].lstrip()
 
 
+RUN_BYTES = 1 << 18  # a run of plain lines read with one orjson call holds at most this much
+
+
 def _scan_detail(data: bytes, builder: _DetailBuilder) -> int:
     """Feed ``builder`` the lines of a detail log without CRs or a byte-order mark (as LoadGen
     writes it) and return how many there are. A line that is one ``:::MLLOG`` record short
@@ -516,9 +552,30 @@ def _scan_detail(data: bytes, builder: _DetailBuilder) -> int:
     failed = orjson.JSONDecodeError
     plain = builder.plain
     lazy = builder.lazy_at
+    run = builder.run
     size = len(data)
     pos = line_no = 0
+    # Where the next array and the next object value start (such a line is read alone); each
+    # is looked for again only once passed, and never again once absent.
+    array_at = object_at = -1
+    one_by_one = 0  # the lines before this offset are read one by one (a run of them did not read)
     while pos < size:
+        if pos >= one_by_one and starts(TOKEN, pos):
+            if array_at < pos:
+                array_at = find(b'"value": [', pos)
+                array_at = size if array_at < 0 else array_at
+            if object_at < pos:
+                object_at = find(b'"value": {', pos)
+                object_at = size if object_at < 0 else object_at
+            container = min(array_at, object_at)
+            bound = min(data.rfind(b"\n", pos, container) + 1 if container < size else size, pos + RUN_BYTES)
+            stop = data.rfind(b"\n", pos, bound)  # the run: the whole lines before the bound
+            if stop > pos:
+                if run(data, pos, stop, line_no + 1):
+                    line_no += data.count(b"\n", pos, stop) + 1
+                    pos = stop + 1
+                    continue
+                one_by_one = stop
         end = find(b"\n", pos)
         unterminated = end < 0
         if unterminated:
