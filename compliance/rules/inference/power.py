@@ -25,7 +25,7 @@ from typing import Any
 from compliance.models.findings import Finding, Severity
 from compliance.models.power import PowerResult, SampleLog
 from compliance.rulebook.power import PowerRules, power_rules
-from compliance.registry import checker, define
+from compliance.registry import Rule, checker, define
 from compliance.rules.inference.common import ALL, SUITES
 from compliance.rules.inference.tree_context import (
     MISSING,
@@ -796,6 +796,60 @@ def power_clocks(ctx: ResultContext, power: PowerResult, rules: PowerRules) -> I
                 )
 
 
+@dataclass(frozen=True)
+class _AgainstRanging:
+    """What IPW011 and IPW012 differ in when they hold a testing-run figure against the ranging run's.
+
+    ``fails(value, limit)`` is the rule's comparison with the round's limit, made on the value
+    rounded to ``digits`` (None: as computed); ``message`` formats ``testing``, ``ranging`` and
+    ``value``, ``observed`` the ``value``, ``required`` the ``limit``.
+    """
+
+    rule: Rule
+    fails: Callable[[float, float], bool]
+    digits: int | None
+    message: str
+    observed: str
+    required: str
+
+
+# the checker's `assert delta > -5` on the delta rounded to 2 digits
+_BELOW = _AgainstRanging(
+    IPW011,
+    lambda delta, limit: not delta > -limit,
+    2,
+    "the testing run averaged {testing:.2f} W, {value:.2f} % against the ranging run's {ranging:.2f} W",
+    "{value:.2f} %",
+    "> -{limit:g} %",
+)
+
+# the checker's `compare_duration`: a drop above the limit
+_SHORTER = _AgainstRanging(
+    IPW012,
+    lambda drop, limit: drop > limit,
+    None,
+    "the testing run's window ({testing:.1f} s) is {value:.1f} % shorter than the ranging run's ({ranging:.1f} s)",
+    "{value:.1f} % shorter",
+    "<= {limit:g} %",
+)
+
+
+def _against_ranging(
+    ctx: ResultContext, power: PowerResult, compared: _AgainstRanging, value: float, limit: float, testing: float, ranging: float
+) -> Iterator[Finding]:
+    """IPW011 / IPW012: the finding when ``value`` (testing against ranging) breaks the round's ``limit``."""
+    if compared.digits is not None:
+        value = round(value, compared.digits)
+    if compared.fails(value, limit):
+        yield ctx.finding(
+            compared.rule,
+            compared.message.format(testing=testing, ranging=ranging, value=value),
+            path=power.folder,
+            observed=compared.observed.format(value=value),
+            required=compared.required.format(limit=limit),
+        )
+
+
 @_power_check(IPW010, IPW012)
 def power_windows(ctx: ResultContext, power: PowerResult, rules: PowerRules) -> Iterator[Finding]:
     client = _session(power.client.data, rules.session_fields)
@@ -824,14 +878,7 @@ def power_windows(ctx: ResultContext, power: PowerResult, rules: PowerRules) -> 
                 )
     if "ranging" in durations and "testing" in durations and durations["ranging"] > 0:
         drop = (durations["ranging"] - durations["testing"]) / durations["ranging"] * 100
-        if drop > rules.testing_duration_drop_percent:
-            yield ctx.finding(
-                IPW012,
-                f"the testing run's window ({durations['testing']:.1f} s) is {drop:.1f} % shorter than the ranging run's ({durations['ranging']:.1f} s)",
-                path=power.folder,
-                observed=f"{drop:.1f} % shorter",
-                required=f"<= {rules.testing_duration_drop_percent:g} %",
-            )
+        yield from _against_ranging(ctx, power, _SHORTER, drop, rules.testing_duration_drop_percent, durations["testing"], durations["ranging"])
 
 
 @_power_check(IPW011, IPW014, IPW015)
@@ -860,15 +907,8 @@ def power_samples(ctx: ResultContext, power: PowerResult, rules: PowerRules) -> 
     ranging = window_samples(power.ranging, ranging_window)
     if ranging.watts is None:
         return
-    delta = round((round(testing.watts, 5) / round(ranging.watts, 5) - 1) * 100, 2)
-    if not delta > -rules.testing_power_drop_percent:
-        yield ctx.finding(
-            IPW011,
-            f"the testing run averaged {testing.watts:.2f} W, {delta:.2f} % against the ranging run's {ranging.watts:.2f} W",
-            path=power.folder,
-            observed=f"{delta:.2f} %",
-            required=f"> -{rules.testing_power_drop_percent:g} %",
-        )
+    delta = (round(testing.watts, 5) / round(ranging.watts, 5) - 1) * 100
+    yield from _against_ranging(ctx, power, _BELOW, delta, rules.testing_power_drop_percent, testing.watts, ranging.watts)
 
 
 @_power_check(IPW009, IPW013, IPW017)
