@@ -25,7 +25,7 @@ from typing import Any
 from compliance.models.findings import Finding, Severity
 from compliance.models.power import PowerResult, SampleLog
 from compliance.rulebook.power import PowerRules, power_rules
-from compliance.registry import Rule, checker, define
+from compliance.registry import Rule, checker, define, doc_page
 from compliance.rules.inference.common import ALL, SUITES
 from compliance.rules.inference.tree_context import (
     MISSING,
@@ -89,10 +89,6 @@ def power(ctx: ResultContext) -> Iterator[Finding]:
             )
 
 
-def _doc(checks: str, why: str, example: str, fix: str, reference: str) -> str:
-    return f"\n## What it checks\n{checks}\n\n## Why it matters\n{why}\n\n## Example\n{example}\n\n## How to fix\n{fix}\n\n## Rule reference\n{reference}\n"
-
-
 _WORKFLOW = "MLPerf Power rules (`power_measurement.adoc`), Preamble: all submitters must use the MLPerf Power workflow"
 
 
@@ -105,7 +101,7 @@ IPW002 = _code(
     "power-file-unreadable",
     Severity.ERROR,
     "A power file cannot be read: a session file that is not a JSON object with the workflow's fields, an spl.txt without samples, an unreadable PTD log.",
-    _doc(
+    doc_page(
         "That `power/client.json` and `power/server.json` are JSON objects with the fields the workflow writes "
         "(`version`, `timezone`, `modules`, `sources`, `messages`, `uuid`, `session_name`, `results`, `phases`; "
         "`server.json` also `ptd_messages`, `ptd_config`), that `ptd_logs.txt` can be read, and that each `spl.txt` "
@@ -122,7 +118,7 @@ IPW003 = _code(
     "power-sources-unknown",
     Severity.ERROR,
     "The power workflow's sources (client.json/server.json `sources`) are not a release the round's Power WG checker accepts.",
-    _doc(
+    doc_page(
         "That the `sources` table (sha1 of each file of `ptd_client_server`) of `client.json` and of `server.json` "
         "equals one of the round's accepted sets (`[power] source_checksums`).",
         "Only the MLPerf power workflow may measure power; changed sources are another tool.",
@@ -137,7 +133,7 @@ IPW004 = _code(
     "power-analyzer-unsupported",
     Severity.ERROR,
     "The analyzer or PTDaemon version is not one the round's Power WG checker accepts (Identify reply, ptd_config).",
-    _doc(
+    doc_page(
         "From `server.json`: the PTDaemon `Identify` reply is there, its `version=` is one of the round's "
         "(`[power] ptd_versions`), its model and each `ptd_config` `device_type` are supported analyzers "
         "(`[power] analyzers`), and a two-channel analyzer (`two_channel_devices`) is configured with two channels.",
@@ -154,7 +150,7 @@ IPW005 = _code(
     "power-ptd-protocol",
     Severity.ERROR,
     "PTDaemon's replies are not the expected ones, the analyzer's ranges were not restored, or the server ran in debug mode.",
-    _doc(
+    doc_page(
         "From `server.json` `ptd_messages`: each `SR,A`, `SR,V`, `Go,1000,` and `Stop` command got the reply the "
         "round expects (`[power] replies`; the third `Stop` finds no measurement), the initial amps and volts ranges "
         "were set again at the end (`amps_restore_command`, `volts_restore_command`), and `debug` is not true.",
@@ -170,7 +166,7 @@ IPW006 = _code(
     "power-session-mismatch",
     Severity.ERROR,
     "client.json and server.json are not of the same session (UUIDs, session name, messages or protocol version differ).",
-    _doc(
+    doc_page(
         "That both session files carry the same client and server UUIDs and session name, the same messages "
         "(commands, and replies except to `time`), and that the client's protocol version is the server's.",
         "The power log and the performance log must come from the same run.",
@@ -186,7 +182,7 @@ IPW007 = _code(
     "power-checksum-mismatch",
     Severity.ERROR,
     "A power result's file differs from the sha1 its session files record, or the two session files record different files.",
-    _doc(
+    doc_page(
         "The sha1 of each file the workflow records (`[power] result_files`: logs and `spl.txt` of both runs, the "
         "power logs) against `results` of `client.json` and `server.json`, and the two records against each other.",
         "The checksums show the logs are the ones the workflow measured, unedited.",
@@ -201,7 +197,7 @@ IPW008 = _code(
     "power-clock-difference",
     Severity.ERROR,
     "The client's and the server's times of a session phase differ by more than the round's tolerance.",
-    _doc(
+    doc_page(
         "`phases` (session start, load start, load stop, session end) of `client.json` and `server.json`, for the "
         "ranging and the testing run: as many phases, and each pair within `[power] clock_tolerance` (800 ms).",
         "The power window is cut from the analyzer's samples by LoadGen's times: the clocks must agree.",
@@ -216,7 +212,7 @@ IPW009 = _code(
     "power-ptd-log-invalid",
     Severity.ERROR,
     "The PTD log lacks the uncertainty check before the ranging run, or the ranging run's marks.",
-    _doc(
+    doc_page(
         "In `ptd_logs.txt`: the \"Uncertainty checking ... is activated\" line before the ranging run's `Go with mark`, "
         "and that run's `Go with mark '<session>_ranging'` and its `Completed test`.",
         "Uncertainty checking is how PTDaemon vouches for each sample; the ranging marks delimit the run whose errors are expected.",
@@ -231,7 +227,7 @@ IPW010 = _code(
     "power-window-outside",
     Severity.ERROR,
     "LoadGen's power_begin/power_end are missing or fall outside the load phase the workflow recorded for the run.",
-    _doc(
+    doc_page(
         "For `ranging/` and `run_1/`: `power_begin` and `power_end` of the detail log are there and lie between the "
         "run's load start and load stop (`phases`, client side); a time exactly `[power] dst_shift` late is accepted as "
         "the Power WG checker accepts it.",
@@ -247,7 +243,7 @@ IPW011 = _code(
     "power-testing-below-ranging",
     Severity.ERROR,
     "The testing run's average power is lower than the ranging run's by more than the round's bound (5 %).",
-    _doc(
+    doc_page(
         "The average of the positive samples inside each run's LoadGen window, rounded as the checker rounds: "
         "(testing / ranging - 1) x 100 must be above -`[power] testing_power_drop`.",
         "Both runs are the same workload; a much lower testing power means the two runs differ.",
@@ -262,7 +258,7 @@ IPW012 = _code(
     "power-testing-shorter",
     Severity.WARNING,
     "The testing run's LoadGen window is shorter than the ranging run's by more than the round's bound (50 %).",
-    _doc(
+    doc_page(
         "(ranging duration - testing duration) / ranging duration against `[power] testing_duration_drop`.",
         "Both runs should be the same workload; the Power WG checker warns (its message says 5 percent, its test 50).",
         "A 600 s ranging run and a 250 s testing run.",
@@ -276,7 +272,7 @@ IPW013 = _code(
     "power-analyzer-errors",
     Severity.WARNING,
     "PTDaemon logged errors outside the ranging run, uncommon errors during ranging, or warnings during the load.",
-    _doc(
+    doc_page(
         "`ERROR:` lines of `ptd_logs.txt` outside the ranging run (`Go with mark`..`Completed test`), errors during "
         "ranging other than the expected ones (`[power] ranging_errors`), `USB.` errors, and `WARNING:` lines inside the "
         "testing load window. All are counted; the Power WG checker stops at the first such line, so errors after "
@@ -294,7 +290,7 @@ IPW014 = _code(
     "power-samples-dropped",
     Severity.WARNING,
     "Samples inside the testing run's window are zero or negative: the power metric leaves them out.",
-    _doc(
+    doc_page(
         "The samples of `run_1/spl.txt` strictly inside `power_begin`..`power_end` whose watts are not positive.",
         "The official metric drops them silently, which raises the average; negative watts are not a measurement.",
         "59 samples near -40 W in a 600 s window.",
@@ -308,7 +304,7 @@ IPW015 = _code(
     "power-no-samples",
     Severity.ERROR,
     "No positive sample of run_1/spl.txt falls inside LoadGen's power window: the result has no power metric.",
-    _doc(
+    doc_page(
         "That `run_1/spl.txt` has at least one sample with positive watts strictly between `power_begin` and "
         "`power_end` of `run_1/mlperf_log_detail.txt`.",
         "The power metric is the average of those samples.",
@@ -324,7 +320,7 @@ IPW016 = _code(
     "power-clock-offset",
     Severity.WARNING,
     "The client's and the server's clocks differed by more than a tenth of the tolerance when the session started.",
-    _doc(
+    doc_page(
         "The time-synchronisation lines of `power/client.log` (\"within range A ms..B ms\") against "
         "`[power] clock_offset_warning` (100 ms).",
         "Both machines must be NTP-synchronised; an offset this large is inside the checker's 800 ms but far from "
@@ -340,7 +336,7 @@ IPW017 = _code(
     "power-uncertainty-over-limit",
     Severity.WARNING,
     "PTDaemon reported a sample uncertainty over 1 % inside the testing run's load window.",
-    _doc(
+    doc_page(
         "`WARNING: Uncertainty N%, which is above 1.00% limit for the last sample` lines of `ptd_logs.txt` (also the "
         "per-channel form of multichannel analyzers, `..., logical channel N!`) inside the testing run's LoadGen window, "
         "less the clock tolerance (0.8 s) at each end; all are counted.",
@@ -360,7 +356,7 @@ IPW018 = _code(
     "power-system-fields",
     Severity.WARNING,
     "The system description of a system with power results lacks power fields (power_management, power_supply_details ...) or leaves them empty.",
-    _doc(
+    doc_page(
         "For a result with `performance/power/`: that its `systems/<system>.json` has each field of `[power] system_fields` "
         "(`power_management`, `filesystem`, firmware versions, NIC details, `network_speed_mbit`, power supplies, disks, "
         "`system_power_only`), not empty.",
@@ -378,7 +374,7 @@ IPW019 = _code(
     "power-samples-missing",
     Severity.WARNING,
     "run_1/spl.txt has fewer samples in LoadGen's power window than one per sampling interval, or does not cover the window.",
-    _doc(
+    doc_page(
         "The samples of `run_1/spl.txt` strictly inside `power_begin`..`power_end`: at least the window's length over "
         "`[power] sample_interval` (1 s), less `sample_gap_warning` (10 %), and a sample before the window begins and "
         "after it ends.",
@@ -394,7 +390,7 @@ IPW020 = _code(
     "power-inferred",
     Severity.REVIEW,
     "The result's power comes from a run of another scenario (an edge result inferred from a SingleStream or MultiStream run).",
-    _doc(
+    doc_page(
         "A power result whose `run_1` LoadGen run is of another scenario than its folder (a MultiStream or Offline "
         "folder holding a SingleStream run): its power metric is then that run's, converted as the official checker "
         "converts it (MultiStream: x 8 samples per query; Offline: the run's average watts).",
