@@ -32,6 +32,7 @@ from compliance.rules.inference.tree_context import (
     RESULT_SUBJECT,
     ResultContext,
 )
+from compliance.wording import are, article, plural
 
 IPW001 = define(
     "IPW001",
@@ -349,7 +350,8 @@ IPW017 = _code(
         "The Power WG checker's `check_ptd_logs` (WARNING_NEEDS_TO_BE_ERROR_TESTING_RE); the rules are silent.",
     ),
 )
-OVER_LIMIT = "uncertainty warnings over the limit inside the testing load window"
+# a kind of PTD log line: its noun (counted) and the words after it
+OVER_LIMIT = ("uncertainty warning", "over the limit inside the testing load window")
 
 IPW018 = _code(
     "IPW018",
@@ -891,10 +893,10 @@ def power_samples(ctx: ResultContext, power: PowerResult, rules: PowerRules) -> 
         lines = testing.nonpositive_lines
         yield ctx.finding(
             IPW014,
-            f"{len(lines)} of the {testing.inside} samples in the window are zero or negative (first on line {lines[0]}); the metric averages the other {testing.positive}",
+            f"{len(lines)} of the {testing.inside} samples in the window {are(len(lines))} zero or negative (first on line {lines[0]}); the metric averages the other {testing.positive}",
             path=where,
             line=lines[0],
-            observed=f"{len(lines)} samples <= 0 W",
+            observed=f"{plural(len(lines), 'sample')} <= 0 W",
             required="positive samples",
         )
     ranging_window = _window(power.ranging_run, rules)
@@ -938,30 +940,30 @@ def _ptd_events(ctx: ResultContext, power: PowerResult, rules: PowerRules, start
     window = _window(ctx.perf, rules)
     margin = rules.clock_tolerance_ms / 1000
     over_begin, over_end = rules.uncertainty_over
-    kinds: dict[str, list[int]] = {}
+    kinds: dict[tuple[str, str], list[int]] = {}
     for event in log.events:
         if event.message.startswith("ERROR:"):
             text = event.message[len("ERROR:") :].strip()
             if text in rules.testing_errors:
-                kinds.setdefault("USB errors (tolerated)", []).append(event.line)
+                kinds.setdefault(("USB error", "(tolerated)"), []).append(event.line)
             elif not start < event.time < stop:
-                kinds.setdefault("errors outside the ranging run", []).append(event.line)
+                kinds.setdefault(("error", "outside the ranging run"), []).append(event.line)
             elif not text.startswith(rules.ranging_errors):
-                kinds.setdefault("uncommon errors during ranging", []).append(event.line)
+                kinds.setdefault(("uncommon error", "during ranging"), []).append(event.line)
         elif event.message.startswith("WARNING:") and window is not None and window[0] + margin < event.time < window[1] - margin:
             text = event.message[len("WARNING:") :].strip()
             if text.startswith(over_begin) and over_end in text:
                 kinds.setdefault(OVER_LIMIT, []).append(event.line)
             else:
-                kinds.setdefault("warnings inside the testing load window", []).append(event.line)
+                kinds.setdefault(("warning", "inside the testing load window"), []).append(event.line)
     for kind, lines in kinds.items():
         first = next(e for e in log.events if e.line == lines[0])
         yield ctx.finding(
             IPW017 if kind == OVER_LIMIT else IPW013,
-            f"{len(lines)} {kind} (first on line {lines[0]}: {_short(first.message)})",
+            f"{plural(len(lines), kind[0])} {kind[1]} (first on line {lines[0]}: {_short(first.message)})",
             path=log.path,
             line=lines[0],
-            observed=f"{len(lines)} lines",
+            observed=plural(len(lines), "line"),
             required="none",
         )
     if log.dropped:
@@ -1022,7 +1024,7 @@ def power_inferred(ctx: ResultContext, power: PowerResult, rules: PowerRules) ->
             path=f"{power.folder}/run_1/mlperf_log_detail.txt",
             key="effective_scenario",
             observed=ran,
-            required=f"a {ctx.scenario} run, or a reviewer's acceptance",
+            required=f"{article(ctx.scenario)} run, or a reviewer's acceptance",
         )
 
 
