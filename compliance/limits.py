@@ -91,4 +91,6 @@ def state() -> dict[str, int]:
 
 
 def restore(values: dict[str, int]) -> None:
-    _values.update(values)
+    """Put back the bounds ``state()`` gave (a pool worker's start, a test's clean-up): exactly
+    those are set afterwards, any other bound is back at its default."""
+    configure(values)

@@ -132,6 +132,11 @@ def _scalar(value: Any) -> str | int | float | bool | None:
     return text if len(text) <= 300 else text[:299] + "…"
 
 
+def doc_page(checks: str, why: str, example: str, fix: str, reference: str) -> str:
+    """A rule's documentation in the fixed headings every rule doc has (docs/rules/<CODE>.md)."""
+    return f"\n## What it checks\n{checks}\n\n## Why it matters\n{why}\n\n## Example\n{example}\n\n## How to fix\n{fix}\n\n## Rule reference\n{reference}\n"
+
+
 RULES: dict[str, Rule] = {}
 
 

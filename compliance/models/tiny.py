@@ -138,6 +138,7 @@ class OrgFolder:
     real: str
     systems: dict[str, TinySystem] = field(default_factory=dict)  # by the file's name without .json
     described: dict[str, TinySystem] = field(default_factory=dict)  # system id -> its description under another name (or in a folder of systems/)
+    ambiguous: dict[str, list[TinySystem]] = field(default_factory=dict)  # system id -> the descriptions that fit it equally (none is taken)
     results: list[TinyResult] = field(default_factory=list)
     links: list[str] = field(default_factory=list)  # symbolic links, as shown
     large: list[tuple[str, int]] = field(default_factory=list)  # (file, bytes) above the round's size limit

@@ -510,6 +510,8 @@ def match_descriptions(org: OrgFolder) -> None:
         fits = same or near
         if want and len(fits) == 1:
             org.described[system] = fits[0]
+        elif want and fits:
+            org.ambiguous[system] = fits
 
 
 def survey_files(org: OrgFolder, size_limit: int) -> None:

@@ -15,6 +15,7 @@ from compliance.models.roles import FOLDER_ROLES, RUN_ROLES, SubjectRole
 from compliance.reporters import SEVERITY_WORD, below, figure, finding_details, human, omitted_sentences, relative_location, setting_sentences, tree_title
 from compliance.models.findings import Finding, Severity
 from compliance.models.report import InferenceResultRow, Report, ResultRow, Subject
+from compliance.wording import plural
 
 TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up time
 if TYPE_CHECKING:
@@ -36,13 +37,6 @@ class _Painter:
 
     def __call__(self, text: str, code: str) -> str:
         return f"\x1b[{code}m{text}\x1b[0m" if self.color else text
-
-
-def plural(count: int, word: str) -> str:
-    """``1 error``, ``2 errors``, ``1 entry``, ``3 entries``."""
-    if count == 1:
-        return f"{count:,} {word}"
-    return f"{count:,} {word[:-1] + 'ies' if word.endswith('y') else word + 's'}"
 
 
 def label(finding: Finding) -> str:

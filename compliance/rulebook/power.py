@@ -10,8 +10,8 @@ values the power rules (IPW) read. Every entry is a quantity (``value``,
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, fields
 from typing import Any
 
 from compliance.rulebook.model import RulebookError
@@ -103,53 +103,64 @@ PACKAGE_INIT = "__init__.py"
 EMPTY_FILE_SHA1 = hashlib.sha1(b"", usedforsecurity=False).hexdigest()
 
 
-def _checksum_sets(table: Mapping[str, Any]) -> tuple[Mapping[str, str], ...]:
+def _checksum_sets(table: Mapping[str, Any], name: str) -> tuple[Mapping[str, str], ...]:
     """Each accepted release: ``files`` (path -> sha1) and ``packages`` (the folders that hold an
     empty package init file, "" for the top), as one path -> sha1 table like a session's ``sources``."""
-    value = _value(table, "source_checksums")
+    value = _value(table, name)
     if not isinstance(value, list):
-        raise RulebookError("power.source_checksums: expected a list of {files, packages}")
+        raise RulebookError(f"power.{name}: expected a list of {{files, packages}}")
     sets = []
     for item in value:
         files, packages = (item.get("files"), item.get("packages")) if isinstance(item, Mapping) else (None, None)
         if not isinstance(files, Mapping) or not isinstance(packages, list):
-            raise RulebookError("power.source_checksums: expected a list of {files, packages}")
+            raise RulebookError(f"power.{name}: expected a list of {{files, packages}}")
         found = {str(k): str(v) for k, v in files.items()}
         found.update({f"{folder}/{PACKAGE_INIT}".lstrip("/"): EMPTY_FILE_SHA1 for folder in map(str, packages)})
         sets.append(found)
     return tuple(sets)
 
 
+def _whole(table: Mapping[str, Any], name: str) -> int:
+    return int(_number(table, name))
+
+
+def _ints(table: Mapping[str, Any], name: str) -> Mapping[str, Any]:
+    return _mapping(table, name, int)
+
+
+def _strs(table: Mapping[str, Any], name: str) -> Mapping[str, Any]:
+    return _mapping(table, name, str)
+
+
+# the reader of each PowerRules field, by the field's type as annotated
+_READERS: dict[str, Callable[[Mapping[str, Any], str], Any]] = {
+    "tuple[str, ...]": _texts,
+    "tuple[int, ...]": _numbers,
+    "tuple[str, str]": _pair,
+    "tuple[Mapping[str, str], ...]": _checksum_sets,
+    "Mapping[str, int]": _ints,
+    "Mapping[str, str]": _strs,
+    "str": _text,
+    "int": _whole,
+    "float": _number,
+}
+
+# the fields whose name carries the unit their round-data entry states; the others are named as their key
+_KEYS = {
+    "clock_tolerance_ms": "clock_tolerance",
+    "clock_offset_warning_ms": "clock_offset_warning",
+    "testing_power_drop_percent": "testing_power_drop",
+    "testing_duration_drop_percent": "testing_duration_drop",
+    "dst_shift_s": "dst_shift",
+    "sample_interval_ms": "sample_interval",
+    "sample_gap_warning_percent": "sample_gap_warning",
+}
+
+
 def power_rules(table: Mapping[str, Any]) -> PowerRules | None:
     """The round's power rules from its merged ``[power]`` table, or None when it has none."""
     if not table:
         return None
-    return PowerRules(
-        ptd_versions=_texts(table, "ptd_versions"),
-        analyzers=_mapping(table, "analyzers", int),
-        two_channel_devices=_numbers(table, "two_channel_devices"),
-        source_checksums=_checksum_sets(table),
-        session_fields=_texts(table, "session_fields"),
-        server_fields=_texts(table, "server_fields"),
-        result_files=_texts(table, "result_files"),
-        replies=_mapping(table, "replies", str),
-        third_stop_reply=_text(table, "third_stop_reply"),
-        amps_restore_command=_numbers(table, "amps_restore_command"),
-        volts_restore_command=int(_number(table, "volts_restore_command")),
-        clock_tolerance_ms=_number(table, "clock_tolerance"),
-        clock_offset_warning_ms=_number(table, "clock_offset_warning"),
-        testing_power_drop_percent=_number(table, "testing_power_drop"),
-        testing_duration_drop_percent=_number(table, "testing_duration_drop"),
-        dst_shift_s=_number(table, "dst_shift"),
-        ranging_errors=_texts(table, "ranging_errors"),
-        testing_errors=_texts(table, "testing_errors"),
-        uncertainty_over=_pair(table, "uncertainty_over"),
-        uncertainty_activated=_pair(table, "uncertainty_activated"),
-        datetime_format=_text(table, "datetime_format"),
-        system_fields=_texts(table, "system_fields"),
-        sample_interval_ms=_number(table, "sample_interval"),
-        sample_gap_warning_percent=_number(table, "sample_gap_warning"),
-        metric_watts_scenarios=_texts(table, "metric_watts_scenarios"),
-        metric_energy_scenarios=_texts(table, "metric_energy_scenarios"),
-        sources={name: str(entry.get("source", "")) for name, entry in table.items() if isinstance(entry, Mapping)},
-    )
+    values = {f.name: _READERS[str(f.type)](table, _KEYS.get(f.name, f.name)) for f in fields(PowerRules) if f.name != "sources"}
+    sources = {name: str(entry.get("source", "")) for name, entry in table.items() if isinstance(entry, Mapping)}
+    return PowerRules(**values, sources=sources)

@@ -53,7 +53,7 @@ class RcpStats:
 
 
 # -- numpy's arithmetic, to the bit -----------------------------------------------------------
-# The official checker computes with numpy; these give the same doubles (tests/test_rcp.py
+# The official checker computes with numpy; these give the same doubles (tests/unit/test_rcp.py
 # compares them with numpy bit for bit) without importing it, a start-up cost of every check.
 
 _PAIRWISE_BLOCK = 128  # numpy's PW_BLOCKSIZE

@@ -3,7 +3,7 @@
 A prefix names one module, so that from a code in a report one finds its rule without
 searching: ``STR011`` is in ``compliance.rules.package.layout``. A module may hold more than
 one prefix (``runs`` holds RUN, SCR and XCK: the run-set, scaling and cross-check rules share
-their facts); a prefix never spans two modules. ``tests/test_registry.py`` checks that every
+their facts); a prefix never spans two modules. ``tests/unit/test_registry.py`` checks that every
 code is defined in its prefix's module, and the rule docs link to that module.
 """
 

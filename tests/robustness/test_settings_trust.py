@@ -171,3 +171,20 @@ def test_a_limit_flag_that_names_no_limit_is_a_usage_error(tmp_path: Path) -> No
     assert result.code == 2 and "no limit 'files'" in result.err
     result = run_cli("check", str(tmp_path), "--limit", "files-per-folder=-3")
     assert result.code == 2 and "positive whole number" in result.err
+
+
+def test_restoring_the_limits_puts_back_exactly_the_saved_ones() -> None:
+    """A pool worker starts with the parent's limits (``state``/``restore``): a bound the worker
+    process held before, and the parent had not set, must not survive the restore."""
+    from compliance import limits
+
+    saved = limits.state()
+    try:
+        limits.configure({"files-per-folder": 1000})
+        parent = limits.state()
+        limits.configure({"power-samples": 100})
+        limits.restore(parent)
+        assert limits.get("files-per-folder") == 1000
+        assert limits.get("power-samples") == limits.LIMITS["power-samples"].default
+    finally:
+        limits.restore(saved)

@@ -149,7 +149,7 @@ def test_the_sample_limit_is_named(tmp_path: Path) -> None:
         limits.configure({"power-samples": 100})
         report = _check(root)
     finally:
-        limits.configure(saved)  # restore() only adds: it would keep the 100 set here
+        limits.restore(saved)
     stopped = [f for f in report.findings if f.code == "IPW002" and "power-samples" in f.message]
     assert stopped and not report.internal_errors
 

@@ -18,6 +18,7 @@ from typing import Any
 
 import orjson
 
+from compliance import wording
 from compliance.models.loadgen import (
     AccuracyEntry,
     AccuracyLog,
@@ -53,7 +54,6 @@ from compliance.parsers.loadgen.common import (
     _Loaded,
     _read,
     _report_cut,
-    _size,
     _whole_lines,
 )
 
@@ -242,7 +242,7 @@ class _AccuracyStream:
             if final:
                 break
         if cut and not self.capped:
-            self.issues.add(ISSUE_TOO_LARGE, None, f"the file is {_size(self.size)}, over the {_size(max_bytes)} limit; only the first {_size(max_bytes)} were read")
+            self.issues.add(ISSUE_TOO_LARGE, None, f"the file is {wording.size(self.size)}, over the {wording.size(max_bytes)} limit; only the first {wording.size(max_bytes)} were read")
         if crlf:
             self.issues.add(ISSUE_CRLF, None, f"{crlf} line end(s) are CR LF where LoadGen writes LF: the file was converted (e.g. on Windows)")
         tail = carry.strip()

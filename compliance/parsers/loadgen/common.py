@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TypeVar
 
+from compliance import wording
 from compliance.models.loadgen import (
     AccuracyLog,
     AccuracyText,
@@ -193,22 +194,14 @@ def _read(
 def _report_cut(
     loaded: _Loaded, issues: _Issues, max_bytes: int, lines_read: int | None = None
 ) -> None:
-    read = f"; only the first {_size(max_bytes)} were read"
+    read = f"; only the first {wording.size(max_bytes)} were read"
     if lines_read is not None:
         read += f" ({lines_read} lines)"
     issues.add(
         ISSUE_TOO_LARGE,
         None,
-        f"the file is {_size(loaded.size)}, over the {_size(max_bytes)} limit{read}",
+        f"the file is {wording.size(loaded.size)}, over the {wording.size(max_bytes)} limit{read}",
     )
-
-
-def _size(count: int) -> str:
-    if count >= 1 << 20:
-        return f"{count / (1 << 20):.1f} MiB"
-    if count >= 1 << 10:
-        return f"{count / (1 << 10):.1f} KiB"
-    return f"{count} bytes"
 
 
 def _whole_lines(data: bytes) -> bytes:
@@ -221,7 +214,7 @@ def _long_line(issues: _Issues, line_no: int, data: bytes, pos: int, end: int) -
     issues.add(
         ISSUE_LONG_LINE,
         line_no,
-        f"the line is {_size(end - pos)}, longer than {_size(MAX_LINE_BYTES)}; it was skipped",
+        f"the line is {wording.size(end - pos)}, longer than {wording.size(MAX_LINE_BYTES)}; it was skipped",
         data[pos : pos + _EXCERPT],
     )
 

@@ -183,9 +183,9 @@ def _summary(loaded: _Loaded, issues: _Issues, max_bytes: int) -> LoadgenSummary
     else:
         missing = []
         if header_seen and result is None:
-            missing.append("'Result is'")
+            missing.append("'Result is' line")
         if "error" not in counts:
-            missing.append("the 'errors encountered' line")
+            missing.append("'errors encountered' line")
         if missing:
             issues.add(
                 ISSUE_INCOMPLETE,

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from compliance.models.findings import Finding, Severity
 from compliance.models.roles import SubjectRole
-from compliance.registry import Rule, checker, define
+from compliance.registry import Rule, checker, define, doc_page
 from compliance.rulebook.inference import Amount, LatencyBounds
 from compliance.rules.inference.context import LoadgenContext, bound_ms, ms
 from compliance.rules.inference.common import SUITES
@@ -127,69 +128,79 @@ constraints); reference notes 3.2 item 7 and 5.6.
     deliberate_difference="The official checker compares only the configured target (LAT002) for Server and never the measured percentile, and folds early stopping, the configured target and the measured latency into one boolean.",
 )
 
-LAT004 = define(
-    "LAT004",
-    "ttft-p99-above-bound",
-    Severity.ERROR,
-    "An LLM Server/Interactive run's 99th-percentile time to first token is not below its bound.",
-    """
-## What it checks
-In a Server or Interactive performance run with token latencies: that
-`result_first_token_99.00_percentile_latency_ns` is at most the run's
-configured `requested_server_ttft_latency` (LoadGen's own constraint) and,
-with the model and round known, strictly below the model's TTFT bound for
-the scenario.
+@dataclass(frozen=True)
+class _TokenBound:
+    """One LLM token latency bound (LAT004, LAT005): what the check and the doc read.
 
-## Why it matters
-For LLMs the Server and Interactive scenarios are defined by how soon the
+    ``key`` is the measured 99th-percentile series, ``setting`` the run's configured limit,
+    ``bound`` the round data's field (``models.<m>.latency.<scenario>``), ``short`` its name.
+    """
+
+    code: str
+    name: str
+    key: str
+    setting: str
+    what: str
+    bound: str
+    short: str
+    why: str
+    example: str
+    fix: str
+
+
+_TOKEN_BOUNDS = (
+    _TokenBound(
+        "LAT004",
+        "ttft-p99-above-bound",
+        "result_first_token_99.00_percentile_latency_ns",
+        "requested_server_ttft_latency",
+        "time to first token",
+        "ttft_p99",
+        "TTFT",
+        """For LLMs the Server and Interactive scenarios are defined by how soon the
 first token arrives; a faster token rate with a slower first token is not the
-benchmark's workload.
-
-## Example
-Llama 3.1 8B Interactive with a 99th-percentile TTFT of 650 ms; the bound is
-500 ms.
-
-## How to fix
-Lower the target QPS, or schedule prefill so the first token meets the bound.
-
-## Rule reference
-MLPerf Inference rules, "Benchmarks" (LLM TTFT/TPOT constraints); the
-checker's `LLM_LATENCY_LIMITS` (strictly below); reference notes 3.2 item 11.
-""",
-    suites=SUITES,
-    divisions=DIVISIONS,
+benchmark's workload.""",
+        """Llama 3.1 8B Interactive with a 99th-percentile TTFT of 650 ms; the bound is
+500 ms.""",
+        "Lower the target QPS, or schedule prefill so the first token meets the bound.",
+    ),
+    _TokenBound(
+        "LAT005",
+        "tpot-p99-above-bound",
+        "result_time_per_output_token_99.00_percentile_ns",
+        "requested_server_tpot_latency",
+        "time per output token",
+        "tpot_p99",
+        "TPOT",
+        """The time per output token is how fast a user sees the answer being written;
+the Server and Interactive bounds fix it per model.""",
+        """Llama 2 70B Server with a 99th-percentile TPOT of 230 ms; the bound is
+200 ms.""",
+        "Lower the target QPS or the batch size of the decode phase.",
+    ),
 )
 
-LAT005 = define(
-    "LAT005",
-    "tpot-p99-above-bound",
-    Severity.ERROR,
-    "An LLM Server/Interactive run's 99th-percentile time per output token is not below its bound.",
-    """
-## What it checks
-In a Server or Interactive performance run with token latencies: that
-`result_time_per_output_token_99.00_percentile_ns` is at most the run's
-configured `requested_server_tpot_latency` and, with the model and round
-known, strictly below the model's TPOT bound for the scenario.
 
-## Why it matters
-The time per output token is how fast a user sees the answer being written;
-the Server and Interactive bounds fix it per model.
+def _token_rule(token: _TokenBound) -> Rule:
+    checks = f"""In a Server or Interactive performance run with token latencies: that
+`{token.key}` is at most the run's
+configured `{token.setting}` (LoadGen's own constraint) and,
+with the model and round known, strictly below the model's {token.short} bound for
+the scenario."""
+    reference = """MLPerf Inference rules, "Benchmarks" (LLM TTFT/TPOT constraints); the
+checker's `LLM_LATENCY_LIMITS` (strictly below); reference notes 3.2 item 11."""
+    return define(
+        token.code,
+        token.name,
+        Severity.ERROR,
+        f"An LLM Server/Interactive run's 99th-percentile {token.what} is not below its bound.",
+        doc_page(checks, token.why, token.example, token.fix, reference),
+        suites=SUITES,
+        divisions=DIVISIONS,
+    )
 
-## Example
-Llama 2 70B Server with a 99th-percentile TPOT of 230 ms; the bound is
-200 ms.
 
-## How to fix
-Lower the target QPS or the batch size of the decode phase.
-
-## Rule reference
-MLPerf Inference rules, "Benchmarks" (LLM TTFT/TPOT constraints); the
-checker's `LLM_LATENCY_LIMITS`; reference notes 3.2 item 11.
-""",
-    suites=SUITES,
-    divisions=DIVISIONS,
-)
+LAT004, LAT005 = (_token_rule(token) for token in _TOKEN_BOUNDS)
 
 LAT006 = define(
     "LAT006",
@@ -317,9 +328,8 @@ def configured_target(ctx: LoadgenContext) -> Iterator[Finding]:
     model, bounds = found
     checks = [
         ("effective_target_latency_ns", bounds.target_latency, "latency bound"),
-        ("requested_server_ttft_latency", bounds.ttft_p99, "TTFT bound"),
-        ("requested_server_tpot_latency", bounds.tpot_p99, "TPOT bound"),
     ]
+    checks += [(token.setting, getattr(bounds, token.bound), f"{token.short} bound") for token in _TOKEN_BOUNDS]
     for key, amount, what in checks:
         if amount is None or amount.value is None:
             continue
@@ -399,27 +409,21 @@ def measured_latency(ctx: LoadgenContext) -> Iterator[Finding]:
     )
 
 
-def _token_bound(
-    ctx: LoadgenContext, rule: Rule, series_key: str, configured_key: str, what: str, attr: str
-) -> Iterator[Finding]:
+def _token_bound(ctx: LoadgenContext, rule: Rule, token: _TokenBound) -> Iterator[Finding]:
     run = ctx.run
     if not ctx.held_to_performance_rules or run.scenario != "Server" or not run.uses_token_latencies:
         return
-    yield from _measured_bound(ctx, rule, series_key, f"the 99th-percentile {what}", attr, configured_key, "configured", strict=True)
+    yield from _measured_bound(ctx, rule, token.key, f"the 99th-percentile {token.what}", token.bound, token.setting, "configured", strict=True)
 
 
 @checker(SubjectRole.LOADGEN_RUN, LAT004)
 def time_to_first_token(ctx: LoadgenContext) -> Iterator[Finding]:
-    yield from _token_bound(
-        ctx, LAT004, "result_first_token_99.00_percentile_latency_ns", "requested_server_ttft_latency", "time to first token", "ttft_p99"
-    )
+    yield from _token_bound(ctx, LAT004, _TOKEN_BOUNDS[0])
 
 
 @checker(SubjectRole.LOADGEN_RUN, LAT005)
 def time_per_output_token(ctx: LoadgenContext) -> Iterator[Finding]:
-    yield from _token_bound(
-        ctx, LAT005, "result_time_per_output_token_99.00_percentile_ns", "requested_server_tpot_latency", "time per output token", "tpot_p99"
-    )
+    yield from _token_bound(ctx, LAT005, _TOKEN_BOUNDS[1])
 
 
 @checker(SubjectRole.LOADGEN_RUN, LAT006)

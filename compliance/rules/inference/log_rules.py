@@ -277,6 +277,12 @@ _CORRUPT = {M.ISSUE_BAD_JSON, M.ISSUE_BAD_RECORD, P.ISSUE_MISSING_FIELD, M.ISSUE
 _GARBLED = {M.ISSUE_PROSE, M.ISSUE_TRAILING, M.ISSUE_MULTI, P.ISSUE_STRAY_LINE, P.ISSUE_NAMESPACE, M.ISSUE_ENCODING, P.ISSUE_MORE}
 
 
+def _about(name: str, message: str) -> str:
+    """The reader's ``message`` about the file ``name``, naming the file once ("x.txt is missing"
+    already does)."""
+    return message if message.startswith(name) else f"{name}: {message}"
+
+
 def _issue_finding(
     ctx: LoadgenContext, rule: Rule, issue: LoadgenIssue, path: str, message: str, *, observed: str, required: str
 ) -> Finding:
@@ -291,7 +297,7 @@ def detail_issues(ctx: LoadgenContext) -> Iterator[Finding]:
         if issue.kind in _UNREADABLE:
             yield _issue_finding(
                 ctx, LGL001, issue, path,
-                issue.message if issue.message.startswith("mlperf_log_detail") else f"mlperf_log_detail.txt: {issue.message}",
+                _about("mlperf_log_detail.txt", issue.message),
                 observed=issue.excerpt or issue.kind,
                 required="a readable mlperf_log_detail.txt holding LoadGen's :::MLLOG records",
             )
@@ -341,7 +347,7 @@ def encoding(ctx: LoadgenContext) -> Iterator[Finding]:
         else:
             yield _issue_finding(
                 ctx, LGL005, issue, path,
-                f"{_name(path)}: {issue.message}",
+                _about(_name(path), issue.message),
                 observed="CR LF line ends",
                 required="LF line ends, as LoadGen writes them",
             )
@@ -362,9 +368,8 @@ def summary_readable(ctx: LoadgenContext) -> Iterator[Finding]:
         if issue.kind in _SUMMARY_UNUSABLE:
             yield _issue_finding(
                 ctx, LGL007, issue, ctx.summary_path,
-                f"mlperf_log_summary.txt: {issue.message}; the summary was not cross-checked"
-                if issue.kind in (P.ISSUE_MISSING, M.ISSUE_UNREADABLE, P.ISSUE_EMPTY)
-                else f"mlperf_log_summary.txt: {issue.message}",
+                _about("mlperf_log_summary.txt", issue.message)
+                + ("; the summary was not cross-checked" if issue.kind in (P.ISSUE_MISSING, M.ISSUE_UNREADABLE, P.ISSUE_EMPTY) else ""),
                 observed=issue.kind,
                 required="the mlperf_log_summary.txt LoadGen wrote for this run",
             )

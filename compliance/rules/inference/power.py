@@ -25,13 +25,14 @@ from typing import Any
 from compliance.models.findings import Finding, Severity
 from compliance.models.power import PowerResult, SampleLog
 from compliance.rulebook.power import PowerRules, power_rules
-from compliance.registry import checker, define
+from compliance.registry import Rule, checker, define, doc_page
 from compliance.rules.inference.common import ALL, SUITES
 from compliance.rules.inference.tree_context import (
     MISSING,
     RESULT_SUBJECT,
     ResultContext,
 )
+from compliance.wording import are, article, plural
 
 IPW001 = define(
     "IPW001",
@@ -89,10 +90,6 @@ def power(ctx: ResultContext) -> Iterator[Finding]:
             )
 
 
-def _doc(checks: str, why: str, example: str, fix: str, reference: str) -> str:
-    return f"\n## What it checks\n{checks}\n\n## Why it matters\n{why}\n\n## Example\n{example}\n\n## How to fix\n{fix}\n\n## Rule reference\n{reference}\n"
-
-
 _WORKFLOW = "MLPerf Power rules (`power_measurement.adoc`), Preamble: all submitters must use the MLPerf Power workflow"
 
 
@@ -105,7 +102,7 @@ IPW002 = _code(
     "power-file-unreadable",
     Severity.ERROR,
     "A power file cannot be read: a session file that is not a JSON object with the workflow's fields, an spl.txt without samples, an unreadable PTD log.",
-    _doc(
+    doc_page(
         "That `power/client.json` and `power/server.json` are JSON objects with the fields the workflow writes "
         "(`version`, `timezone`, `modules`, `sources`, `messages`, `uuid`, `session_name`, `results`, `phases`; "
         "`server.json` also `ptd_messages`, `ptd_config`), that `ptd_logs.txt` can be read, and that each `spl.txt` "
@@ -122,7 +119,7 @@ IPW003 = _code(
     "power-sources-unknown",
     Severity.ERROR,
     "The power workflow's sources (client.json/server.json `sources`) are not a release the round's Power WG checker accepts.",
-    _doc(
+    doc_page(
         "That the `sources` table (sha1 of each file of `ptd_client_server`) of `client.json` and of `server.json` "
         "equals one of the round's accepted sets (`[power] source_checksums`).",
         "Only the MLPerf power workflow may measure power; changed sources are another tool.",
@@ -137,7 +134,7 @@ IPW004 = _code(
     "power-analyzer-unsupported",
     Severity.ERROR,
     "The analyzer or PTDaemon version is not one the round's Power WG checker accepts (Identify reply, ptd_config).",
-    _doc(
+    doc_page(
         "From `server.json`: the PTDaemon `Identify` reply is there, its `version=` is one of the round's "
         "(`[power] ptd_versions`), its model and each `ptd_config` `device_type` are supported analyzers "
         "(`[power] analyzers`), and a two-channel analyzer (`two_channel_devices`) is configured with two channels.",
@@ -154,7 +151,7 @@ IPW005 = _code(
     "power-ptd-protocol",
     Severity.ERROR,
     "PTDaemon's replies are not the expected ones, the analyzer's ranges were not restored, or the server ran in debug mode.",
-    _doc(
+    doc_page(
         "From `server.json` `ptd_messages`: each `SR,A`, `SR,V`, `Go,1000,` and `Stop` command got the reply the "
         "round expects (`[power] replies`; the third `Stop` finds no measurement), the initial amps and volts ranges "
         "were set again at the end (`amps_restore_command`, `volts_restore_command`), and `debug` is not true.",
@@ -170,7 +167,7 @@ IPW006 = _code(
     "power-session-mismatch",
     Severity.ERROR,
     "client.json and server.json are not of the same session (UUIDs, session name, messages or protocol version differ).",
-    _doc(
+    doc_page(
         "That both session files carry the same client and server UUIDs and session name, the same messages "
         "(commands, and replies except to `time`), and that the client's protocol version is the server's.",
         "The power log and the performance log must come from the same run.",
@@ -186,7 +183,7 @@ IPW007 = _code(
     "power-checksum-mismatch",
     Severity.ERROR,
     "A power result's file differs from the sha1 its session files record, or the two session files record different files.",
-    _doc(
+    doc_page(
         "The sha1 of each file the workflow records (`[power] result_files`: logs and `spl.txt` of both runs, the "
         "power logs) against `results` of `client.json` and `server.json`, and the two records against each other.",
         "The checksums show the logs are the ones the workflow measured, unedited.",
@@ -201,7 +198,7 @@ IPW008 = _code(
     "power-clock-difference",
     Severity.ERROR,
     "The client's and the server's times of a session phase differ by more than the round's tolerance.",
-    _doc(
+    doc_page(
         "`phases` (session start, load start, load stop, session end) of `client.json` and `server.json`, for the "
         "ranging and the testing run: as many phases, and each pair within `[power] clock_tolerance` (800 ms).",
         "The power window is cut from the analyzer's samples by LoadGen's times: the clocks must agree.",
@@ -216,7 +213,7 @@ IPW009 = _code(
     "power-ptd-log-invalid",
     Severity.ERROR,
     "The PTD log lacks the uncertainty check before the ranging run, or the ranging run's marks.",
-    _doc(
+    doc_page(
         "In `ptd_logs.txt`: the \"Uncertainty checking ... is activated\" line before the ranging run's `Go with mark`, "
         "and that run's `Go with mark '<session>_ranging'` and its `Completed test`.",
         "Uncertainty checking is how PTDaemon vouches for each sample; the ranging marks delimit the run whose errors are expected.",
@@ -231,7 +228,7 @@ IPW010 = _code(
     "power-window-outside",
     Severity.ERROR,
     "LoadGen's power_begin/power_end are missing or fall outside the load phase the workflow recorded for the run.",
-    _doc(
+    doc_page(
         "For `ranging/` and `run_1/`: `power_begin` and `power_end` of the detail log are there and lie between the "
         "run's load start and load stop (`phases`, client side); a time exactly `[power] dst_shift` late is accepted as "
         "the Power WG checker accepts it.",
@@ -247,7 +244,7 @@ IPW011 = _code(
     "power-testing-below-ranging",
     Severity.ERROR,
     "The testing run's average power is lower than the ranging run's by more than the round's bound (5 %).",
-    _doc(
+    doc_page(
         "The average of the positive samples inside each run's LoadGen window, rounded as the checker rounds: "
         "(testing / ranging - 1) x 100 must be above -`[power] testing_power_drop`.",
         "Both runs are the same workload; a much lower testing power means the two runs differ.",
@@ -262,7 +259,7 @@ IPW012 = _code(
     "power-testing-shorter",
     Severity.WARNING,
     "The testing run's LoadGen window is shorter than the ranging run's by more than the round's bound (50 %).",
-    _doc(
+    doc_page(
         "(ranging duration - testing duration) / ranging duration against `[power] testing_duration_drop`.",
         "Both runs should be the same workload; the Power WG checker warns (its message says 5 percent, its test 50).",
         "A 600 s ranging run and a 250 s testing run.",
@@ -276,7 +273,7 @@ IPW013 = _code(
     "power-analyzer-errors",
     Severity.WARNING,
     "PTDaemon logged errors outside the ranging run, uncommon errors during ranging, or warnings during the load.",
-    _doc(
+    doc_page(
         "`ERROR:` lines of `ptd_logs.txt` outside the ranging run (`Go with mark`..`Completed test`), errors during "
         "ranging other than the expected ones (`[power] ranging_errors`), `USB.` errors, and `WARNING:` lines inside the "
         "testing load window. All are counted; the Power WG checker stops at the first such line, so errors after "
@@ -294,7 +291,7 @@ IPW014 = _code(
     "power-samples-dropped",
     Severity.WARNING,
     "Samples inside the testing run's window are zero or negative: the power metric leaves them out.",
-    _doc(
+    doc_page(
         "The samples of `run_1/spl.txt` strictly inside `power_begin`..`power_end` whose watts are not positive.",
         "The official metric drops them silently, which raises the average; negative watts are not a measurement.",
         "59 samples near -40 W in a 600 s window.",
@@ -308,7 +305,7 @@ IPW015 = _code(
     "power-no-samples",
     Severity.ERROR,
     "No positive sample of run_1/spl.txt falls inside LoadGen's power window: the result has no power metric.",
-    _doc(
+    doc_page(
         "That `run_1/spl.txt` has at least one sample with positive watts strictly between `power_begin` and "
         "`power_end` of `run_1/mlperf_log_detail.txt`.",
         "The power metric is the average of those samples.",
@@ -324,7 +321,7 @@ IPW016 = _code(
     "power-clock-offset",
     Severity.WARNING,
     "The client's and the server's clocks differed by more than a tenth of the tolerance when the session started.",
-    _doc(
+    doc_page(
         "The time-synchronisation lines of `power/client.log` (\"within range A ms..B ms\") against "
         "`[power] clock_offset_warning` (100 ms).",
         "Both machines must be NTP-synchronised; an offset this large is inside the checker's 800 ms but far from "
@@ -340,7 +337,7 @@ IPW017 = _code(
     "power-uncertainty-over-limit",
     Severity.WARNING,
     "PTDaemon reported a sample uncertainty over 1 % inside the testing run's load window.",
-    _doc(
+    doc_page(
         "`WARNING: Uncertainty N%, which is above 1.00% limit for the last sample` lines of `ptd_logs.txt` (also the "
         "per-channel form of multichannel analyzers, `..., logical channel N!`) inside the testing run's LoadGen window, "
         "less the clock tolerance (0.8 s) at each end; all are counted.",
@@ -353,14 +350,15 @@ IPW017 = _code(
         "The Power WG checker's `check_ptd_logs` (WARNING_NEEDS_TO_BE_ERROR_TESTING_RE); the rules are silent.",
     ),
 )
-OVER_LIMIT = "uncertainty warnings over the limit inside the testing load window"
+# a kind of PTD log line: its noun (counted) and the words after it
+OVER_LIMIT = ("uncertainty warning", "over the limit inside the testing load window")
 
 IPW018 = _code(
     "IPW018",
     "power-system-fields",
     Severity.WARNING,
     "The system description of a system with power results lacks power fields (power_management, power_supply_details ...) or leaves them empty.",
-    _doc(
+    doc_page(
         "For a result with `performance/power/`: that its `systems/<system>.json` has each field of `[power] system_fields` "
         "(`power_management`, `filesystem`, firmware versions, NIC details, `network_speed_mbit`, power supplies, disks, "
         "`system_power_only`), not empty.",
@@ -378,7 +376,7 @@ IPW019 = _code(
     "power-samples-missing",
     Severity.WARNING,
     "run_1/spl.txt has fewer samples in LoadGen's power window than one per sampling interval, or does not cover the window.",
-    _doc(
+    doc_page(
         "The samples of `run_1/spl.txt` strictly inside `power_begin`..`power_end`: at least the window's length over "
         "`[power] sample_interval` (1 s), less `sample_gap_warning` (10 %), and a sample before the window begins and "
         "after it ends.",
@@ -394,7 +392,7 @@ IPW020 = _code(
     "power-inferred",
     Severity.REVIEW,
     "The result's power comes from a run of another scenario (an edge result inferred from a SingleStream or MultiStream run).",
-    _doc(
+    doc_page(
         "A power result whose `run_1` LoadGen run is of another scenario than its folder (a MultiStream or Offline "
         "folder holding a SingleStream run): its power metric is then that run's, converted as the official checker "
         "converts it (MultiStream: x 8 samples per query; Offline: the run's average watts).",
@@ -796,6 +794,60 @@ def power_clocks(ctx: ResultContext, power: PowerResult, rules: PowerRules) -> I
                 )
 
 
+@dataclass(frozen=True)
+class _AgainstRanging:
+    """What IPW011 and IPW012 differ in when they hold a testing-run figure against the ranging run's.
+
+    ``fails(value, limit)`` is the rule's comparison with the round's limit, made on the value
+    rounded to ``digits`` (None: as computed); ``message`` formats ``testing``, ``ranging`` and
+    ``value``, ``observed`` the ``value``, ``required`` the ``limit``.
+    """
+
+    rule: Rule
+    fails: Callable[[float, float], bool]
+    digits: int | None
+    message: str
+    observed: str
+    required: str
+
+
+# the checker's `assert delta > -5` on the delta rounded to 2 digits
+_BELOW = _AgainstRanging(
+    IPW011,
+    lambda delta, limit: not delta > -limit,
+    2,
+    "the testing run averaged {testing:.2f} W, {value:.2f} % against the ranging run's {ranging:.2f} W",
+    "{value:.2f} %",
+    "> -{limit:g} %",
+)
+
+# the checker's `compare_duration`: a drop above the limit
+_SHORTER = _AgainstRanging(
+    IPW012,
+    lambda drop, limit: drop > limit,
+    None,
+    "the testing run's window ({testing:.1f} s) is {value:.1f} % shorter than the ranging run's ({ranging:.1f} s)",
+    "{value:.1f} % shorter",
+    "<= {limit:g} %",
+)
+
+
+def _against_ranging(
+    ctx: ResultContext, power: PowerResult, compared: _AgainstRanging, value: float, limit: float, testing: float, ranging: float
+) -> Iterator[Finding]:
+    """IPW011 / IPW012: the finding when ``value`` (testing against ranging) breaks the round's ``limit``."""
+    if compared.digits is not None:
+        value = round(value, compared.digits)
+    if compared.fails(value, limit):
+        yield ctx.finding(
+            compared.rule,
+            compared.message.format(testing=testing, ranging=ranging, value=value),
+            path=power.folder,
+            observed=compared.observed.format(value=value),
+            required=compared.required.format(limit=limit),
+        )
+
+
 @_power_check(IPW010, IPW012)
 def power_windows(ctx: ResultContext, power: PowerResult, rules: PowerRules) -> Iterator[Finding]:
     client = _session(power.client.data, rules.session_fields)
@@ -824,14 +876,7 @@ def power_windows(ctx: ResultContext, power: PowerResult, rules: PowerRules) -> 
                 )
     if "ranging" in durations and "testing" in durations and durations["ranging"] > 0:
         drop = (durations["ranging"] - durations["testing"]) / durations["ranging"] * 100
-        if drop > rules.testing_duration_drop_percent:
-            yield ctx.finding(
-                IPW012,
-                f"the testing run's window ({durations['testing']:.1f} s) is {drop:.1f} % shorter than the ranging run's ({durations['ranging']:.1f} s)",
-                path=power.folder,
-                observed=f"{drop:.1f} % shorter",
-                required=f"<= {rules.testing_duration_drop_percent:g} %",
-            )
+        yield from _against_ranging(ctx, power, _SHORTER, drop, rules.testing_duration_drop_percent, durations["testing"], durations["ranging"])
 
 
 @_power_check(IPW011, IPW014, IPW015)
@@ -848,10 +893,10 @@ def power_samples(ctx: ResultContext, power: PowerResult, rules: PowerRules) -> 
         lines = testing.nonpositive_lines
         yield ctx.finding(
             IPW014,
-            f"{len(lines)} of the {testing.inside} samples in the window are zero or negative (first on line {lines[0]}); the metric averages the other {testing.positive}",
+            f"{len(lines)} of the {testing.inside} samples in the window {are(len(lines))} zero or negative (first on line {lines[0]}); the metric averages the other {testing.positive}",
             path=where,
             line=lines[0],
-            observed=f"{len(lines)} samples <= 0 W",
+            observed=f"{plural(len(lines), 'sample')} <= 0 W",
             required="positive samples",
         )
     ranging_window = _window(power.ranging_run, rules)
@@ -860,15 +905,8 @@ def power_samples(ctx: ResultContext, power: PowerResult, rules: PowerRules) -> 
     ranging = window_samples(power.ranging, ranging_window)
     if ranging.watts is None:
         return
-    delta = round((round(testing.watts, 5) / round(ranging.watts, 5) - 1) * 100, 2)
-    if not delta > -rules.testing_power_drop_percent:
-        yield ctx.finding(
-            IPW011,
-            f"the testing run averaged {testing.watts:.2f} W, {delta:.2f} % against the ranging run's {ranging.watts:.2f} W",
-            path=power.folder,
-            observed=f"{delta:.2f} %",
-            required=f"> -{rules.testing_power_drop_percent:g} %",
-        )
+    delta = (round(testing.watts, 5) / round(ranging.watts, 5) - 1) * 100
+    yield from _against_ranging(ctx, power, _BELOW, delta, rules.testing_power_drop_percent, testing.watts, ranging.watts)
 
 
 @_power_check(IPW009, IPW013, IPW017)
@@ -902,30 +940,30 @@ def _ptd_events(ctx: ResultContext, power: PowerResult, rules: PowerRules, start
     window = _window(ctx.perf, rules)
     margin = rules.clock_tolerance_ms / 1000
     over_begin, over_end = rules.uncertainty_over
-    kinds: dict[str, list[int]] = {}
+    kinds: dict[tuple[str, str], list[int]] = {}
     for event in log.events:
         if event.message.startswith("ERROR:"):
             text = event.message[len("ERROR:") :].strip()
             if text in rules.testing_errors:
-                kinds.setdefault("USB errors (tolerated)", []).append(event.line)
+                kinds.setdefault(("USB error", "(tolerated)"), []).append(event.line)
             elif not start < event.time < stop:
-                kinds.setdefault("errors outside the ranging run", []).append(event.line)
+                kinds.setdefault(("error", "outside the ranging run"), []).append(event.line)
             elif not text.startswith(rules.ranging_errors):
-                kinds.setdefault("uncommon errors during ranging", []).append(event.line)
+                kinds.setdefault(("uncommon error", "during ranging"), []).append(event.line)
         elif event.message.startswith("WARNING:") and window is not None and window[0] + margin < event.time < window[1] - margin:
             text = event.message[len("WARNING:") :].strip()
             if text.startswith(over_begin) and over_end in text:
                 kinds.setdefault(OVER_LIMIT, []).append(event.line)
             else:
-                kinds.setdefault("warnings inside the testing load window", []).append(event.line)
+                kinds.setdefault(("warning", "inside the testing load window"), []).append(event.line)
     for kind, lines in kinds.items():
         first = next(e for e in log.events if e.line == lines[0])
         yield ctx.finding(
             IPW017 if kind == OVER_LIMIT else IPW013,
-            f"{len(lines)} {kind} (first on line {lines[0]}: {_short(first.message)})",
+            f"{plural(len(lines), kind[0])} {kind[1]} (first on line {lines[0]}: {_short(first.message)})",
             path=log.path,
             line=lines[0],
-            observed=f"{len(lines)} lines",
+            observed=plural(len(lines), "line"),
             required="none",
         )
     if log.dropped:
@@ -986,7 +1024,7 @@ def power_inferred(ctx: ResultContext, power: PowerResult, rules: PowerRules) ->
             path=f"{power.folder}/run_1/mlperf_log_detail.txt",
             key="effective_scenario",
             observed=ran,
-            required=f"a {ctx.scenario} run, or a reviewer's acceptance",
+            required=f"{article(ctx.scenario)} run, or a reviewer's acceptance",
         )
 
 

@@ -11,6 +11,7 @@ from compliance.models.roles import SubjectRole
 from compliance.registry import checker, define
 from compliance.rules.inference.context import AUDIT_NOTICES, LOGGER_NOTICES, LoadgenContext
 from compliance.rules.inference.common import SUITES
+from compliance.wording import article
 DIVISIONS = ("closed", "open", "network")
 
 LGR001 = define(
@@ -384,7 +385,7 @@ def scenario_and_mode(ctx: LoadgenContext) -> Iterator[Finding]:
             if ctx.system_type is None:  # in a submission the system type is known: ITR011 judges inferred results
                 yield ctx.finding(
                     LGR004,
-                    f"a {logged} run filed as {ctx.given_scenario} ({where}): an inferred result, "
+                    f"{article(logged)} run filed as {ctx.given_scenario} ({where}): an inferred result, "
                     "allowed for edge systems only",
                     key="effective_scenario",
                     severity=Severity.REVIEW,
@@ -404,7 +405,7 @@ def scenario_and_mode(ctx: LoadgenContext) -> Iterator[Finding]:
         if run.mode != expected:
             wrong.append((
                 "effective_test_mode",
-                f"a {run.mode} run is in the {folder_mode}/ folder of the result",
+                f"{article(run.mode)} run is in the {folder_mode}/ folder of the result",
                 f"effective_test_mode {run.mode}",
                 f"effective_test_mode {expected} under {folder_mode}/",
             ))

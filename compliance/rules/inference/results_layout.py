@@ -19,6 +19,7 @@ from compliance.rules.inference.tree_context import (
 )
 from compliance.rules.inference.values import result_metric
 from compliance.rules.package import layout as str_rules
+from compliance.wording import article
 
 ITR001 = define(
     "ITR001",
@@ -348,12 +349,12 @@ def published_value(ctx: ResultContext) -> Iterator[Finding]:
     if published.inferred_from and system_type is not None and "edge" not in system_type.split(","):
         yield ctx.finding(
             ITR011,
-            f"this {ctx.scenario} result is inferred from a {published.inferred_from} run, but the system is {system_type}: "
+            f"this {ctx.scenario} result is inferred from {article(published.inferred_from)} run, but the system is {system_type}: "
             "inferred results are for edge systems only",
             path=path,
             key="effective_scenario",
             observed=f"effective_scenario {published.inferred_from}, system_type {system_type}",
-            required=f"a {ctx.scenario} run, or an edge system",
+            required=f"{article(ctx.scenario)} run, or an edge system",
         )
 
 

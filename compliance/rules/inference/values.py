@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from compliance.rules.inference.tree_context import (
     ResultContext,
 )
+from compliance.wording import article
 
 if TYPE_CHECKING:
     from compliance.models.loadgen import LoadgenRun
@@ -69,7 +70,7 @@ def _inferred(ctx: ResultContext, ran: str, keys: dict[str, Any]) -> PublishedVa
         if mean is None or numerator is None or mean <= 0:
             return PublishedValue(key, None, unit, ran, f"the {ran} run has no {key} to infer Offline from")
         return PublishedValue(key, numerator / (mean / 1e6), unit, ran)
-    return PublishedValue(None, None, unit, ran, f"a {scenario} result cannot be inferred from a {ran} run")
+    return PublishedValue(None, None, unit, ran, f"{article(str(scenario))} result cannot be inferred from {article(ran)} run")
 
 
 def result_metric(ctx: ResultContext) -> PublishedValue:

@@ -8,6 +8,7 @@ refuse these (nothing is followed, opened or unpacked); these rules report them.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from collections.abc import Iterator
 
 from compliance.models.findings import Finding, Severity
@@ -16,7 +17,7 @@ from compliance.models.submission import LayoutIssue
 from compliance.parsers import archive as a
 from compliance.parsers import tree as t
 from compliance.parsers.safefs import MAX_DEPTH
-from compliance.registry import Rule, checker, define
+from compliance.registry import Rule, checker, define, doc_page
 from compliance.rules.package.context import PackageContext
 
 LAYOUT_SUITES = ("training", "hpc", "inference", "automotive")  # the layout rules also check inference(-format) trees
@@ -265,27 +266,68 @@ A tar member named `../../etc/cron.d/job`.
     suites=LAYOUT_SUITES,
 )
 
+@dataclass(frozen=True)
+class _Pairing:
+    """One direction of pairing `results/<system>/` with `systems/<system>.json` (STR010, STR011).
+
+    The doc's sections, and the finding's texts (``{system}`` is the system's name).
+    """
+
+    checks: str
+    why: str
+    example: str
+    fix: str
+    message: str
+    observed: str
+    required: str
+
+
+_PAIRINGS = {
+    "STR010": _Pairing(
+        "Every `results/<system>/` has a matching `systems/<system>.json`.",
+        "The system description is what the published table shows for the result.",
+        "`results/sysA/` but only `systems/sysB.json`.",
+        "Add the system description, or fix the folder name.",
+        "results for system '{system}' but no systems/{system}.json",
+        "results/{system}/",
+        "systems/{system}.json",
+    ),
+    "STR011": _Pairing(
+        "Every `systems/<system>.json` has a `results/<system>/` folder.",
+        "Usually a renamed results folder: the results then lack their system.",
+        "`systems/sysB.json` with no `results/sysB/`.",
+        "Remove the unused description, or fix the folder name.",
+        "systems/{system}.json has no results/{system}/ folder",
+        "no results/{system}/",
+        "results/{system}/",
+    ),
+}
+
+
+def _pairing_doc(code: str) -> str:
+    texts = _PAIRINGS[code]
+    return doc_page(texts.checks, texts.why, texts.example, texts.fix, _REF)
+
+
+def _unpaired(ctx: PackageContext, rule: Rule, system: str, path: str) -> Iterator[Finding]:
+    """STR010 / STR011: ``system``'s results or description, at ``path``, without the other."""
+    texts = _PAIRINGS[rule.code]
+    yield ctx.finding(
+        rule,
+        texts.message.format(system=system),
+        path=path,
+        subject=ctx.tree.root,
+        observed=texts.observed.format(system=system),
+        required=texts.required.format(system=system),
+    )
+
+
 STR010 = define(
     "STR010",
     "result-without-system",
     Severity.ERROR,
     "A results folder names a system that has no systems/<system>.json.",
-    f"""
-## What it checks
-Every `results/<system>/` has a matching `systems/<system>.json`.
-
-## Why it matters
-The system description is what the published table shows for the result.
-
-## Example
-`results/sysA/` but only `systems/sysB.json`.
-
-## How to fix
-Add the system description, or fix the folder name.
-
-## Rule reference
-{_REF}
-""",
+    _pairing_doc("STR010"),
 )
 
 STR011 = define(
@@ -293,22 +335,7 @@ STR011 = define(
     "system-without-results",
     Severity.WARNING,
     "A system description has no results.",
-    f"""
-## What it checks
-Every `systems/<system>.json` has a `results/<system>/` folder.
-
-## Why it matters
-Usually a renamed results folder: the results then lack their system.
-
-## Example
-`systems/sysB.json` with no `results/sysB/`.
-
-## How to fix
-Remove the unused description, or fix the folder name.
-
-## Rule reference
-{_REF}
-""",
+    _pairing_doc("STR011"),
 )
 
 STR012 = define(
@@ -545,14 +572,7 @@ def systems_and_benchmarks(ctx: PackageContext) -> Iterator[Finding]:
         key = (result.division, result.org, result.system)
         if facts.system is None and key not in seen_missing:
             seen_missing.add(key)
-            yield ctx.finding(
-                STR010,
-                f"results for system '{result.system}' but no systems/{result.system}.json",
-                path=result.path,
-                subject=ctx.tree.root,
-                observed=f"results/{result.system}/",
-                required=f"systems/{result.system}.json",
-            )
+            yield from _unpaired(ctx, STR010, result.system, result.path)
         if result.benchmark not in ctx.book.benchmarks:
             from compliance.rules.training.context import close_matches
 
@@ -568,14 +588,7 @@ def systems_and_benchmarks(ctx: PackageContext) -> Iterator[Finding]:
             )
     for system in ctx.tree.systems:
         if (system.division, system.org, system.name) not in with_results:
-            yield ctx.finding(
-                STR011,
-                f"systems/{system.name}.json has no results/{system.name}/ folder",
-                path=system.path,
-                subject=ctx.tree.root,
-                observed=f"no results/{system.name}/",
-                required=f"results/{system.name}/",
-            )
+            yield from _unpaired(ctx, STR011, system.name, system.path)
 
 
 # -- what a hostile tree or archive holds --------------------------------------------

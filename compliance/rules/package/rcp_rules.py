@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import os
 
 from collections.abc import Iterator
 
@@ -158,8 +159,11 @@ def check_rcps(ctx: PackageContext) -> Iterator[Finding]:
         # test on every closed benchmark folder, strong and weak (HPC 1.0 onwards).
         # The batch size the runs that logged one agree on (a log without it, or without any
         # record, is that log's own finding, not a second one here).
-        sizes = {run.global_batch_size for run in facts.runs if run.global_batch_size is not None}
-        batch = sizes.pop() if len(sizes) == 1 else None
+        sizes: dict[float, list[str]] = {}
+        for run in facts.runs:
+            if run.global_batch_size is not None:
+                sizes.setdefault(run.global_batch_size, []).append(os.path.basename(run.path))
+        batch = next(iter(sizes)) if len(sizes) == 1 else None
         try:
             outcome = check_rcp(
                 ctx.book.suite,
@@ -169,6 +173,7 @@ def check_rcps(ctx: PackageContext) -> Iterator[Finding]:
                 [run.convergence_point for run in facts.runs],
                 bypass=ctx.rcp_bypass or "rcp-bypass" in result.checker_params,
                 required_runs=facts.required_runs,
+                logged_sizes=sizes,
             )
         except RcpDataError as err:
             yield ctx.finding(RCP003, f"no RCP data: {err}", path=result.path, required="RCP data for the benchmark")

@@ -29,7 +29,7 @@ Nothing here reads a file: the round data comes through ``compliance.rulebook.rc
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
@@ -137,13 +137,15 @@ def check_rcp(
     required_runs: int | None = None,
     rcps: RcpBenchmark | None = None,
     pruned: bool = True,
+    logged_sizes: Mapping[float, Sequence[str]] | None = None,
 ) -> RcpResult:
     """Test a run set's convergence against the round's RCPs (official algorithm).
 
     ``converged_at`` has one entry per run: the epochs (or samples, in the
     unit of the benchmark's RCPs) at which it reached the target, or None
     (also NaN or infinity) when it did not converge. ``batch_size`` is the
-    runs' common global batch size (None when it is not logged).
+    runs' common global batch size (None when it is not logged, or when the
+    runs differ: ``logged_sizes`` then maps each size to the runs that log it).
     ``required_runs`` defaults to the round's rule data; ``rcps`` replaces the
     round's RCPs for this benchmark (like the official ``--custom_rcps``);
     ``pruned=False`` tests against all points (the official ``full_rcps``).
@@ -189,7 +191,11 @@ def check_rcp(
         return found
 
     if batch_size is None:
-        message = f"{benchmark}: global_batch_size is not logged, so no RCP can be matched."
+        if logged_sizes and len(logged_sizes) > 1:
+            seen = ", ".join(f"{_bs(size)} in {names[0] if len(names) == 1 else f'{len(names)} runs'}" for size, names in sorted(logged_sizes.items()))
+            message = f"{benchmark}: the runs log different global_batch_size values ({seen}), so no RCP can be matched."
+        else:
+            message = f"{benchmark}: global_batch_size is not logged, so no RCP can be matched."
         return result("no-batch-size", False, message)
     bench = rcps
     if bench is None:

@@ -10,6 +10,7 @@ from compliance.models.submission import RunSummary
 from compliance.models.roles import SubjectRole
 from compliance.registry import checker, define
 from compliance.rules.package.context import PackageContext, ResultSetFacts
+from compliance.wording import plural
 
 RUN001 = define(
     "RUN001",
@@ -322,6 +323,8 @@ def _values(facts: ResultSetFacts, getter: Callable[[RunSummary], object]) -> di
     found: dict[str, list[str]] = {}
     for run in _compared(facts):
         value = getter(run)
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)  # a batch size read as a number: 32, not 32.0
         key = "not logged" if value is None else repr(value)
         found.setdefault(key, []).append(run.path)
     return found
@@ -338,7 +341,7 @@ def run_sets(ctx: PackageContext) -> Iterator[Finding]:
         if required is not None and (count < required if facts.weak else count != required):
             yield ctx.finding(
                 RUN001,
-                (f"{count} run(s)" if count else "no result_<i>.txt log")
+                (plural(count, "run") if count else "no result_<i>.txt log")
                 + f" for {result.benchmark}; the {ctx.book.suite} {ctx.book.round} rules require "
                 + (f"at least {required}" if facts.weak else f"{required}"),
                 path=path,
@@ -356,7 +359,7 @@ def run_sets(ctx: PackageContext) -> Iterator[Finding]:
             if len(groups) > 1:
                 yield ctx.finding(
                     rule,
-                    f"the runs disagree on {label}: " + "; ".join(f"{v} in {len(p)} run(s)" for v, p in groups.items()),
+                    f"the runs disagree on {label}: " + "; ".join(f"{v} in {plural(len(p), 'run')}" for v, p in groups.items()),
                     path=path,
                     key=label,
                     observed=", ".join(groups),

@@ -92,7 +92,7 @@ def system_files(ctx: PackageContext) -> Iterator[Finding]:
         if system.data is None:
             yield ctx.finding(
                 SYS001,
-                f"{system.name}.json {system.error or 'cannot be read'}",
+                f"{system.name}.json: {system.error or 'the file cannot be read'}",
                 path=system.path,
                 required="a JSON object",
             )

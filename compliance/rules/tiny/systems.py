@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from compliance.models.findings import Finding, Severity
 from compliance.registry import checker, define
 from compliance.rules.tiny.context import SUBMISSION_SUBJECT, SUITES, TinySubmissionContext
+from compliance.wording import plural
 
 TSY001 = define(
     "TSY001",
@@ -162,6 +163,9 @@ def systems(ctx: TinySubmissionContext) -> Iterator[Finding]:
             if found is not None:
                 what = f"a {system_id}.json is at" if found.name == system_id else "its description seems to be"
                 elsewhere = f" ({what} {named}, not where the layout puts it)"
+            elif system_id in org.ambiguous:
+                fits = [d.path.removeprefix(f"{org.path}/") for d in org.ambiguous[system_id]]
+                elsewhere = f" ({plural(len(fits), 'description')} fit the name, so none is taken: {', '.join(fits)})"
             yield ctx.finding(
                 TSY001,
                 f"results for system '{system_id}' have no description {want}{elsewhere}",

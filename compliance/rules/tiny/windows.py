@@ -162,7 +162,7 @@ def window_validity(ctx: TinyResultContext) -> Iterator[Finding]:
             counted = "inference count not logged" if first.inferences is None else f"{first.inferences} inferences"
             yield ctx.finding(
                 TWN001,
-                f"{len(invalid)} of the {len(numbers)} windows of the {mode} run are not valid runs: the first, "
+                f"{len(invalid)} of the {len(numbers)} windows of the {mode} run {'is not a valid run: ' if len(invalid) == 1 else 'are not valid runs: the first, '}"
                 f"{first.kind} window {first.number}: {why}",
                 path=where or folder.path,
                 line=first.line or None,
