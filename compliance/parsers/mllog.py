@@ -454,6 +454,12 @@ def _parse_line(builder: _Builder, line_no: int, raw: bytes, first_token: int) -
         start = body_start + lead + len(text[: end + next_token].encode(encoding))
 
 
+def _size(count: int) -> str:
+    from compliance.wording import size  # only for a line too long: not at start-up
+
+    return size(count)
+
+
 def _scan(stream: BinaryIO, builder: _Builder) -> int:
     """Scan the stream; return the number of lines in it."""
     line_no = 1
@@ -487,7 +493,7 @@ def _scan(stream: BinaryIO, builder: _Builder) -> int:
                     ParseIssue(
                         ISSUE_LONG_LINE,
                         line_no,
-                        f"the line is longer than {MAX_LINE_BYTES >> 20} MiB; it was skipped",
+                        f"the line is longer than {_size(MAX_LINE_BYTES)}; it was skipped",
                         _excerpt(data[:EXCERPT]),
                     )
                 )
