@@ -44,6 +44,7 @@ class Rule:
     until: str | None = None
     divisions: tuple[str, ...] = ("closed", "open")
     deliberate_difference: str | None = None
+    requires: str | None = None  # what every finding of the rule requires, when the finding says nothing else
     module: str = ""  # the module that defined it (compliance.rules.codes says which it must be)
 
     @property
@@ -100,6 +101,8 @@ class Rule:
             observed = repr(path.replace("\\", "/").rstrip("/").rsplit("/", 1)[-1])
         if observed is not None:
             facts["observed"] = _scalar(observed)
+        if required is None:
+            required = self.requires
         if required is not None:
             facts["required"] = _scalar(required)
         if evidence:
@@ -152,8 +155,10 @@ def define(
     until: str | None = None,
     divisions: Iterable[str] = ("closed", "open"),
     deliberate_difference: str | None = None,
+    requires: str | None = None,
 ) -> Rule:
-    """Register a rule code; fails loudly on a reused, malformed or dead code."""
+    """Register a rule code; fails loudly on a reused, malformed or dead code. ``requires``: what
+    the rule's findings require, for those that do not say it themselves."""
     if not CODE_PATTERN.match(code):
         raise ValueError(f"bad rule code {code!r}")
     if not NAME_PATTERN.match(name):
@@ -173,6 +178,7 @@ def define(
         until=until,
         divisions=tuple(divisions),
         deliberate_difference=deliberate_difference,
+        requires=requires,
         module=sys._getframe(1).f_globals.get("__name__", ""),
     )
     RULES[code] = rule

@@ -93,8 +93,8 @@ def power(ctx: ResultContext) -> Iterator[Finding]:
 _WORKFLOW = "MLPerf Power rules (`power_measurement.adoc`), Preamble: all submitters must use the MLPerf Power workflow"
 
 
-def _code(code: str, name: str, severity: Severity, summary: str, doc: str) -> Any:
-    return define(code, name, severity, summary, doc, suites=SUITES, divisions=ALL)
+def _code(code: str, name: str, severity: Severity, summary: str, doc: str, requires: str | None = None) -> Any:
+    return define(code, name, severity, summary, doc, suites=SUITES, divisions=ALL, requires=requires)
 
 
 IPW002 = _code(
@@ -297,7 +297,7 @@ IPW014 = _code(
         "59 samples near -40 W in a 600 s window.",
         "Measure again with a range that suits the load.",
         "The official checker's power metric (`get_power_metric`: only samples > 0 are averaged); the rules are silent.",
-    ),
+    ),    requires="positive samples",
 )
 
 IPW015 = _code(
@@ -897,7 +897,6 @@ def power_samples(ctx: ResultContext, power: PowerResult, rules: PowerRules) -> 
             path=where,
             line=lines[0],
             observed=f"{plural(len(lines), 'sample')} <= 0 W",
-            required="positive samples",
         )
     ranging_window = _window(power.ranging_run, rules)
     if ranging_window is None or not power.ranging.times:
