@@ -510,40 +510,43 @@ def _scan(stream: BinaryIO, builder: _Builder) -> int:
 
 def _scan_region(region: bytes, line_no: int, builder: _Builder) -> int:
     """Parse the records in a run of whole lines; return the next line number."""
+    pos = 0
+    find = region.find
+    count = region.count
+    size = len(region)
     loads = orjson.loads
     decode_error = orjson.JSONDecodeError
     add = builder.add
-    token = TOKEN
-    skip = TOKEN_LEN
-    big = BIG_PAYLOAD + TOKEN_LEN
-    number = line_no
-    for line in region.split(b"\n"):
-        # Fast path: one well-formed record at the start of the line (a trailing \r is JSON
-        # white space; a second record on the line makes this parse fail and takes the slow path).
-        if line[:skip] == token and line[skip : skip + 1] == b"{" and len(line) <= big:
-            payload = line[skip:]
+    while True:
+        p = find(TOKEN, pos)
+        if p < 0:
+            return line_no + count(b"\n", pos)
+        if p != pos:  # lines before the record's (noise): a record at a line's start costs no count
+            line_no += count(b"\n", pos, p)
+        line_end = find(b"\n", p)
+        if line_end < 0:
+            line_end = size
+        # Fast path: one well-formed record on the line (trailing \r is JSON whitespace;
+        # a second record on the line makes this parse fail and takes the slow path).
+        body = p + TOKEN_LEN
+        if region[body : body + 1] == b"{" and line_end - body <= BIG_PAYLOAD:
+            payload = region[body:line_end]
             try:
                 obj = loads(payload)
             except decode_error:
-                _parse_line(builder, number, line, 0)
+                obj = None
+            if obj is not None:
+                add(line_no, obj, payload)
             else:
-                add(number, obj, payload)
+                line_start = region.rfind(b"\n", 0, p) + 1
+                _parse_line(builder, line_no, region[line_start:line_end], p - line_start)
         else:
-            at = line.find(token)
-            if at >= 0:
-                body = at + skip
-                payload = line[body:]
-                if payload[:1] == b"{" and len(payload) <= BIG_PAYLOAD:
-                    try:
-                        obj = loads(payload)
-                    except decode_error:
-                        _parse_line(builder, number, line, at)
-                    else:
-                        add(number, obj, payload)
-                else:
-                    _parse_line(builder, number, line, at)
-        number += 1
-    return line_no + region.count(b"\n")
+            line_start = region.rfind(b"\n", 0, p) + 1
+            _parse_line(builder, line_no, region[line_start:line_end], p - line_start)
+        if line_end >= size:
+            return line_no
+        pos = line_end + 1
+        line_no += 1
 
 
 class _few_collections:
