@@ -10,15 +10,13 @@ bounded prefix): a training log's first dated record and its
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
 import re
 from dataclasses import dataclass, field
 
-import orjson
-
 from compliance.parsers.safefs import NotRegularFile, open_regular, walk
 from compliance.parsers.safefs import relative as _relative
+from compliance.parsers.mllog import loads_as_json
 
 PREFIX_BYTES = 1 << 20  # a training log's first MiB: its first records are there (noise lines included)
 DETAIL_PREFIX_BYTES = 48 << 10  # LoadGen writes the version, date and seeds in its first ~25 KB
@@ -128,21 +126,6 @@ def walk_input(top: str, survey: Survey | None = None) -> Survey:
     return survey
 
 
-_LONG_DIGITS = re.compile(rb"\d{19}")
-
-
-def _record(raw: bytes) -> object:
-    """``json.loads(raw)``, by orjson where that gives the same: orjson reads an integer past 64
-    bits as a float, so a record with 19 digits in a row is read by ``json``, as is one orjson
-    refuses (NaN, a lone surrogate, nesting past its limit)."""
-    if _LONG_DIGITS.search(raw) is None:
-        try:
-            return orjson.loads(raw)
-        except orjson.JSONDecodeError:
-            pass
-    return json.loads(raw)
-
-
 def _records(data: bytes):  # type: ignore[no-untyped-def]
     """The JSON records of ``:::MLLOG`` lines in a prefix (damaged ones skipped), in order: each
     line's first token is found with ``find``, so lines without one cost nothing."""
@@ -156,7 +139,7 @@ def _records(data: bytes):  # type: ignore[no-untyped-def]
         if end < 0:
             end = size
         try:
-            record = _record(data[at + 8 : end])
+            record = loads_as_json(data[at + 8 : end])
         except (ValueError, RecursionError):  # damaged, or nested past the interpreter's limit
             record = None
         if isinstance(record, dict):

@@ -174,7 +174,7 @@ def epoch(text: str, fmt: str) -> float | None:
     try:
         fields = _stamp_fields(text.strip(), fmt)
         if fields is None:
-            return datetime.strptime(text.strip(), fmt).replace(tzinfo=timezone.utc).timestamp()
+            return _parse_stamp(text.strip(), fmt).replace(tzinfo=timezone.utc).timestamp()
         year, month, day, hour, minute, second, micro = fields
         if second > 59:  # strptime's pattern reads 60 and 61; datetime refuses them
             return None

@@ -29,6 +29,7 @@ from compliance.parsers.mllog import (
     ISSUE_BAD_JSON,
     ISSUE_BAD_RECORD,
     ISSUE_ENCODING,
+    loads_as_json,
 )
 from compliance.parsers.safefs import open_regular, shown
 from compliance.parsers.loadgen.common import (
@@ -94,25 +95,12 @@ def _entry(obj: Any, issues: _Issues, where: str) -> AccuracyEntry | None:
     )
 
 
-def _flat_object(text: str) -> Any:
-    """``json.loads`` of one flat object (an accuracy entry), by orjson where that gives the same:
-    orjson reads an integer past 64 bits as a float, so an object with a float (or an array) in
-    it is read again by ``json``, as is one orjson refuses (NaN, a lone surrogate)."""
-    try:
-        obj = orjson.loads(text)
-    except orjson.JSONDecodeError:
-        return json.loads(text)
-    if type(obj) is not dict or any(type(value) is float or type(value) is list for value in obj.values()):
-        return json.loads(text)
-    return obj
-
-
 def _recover(text: str, issues: _Issues, where: str) -> list[AccuracyEntry]:
     """Entries whole in a fragment of the array (entries are flat objects)."""
     entries = []
     for match in _FLAT_OBJECT.finditer(text):
         try:
-            obj = _flat_object(match.group(0))
+            obj = loads_as_json(match.group(0))
         except ValueError:
             issues.add(ISSUE_BAD_JSON, None, f"{where}: an entry is not valid JSON", match.group(0))
             continue
@@ -213,7 +201,7 @@ class _AccuracyStream:
             if self.capped:
                 break
             try:
-                self.keep([_flat_object(match.group(0))], "the file")
+                self.keep([loads_as_json(match.group(0))], "the file")
             except ValueError:
                 self.issues.add(ISSUE_BAD_JSON, None, "the file: an entry is not valid JSON", match.group(0))
         return data[end + 1 :]

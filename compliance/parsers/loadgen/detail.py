@@ -148,14 +148,14 @@ class _ArrayMemo:
         self.known: dict[tuple[int, bytes, bytes], list[tuple[bytes, int]]] = {}
         self.size = 0
 
-    def _probe(self, array: bytes) -> tuple[int, bytes, bytes]:
-        return len(array), array[: self.EDGE], array[-self.EDGE :]
+    def _probe(self, data: bytes, start: int, stop: int) -> tuple[int, bytes, bytes]:
+        """What is looked up for ``data[start:stop]``: its length and its first and last bytes."""
+        edge = self.EDGE
+        return stop - start, data[start : min(start + edge, stop)], data[max(stop - edge, start) : stop]
 
     def find(self, data: bytes, start: int, stop: int) -> tuple[bytes, int] | None:
         """The known array equal to ``data[start:stop]`` (compared in place) and its commas, or None."""
-        edge = self.EDGE
-        probe = (stop - start, data[start : min(start + edge, stop)], data[max(stop - edge, start) : stop])
-        for known, commas in self.known.get(probe, ()):
+        for known, commas in self.known.get(self._probe(data, start, stop), ()):
             if data.startswith(known, start):
                 return known, commas
         return None
@@ -163,7 +163,7 @@ class _ArrayMemo:
     def add(self, array: bytes, commas: int) -> None:
         if self.size + len(array) > self.MOST_BYTES:
             return
-        same = self.known.setdefault(self._probe(array), [])
+        same = self.known.setdefault(self._probe(array, 0, len(array)), [])
         if len(same) < self.PER_PROBE:
             same.append((array, commas))
             self.size += len(array)
