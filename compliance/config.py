@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import os
 from collections import Counter
-from dataclasses import dataclass, field
+from compliance.records import field, recordclass
 
 
 TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up time
@@ -55,7 +55,7 @@ class ConfigError(ValueError):
     """The settings file cannot be used (a usage error, exit code 2)."""
 
 
-@dataclass
+@recordclass
 class Settings:
     """What a settings file says; ``None`` where it says nothing."""
 

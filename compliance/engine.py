@@ -72,7 +72,7 @@ def _audit_archive(path: str, options: AuditOptions) -> Report:
 
 def _run_plan(chosen: Any, options: AuditOptions, unpacked: Any = None) -> Report:
     """Check what the plan found, against its suite and round, and say in the report how they were found."""
-    from dataclasses import replace
+    from compliance.records import replace
 
     from compliance import kinds
 

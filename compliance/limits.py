@@ -14,11 +14,11 @@ pool's workers get the same through ``state``/``restore``). ``README.md``
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from compliance.records import recordclass
 
 
 
-@dataclass(frozen=True, slots=True)
+@recordclass(frozen=True, slots=True)
 class Limit:
     name: str  # as given to --limit
     default: int

@@ -5,7 +5,7 @@ Kept free of imports from the rest of the package, so every layer can use it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from compliance.records import field, recordclass
 
 TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up time
 if TYPE_CHECKING:
@@ -21,7 +21,7 @@ class UsageError(ValueError):
     ``ValueError``)."""
 
 
-@dataclass
+@recordclass
 class AuditOptions:
     suite: str | None = None
     round: str | None = None

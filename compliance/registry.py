@@ -13,7 +13,7 @@ import re
 import sys
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from compliance.records import field, recordclass
 
 from compliance.kinds import ALL_SUITES
 
@@ -32,7 +32,7 @@ TOMBSTONES: dict[str, str] = {}
 REDIRECTS: dict[str, str] = {}
 
 
-@dataclass(frozen=True, slots=True)
+@recordclass(frozen=True, slots=True)
 class Rule:
     code: str
     name: str
@@ -185,7 +185,7 @@ def define(
     return rule
 
 
-@dataclass(frozen=True, slots=True)
+@recordclass(frozen=True, slots=True)
 class Checker:
     subject: str  # "training_log"
     codes: tuple[str, ...]

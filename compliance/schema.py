@@ -12,7 +12,41 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from compliance.records import MISSING, fields, is_record
 from compliance.reporters.json import SCHEMA_ID
+
+
+class _Mirrors(dict[str, Any]):
+    """A record module's names for ``eval`` of its annotations, its record classes read as
+    their stdlib dataclass mirrors (made on first use)."""
+
+    def __init__(self, module: dict[str, Any], made: dict[type, type]) -> None:
+        super().__init__()
+        self.module, self.made = module, made
+
+    def __getitem__(self, name: str) -> Any:
+        value = self.module[name]
+        return _mirror(value, self.made) if isinstance(value, type) and is_record(value) else value
+
+
+def _mirror(cls: type, made: dict[type, type]) -> type:
+    """A stdlib dataclass with a record class's name, docstring, fields, defaults and types
+    (records inside as their mirrors): pydantic reads dataclasses, not records."""
+    if cls in made:
+        return made[cls]
+    import dataclasses
+
+    specs = [
+        (f.name, f.type, dataclasses.field(default=f.default) if f.default is not MISSING else dataclasses.field(default_factory=f.default_factory) if f.default_factory is not MISSING else dataclasses.field())
+        for f in fields(cls)
+    ]
+    mirror = dataclasses.make_dataclass(cls.__name__, specs, namespace={"__doc__": cls.__doc__, "__module__": cls.__module__}, frozen=bool(getattr(cls, "__record_frozen__", False)))
+    mirror.__qualname__ = cls.__qualname__
+    made[cls] = mirror
+    scope = _Mirrors(vars(sys.modules[cls.__module__]), made)
+    for spec in dataclasses.fields(mirror):
+        spec.type = eval(spec.type, {"__builtins__": __builtins__}, scope) if isinstance(spec.type, str) else spec.type
+    return mirror
 
 
 def report_schema() -> dict[str, Any]:
@@ -20,9 +54,9 @@ def report_schema() -> dict[str, Any]:
 
     from compliance.models.report import Report
 
-    schema = TypeAdapter(Report).json_schema(mode="serialization")
+    schema = TypeAdapter(_mirror(Report, {})).json_schema(mode="serialization")
     schema["properties"] = {"$schema": {"type": "string", "title": "$Schema"}, **schema["properties"]}
-    # Every field is always written (dataclasses.asdict), so every field is required,
+    # Every field is always written (records.asdict), so every field is required,
     # and nothing else may appear.
     for definition in [schema, *schema.get("$defs", {}).values()]:
         if "properties" in definition:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import fnmatch
-from dataclasses import dataclass, replace
+from compliance.records import recordclass, replace
 
 from compliance.models.findings import Finding
 from compliance.registry import resolve_code
@@ -67,7 +67,7 @@ def waiver_schema() -> dict[str, object]:
     }
 
 
-@dataclass(frozen=True)
+@recordclass(frozen=True)
 class Waiver:
     code: str
     subject: str

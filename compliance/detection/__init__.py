@@ -15,12 +15,12 @@ names the candidates and the flag to choose. A round is never guessed.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from compliance.records import field, recordclass
 
 from compliance.options import UsageError
 
 
-@dataclass(frozen=True, slots=True)
+@recordclass(frozen=True, slots=True)
 class Evidence:
     """One thing seen that tells (or not) which round the input belongs to."""
 
@@ -45,7 +45,7 @@ def sort_rounds(rounds: Iterable[str]) -> list[str]:
     return sorted(rounds, key=round_key)
 
 
-@dataclass(frozen=True, slots=True)
+@recordclass(frozen=True, slots=True)
 class RoundDecision:
     """The round a check uses and why."""
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass
+from compliance.records import recordclass
 from functools import lru_cache
 
 from compliance.detection import Evidence, round_key, sort_rounds
@@ -25,7 +25,7 @@ EARLIEST = dt.date(2018, 1, 1)  # MLPerf's first round: a date before it is a cl
 SOURCE = "log dates"
 
 
-@dataclass(frozen=True, slots=True)
+@recordclass(frozen=True, slots=True)
 class RoundDates:
     suite: str
     round: str

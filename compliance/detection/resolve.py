@@ -12,7 +12,7 @@ checks that need one cannot run, and the plan's notes say so.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from compliance.records import field, recordclass
 
 from compliance.detection import AmbiguousRound, Evidence, RoundDecision, decide_round, given_round
 from compliance.detection.survey import Survey, read_loadgen_facts, read_training_facts, walk_input
@@ -26,7 +26,7 @@ LOADGEN_RUNS = SubjectKind.LOADGEN_RUNS
 TRAINING_SUITES = ("training", "hpc")
 
 
-@dataclass
+@recordclass
 class Plan:
     kind: SubjectKind
     paths: list[str]  # what the audit reads: one folder for a tree, else the paths given

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
-from dataclasses import dataclass, field
+from compliance.records import field, recordclass
 
 from compliance.parsers.safefs import NotRegularFile, open_regular, walk
 from compliance.parsers.safefs import relative as _relative
@@ -30,7 +30,7 @@ TEST_FOLDER = re.compile(r"^TEST\d\d$", re.IGNORECASE)
 SCALES = ("strong", "weak")
 
 
-@dataclass(slots=True)
+@recordclass(slots=True)
 class Survey:
     """What the input holds, for suite and round detection."""
 

@@ -54,7 +54,7 @@ class Kind:
     suite and round fixed; the unpacked archive or None). ``claim(paths, options,
     archive_folder, archive_display)``: a Plan when the paths are this kind's input, else None;
     no claim: the kind is found by compliance.detection.resolve. (A plain class, not a
-    dataclass: the command line imports this module, and dataclasses cost start-up time.)
+    record: the command line imports this module and makes no Kind of its own.)
     """
 
     __slots__ = ("name", "suites", "check", "claim")

@@ -1,13 +1,13 @@
 """Findings: what a rule reports.
 
-These are plain frozen dataclasses rather than pydantic models so that the
+These are plain frozen records (``compliance.records``) rather than pydantic models so that the
 command line starts in a few milliseconds; ``compliance.schema`` builds the
 published JSON Schema from these same classes with pydantic's TypeAdapter.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from compliance.records import field, recordclass
 from enum import Enum
 Scalar = str | int | float | bool | None
 INTERNAL_ERROR = "INT001"  # the code of the tool's own failures (exit code 2)
@@ -30,7 +30,7 @@ class Severity(str, Enum):
         return {"error": 0, "warning": 1, "review": 2, "info": 3}[self.value]
 
 
-@dataclass(frozen=True, slots=True)
+@recordclass(frozen=True, slots=True)
 class Location:
     """Where a finding points: a file, and a line in it when there is one."""
 
@@ -39,7 +39,7 @@ class Location:
     key: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@recordclass(frozen=True, slots=True)
 class Finding:
     """One violation (or note) reported by one rule for one subject."""
 

@@ -15,13 +15,13 @@ Layout (MLPerf Inference results repositories)::
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from compliance.records import field, recordclass
 from typing import Any
 
 from compliance.models.submission import LayoutIssue, SystemFile
 
 
-@dataclass(slots=True)
+@recordclass(slots=True)
 class ScenarioFolder:
     """One scenario result: ``results/<system>/<model>/<scenario>/`` as found on disk."""
 
@@ -36,7 +36,7 @@ class ScenarioFolder:
     org_real: str  # the organisation folder, on disk
 
 
-@dataclass(slots=True)
+@recordclass(slots=True)
 class InferenceOrg:
     """One ``<division>/<org>/`` folder."""
 
@@ -52,7 +52,7 @@ class InferenceOrg:
     empty_models: list[tuple[str, str, str]] = field(default_factory=list)  # (system, model, shown path) without scenarios
 
 
-@dataclass(slots=True)
+@recordclass(slots=True)
 class InferenceTree:
     """What the walker saw: organisations and their scenario results, and layout issues."""
 
@@ -65,7 +65,7 @@ class InferenceTree:
         return [s for org in self.orgs for s in org.scenarios]
 
 
-@dataclass(slots=True)
+@recordclass(slots=True)
 class TestFolder:
     """One compliance test's folder (``TEST01`` ...) of a scenario result."""
 

@@ -5,7 +5,7 @@ record of the run: ``:::MLLOG {json}`` lines), ``mlperf_log_summary.txt``
 (the human-readable summary), ``mlperf_log_accuracy.json`` (the logged
 responses) and ``mlperf_log_trace.json``. A submission adds ``accuracy.txt``
 next to accuracy runs. The parser (``compliance.parsers.loadgen``) reads
-them into the frozen dataclasses below; nothing here opens a file.
+them into the frozen records below (``compliance.records``); nothing here opens a file.
 
 Every model keeps what it could not read as ``issues`` (``LoadgenIssue``,
 with a ``kind`` from ``compliance.parsers.loadgen.ISSUE_*``), so the rules
@@ -17,18 +17,18 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from compliance.records import field, recordclass
 from typing import Any, Generic, TypeVar, overload
 
 
-@dataclass(slots=True)
+@recordclass(slots=True)
 class LoadgenRecord:
     """One ``:::MLLOG {...}`` record of a detail log.
 
     ``line`` is the 1-based line of the file; ``time_ms`` is milliseconds since
     LoadGen's log origin (not a wall clock); ``is_error``/``is_warning`` come
     from the record's metadata (False when the metadata lacks them). Not changed
-    once read; not frozen, as a frozen dataclass takes three times as long to make
+    once read; not frozen, as a frozen record takes three times as long to make
     (a round has hundreds of thousands of records).
     """
 
@@ -40,7 +40,7 @@ class LoadgenRecord:
     is_warning: bool = False
 
 
-@dataclass(frozen=True, slots=True)
+@recordclass(frozen=True, slots=True)
 class LoadgenIssue:
     """A problem met while reading one file; the rules turn it into a finding."""
 
@@ -335,7 +335,7 @@ class _RecordView:
         return None if number is None else (key, number)
 
 
-@dataclass(frozen=True, slots=True)
+@recordclass(frozen=True, slots=True)
 class LoadgenDetail(_RecordView):
     """What the rules see of one ``mlperf_log_detail.txt``.
 
@@ -361,7 +361,7 @@ class LoadgenDetail(_RecordView):
         return self.records
 
 
-@dataclass(frozen=True, slots=True)
+@recordclass(frozen=True, slots=True)
 class SummaryField:
     """One ``name : value`` line of a summary; ``text`` is the value as written."""
 
@@ -390,7 +390,7 @@ class SummaryField:
         return True if text == "yes" else False if text == "no" else None
 
 
-@dataclass(frozen=True, slots=True)
+@recordclass(frozen=True, slots=True)
 class LoadgenSummary:
     """What the rules see of one ``mlperf_log_summary.txt``.
 
@@ -462,7 +462,7 @@ class LoadgenSummary:
         return None
 
 
-@dataclass(frozen=True, slots=True)
+@recordclass(frozen=True, slots=True)
 class AccuracyEntry:
     """One logged response of ``mlperf_log_accuracy.json``; ``data`` is the response bytes in hex."""
 
@@ -473,7 +473,7 @@ class AccuracyEntry:
     token_data: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@recordclass(frozen=True, slots=True)
 class AccuracyLog:
     """What could be read of one ``mlperf_log_accuracy.json``.
 
@@ -494,7 +494,7 @@ class AccuracyLog:
     issues: tuple[LoadgenIssue, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@recordclass(frozen=True, slots=True)
 class AccuracyMetric:
     """One metric read from ``accuracy.txt`` (``percent`` when written with a ``%``)."""
 
@@ -504,7 +504,7 @@ class AccuracyMetric:
     percent: bool = False
 
 
-@dataclass(frozen=True, slots=True)
+@recordclass(frozen=True, slots=True)
 class AccuracyText:
     """What could be read of one ``accuracy.txt`` (the accuracy script's output plus ``hash=``)."""
 
@@ -531,7 +531,7 @@ class AccuracyText:
         return self.hashes[-1] if self.hashes else None
 
 
-@dataclass(frozen=True, slots=True)
+@recordclass(frozen=True, slots=True)
 class LoadgenRun(_RecordView):
     """One LoadGen run folder: its detail log (records and accessors), summary and file list.
 

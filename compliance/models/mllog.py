@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from compliance.records import field, recordclass
 TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up time
 if TYPE_CHECKING:
     from typing import Any
 
 
-@dataclass(slots=True)
+@recordclass(slots=True)
 class Record:
     """One ``:::MLLOG {...}`` record.
 
@@ -26,7 +26,7 @@ class Record:
     namespace: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@recordclass(frozen=True, slots=True)
 class ParseIssue:
     """A problem met while reading the file; the rules turn it into a finding."""
 
@@ -36,13 +36,13 @@ class ParseIssue:
     excerpt: str = ""
 
 
-@dataclass(slots=True)
+@recordclass(slots=True)
 class KeyStats:
     count: int = 0
     first_line: int = 0
 
 
-@dataclass(slots=True)
+@recordclass(slots=True)
 class TrainingLog:
     """What the rules see of one log.
 

@@ -9,13 +9,13 @@ LoadGen run during which the analyzer chose its ranges) and ``run_1/`` (the
 from __future__ import annotations
 
 from array import array
-from dataclasses import dataclass, field
+from compliance.records import field, recordclass
 from typing import Any
 
 from compliance.models.loadgen import LoadgenRun
 
 
-@dataclass(slots=True)
+@recordclass(slots=True)
 class SessionFile:
     """``power/client.json`` or ``power/server.json``: the session descriptor the workflow wrote."""
 
@@ -24,7 +24,7 @@ class SessionFile:
     error: str | None = None  # why it could not be read (absent, not JSON ...)
 
 
-@dataclass(slots=True)
+@recordclass(slots=True)
 class SampleLog:
     """``spl.txt``: PTDaemon's samples (one ``Time,...`` line per sample), in file order."""
 
@@ -39,7 +39,7 @@ class SampleLog:
     stopped_at: int | None = None  # the line where the sample limit was reached
 
 
-@dataclass(frozen=True, slots=True)
+@recordclass(frozen=True, slots=True)
 class LogEvent:
     """A timestamped line of ``ptd_logs.txt`` the power rules look at."""
 
@@ -48,7 +48,7 @@ class LogEvent:
     message: str  # after the timestamp and its colon, stripped
 
 
-@dataclass(slots=True)
+@recordclass(slots=True)
 class PtdLog:
     """``power/ptd_logs.txt``: PTDaemon's own log."""
 
@@ -59,7 +59,7 @@ class PtdLog:
     error: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@recordclass(frozen=True, slots=True)
 class TimeSync:
     """A "time difference between the client and the server is within range A ms..B ms" line."""
 
@@ -68,7 +68,7 @@ class TimeSync:
     high_ms: float
 
 
-@dataclass(slots=True)
+@recordclass(slots=True)
 class DirectorLog:
     """``power/client.log`` or ``power/server.log``: the workflow's Python log."""
 
@@ -77,7 +77,7 @@ class DirectorLog:
     error: str | None = None
 
 
-@dataclass(slots=True)
+@recordclass(slots=True)
 class PowerResult:
     """Everything the power rules read of one result's ``performance/`` folder."""
 

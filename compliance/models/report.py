@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from compliance.records import field, fields, recordclass
 
 from compliance.models.findings import INTERNAL_ERROR, Finding, Severity
 from compliance.models.roles import SubjectRole
 
 
-@dataclass(frozen=True, slots=True)
+@recordclass(frozen=True, slots=True)
 class ToolInfo:
     name: str
     version: str
 
 
-@dataclass(slots=True)
+@recordclass(slots=True)
 class QualitySeries:
     """A log's evaluation results over training progress, and the target they aim at."""
 
@@ -26,7 +26,7 @@ class QualitySeries:
     converged_at: float | None = None  # the convergence point the RCP test uses
 
 
-@dataclass(slots=True)
+@recordclass(slots=True)
 class Subject:
     """One thing that was checked (a log file), and its verdict."""
 
@@ -48,7 +48,7 @@ LOG_COLUMNS = ("path", "benchmark", "division", "time_to_train_minutes", "passed
 
 
 
-@dataclass(slots=True)
+@recordclass(slots=True)
 class ResultRow:
     """One benchmark entry of a submission: its score and verdict (the results table)."""
 
@@ -77,7 +77,7 @@ class ResultRow:
     throughput: float | None = None
 
 
-@dataclass(slots=True)
+@recordclass(slots=True)
 class InferenceResultRow:
     """One scenario result of an inference submission: its metric and verdict (the results table)."""
 
@@ -99,7 +99,7 @@ class InferenceResultRow:
     power_unit: str | None = None  # Watts (Offline, Server, Interactive) or millijoules (per query: SingleStream, MultiStream)
 
 
-@dataclass(slots=True)
+@recordclass(slots=True)
 class OmittedFindings:
     """Findings of one code and subject that the report does not list (past the ``findings`` limit,
     ``compliance.limits``). They count in every verdict and total as if they were listed."""
@@ -113,7 +113,7 @@ class OmittedFindings:
     waived: int
 
 
-@dataclass(slots=True)
+@recordclass(slots=True)
 class SettingEffect:
     """A setting, waiver file or flag that changed what the report says, or a settings file that
     was not read: where it came from, what it says, and what it did."""
@@ -125,7 +125,7 @@ class SettingEffect:
     read: bool = True  # False: a settings file in the checked tree or archive, not read
 
 
-@dataclass(slots=True)
+@recordclass(slots=True)
 class Report:
     """Everything one ``mlperf-audit check`` run found.
 
@@ -168,7 +168,7 @@ class Report:
             logs = [s for s in data["subjects"] if s["kind"] == "training_log"]
             return pd.DataFrame([{c: s[c] for c in LOG_COLUMNS} for s in logs], columns=list(LOG_COLUMNS))
         kind = InferenceResultRow if self.results and isinstance(self.results[0], InferenceResultRow) else ResultRow
-        return pd.DataFrame(data["results"], columns=[c for c in kind.__dataclass_fields__])
+        return pd.DataFrame(data["results"], columns=[f.name for f in fields(kind)])
 
     def finalise(self) -> "Report":
         """Sort findings and compute per-subject and overall verdicts."""

@@ -12,11 +12,11 @@ Layout (MLPerf Training/HPC results repositories)::
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from compliance.records import field, recordclass
 from typing import Any
 
 
-@dataclass(slots=True)
+@recordclass(slots=True)
 class RunSummary:
     """What the package rules need from one parsed result log (small and picklable)."""
 
@@ -42,7 +42,7 @@ class RunSummary:
     quality: Any = None  # compliance.models.report.QualitySeries: the evaluation curve
 
 
-@dataclass(slots=True)
+@recordclass(slots=True)
 class SystemFile:
     """One ``systems/<system>.json`` file."""
 
@@ -55,7 +55,7 @@ class SystemFile:
     error: str | None = None  # why it could not be read as a JSON object
 
 
-@dataclass(slots=True)
+@recordclass(slots=True)
 class ResultSet:
     """One benchmark entry: the run logs of one system and benchmark (and HPC scale)."""
 
@@ -75,7 +75,7 @@ class ResultSet:
     checker_params: frozenset[str] = frozenset()  # package_checker_params flags that apply (rcp-bypass ...)
 
 
-@dataclass(slots=True)
+@recordclass(slots=True)
 class LayoutIssue:
     """Something about the tree itself (a stray file, a bad name, a symlink...)."""
 
@@ -84,7 +84,7 @@ class LayoutIssue:
     detail: str = ""
 
 
-@dataclass(slots=True)
+@recordclass(slots=True)
 class SubmissionTree:
     root: str  # as given
     kind: str = "folder"  # folder | archive

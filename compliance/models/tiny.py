@@ -8,7 +8,7 @@ median the result is, the accuracy, or for streaming wakeword the detection coun
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from compliance.records import field, recordclass
 
 MODES = ("performance", "accuracy", "energy")
 EEMBC = "eembc"  # the EEMBC EnergyRunner (an EEMBC_RUNNER marker file)
@@ -22,7 +22,7 @@ def median(values: list[float]) -> float:
     return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
 
 
-@dataclass(slots=True)
+@recordclass(slots=True)
 class Window:
     """One measured window (EEMBC) or trial (MLCommons runner) of a results file."""
 
@@ -42,7 +42,7 @@ class Window:
         return (self.kind, self.number, self.inferences, self.runtime_s, self.throughput, self.energy_uj, self.power_mw, self.energy_per_inference_uj, self.met, self.error)
 
 
-@dataclass(slots=True)
+@recordclass(slots=True)
 class Reading:
     """A number read from a results file, with the line it is on."""
 
@@ -51,7 +51,7 @@ class Reading:
     text: str  # the number as written (its decimals tell the printed precision)
 
 
-@dataclass(slots=True)
+@recordclass(slots=True)
 class Detections:
     """Streaming wakeword: what the run detected of the 50 wake words."""
 
@@ -61,7 +61,7 @@ class Detections:
     line: int
 
 
-@dataclass(slots=True)
+@recordclass(slots=True)
 class ModeFolder:
     """One mode folder of a result (``performance/``, ``accuracy/``, ``energy/`` or 0.7's ``power/``)."""
 
@@ -99,7 +99,7 @@ class ModeFolder:
         return f"{self.path}/{self.names.get(self.windows_from, self.windows_from)}"
 
 
-@dataclass(slots=True)
+@recordclass(slots=True)
 class TinyResult:
     """One benchmark of one system: ``<division>/<org>/results/<system>/<benchmark>``."""
 
@@ -117,7 +117,7 @@ class TinyResult:
     other_folders: list[str] = field(default_factory=list)  # folders in the result that are no mode
 
 
-@dataclass(slots=True)
+@recordclass(slots=True)
 class TinySystem:
     """``systems/<system>.json``."""
 
@@ -128,7 +128,7 @@ class TinySystem:
     nested: bool = False  # in a folder of systems/ (systems/<id>/<id>.json), not where the layout puts it
 
 
-@dataclass(slots=True)
+@recordclass(slots=True)
 class OrgFolder:
     """One organisation's folder of a division: its systems, results and what its files are like."""
 
@@ -149,7 +149,7 @@ class OrgFolder:
     unread: list[tuple[str, str]] = field(default_factory=list)  # (folder, why) not listed: too deep, unreadable, too many entries
 
 
-@dataclass(slots=True)
+@recordclass(slots=True)
 class TinyTree:
     """A Tiny submission or results repository: the organisations found and what else is at the top."""
 

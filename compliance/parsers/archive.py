@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import os
 import posixpath
-from dataclasses import dataclass, field
+from compliance.records import field, recordclass
 from typing import Any, Iterator
 
 # tarfile, zipfile, shutil and tempfile are imported when an archive is met:
@@ -50,7 +50,7 @@ DAMAGED = "archive-damaged"
 UNWRITABLE = "archive-unwritable"
 
 
-@dataclass(frozen=True, slots=True)
+@recordclass(frozen=True, slots=True)
 class ArchiveLimits:
     """Bounds on what one archive may unpack to; past any of them reading stops (a bomb)."""
 
@@ -68,7 +68,7 @@ MAX_MEMBERS = DEFAULT_LIMITS.max_members
 MAX_TOTAL_BYTES = DEFAULT_LIMITS.max_total_bytes
 
 
-@dataclass(frozen=True, slots=True)
+@recordclass(frozen=True, slots=True)
 class ArchiveProblem:
     """One member that was not unpacked, and why. Iterates as ``(name, why)`` like the
     earlier ``(name, why)`` pairs, so ``for name, why in unpacked.problems`` still reads it."""
@@ -81,7 +81,7 @@ class ArchiveProblem:
         return iter((self.name, self.why))
 
 
-@dataclass
+@recordclass
 class Unpacked:
     folder: str  # the temporary folder holding the archive's content
     problems: list[ArchiveProblem] = field(default_factory=list)

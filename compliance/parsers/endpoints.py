@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from compliance.records import field, recordclass
 from typing import Any
 
 from compliance.parsers import safefs
@@ -36,7 +36,7 @@ LOADGEN_LOGS = (
 )
 
 
-@dataclass
+@recordclass
 class EndpointsFile:
     """One JSON file of an Endpoints result: where it is, its size, its object or why there is none."""
 
@@ -47,7 +47,7 @@ class EndpointsFile:
     problem: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@recordclass(frozen=True, slots=True)
 class AccuracyScore:
     """One dataset's score: a bare number, or named metrics (``{"rouge1": 38.6, ...}``)."""
 
@@ -61,7 +61,7 @@ class AccuracyScore:
         return bool(self.metrics)
 
 
-@dataclass
+@recordclass
 class EndpointsResult:
     """What an Endpoints result's files say, in LoadGen's terms where the round data maps them."""
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 import math
 import os
 import re
-from dataclasses import dataclass, field
+from compliance.records import field, recordclass
 from functools import lru_cache
 from typing import Any
 
@@ -35,7 +35,7 @@ MAX_SCHEMA_PROBLEMS = 20  # schema errors kept per file (the rest are counted)
 _NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
 
 
-@dataclass(slots=True)
+@recordclass(slots=True)
 class MobileEntry:
     """One benchmark of a result file: its performance run, its accuracy run, its settings."""
 
@@ -63,7 +63,7 @@ class MobileEntry:
     problems: list[str] = field(default_factory=list)  # fields of the wrong type, read as absent
 
 
-@dataclass(slots=True)
+@recordclass(slots=True)
 class MobileResultFile:
     path: str  # as shown
     present: bool = True
@@ -342,7 +342,7 @@ MAX_LOOK_FOLDERS = 64  # folders listed per level when telling whether a folder 
 MAX_LOOK_FILES = 8  # result files read for it
 
 
-@dataclass(slots=True)
+@recordclass(slots=True)
 class MobileTree:
     """What a Mobile input holds: the app's result files and the LoadGen run folders (real paths)."""
 

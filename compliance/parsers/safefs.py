@@ -33,7 +33,7 @@ import os
 import stat
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from compliance.records import field, recordclass
 TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up time
 if TYPE_CHECKING:
     from typing import BinaryIO, Callable
@@ -385,7 +385,7 @@ def scandir(path: str | os.PathLike[str]) -> list[Entry]:
         os.close(fd)
 
 
-@dataclass(slots=True)
+@recordclass(slots=True)
 class Folder:
     """One folder of a walk: its path, depth (0 for the top) and entries in name order."""
 
@@ -395,7 +395,7 @@ class Folder:
     others: list[Entry] = field(default_factory=list)  # files, links, pipes, devices ...
 
 
-@dataclass(slots=True)
+@recordclass(slots=True)
 class WalkLimits:
     """What a walk met and did not enter: folders past ``max_depth``, or past ``max_entries``."""
 

@@ -23,7 +23,7 @@ import json
 import os
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from compliance.records import recordclass
 from functools import cache, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -49,7 +49,7 @@ ProblemKind = Literal["missing", "type", "value", "other"]
 _MISSING, _TYPE_OF_LIST, _TYPE, _ENUM, _VALUE, _OTHER = range(6)
 
 
-@dataclass(frozen=True)
+@recordclass(frozen=True)
 class SystemProblem:
     """One problem of one field of a system description.
 
@@ -169,7 +169,7 @@ def _too_big(size: int, noun: str) -> str:
 # --------------------------------------------------------------------------- schemas
 
 
-@dataclass(frozen=True)
+@recordclass(frozen=True)
 class _Compiled:
     validator: Validator
     label: str  # "training 5.1"

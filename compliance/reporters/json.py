@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import fields, is_dataclass
+from compliance.records import fields, is_record
 from enum import Enum
 from typing import TYPE_CHECKING, Any
 
@@ -24,8 +24,8 @@ _FIELDS: dict[type, tuple[str, ...]] = {}
 
 
 def _data(value: Any, plain: bool = True) -> Any:
-    """``value`` as JSON data, as ``dataclasses.asdict`` then the plain-text pass would make it
-    in two walks (a whole round's report has a hundred thousand objects): dataclasses as dicts,
+    """``value`` as JSON data, as ``records.asdict`` then the plain-text pass would make it
+    in two walks (a whole round's report has a hundred thousand objects): records as dicts,
     and, outside tuples (which asdict keeps and the pass never entered), enums as their values,
     names that are not UTF-8 with \\x escapes and integers past 64 bits as strings."""
     kind = type(value)
@@ -37,7 +37,7 @@ def _data(value: Any, plain: bool = True) -> Any:
     if kind is float or kind is bool or value is None:
         return value
     names = _FIELDS.get(kind)
-    if names is None and is_dataclass(value) and not isinstance(value, type):
+    if names is None and is_record(value) and not isinstance(value, type):
         names = _FIELDS[kind] = tuple(f.name for f in fields(value))
     if names is not None:
         return {name: _data(getattr(value, name), plain) for name in names}

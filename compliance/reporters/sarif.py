@@ -15,7 +15,7 @@ Nothing time-dependent is written, so the same report gives the same bytes.
 from __future__ import annotations
 
 import re
-from dataclasses import asdict
+from compliance.records import asdict
 from typing import Any
 from urllib.parse import quote
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import posixpath
-from dataclasses import dataclass, field
+from compliance.records import field, recordclass
 
 from compliance.escape import visible
 from compliance.models.findings import Finding, Scalar, Severity
@@ -31,7 +31,7 @@ SHOWN_EVIDENCE = ("observed", "required")
 # --------------------------------------------------------------------------- grouping
 
 
-@dataclass
+@recordclass
 class EntryView:
     """One benchmark entry (a results row; a scenario result for inference) with its logs and findings."""
 
@@ -50,7 +50,7 @@ class EntryView:
         return out
 
 
-@dataclass
+@recordclass
 class OrgView:
     """One submitter in one division: ``<division>/<org>``."""
 
@@ -65,7 +65,7 @@ class OrgView:
     )  # path -> findings outside any entry
 
 
-@dataclass
+@recordclass
 class AuditLayout:
     orgs: list[OrgView] = field(default_factory=list)
     others: list[Subject] = field(default_factory=list)  # files in no organisation (single logs)

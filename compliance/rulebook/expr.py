@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from compliance.records import recordclass
 from functools import lru_cache
 
 Number = int | float
@@ -46,7 +46,7 @@ class MissingName(LookupError):
         self.name = name
 
 
-@dataclass(frozen=True, slots=True)
+@recordclass(frozen=True, slots=True)
 class Node:
     op: str  # "num", "name", "call", "neg", "+", "-", "*", "/", "**"
     args: tuple["Node", ...] = ()

@@ -8,7 +8,7 @@ it extends and builds these.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from compliance.records import field, recordclass
 from types import MappingProxyType
 from typing import Any
 
@@ -25,7 +25,7 @@ def _frozen(mapping: Mapping[str, Any] | None = None) -> Mapping[str, Any]:
     return MappingProxyType(dict(mapping or {}))
 
 
-@dataclass(frozen=True, slots=True)
+@recordclass(frozen=True, slots=True)
 class Amount:
     """A number with its unit and source; ``by_scenario`` holds per-scenario values.
 
@@ -48,7 +48,7 @@ class Amount:
         return self.value
 
 
-@dataclass(frozen=True, slots=True)
+@recordclass(frozen=True, slots=True)
 class LatencyBounds:
     """One scenario's latency bounds of a model, in ms (all at the 99th percentile)."""
 
@@ -59,7 +59,7 @@ class LatencyBounds:
     checker_target_latency: Amount | None = None  # the checker's generic constraint (token models)
 
 
-@dataclass(frozen=True, slots=True)
+@recordclass(frozen=True, slots=True)
 class AccuracyTarget:
     """One accuracy metric a result must meet (``threshold`` <= value <= ``upper_limit``)."""
 
@@ -74,7 +74,7 @@ class AccuracyTarget:
     source: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@recordclass(frozen=True, slots=True)
 class ScenarioSet:
     """Required and allowed scenarios of a model for one system type."""
 
@@ -84,7 +84,7 @@ class ScenarioSet:
     source: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@recordclass(frozen=True, slots=True)
 class ResultKey:
     """The detail-log key a scenario's result metric is read from."""
 
@@ -100,7 +100,7 @@ class ResultKey:
         return self.checker_key or self.key
 
 
-@dataclass(frozen=True, slots=True)
+@recordclass(frozen=True, slots=True)
 class ModelRules:
     """Everything a round says about one benchmark model."""
 
@@ -152,7 +152,7 @@ class ModelRules:
         return tuple(found)
 
 
-@dataclass(frozen=True, slots=True)
+@recordclass(frozen=True, slots=True)
 class InferenceSettings:
     """Round-wide LoadGen settings (``[settings]``)."""
 
@@ -175,7 +175,7 @@ class InferenceSettings:
         return amount.value if amount is not None else None
 
 
-@dataclass(frozen=True, slots=True)
+@recordclass(frozen=True, slots=True)
 class Seed:
     """One official LoadGen seed of the round (``[seeds]``: keyed by its name, ``qsl_rng_seed`` ...)."""
 
@@ -183,7 +183,7 @@ class Seed:
     source: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@recordclass(frozen=True, slots=True)
 class RoundIdentity:
     """What a round's data says of itself, in the suites read with ``merged_chain`` (Inference,
     Tiny): the round, its status (``published`` ...), the rounds it was built from (oldest
@@ -196,7 +196,7 @@ class RoundIdentity:
     divisions: tuple[str, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@recordclass(frozen=True, slots=True)
 class InferenceRulebook(RoundIdentity):
     """One inference round, merged over the rounds it extends."""
 

@@ -6,6 +6,8 @@ import os
 import re
 from functools import lru_cache
 
+from compliance.records import replace
+
 from compliance.rulebook.expr import compile_expression
 from compliance.rulebook.model import (
     BenchmarkInfo,
@@ -538,7 +540,7 @@ def load_rulebook(suite: str, round_name: str) -> Rulebook:
         sources={k: str(v) for k, v in merged.get("sources", {}).items()},
     )
     all_known = frozenset(known | book.mentioned_keys())
-    return Rulebook(**{**{f: getattr(book, f) for f in book.__dataclass_fields__}, "known_keys": all_known})
+    return replace(book, known_keys=all_known)
 
 
 def _key_lists(table: Any) -> dict[str, frozenset[str]]:

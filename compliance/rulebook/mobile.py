@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from compliance.records import recordclass
 from functools import lru_cache
 from typing import Any
 
@@ -31,7 +31,7 @@ BENCHMARK_FIELDS = frozenset(
 SCENARIO_FIELDS = frozenset({"metric", "unit", "min_query_count", "min_duration"})
 
 
-@dataclass(frozen=True, slots=True)
+@recordclass(frozen=True, slots=True)
 class Amount:
     """A number of the rules with its unit and where it comes from."""
 
@@ -40,7 +40,7 @@ class Amount:
     source: str
 
 
-@dataclass(frozen=True, slots=True)
+@recordclass(frozen=True, slots=True)
 class MobileScenario:
     name: str
     metric: str  # the result JSON's key the published number is read from
@@ -49,7 +49,7 @@ class MobileScenario:
     min_duration: Amount | None  # seconds
 
 
-@dataclass(frozen=True, slots=True)
+@recordclass(frozen=True, slots=True)
 class MobileBenchmark:
     name: str  # the task's name (the benchmark_id of the apps since 3.0)
     model: str
@@ -62,7 +62,7 @@ class MobileBenchmark:
     min_query_count: Amount | None  # the task's own minimum, where the rules give one (else the scenario's)
 
 
-@dataclass(frozen=True, slots=True)
+@recordclass(frozen=True, slots=True)
 class MobileRulebook:
     round: str
     chain: tuple[str, ...]

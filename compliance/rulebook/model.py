@@ -7,7 +7,7 @@ meaning of every field is fixed here and in the rules that read it. See
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from compliance.records import field, recordclass
 TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up time
 if TYPE_CHECKING:
     from typing import Any
@@ -48,7 +48,7 @@ class RulebookError(ValueError):
     """The round data is malformed (caught by the rulebook tests)."""
 
 
-@dataclass(frozen=True, slots=True)
+@recordclass(frozen=True, slots=True)
 class Check:
     """One check table: conditions on a field of a record, all of which must hold."""
 
@@ -128,7 +128,7 @@ def _describe(subject: str, op: str, operand: Any, check: Check) -> str:
     return f"{subject} {op} {operand!r}"
 
 
-@dataclass(frozen=True, slots=True)
+@recordclass(frozen=True, slots=True)
 class KeySpec:
     """What one MLLOG key must look like in one section of the rules."""
 
@@ -154,14 +154,14 @@ class KeySpec:
         return found
 
 
-@dataclass(frozen=True, slots=True)
+@recordclass(frozen=True, slots=True)
 class Quantity:
     value: float
     unit: str
     source: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@recordclass(frozen=True, slots=True)
 class BenchmarkInfo:
     name: str
     runs: int | None = None
@@ -177,7 +177,7 @@ class BenchmarkInfo:
     virtual: tuple[tuple[str, str, tuple[tuple[str, Any], ...]], ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@recordclass(frozen=True, slots=True)
 class Rulebook:
     suite: str
     round: str  # canonical "5.1"

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, fields
+from compliance.records import fields, recordclass
 from typing import Any
 
 from compliance.rulebook.model import RulebookError
 
 
-@dataclass(frozen=True, slots=True)
+@recordclass(frozen=True, slots=True)
 class PowerRules:
     """What a round's Power WG checker and power metric need (see ``checkers/inference/README.md``)."""
 

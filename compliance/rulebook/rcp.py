@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from compliance.records import recordclass
 from functools import lru_cache
 from types import MappingProxyType
 from typing import Any
@@ -68,7 +68,7 @@ def _round_key(name: str) -> tuple[int, int]:
     return int(major), int(minor)
 
 
-@dataclass(frozen=True, slots=True)
+@recordclass(frozen=True, slots=True)
 class RcpPoint:
     """One reference convergence point: the reference runs at one batch size."""
 
@@ -83,7 +83,7 @@ class RcpPoint:
     label: str | None = None  # the official record's "Benchmark" when it differs (training 3.1: "sd")
 
 
-@dataclass(frozen=True, slots=True)
+@recordclass(frozen=True, slots=True)
 class RcpBenchmark:
     """A benchmark's RCPs in one round, with the settings of its test."""
 

@@ -28,7 +28,7 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
+from compliance.records import recordclass
 from functools import lru_cache
 from typing import Any
 
@@ -36,7 +36,7 @@ from compliance.rulebook.rcp import RcpBenchmark, load_rcp_benchmarks
 
 
 
-@dataclass(frozen=True, slots=True)
+@recordclass(frozen=True, slots=True)
 class RcpStats:
     """The statistics of one RCP point, or of one interpolated between two."""
 

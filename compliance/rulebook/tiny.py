@@ -4,7 +4,7 @@ helpers as the other suites' (``read_chain``, ``read_data``, ``merge_layers``), 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from compliance.records import field, recordclass
 from functools import lru_cache
 
 from compliance.rulebook.inference import merged_chain
@@ -20,7 +20,7 @@ SUITE = "tiny"
 TOP_FIELDS = {"schema", "suite", "round", "extends", "status", "notes", "sources", "divisions", "availabilities", "runners", "benchmarks", "windows", "files", "systems"}
 
 
-@dataclass(frozen=True, slots=True)
+@recordclass(frozen=True, slots=True)
 class Target:
     """A benchmark's quality target in the closed division."""
 
@@ -33,7 +33,7 @@ class Target:
     positives: int | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@recordclass(frozen=True, slots=True)
 class TinyBenchmark:
     name: str
     model: str
@@ -47,7 +47,7 @@ class TinyBenchmark:
     sources: dict[str, str] = field(default_factory=dict)  # per field, where it comes from
 
 
-@dataclass(frozen=True, slots=True)
+@recordclass(frozen=True, slots=True)
 class TinyRulebook(RoundIdentity):
     availabilities: tuple[str, ...]
     runners: tuple[str, ...]

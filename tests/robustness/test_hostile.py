@@ -15,12 +15,12 @@ import tarfile
 import tempfile
 import zipfile
 from collections.abc import Callable
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from compliance.parsers import archive
+from compliance.records import replace
 from tests.support.cli import PYTHON, python_env, run_cli
 from tests.support.logedit import base_text
 from tests.support.treebuild import fixture_tree

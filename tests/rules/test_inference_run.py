@@ -7,7 +7,6 @@ session and shared with the rule cases); hostile inputs are byte edits of those 
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import shutil
 from pathlib import Path
@@ -25,6 +24,7 @@ from compliance.rulebook.inference import (
 )
 from compliance.rulebook.load import newest_round, round_status
 from compliance.rulebook.model import RulebookError
+from compliance.records import FrozenInstanceError
 from tests.support.cli import run_cli
 from tests.support.paths import ROOT
 from tests.support.loadgen_harness import CASES as HARNESS_CASES
@@ -116,7 +116,7 @@ def test_every_round_loads_into_typed_frozen_models(round_name: str) -> None:
                 assert amount is None or (amount.unit == "ms" and amount.value and amount.value > 0)
         if model.performance_sample_count is not None:
             assert model.performance_sample_count.value and model.performance_sample_count.value > 0
-    with pytest.raises(dataclasses.FrozenInstanceError):
+    with pytest.raises(FrozenInstanceError):
         book.round = "9.9"  # type: ignore[misc]
     with pytest.raises(TypeError):
         book.models["x"] = next(iter(book.models.values()))  # type: ignore[index]

@@ -424,9 +424,8 @@ def audit_case(
     if "max_line_bytes" in options:
         monkeypatch.setattr(mllog_parser, "MAX_LINE_BYTES", options["max_line_bytes"])
     if "archive_limits" in options:
-        from dataclasses import replace
-
         from compliance.parsers import archive
+        from compliance.records import replace
 
         monkeypatch.setattr(archive, "DEFAULT_LIMITS", replace(archive.DEFAULT_LIMITS, **options["archive_limits"]))
     if "limits" in options:  # bounds on what is read, as --limit NAME=N sets them

@@ -10,7 +10,6 @@ finding and field by field of the summary.
 
 from __future__ import annotations
 
-import dataclasses
 import os
 from pathlib import Path
 from typing import Any
@@ -24,6 +23,7 @@ from compliance.rulebook.load import available_rounds, load_rulebook
 from compliance.rules.training.context import LogContext, kept_keys
 from compliance.rules.training.stream import LogStream
 from compliance.summary import summarize
+from compliance.records import asdict
 from tests.support.logedit import BASES, apply_edits, base_text
 from tests.rules.test_rule_cases import CASES
 
@@ -47,7 +47,7 @@ def _outcome(path: str, suite: str, round_name: str, probe_at: int | None, concu
     ctx.concurrent = concurrent
     found += check_log_context(ctx, book.round, None, None)
     summary = summarize(ctx, found)
-    return [dataclasses.asdict(f) for f in found], dataclasses.asdict(summary), log.streamed
+    return [asdict(f) for f in found], asdict(summary), log.streamed
 
 
 def _same(path: str, suite: str, round_name: str, concurrent: bool = False) -> frozenset[str]:

@@ -336,9 +336,9 @@ def _audit(tree: InferenceTree, book: InferenceRulebook, round_source: str, opti
             "Name the round the submission belongs to, e.g. --round 5.1."
         )
     report.subjects.append(Subject(path=tree.root, kind=SubjectRole.TREE, suite=book.suite))
-    import dataclasses
+    from compliance.records import replace
 
-    facts = [dataclasses.replace(f, declared=outcome[3], accuracy=outcome[4], endpoints=outcome[5]) for f, outcome in zip(facts, outcomes)]
+    facts = [replace(f, declared=outcome[3], accuracy=outcome[4], endpoints=outcome[5]) for f, outcome in zip(facts, outcomes)]
     for job, (findings, row, records, *_) in zip(jobs, outcomes):
         entry = job.entry
         report.subjects.append(Subject(path=entry.path, kind=RESULT_SUBJECT, suite=book.suite, benchmark=row.benchmark, division=entry.division, records=records))

@@ -11,7 +11,7 @@ else only from the log: then only what LoadGen itself requires is checked.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from compliance.records import recordclass
 from typing import TYPE_CHECKING
 
 from compliance import __version__
@@ -47,7 +47,7 @@ def _usage(message: str) -> Exception:
     return UsageError(message)
 
 
-@dataclass(frozen=True, slots=True)
+@recordclass(frozen=True, slots=True)
 class _Target:
     display: str  # as the user knows it
     real: str

@@ -271,7 +271,7 @@ FOLD_NAMED = 3  # runs named in a folded message
 def _fold_per_entry(logs: list[str], log_findings: dict[str, list[Finding]]) -> None:
     """Keep the first run's non-blocking finding of each FOLDED_PER_ENTRY code, saying in how
     many of the entry's runs it occurs; drop the same finding of the other runs."""
-    from dataclasses import replace
+    from compliance.records import replace
 
     for code in FOLDED_PER_ENTRY:
         hits = [
@@ -294,7 +294,7 @@ def _fold_per_entry(logs: list[str], log_findings: dict[str, list[Finding]]) -> 
 
 
 def _dropped(finding: Finding, reason: str) -> Finding:
-    from dataclasses import replace
+    from compliance.records import replace
 
     return replace(finding, waived_by=reason)
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from compliance.records import recordclass
 from typing import TypeVar
 
 from compliance import wording
@@ -115,7 +115,7 @@ class _Issues:
         return tuple(self.items)
 
 
-@dataclass(slots=True)
+@recordclass(slots=True)
 class _Loaded:
     path: str
     present: bool = True

@@ -63,10 +63,10 @@ def _hash(text: str) -> str:
 def render(report: Report) -> str:
     # Errors first, then warnings, review and info; waived ones after the open ones of their
     # severity; the report's order (subject, line) within each.
-    import dataclasses
+    from compliance.records import replace
 
     ordered = sorted(report.findings, key=lambda f: (f.waived_by is not None, f.severity.rank))
-    report = dataclasses.replace(report, findings=ordered)
+    report = replace(report, findings=ordered)
     layout = audit_layout(report)
     css = CSS + _palette_css() + "\n"
     policy = (

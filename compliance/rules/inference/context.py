@@ -8,7 +8,7 @@ Nothing here opens a file: the run was read by ``compliance.parsers.loadgen``;
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from compliance.records import recordclass
 from typing import Any
 
 from compliance.models.findings import Finding
@@ -23,7 +23,7 @@ AUDIT_NOTICES = ("audit.config", "test05 flag")  # LoadGen's warnings when a com
 LOGGER_NOTICES = ("logging allocation detected", "cas failed")
 
 
-@dataclass(frozen=True, slots=True)
+@recordclass(frozen=True, slots=True)
 class RunPlace:
     """What a run's path says: ``.../<model>/<scenario>/[TESTxx/]{performance/run_N|accuracy}``."""
 

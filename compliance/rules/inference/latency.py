@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from compliance.records import recordclass
 
 from compliance.models.findings import Finding, Severity
 from compliance.models.roles import SubjectRole
@@ -128,7 +128,7 @@ constraints); reference notes 3.2 item 7 and 5.6.
     deliberate_difference="The official checker compares only the configured target (LAT002) for Server and never the measured percentile, and folds early stopping, the configured target and the measured latency into one boolean.",
 )
 
-@dataclass(frozen=True)
+@recordclass(frozen=True)
 class _TokenBound:
     """One LLM token latency bound (LAT004, LAT005): what the check and the doc read.
 

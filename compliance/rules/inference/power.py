@@ -18,7 +18,7 @@ import functools
 import math
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from compliance.records import recordclass
 from functools import lru_cache
 from typing import Any
 
@@ -473,7 +473,7 @@ def _window(run: Any, rules: PowerRules) -> tuple[float, float] | None:
     return (start, stop) if start is not None and stop is not None else None
 
 
-@dataclass(frozen=True, slots=True)
+@recordclass(frozen=True, slots=True)
 class WindowSamples:
     """The samples of one spl.txt strictly inside a LoadGen window."""
 
@@ -794,7 +794,7 @@ def power_clocks(ctx: ResultContext, power: PowerResult, rules: PowerRules) -> I
                 )
 
 
-@dataclass(frozen=True)
+@recordclass(frozen=True)
 class _AgainstRanging:
     """What IPW011 and IPW012 differ in when they hold a testing-run figure against the ranging run's.
 
@@ -1044,7 +1044,7 @@ def power_clock_offset(ctx: ResultContext, power: PowerResult, rules: PowerRules
 # -- the power metric, for the results table ------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@recordclass(frozen=True, slots=True)
 class PowerMetric:
     value: float
     unit: str  # Watts or millijoules, as the official results table writes it

@@ -9,7 +9,7 @@ system has). Nothing here opens a file: ``compliance.kinds.inference_tree`` read
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from compliance.records import field, recordclass
 from typing import Any
 
 from compliance.models.findings import Finding
@@ -26,7 +26,7 @@ SUBMISSION_SUBJECT = SubjectRole.INFERENCE_SUBMISSION
 MISSING = "missing file"  # how every absent-file finding starts: the corpus parity test relies on it
 
 
-@dataclass(slots=True)
+@recordclass(slots=True)
 class Measurements:
     """A result's measurements folder (rounds up to 5.1) or its measurements.json (6.0 on)."""
 
@@ -41,7 +41,7 @@ class Measurements:
     calibration_searched: list[str] = field(default_factory=list)
 
 
-@dataclass(slots=True)
+@recordclass(slots=True)
 class SystemInfo:
     file: SystemFile | None
     problems: list[Any] = field(default_factory=list)  # SystemProblem from the system schema
@@ -154,7 +154,7 @@ class SubmissionContext(_Located):
         self.subject = tree.root
 
 
-@dataclass(frozen=True, slots=True)
+@recordclass(frozen=True, slots=True)
 class ResultFacts:
     """What the submission rules need of one scenario result (small, picklable)."""
 

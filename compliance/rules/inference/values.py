@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from compliance.records import recordclass
 from typing import TYPE_CHECKING, Any
 
 from compliance.rules.inference.tree_context import (
@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from compliance.rulebook.inference import AccuracyTarget
 
 
-@dataclass(frozen=True, slots=True)
+@recordclass(frozen=True, slots=True)
 class PublishedValue:
     """A result's number as the official results table publishes it."""
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from compliance.records import field, recordclass
 
 from compliance.models.findings import Finding
 from compliance.models.loadgen import LoadgenRun
@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from typing import Any
 
 
-@dataclass(slots=True)
+@recordclass(slots=True)
 class FileContext:
     """One result file (``subject``: its path as shown)."""
 
@@ -29,7 +29,7 @@ class FileContext:
         return rule.finding(message, path=self.subject, subject=self.subject, key=key, **facts)
 
 
-@dataclass(slots=True)
+@recordclass(slots=True)
 class EntryContext:
     """One benchmark of a result file, with the LoadGen performance run found for it."""
 
@@ -51,7 +51,7 @@ class EntryContext:
         return rule.finding(message, path=path, subject=self.subject, key=pointer, **facts)
 
 
-@dataclass(slots=True)
+@recordclass(slots=True)
 class SystemContext:
     """A folder below results/ with LoadGen runs and no result file of the app."""
 
@@ -60,7 +60,7 @@ class SystemContext:
     runs: list[tuple[str, LoadgenRun, MobileBenchmark | None]] = field(default_factory=list)  # (folder as shown, run, its benchmark)
 
 
-@dataclass(slots=True)
+@recordclass(slots=True)
 class TreeContext:
     """The whole input: where reading it stopped."""
 
@@ -68,7 +68,7 @@ class TreeContext:
     stopped: list[str] = field(default_factory=list)  # each place the walk did not read, in words
 
 
-@dataclass(slots=True)
+@recordclass(slots=True)
 class OrgContext:
     """One organisation's folder: its system descriptions against the systems of its results."""
 

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from compliance.records import field, recordclass
 from typing import Any
 
 from compliance.models.submission import ResultSet, RunSummary, SubmissionTree, SystemFile
 from compliance.rulebook.model import Rulebook
 
 
-@dataclass
+@recordclass
 class ResultSetFacts:
     """One result set with everything computed about it (read by rules and the results table)."""
 

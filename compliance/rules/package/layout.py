@@ -8,7 +8,7 @@ refuse these (nothing is followed, opened or unpacked); these rules report them.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from compliance.records import recordclass
 from collections.abc import Iterator
 
 from compliance.models.findings import Finding, Severity
@@ -266,7 +266,7 @@ A tar member named `../../etc/cron.d/job`.
     suites=LAYOUT_SUITES,
 )
 
-@dataclass(frozen=True)
+@recordclass(frozen=True)
 class _Pairing:
     """One direction of pairing `results/<system>/` with `systems/<system>.json` (STR010, STR011).
 

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from compliance.records import recordclass, replace
 from typing import Any, Literal
 
 from compliance.rulebook.rcp import (
@@ -71,7 +71,7 @@ RcpStatus = Literal[
 ]
 
 
-@dataclass(frozen=True, slots=True)
+@recordclass(frozen=True, slots=True)
 class RcpResult:
     """The outcome of the RCP test for one submitted run set."""
 

@@ -3,7 +3,7 @@ already read by ``compliance.parsers.tiny``. Nothing here opens a file."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from compliance.records import recordclass
 
 from compliance.models.findings import Finding
 from compliance.models.tiny import ModeFolder, OrgFolder, TinyResult, TinyTree
@@ -20,7 +20,7 @@ SUITES = ("tiny",)
 RULES_REF = "MLPerf Tiny rules (mlcommons/tiny benchmark/MLPerfTiny_Rules.adoc)"
 
 
-@dataclass(slots=True)
+@recordclass(slots=True)
 class TinyResultContext:
     result: TinyResult
     book: TinyRulebook
@@ -47,7 +47,7 @@ class TinyResultContext:
         return self.finding(rule, message, path=folder.summary_path or folder.path, line=line, **kwargs)
 
 
-@dataclass(slots=True)
+@recordclass(slots=True)
 class TinySubmissionContext:
     tree: TinyTree
     book: TinyRulebook
