@@ -106,20 +106,15 @@ def _init_source(cls: type, found: dict[str, Field], frozen: bool) -> Any:
     parameters, factories called for arguments not given)."""
     names: dict[str, Any] = {"__MISSING": MISSING, "__set": object.__setattr__}
     params, body = ["self"], []
-    seen_default = False
     for f in found.values():
         value = f.name
         if f.default_factory is not MISSING:
             names[f"__factory_{f.name}"] = f.default_factory
             params.append(f"{f.name}=__MISSING")
             value = f"__factory_{f.name}() if {f.name} is __MISSING else {f.name}"
-            seen_default = True
         elif f.default is not MISSING:
             names[f"__default_{f.name}"] = f.default
             params.append(f"{f.name}=__default_{f.name}")
-            seen_default = True
-        elif seen_default:
-            raise TypeError(f"non-default argument {f.name!r} follows default argument")
         else:
             params.append(f.name)
         body.append(f"__set(self, {f.name!r}, {value})" if frozen else f"self.{f.name} = {value}")
@@ -132,14 +127,46 @@ def _init_source(cls: type, found: dict[str, Field], frozen: bool) -> Any:
     return function
 
 
-def _lazy_init(cls: type, found: dict[str, Field], frozen: bool) -> Any:
-    """A stand-in ``__init__`` that compiles the real one on the first instance and puts it in
-    its place (later instances call the compiled one directly)."""
+COMPILE_AFTER = 16  # instances made by the generic __init__ before the class's own is compiled
 
-    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+
+def _lazy_init(cls: type, found: dict[str, Field], frozen: bool) -> Any:
+    """A stand-in ``__init__``: it binds the arguments itself for a class's first instances (most
+    classes are made a few times in a run: compiling costs more than binding them), then
+    compiles the class's own ``__init__`` and puts it in its place, so a class made for every
+    record of a log pays one compile. A call that does not bind (a missing or unknown argument)
+    is handed to the compiled one, whose TypeError is Python's own."""
+    specs = tuple((f.name, f.default, f.default_factory) for f in found.values())
+    names = frozenset(found)
+    store = object.__setattr__ if frozen else setattr
+    made = [0]
+
+    def compiled_init(self: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
         compiled = _init_source(cls, found, frozen)
         type.__setattr__(cls, "__init__", compiled)
         compiled(self, *args, **kwargs)
+
+    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+        made[0] += 1
+        if made[0] > COMPILE_AFTER or len(args) > len(specs) or not names.issuperset(kwargs):
+            return compiled_init(self, args, kwargs)
+        values = []
+        for index, (name, default, factory) in enumerate(specs):
+            if index < len(args):
+                if name in kwargs:
+                    return compiled_init(self, args, kwargs)  # given twice
+                values.append(args[index])
+            elif name in kwargs:
+                values.append(kwargs[name])
+            elif factory is not MISSING:
+                values.append(factory())
+            elif default is not MISSING:
+                values.append(default)
+            else:
+                return compiled_init(self, args, kwargs)  # missing
+        for (name, _default, _factory), value in zip(specs, values):
+            store(self, name, value)
+        return None
 
     __init__.__qualname__ = f"{cls.__qualname__}.__init__"
     return __init__
@@ -226,6 +253,12 @@ def _process(cls: type, frozen: bool, slots: bool) -> type:
             kind = "frozen" if frozen else "non-frozen"
             raise TypeError(f"cannot inherit {kind} record from a {'frozen' if base_frozen else 'non-frozen'} one")
     found = _collect(cls)
+    seen_default = False
+    for spec in found.values():
+        if spec.default is not MISSING or spec.default_factory is not MISSING:
+            seen_default = True
+        elif seen_default:
+            raise TypeError(f"non-default argument {spec.name!r} follows default argument")
     if frozen:
         for name in ("__setattr__", "__delattr__"):
             if name in cls.__dict__:

@@ -124,8 +124,6 @@ def test_class_definition_errors() -> None:
         class Order:
             a: int = 0
             b: int
-
-        Order()
     with pytest.raises(ValueError, match="mutable default"):
 
         @recordclass
@@ -218,18 +216,21 @@ def test_helpers_refuse_what_is_not_a_record() -> None:
         records.asdict(Inner)
 
 
-def test_init_is_compiled_on_first_use_and_then_direct() -> None:
-    @recordclass(slots=True)
-    class Lazy:
-        a: int
-        b: int = 2
-
-    stand_in = Lazy.__dict__["__init__"]
-    assert stand_in.__code__.co_filename == records.__file__  # nothing compiled yet
-    Lazy(1)
-    compiled = Lazy.__dict__["__init__"]
-    assert compiled is not stand_in and compiled.__qualname__.endswith("Lazy.__init__")
-    assert Lazy(5).b == 2 and Lazy.__dict__["__init__"] is compiled
+@pytest.mark.parametrize("options", OPTIONS, ids=lambda o: "-".join(o) or "plain")
+def test_init_binds_its_first_instances_then_is_compiled(options: dict[str, Any]) -> None:
+    """The first instances are bound by the generic stand-in, later ones by the compiled
+    ``__init__``: both make the same instances as dataclasses, from any mix of arguments."""
+    dc, rec = _both(options, _point)
+    stand_in = rec.__dict__["__init__"]
+    calls = [((1,), {}), ((1, 2), {"label": "q"}), ((), {"x": 3, "tags": ["a"]}), ((4, 5, ["b"], "r"), {}), ((6,), {"y": 7})]
+    made = [(rec(*args, **kwargs), dc(*args, **kwargs)) for _ in range(records.COMPILE_AFTER // len(calls) + 2) for args, kwargs in calls]
+    assert all(repr(a) == repr(b) for a, b in made)
+    assert made[0][0].tags is not made[len(calls)][0].tags
+    compiled = rec.__dict__["__init__"]
+    assert compiled is not stand_in and compiled.__qualname__.endswith("Point.__init__")
+    assert "<record " in compiled.__code__.co_filename and stand_in.__code__.co_filename == records.__file__
+    rec(1)
+    assert rec.__dict__["__init__"] is compiled
 
 
 def test_a_class_body_method_is_kept() -> None:
