@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from compliance.records import replace
 TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up time
 if TYPE_CHECKING:
     from typing import Any
@@ -21,6 +20,7 @@ if TYPE_CHECKING:
 from compliance.models.findings import Finding
 from compliance.models.report import Report
 from compliance.models.roles import SubjectRole
+from compliance.records import replace
 
 Key = tuple[str, str, str | None, str]
 ROW_KEY = ("division", "org", "system", "benchmark", "scale", "scenario")  # training rows have no scenario, inference rows no scale

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import os
 from collections import Counter
+
 from compliance.records import field, recordclass
 
 

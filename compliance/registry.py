@@ -13,9 +13,9 @@ import re
 import sys
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from compliance.records import field, recordclass
 
 from compliance.kinds import ALL_SUITES
+from compliance.records import field, recordclass
 
 TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up time
 if TYPE_CHECKING:

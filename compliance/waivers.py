@@ -17,9 +17,9 @@ from __future__ import annotations
 
 import datetime as _dt
 import fnmatch
-from compliance.records import recordclass, replace
 
 from compliance.models.findings import Finding
+from compliance.records import recordclass, replace
 from compliance.registry import resolve_code
 from compliance.rules.common.wav import WAV001, WAV002
 

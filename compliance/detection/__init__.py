@@ -15,9 +15,9 @@ names the candidates and the flag to choose. A round is never guessed.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from compliance.records import field, recordclass
 
 from compliance.options import UsageError
+from compliance.records import field, recordclass
 
 
 @recordclass(frozen=True, slots=True)

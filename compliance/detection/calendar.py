@@ -16,10 +16,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from compliance.records import recordclass
 from functools import lru_cache
 
 from compliance.detection import Evidence, round_key, sort_rounds
+from compliance.records import recordclass
 
 EARLIEST = dt.date(2018, 1, 1)  # MLPerf's first round: a date before it is a clock that started at zero
 SOURCE = "log dates"

@@ -12,12 +12,12 @@ checks that need one cannot run, and the plan's notes say so.
 from __future__ import annotations
 
 import os
-from compliance.records import field, recordclass
 
 from compliance.detection import AmbiguousRound, Evidence, RoundDecision, decide_round, given_round
 from compliance.detection.survey import Survey, read_loadgen_facts, read_training_facts, walk_input
 from compliance.kinds import SubjectKind
 from compliance.options import AuditOptions, UsageError
+from compliance.records import field, recordclass
 
 TRAINING_TREE = SubjectKind.TRAINING_TREE
 INFERENCE_TREE = SubjectKind.INFERENCE_TREE

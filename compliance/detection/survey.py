@@ -12,11 +12,11 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
-from compliance.records import field, recordclass
 
 from compliance.parsers.safefs import NotRegularFile, open_regular, walk
 from compliance.parsers.safefs import relative as _relative
 from compliance.parsers.mllog import loads_as_json
+from compliance.records import field, recordclass
 
 PREFIX_BYTES = 1 << 20  # a training log's first MiB: its first records are there (noise lines included)
 DETAIL_PREFIX_BYTES = 48 << 10  # LoadGen writes the version, date and seeds in its first ~25 KB

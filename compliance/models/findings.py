@@ -7,8 +7,9 @@ published JSON Schema from these same classes with pydantic's TypeAdapter.
 
 from __future__ import annotations
 
-from compliance.records import field, recordclass
 from enum import Enum
+
+from compliance.records import field, recordclass
 Scalar = str | int | float | bool | None
 INTERNAL_ERROR = "INT001"  # the code of the tool's own failures (exit code 2)
 

@@ -15,10 +15,10 @@ Layout (MLPerf Inference results repositories)::
 
 from __future__ import annotations
 
-from compliance.records import field, recordclass
 from typing import Any
 
 from compliance.models.submission import LayoutIssue, SystemFile
+from compliance.records import field, recordclass
 
 
 @recordclass(slots=True)

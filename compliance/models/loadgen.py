@@ -17,8 +17,9 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Mapping
-from compliance.records import field, recordclass
 from typing import Any, Generic, TypeVar, overload
+
+from compliance.records import field, recordclass
 
 
 @recordclass(slots=True)

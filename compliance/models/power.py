@@ -9,10 +9,10 @@ LoadGen run during which the analyzer chose its ranges) and ``run_1/`` (the
 from __future__ import annotations
 
 from array import array
-from compliance.records import field, recordclass
 from typing import Any
 
 from compliance.models.loadgen import LoadgenRun
+from compliance.records import field, recordclass
 
 
 @recordclass(slots=True)

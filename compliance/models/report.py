@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from compliance.records import field, fields, recordclass
-
 from compliance.models.findings import INTERNAL_ERROR, Finding, Severity
 from compliance.models.roles import SubjectRole
+from compliance.records import field, fields, recordclass
 
 
 @recordclass(frozen=True, slots=True)

@@ -12,8 +12,9 @@ Layout (MLPerf Training/HPC results repositories)::
 
 from __future__ import annotations
 
-from compliance.records import field, recordclass
 from typing import Any
+
+from compliance.records import field, recordclass
 
 
 @recordclass(slots=True)

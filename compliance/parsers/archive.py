@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import os
 import posixpath
-from compliance.records import field, recordclass
 from typing import Any, Iterator
 
 # tarfile, zipfile, shutil and tempfile are imported when an archive is met:
@@ -35,6 +34,7 @@ from typing import Any, Iterator
 
 from compliance.discover import ARCHIVE_SUFFIXES, is_archive  # noqa: E402,F401  (re-exported)
 from compliance.parsers.safefs import shown
+from compliance.records import field, recordclass
 
 CHUNK = 1 << 20
 

@@ -19,10 +19,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from compliance.records import field, recordclass
 from typing import Any
 
 from compliance.parsers import safefs
+from compliance.records import field, recordclass
 
 PERFORMANCE = "performance"
 CONFIG_MAX_BYTES = 1 << 20  # a config.yaml is 2-3 kB

@@ -22,13 +22,13 @@ from __future__ import annotations
 import math
 import os
 import re
-from compliance.records import field, recordclass
 from functools import lru_cache
 from typing import Any
 
 import orjson
 
 from compliance.parsers.safefs import NotRegularFile, read_regular, why_unreadable
+from compliance.records import field, recordclass
 
 MAX_BYTES = 16 << 20  # 16 MiB: a published result file is 10-60 kB
 MAX_SCHEMA_PROBLEMS = 20  # schema errors kept per file (the rest are counted)

@@ -23,13 +23,13 @@ import json
 import os
 import re
 from collections.abc import Iterable
-from compliance.records import recordclass
 from functools import cache, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urljoin
 
 from compliance.parsers.safefs import NotRegularFile, read_regular, why_unreadable
+from compliance.records import recordclass
 from compliance.rulebook.load import canonical_round
 
 if TYPE_CHECKING:

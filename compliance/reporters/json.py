@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from compliance.records import fields, is_record
 from enum import Enum
 from typing import TYPE_CHECKING, Any
 
@@ -10,6 +9,7 @@ import orjson
 
 from compliance.escape import json_output
 from compliance.parsers.safefs import shown
+from compliance.records import fields, is_record
 
 if TYPE_CHECKING:  # the report model imports this module for Report.to_frame
     from compliance.models.report import Report

@@ -15,7 +15,6 @@ Nothing time-dependent is written, so the same report gives the same bytes.
 from __future__ import annotations
 
 import re
-from compliance.records import asdict
 from typing import Any
 from urllib.parse import quote
 
@@ -24,6 +23,7 @@ import orjson
 from compliance.models.findings import Finding, Severity
 from compliance.escape import json_output
 from compliance.models.report import Report
+from compliance.records import asdict
 from compliance.registry import RULES, Rule, load_all
 from compliance.reporters import annotation_files, omitted_sentences, setting_sentences
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import math
 import posixpath
-from compliance.records import field, recordclass
 
 from compliance.escape import visible
 from compliance.models.findings import Finding, Scalar, Severity
 from compliance.models.report import InferenceResultRow, Report, ResultRow, Subject
 from compliance.models.roles import SubjectRole
+from compliance.records import field, recordclass
 from compliance.registry import CODE_PATTERN, DOCS_URL
 from compliance.reporters import figure, human
 

@@ -13,8 +13,9 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Mapping
-from compliance.records import recordclass
 from functools import lru_cache
+
+from compliance.records import recordclass
 
 Number = int | float
 

@@ -8,9 +8,10 @@ it extends and builds these.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from compliance.records import field, recordclass
 from types import MappingProxyType
 from typing import Any
+
+from compliance.records import field, recordclass
 
 SUITE = "inference"
 # The suites whose rounds are written in this format: MLPerf Automotive is a fork of the inference

@@ -7,7 +7,6 @@ import re
 from functools import lru_cache
 
 from compliance.records import replace
-
 from compliance.rulebook.expr import compile_expression
 from compliance.rulebook.model import (
     BenchmarkInfo,

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
-from compliance.records import recordclass
 from functools import lru_cache
 from typing import Any
 
+from compliance.records import recordclass
 from compliance.rulebook.inference import merged_chain
 from compliance.rulebook.load import available_rounds, canonical_round, data_dir, read_data
 from compliance.rulebook.model import RulebookError

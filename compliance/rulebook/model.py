@@ -7,11 +7,11 @@ meaning of every field is fixed here and in the rules that read it. See
 
 from __future__ import annotations
 
-from compliance.records import field, recordclass
 TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up time
 if TYPE_CHECKING:
     from typing import Any
 
+from compliance.records import field, recordclass
 from compliance.rulebook.expr import Node, compile_expression
 
 REQUIREMENTS = ("exactly_one", "at_least_one", "at_least", "at_least_one_of", "optional", "none")

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Mapping
-from compliance.records import fields, recordclass
 from typing import Any
 
+from compliance.records import fields, recordclass
 from compliance.rulebook.model import RulebookError
 
 

@@ -16,11 +16,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from compliance.records import recordclass
 from functools import lru_cache
 from types import MappingProxyType
 from typing import Any
 
+from compliance.records import recordclass
 from compliance.rulebook.load import available_rounds, canonical_round, data_dir, load_rulebook, read_data
 from compliance.rulebook.model import RulebookError
 

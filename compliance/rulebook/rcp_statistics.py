@@ -28,10 +28,10 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Sequence
-from compliance.records import recordclass
 from functools import lru_cache
 from typing import Any
 
+from compliance.records import recordclass
 from compliance.rulebook.rcp import RcpBenchmark, load_rcp_benchmarks
 
 

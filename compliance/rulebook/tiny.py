@@ -4,9 +4,9 @@ helpers as the other suites' (``read_chain``, ``read_data``, ``merge_layers``), 
 from __future__ import annotations
 
 import os
-from compliance.records import field, recordclass
 from functools import lru_cache
 
+from compliance.records import field, recordclass
 from compliance.rulebook.inference import merged_chain
 from compliance.rulebook.inference_model import RoundIdentity
 from compliance.rulebook.load import available_rounds, canonical_round, chain_sha256, data_folder, read_data

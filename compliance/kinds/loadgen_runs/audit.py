@@ -11,7 +11,6 @@ else only from the log: then only what LoadGen itself requires is checked.
 from __future__ import annotations
 
 import os
-from compliance.records import recordclass
 from typing import TYPE_CHECKING
 
 from compliance import __version__
@@ -22,6 +21,7 @@ from compliance.models.report import Report, Subject, ToolInfo
 from compliance.models.roles import SubjectRole
 from compliance.options import UsageError
 from compliance.parsers import loadgen as P
+from compliance.records import recordclass
 from compliance.registry import applies, load_all
 from compliance.rulebook.inference import (
     SUITE,

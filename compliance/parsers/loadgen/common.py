@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
-from compliance.records import recordclass
 from typing import TypeVar
 
 from compliance import wording
@@ -26,6 +25,7 @@ from compliance.parsers.mllog import (
     ISSUE_UNREADABLE,
 )
 from compliance.parsers.safefs import NotRegularFile, open_regular, read_upto, shown, why_unreadable
+from compliance.records import recordclass
 
 DETAIL_FILE = "mlperf_log_detail.txt"
 SUMMARY_FILE = "mlperf_log_summary.txt"

@@ -8,11 +8,11 @@ Nothing here opens a file: the run was read by ``compliance.parsers.loadgen``;
 from __future__ import annotations
 
 import os
-from compliance.records import recordclass
 from typing import Any
 
 from compliance.models.findings import Finding
 from compliance.models.loadgen import LoadgenRun
+from compliance.records import recordclass
 from compliance.registry import Rule
 from compliance.rulebook.inference import InferenceRulebook, ModelRules
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from compliance.records import recordclass
 
 from compliance.models.findings import Finding, Severity
 from compliance.models.roles import SubjectRole
+from compliance.records import recordclass
 from compliance.registry import Rule, checker, define, doc_page
 from compliance.rulebook.inference import Amount, LatencyBounds
 from compliance.rules.inference.context import LoadgenContext, bound_ms, ms

@@ -18,12 +18,12 @@ import functools
 import math
 import uuid
 from collections.abc import Callable, Iterator
-from compliance.records import recordclass
 from functools import lru_cache
 from typing import Any
 
 from compliance.models.findings import Finding, Severity
 from compliance.models.power import PowerResult, SampleLog
+from compliance.records import recordclass
 from compliance.rulebook.power import PowerRules, power_rules
 from compliance.registry import Rule, checker, define, doc_page
 from compliance.rules.inference.common import ALL, SUITES

@@ -9,7 +9,6 @@ system has). Nothing here opens a file: ``compliance.kinds.inference_tree`` read
 from __future__ import annotations
 
 from collections.abc import Iterator
-from compliance.records import field, recordclass
 from typing import Any
 
 from compliance.models.findings import Finding
@@ -18,6 +17,7 @@ from compliance.models.loadgen import AccuracyText, LoadgenRun
 from compliance.models.power import PowerResult
 from compliance.models.roles import SubjectRole
 from compliance.models.submission import SystemFile
+from compliance.records import field, recordclass
 from compliance.registry import Rule
 from compliance.rulebook.inference import InferenceRulebook, ModelRules
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from compliance.records import recordclass
 from typing import TYPE_CHECKING, Any
 
+from compliance.records import recordclass
 from compliance.rules.inference.tree_context import (
     ResultContext,
 )

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from compliance.records import field, recordclass
-
 from compliance.models.findings import Finding
 from compliance.models.loadgen import LoadgenRun
 from compliance.parsers.mobile import MobileEntry, MobileResultFile
+from compliance.records import field, recordclass
 from compliance.registry import Rule
 from compliance.rulebook.mobile import MobileBenchmark, MobileRulebook
 

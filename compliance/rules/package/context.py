@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from compliance.records import field, recordclass
 from typing import Any
 
 from compliance.models.submission import ResultSet, RunSummary, SubmissionTree, SystemFile
+from compliance.records import field, recordclass
 from compliance.rulebook.model import Rulebook
 
 

@@ -8,7 +8,6 @@ refuse these (nothing is followed, opened or unpacked); these rules report them.
 from __future__ import annotations
 
 import re
-from compliance.records import recordclass
 from collections.abc import Iterator
 
 from compliance.models.findings import Finding, Severity
@@ -17,6 +16,7 @@ from compliance.models.submission import LayoutIssue
 from compliance.parsers import archive as a
 from compliance.parsers import tree as t
 from compliance.parsers.safefs import MAX_DEPTH
+from compliance.records import recordclass
 from compliance.registry import Rule, checker, define, doc_page
 from compliance.rules.package.context import PackageContext
 

@@ -30,9 +30,9 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from compliance.records import recordclass, replace
 from typing import Any, Literal
 
+from compliance.records import recordclass, replace
 from compliance.rulebook.rcp import (
     RcpBenchmark,
     canonical_rcp_round,

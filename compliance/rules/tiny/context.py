@@ -3,10 +3,9 @@ already read by ``compliance.parsers.tiny``. Nothing here opens a file."""
 
 from __future__ import annotations
 
-from compliance.records import recordclass
-
 from compliance.models.findings import Finding
 from compliance.models.tiny import ModeFolder, OrgFolder, TinyResult, TinyTree
+from compliance.records import recordclass
 from compliance.registry import Rule
 from compliance.rulebook.tiny import TinyBenchmark, TinyRulebook
 
