@@ -40,17 +40,20 @@ built on ``visible``.
 from __future__ import annotations
 
 import re
+from functools import cache
 
 # Characters that never reach a medium raw: C0 and C1 controls, DEL, the line and paragraph
 # separators, bidirectional formatting (LRM/RLM/ALM, embeddings, overrides, isolates), the
 # byte-order mark / zero-width no-break space, interlinear annotations, non-characters, and
 # the surrogates that stand for bytes of a name that are not UTF-8.
 _BEYOND_C0 = "\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069\ufeff\ufff9-\ufffb\ufffe\uffff\ud800-\udfff"
-_HIDDEN = re.compile(f"[\x00-\x1f{_BEYOND_C0}]")
-_HIDDEN_KEEP_LINES = re.compile(f"[\x00-\x08\x0b-\x1f{_BEYOND_C0}]")  # LF and tab stay
-_HIDDEN_IN_DATA = re.compile(f"[\x00-\x08\x0b\x0c\x0e-\x1f{_BEYOND_C0}]")  # LF, CR and tab stay (percent-encoded)
+# The patterns are compiled when a text first needs them: most text is printable ASCII, which
+# none of them matches (``_plain``), and a check prints little.
+_HIDDEN = cache(lambda: re.compile(f"[\x00-\x1f{_BEYOND_C0}]"))
+_HIDDEN_KEEP_LINES = cache(lambda: re.compile(f"[\x00-\x08\x0b-\x1f{_BEYOND_C0}]"))  # LF and tab stay
+_HIDDEN_IN_DATA = cache(lambda: re.compile(f"[\x00-\x08\x0b\x0c\x0e-\x1f{_BEYOND_C0}]"))  # LF, CR and tab stay (percent-encoded)
 # A line that starts with '::' after blanks (the runner trims any Unicode white space first).
-_COMMAND_START = re.compile(r"^([^\S\n]*)::", re.MULTILINE)
+_COMMAND_START = cache(lambda: re.compile(r"^([^\S\n]*)::", re.MULTILINE))
 _FORMULA = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -61,15 +64,22 @@ def _show(match: re.Match[str]) -> str:
     return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
+def _plain(text: str) -> bool:
+    """Printable ASCII only (no control character, no DEL): nothing in it is ever escaped."""
+    return text.isascii() and text.isprintable()
+
+
 def visible(value: object, *, keep_lines: bool = False) -> str:
     """``value`` as text with every invisible or controlling character shown as an escape.
 
     With ``keep_lines``, LF and tab stay (a CR LF pair becomes LF); everything else is escaped.
     """
     text = str(value)
+    if _plain(text):
+        return text
     if keep_lines:
-        return _HIDDEN_KEEP_LINES.sub(_show, text.replace("\r\n", "\n"))
-    return _HIDDEN.sub(_show, text)
+        return _HIDDEN_KEEP_LINES().sub(_show, text.replace("\r\n", "\n"))
+    return _HIDDEN().sub(_show, text)
 
 
 def _no_commands(text: str) -> str:
@@ -77,7 +87,7 @@ def _no_commands(text: str) -> str:
     if "##[" in text:
         text = text.replace("##[", "#\\x23[")
     if "::" in text:
-        text = _COMMAND_START.sub(lambda m: m.group(1) + "\\x3a:", text)
+        text = _COMMAND_START().sub(lambda m: m.group(1) + "\\x3a:", text)
     return text
 
 
@@ -94,7 +104,8 @@ def text_block(value: object) -> str:
 def workflow_data(value: object) -> str:
     """A GitHub workflow command's message: like ``text_block`` (its lines are the message's), then
     ``%``, CR and LF percent-encoded as the runner expects, so it stays on the command's line."""
-    data = _no_commands(_HIDDEN_IN_DATA.sub(_show, str(value)))
+    data = str(value)
+    data = _no_commands(data if _plain(data) else _HIDDEN_IN_DATA().sub(_show, data))
     return data.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
@@ -122,11 +133,11 @@ def html(value: object) -> str:
     if "##[" in shown:
         shown = shown.replace("##[", "##&#91;")
     if "::" in shown:
-        shown = _COMMAND_START.sub(lambda m: m.group(1) + "&#58;:", shown)
+        shown = _COMMAND_START().sub(lambda m: m.group(1) + "&#58;:", shown)
     return shown
 
 
-_JSON_INERT = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069\ufeff\ufff9-\ufffb\ufffe\uffff]|##\\[")
+_JSON_INERT = cache(lambda: re.compile("[\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069\ufeff\ufff9-\ufffb\ufffe\uffff]|##\\["))
 
 
 def json_output(document: str) -> str:
@@ -136,4 +147,6 @@ def json_output(document: str) -> str:
     Outside strings JSON has only ASCII punctuation, digits and the literals, so
     replacing these characters anywhere changes no value.
     """
-    return _JSON_INERT.sub(lambda m: "##\\u005b" if m.group() == "##[" else f"\\u{ord(m.group()):04x}", document)
+    if document.isascii() and "\x7f" not in document and "##[" not in document:
+        return document  # ASCII: only DEL and '##[' would be escaped
+    return _JSON_INERT().sub(lambda m: "##\\u005b" if m.group() == "##[" else f"\\u{ord(m.group()):04x}", document)

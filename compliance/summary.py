@@ -7,6 +7,7 @@ all the run-set, score, RCP and borrowing rules ever see of it.
 from __future__ import annotations
 
 import re
+from functools import cache
 TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up time
 if TYPE_CHECKING:
     from typing import Any
@@ -20,10 +21,10 @@ from compliance.rules.training.functions import is_number
 from compliance.rules.training.stream import MAX_POINTS  # noqa: F401  (evaluations kept for a plot)
 
 # Keys that describe how a run was trained (compared across runs and entries).
-_HYPERPARAMETER = re.compile(
+_HYPERPARAMETER = cache(lambda: re.compile(
     r"^(opt_|lars_|sgd_|scheduler_|lora_|model_)|(_batch_size|_learning_rate|_steps|_epochs|_samples|"
     r"_parallelism|_rate|_decay|_epsilon|_eps|_beta_\d|_betas|_alpha|_rank|_size|_momentum)$"
-)
+))
 _NOT_HYPERPARAMETER = {"train_samples", "eval_samples", "seed"}
 
 
@@ -33,7 +34,7 @@ def _first_values(ctx: LogContext) -> dict[str, Any]:
     for key in sorted(ctx.log.by_key):
         if key in _NOT_HYPERPARAMETER or key.startswith("submission_"):
             continue
-        if _HYPERPARAMETER.search(key) or key in tunable or key in ("global_batch_size", "gradient_accumulation_steps", "max_sequence_length"):
+        if _HYPERPARAMETER().search(key) or key in tunable or key in ("global_batch_size", "gradient_accumulation_steps", "max_sequence_length"):
             value = ctx.log.by_key[key][0].value
             if isinstance(value, (str, int, float, bool)) or value is None or isinstance(value, list):
                 values[key] = value

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+from functools import cache
 from collections import Counter
 from collections.abc import Iterable, Mapping
 
@@ -94,7 +95,7 @@ def loadgen_seeds(runs: Iterable[tuple[int, int, int]], rounds: Mapping[str, tup
     return Evidence("LoadGen seeds", frozenset(), f"runs of different rounds: {mixed}", hard=True)
 
 
-VERSION = re.compile(r"^\s*(\d+)\.(\d+)")
+VERSION = cache(lambda: re.compile(r"^\s*(\d+)\.(\d+)"))
 
 
 def loadgen_version(versions: Iterable[str], rounds: Iterable[str]) -> Evidence:
@@ -105,7 +106,7 @@ def loadgen_version(versions: Iterable[str], rounds: Iterable[str]) -> Evidence:
     """
     seen: Counter[str] = Counter()
     for text in versions:
-        match = VERSION.match(text or "")
+        match = VERSION().match(text or "")
         if match:
             seen[f"{int(match.group(1))}.{int(match.group(2))}"] += 1
     if not seen:

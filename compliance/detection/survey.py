@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
+from functools import cache
 
 from compliance.parsers.safefs import NotRegularFile, open_regular, walk
 from compliance.parsers.safefs import relative as _relative
@@ -22,11 +23,11 @@ PREFIX_BYTES = 1 << 20  # a training log's first MiB: its first records are ther
 DETAIL_PREFIX_BYTES = 48 << 10  # LoadGen writes the version, date and seeds in its first ~25 KB
 MAX_SURVEYED = 20_000  # logs read for dates; a results round has about 3,000
 CODE_FOLDERS = frozenset({"benchmarks", "code", "src", "documentation", "measurements", "power", "ranging"})
-RESULT_LOG = re.compile(r"^result_.*\.txt$")
+RESULT_LOG = cache(lambda: re.compile(r"^result_.*\.txt$"))
 LOADGEN_FILES = ("mlperf_log_detail.txt", "mlperf_log_summary.txt")
 ENDPOINTS_FILES = ("result_summary.json", "accuracy_results.json")  # an Endpoints (LoadGen++) result's own files (6.1 on)
 SEED_KEYS = ("qsl_rng_seed", "sample_index_rng_seed", "schedule_rng_seed")
-TEST_FOLDER = re.compile(r"^TEST\d\d$", re.IGNORECASE)
+TEST_FOLDER = cache(lambda: re.compile(r"^TEST\d\d$", re.IGNORECASE))
 SCALES = ("strong", "weak")
 
 
@@ -98,7 +99,7 @@ def walk_input(top: str, survey: Survey | None = None) -> Survey:
         below = _parts_after_results(folder.path, top)
         if any(name in names for name in LOADGEN_FILES):
             parts = below or []
-            in_test = any(TEST_FOLDER.match(p) for p in parts)
+            in_test = any(TEST_FOLDER().match(p) for p in parts)
             (performance if "performance" in [p.lower() for p in parts] and not in_test else others).append(folder.path)
             if len(parts) >= 2:
                 survey.models.add(parts[1])
@@ -106,7 +107,7 @@ def walk_input(top: str, survey: Survey | None = None) -> Survey:
             survey.links.extend(e.path for e in folder.others if e.is_symlink())
             if not any(name in names for name in LOADGEN_FILES):
                 survey.endpoints_files += sum(1 for name in ENDPOINTS_FILES if name in names)
-        logs = [e.path for e in folder.others if RESULT_LOG.match(e.name)]
+        logs = [e.path for e in folder.others if RESULT_LOG().match(e.name)]
         if logs:
             survey.training_logs.extend(logs)
             if below:
@@ -115,7 +116,7 @@ def walk_input(top: str, survey: Survey | None = None) -> Survey:
                 if len(below) >= 3 and below[-2].lower() in SCALES:
                     survey.scales = True
         for sub in folder.folders:
-            if TEST_FOLDER.match(sub.name) and below is not None and len(below) >= 3:
+            if TEST_FOLDER().match(sub.name) and below is not None and len(below) >= 3:
                 rel = _relative(folder.path, top).split(os.sep)
                 survey.orgs_inside.add(os.sep.join(rel[: len(rel) - len(below) - 1]))
             elif sub.name.lower() == "compliance" and any(f.name.lower() == "results" for f in folder.folders):
@@ -219,7 +220,7 @@ def _prefix_facts(path: str, follow: bool, earliest_ms: float) -> tuple[float | 
     return stamp, seen, benchmark_line or b""
 
 
-SUMMARY_SEED = re.compile(rb"^\s*(qsl_rng_seed|sample_index_rng_seed|schedule_rng_seed)\s*:\s*(\d+)\s*$", re.MULTILINE)
+SUMMARY_SEED = cache(lambda: re.compile(rb"^\s*(qsl_rng_seed|sample_index_rng_seed|schedule_rng_seed)\s*:\s*(\d+)\s*$", re.MULTILINE))
 
 
 WANTED = (b'"key": "test_datetime"', b'"key": "loadgen_version"') + tuple(
@@ -267,7 +268,7 @@ def read_loadgen_facts(survey: Survey, follow_named: set[str] | None = None) -> 
                     seeds[key[len("effective_"):]] = value
         if not detail:
             summary = _prefix(os.path.join(folder, LOADGEN_FILES[1]), 1 << 20, follow)
-            for match in SUMMARY_SEED.finditer(summary):
+            for match in SUMMARY_SEED().finditer(summary):
                 seeds[match.group(1).decode()] = int(match.group(2))
         survey.run_dates.append(date)
         if all(k in seeds for k in SEED_KEYS):

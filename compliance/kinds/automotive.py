@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import re
+from functools import cache
 
 from compliance.kinds import Kind, SubjectKind
 
@@ -25,12 +26,11 @@ if TYPE_CHECKING:
     from compliance.parsers.archive import Unpacked
 
 SUITE = "automotive"
-REPOSITORY = re.compile(r"(?:^|[^a-z])automotive_results_v(\d+)\.(\d+)(?![0-9])", re.IGNORECASE)
 MAX_ORGS = 32  # organisation folders looked at for model names (a results repository has a few)
 MAX_SYSTEMS = 8  # system folders per organisation
 DETAIL_PREFIX = 1 << 16  # bytes of a named run's detail log read for its scenario and seeds
 CONSTANT_STREAM = b'"effective_scenario", "value": "ConstantStream"'
-_SEED = re.compile(rb'"key": "effective_(qsl_rng_seed|sample_index_rng_seed|schedule_rng_seed)", "value": (\d+)')
+_SEED = cache(lambda: re.compile(rb'"key": "effective_(qsl_rng_seed|sample_index_rng_seed|schedule_rng_seed)", "value": (\d+)'))
 
 
 def _names(folder: str) -> list[str]:
@@ -89,7 +89,7 @@ def _model_run_evidence(folder: str) -> str | None:
     return None
 
 
-_MODEL_TABLE = re.compile(r'^\[models\."([^"]+)"\]\s*$', re.MULTILINE)
+_MODEL_TABLE = cache(lambda: re.compile(r'^\[models\."([^"]+)"\]\s*$', re.MULTILINE))
 
 
 def _automotive_names() -> set[str]:
@@ -106,7 +106,7 @@ def _automotive_names() -> set[str]:
         return found
     for name in names:
         with open(os.path.join(folder, name), encoding="utf-8") as handle:
-            found.update(m.lower() for m in _MODEL_TABLE.findall(handle.read()))
+            found.update(m.lower() for m in _MODEL_TABLE().findall(handle.read()))
     return found
 
 
@@ -143,7 +143,7 @@ def _run_evidence(prefix: bytes) -> str | None:
     """What in a detail log's first records says automotive, or None."""
     if CONSTANT_STREAM in prefix:
         return "a LoadGen run of the ConstantStream scenario (automotive LoadGen)"
-    seeds = {m.group(1).decode(): int(m.group(2)) for m in _SEED.finditer(prefix)}
+    seeds = {m.group(1).decode(): int(m.group(2)) for m in _SEED().finditer(prefix)}
     from compliance.rulebook.inference import SEED_NAMES
 
     got = tuple(seeds.get(k) for k in SEED_NAMES)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import re
+from functools import cache
 
 from compliance.kinds import Kind, SubjectKind
 
@@ -39,7 +40,7 @@ NOT_RESULTS = frozenset(("code", "src", "systems", "compliance", "measurements",
 SURVEY_DEPTH = 8
 SURVEY_FILES = 24  # results files whose first bytes are read, at most
 HEAD_BYTES = 4096
-REPOSITORY = re.compile(r"(?:^|[^a-z])tiny(?:_results)?[-_]v?(\d+)\.(\d+)(?![0-9])", re.IGNORECASE)
+REPOSITORY = cache(lambda: re.compile(r"(?:^|[^a-z])tiny(?:_results)?[-_]v?(\d+)\.(\d+)(?![0-9])", re.IGNORECASE))
 
 
 class _Survey:
@@ -160,7 +161,7 @@ def _repository(path: str) -> Evidence:
     from compliance.detection import Evidence
 
     for part in reversed(os.path.abspath(path).split(os.sep)):
-        match = REPOSITORY.search(part)
+        match = REPOSITORY().search(part)
         if match:
             return Evidence("repository name", frozenset({f"{int(match.group(1))}.{int(match.group(2))}"}), f"the folder {part!r}", hard=True)
     return Evidence("repository name", None, "no tiny_results_v<round> folder in the path")

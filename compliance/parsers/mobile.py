@@ -22,17 +22,20 @@ from __future__ import annotations
 import math
 import os
 import re
-from functools import lru_cache
-from typing import Any
+from functools import cache, lru_cache
 
 import orjson
 
 from compliance.parsers.safefs import NotRegularFile, read_regular, why_unreadable
 from compliance.records import field, recordclass
 
+TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up time
+if TYPE_CHECKING:
+    from typing import Any
+
 MAX_BYTES = 16 << 20  # 16 MiB: a published result file is 10-60 kB
 MAX_SCHEMA_PROBLEMS = 20  # schema errors kept per file (the rest are counted)
-_NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
+_NUMBER = cache(lambda: re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"))
 
 
 @recordclass(slots=True)
@@ -92,7 +95,7 @@ def _number(value: Any) -> float | None:
         return None
     if isinstance(value, (int, float)):
         return float(value) if math.isfinite(value) else None
-    if isinstance(value, str) and _NUMBER.fullmatch(value.strip()):
+    if isinstance(value, str) and _NUMBER().fullmatch(value.strip()):
         number = float(value)
         return number if math.isfinite(number) else None
     return None
@@ -120,7 +123,7 @@ def accuracy_from_text(text: str | None, bare_scale: float = 1.0) -> float | Non
     "33.39 dB" -> 0.3339 (as the app normalises PSNR), a bare "94.4000" divided by ``bare_scale``."""
     if not text:
         return None
-    match = _NUMBER.search(text)
+    match = _NUMBER().search(text)
     if match is None:
         return None
     number = float(match.group(0))

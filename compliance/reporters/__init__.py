@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import posixpath
 import re
+from functools import cache
 from importlib import import_module
 
 from compliance.models.roles import FILE_ROLES, FOLDER_ROLES, SubjectRole
@@ -44,7 +45,7 @@ EXTENSIONS = {
 # The one name of each severity, in every format (the JSON value is the same word).
 SEVERITY_WORD = {"error": "error", "warning": "warning", "review": "review", "info": "info"}
 
-_LONG_DECIMAL = re.compile(r"(?<![\d.])-?\d+\.\d{7,}(?![\d.])")
+_LONG_DECIMAL = cache(lambda: re.compile(r"(?<![\d.])-?\d+\.\d{7,}(?![\d.])"))
 
 
 def _rounded(match: re.Match[str]) -> str:
@@ -61,7 +62,7 @@ def human(value: Any) -> str:
     JSON report keeps the full precision."""
     if isinstance(value, float):
         value = repr(value)
-    return _LONG_DECIMAL.sub(_rounded, str(value))
+    return _LONG_DECIMAL().sub(_rounded, str(value))
 
 
 def figure(value: float | None) -> str:

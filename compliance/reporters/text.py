@@ -8,7 +8,6 @@ lines; ``verbose`` shows them whole, the JSON report always does), and the table
 
 from __future__ import annotations
 
-import textwrap
 
 from compliance.escape import text as safe  # every value from the input, as one inert line
 from compliance.models.roles import FOLDER_ROLES, RUN_ROLES, SubjectRole
@@ -53,6 +52,8 @@ def header(report: Report) -> str:
 
 
 def _wrapped(text: str, width: int, first: str, rest: str, most: int | None) -> tuple[list[str], bool]:
+    import textwrap  # only for a report with notes or findings (a check that passes has none)
+
     lines = textwrap.wrap(text, width=max(width, 40), initial_indent=first, subsequent_indent=rest, break_on_hyphens=False) or [first.rstrip()]
     # A wrapped line of input text must not start a CI workflow command ('::' after blanks).
     lines = [safe(line) for line in lines]

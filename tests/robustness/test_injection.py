@@ -162,3 +162,16 @@ def test_settings_values_in_errors_are_escaped(tmp_path: Path, monkeypatch: pyte
         assert result.err.startswith("mlperf-audit: error: ")
         assert_inert(result.err, "stderr")
         assert_inert(result.out, "text")
+
+
+def test_the_plain_text_shortcut_escapes_what_the_patterns_escape() -> None:
+    """Printable ASCII skips the patterns (they are compiled only for other text): for every
+    character up to U+00FF, and the controls beyond, each escape gives what its pattern gives."""
+    samples = [chr(code) for code in range(0x100)] + ["\u202e", "\u2066", "\ufeff", "\udce9", "caf\u00e9", "plain text", "a::b", "##[x"]
+    for sample in samples:
+        for text in (sample, f"name {sample} tail", f"::{sample}"):
+            assert escape.visible(text) == escape._HIDDEN().sub(escape._show, text), repr(text)
+            assert escape.visible(text, keep_lines=True) == escape._HIDDEN_KEEP_LINES().sub(escape._show, text.replace("\r\n", "\n")), repr(text)
+            assert escape.workflow_data(text) == escape.workflow_data(text + "\x00")[: -len("\\x00")], repr(text)
+            document = json.dumps({"k": text}, ensure_ascii=False)
+            assert escape.json_output(document) == escape._JSON_INERT().sub(lambda m: "##\\u005b" if m.group() == "##[" else f"\\u{ord(m.group()):04x}", document), repr(text)
