@@ -3,12 +3,12 @@
 ``dataclasses`` writes and compiles three to six functions for every class it decorates when
 the class statement runs (about 0.4 ms a class, 17 ms for the classes one check of a log
 imports). ``recordclass`` does the same job for the features the package uses: it reads the
-class's annotations, keeps the fields and their defaults, makes ``__slots__`` when asked, and
-gives the class an ``__init__`` that is compiled the first time the class is instantiated (a
-class never made in a run costs nothing; once compiled it is the very ``__init__``
-dataclasses would write, so a class made for every record of a log constructs as fast).
-``__repr__``, ``__eq__``, ``__hash__`` and the frozen ``__setattr__`` are closures over the
-field names, made without compiling anything.
+class's annotations, keeps the fields and their defaults and makes ``__slots__`` when asked.
+Its ``__init__`` binds the arguments generically for the class's first instances and is then
+compiled (a class made a few times in a run never pays a compile; once compiled it is the very
+``__init__`` dataclasses would write, so a class made for every record of a log constructs as
+fast). ``__repr__``, ``__eq__``, ``__hash__`` and the frozen ``__setattr__`` are closures over
+the field names, made without compiling anything.
 
 Semantics follow ``dataclasses`` (tests/unit/test_records.py compares the two): fields in
 annotation order, base classes' fields first (a redefined field keeps its place), ``field(default=,
