@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Mapping
-from functools import lru_cache
+from functools import cache, lru_cache
 
 from compliance.records import recordclass
 
@@ -28,10 +28,13 @@ FUNCTIONS: dict[str, tuple[Callable[..., Number], int, int]] = {
     "max": (max, 2, 16),
 }
 
-_TOKEN = re.compile(
-    r"\s*(?:(?P<num>(?:\d[\d_]*\.?[\d_]*|\.\d[\d_]*)(?:[eE][+-]?\d+)?)"
-    r"|(?P<name>[A-Za-z_][A-Za-z0-9_]*)"
-    r"|(?P<op>\*\*|[-+*/(),]))"
+# compiled when the first expression is (a rulebook's expressions are compiled once, when loaded)
+_TOKEN = cache(
+    lambda: re.compile(
+        r"\s*(?:(?P<num>(?:\d[\d_]*\.?[\d_]*|\.\d[\d_]*)(?:[eE][+-]?\d+)?)"
+        r"|(?P<name>[A-Za-z_][A-Za-z0-9_]*)"
+        r"|(?P<op>\*\*|[-+*/(),]))"
+    )
 )
 
 
@@ -59,7 +62,7 @@ def _tokenize(text: str) -> list[tuple[str, str]]:
     pos = 0
     text = text.rstrip()
     while pos < len(text):
-        match = _TOKEN.match(text, pos)
+        match = _TOKEN().match(text, pos)
         if match is None or match.end() == pos:
             raise ExpressionError(f"unexpected character {text[pos:].lstrip()[:1]!r} in {text!r}")
         kind = match.lastgroup
