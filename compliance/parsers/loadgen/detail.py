@@ -555,18 +555,21 @@ def _scan_detail(data: bytes, builder: _DetailBuilder) -> int:
     run = builder.run
     size = len(data)
     pos = line_no = 0
-    # Where the next array and the next object value start (such a line is read alone); each
-    # is looked for again only once passed, and never again once absent.
+    # Where the next "[" (an array value, or one in a string: a run holds none) and the next
+    # object value start (such a line is read alone); each is looked for again only once passed,
+    # and never again once absent. An object value is looked for only before the next "["
+    # (``object_at`` is then that "[" when none is there): the arrays are most of a log's bytes,
+    # and the run ends before them anyway. Where a run ends changes no record, only the speed.
     array_at = object_at = -1
     one_by_one = 0  # the lines before this offset are read one by one (a run of them did not read)
     while pos < size:
         if pos >= one_by_one and starts(TOKEN, pos):
             if array_at < pos:
-                array_at = find(b'"value": [', pos)
+                array_at = find(b"[", pos)
                 array_at = size if array_at < 0 else array_at
             if object_at < pos:
-                object_at = find(b'"value": {', pos)
-                object_at = size if object_at < 0 else object_at
+                object_at = find(b'"value": {', pos, array_at)
+                object_at = array_at if object_at < 0 else object_at
             container = min(array_at, object_at)
             bound = min(data.rfind(b"\n", pos, container) + 1 if container < size else size, pos + RUN_BYTES)
             stop = data.rfind(b"\n", pos, bound)  # the run: the whole lines before the bound
