@@ -7,8 +7,9 @@ from __future__ import annotations
 import os
 import sys
 from collections import Counter
-from collections.abc import Callable, Iterable, Sized
+from collections.abc import Callable, Iterable, Iterator, Sized
 from functools import partial
+from itertools import chain, islice
 from typing import Any
 
 from compliance.registry import SILENCED
@@ -52,10 +53,18 @@ def run_pool(
 ) -> list[Any]:
     """``worker`` over ``jobs`` in order: in this process for a few jobs, else in a process pool.
 
-    ``jobs`` may be an iterator that makes each job as it is asked for (``count`` then says how
-    many it makes): the pool's workers start on the first jobs while the rest are being made."""
-    total = len(jobs) if count is None and isinstance(jobs, Sized) else (count or 0)
-    if total < min_jobs or (os.cpu_count() or 1) < 2:
+    ``jobs`` may be an iterator that makes each job as it is asked for: the pool's workers start
+    on the first jobs while the rest are being made. ``count`` says how many it makes; without
+    it (and for an iterator without a length) the first ``min_jobs`` are made to tell whether a
+    pool pays, and the jobs are sent in chunks that grow as more are made."""
+    if count is None and isinstance(jobs, Sized):
+        count = len(jobs)
+    first: list[Any] = []
+    if count is None:
+        jobs = iter(jobs)
+        first = list(islice(jobs, min_jobs))
+        jobs = chain(first, jobs)
+    if (count if count is not None else len(first)) < min_jobs or (os.cpu_count() or 1) < 2:
         results = []
         for job in jobs:
             results.append(worker(job))
@@ -73,12 +82,13 @@ def run_pool(
     pool = _executor()(max_workers=min(os.cpu_count() or 2, 8), mp_context=context, **pool_args)
     try:
         results = []
-        for result, silenced in pool.map(partial(_counted, worker), jobs, chunksize=max(1, min(8, total // 32))):
-            _raise_pending()
-            results.append(result)
-            SILENCED.update(silenced)  # what --select/--ignore removed in the worker
-            if progress:
-                progress(1)
+        for chunk in pool.map(partial(_counted, worker), _chunks(jobs, count)):
+            for result, silenced in chunk:
+                _raise_pending()
+                results.append(result)
+                SILENCED.update(silenced)  # what --select/--ignore removed in the worker
+                if progress:
+                    progress(1)
     except BaseException:
         # Ctrl-C (or a failure): end now, not after the queued jobs; the workers ignore SIGINT,
         # so they are ended here, and none prints a traceback.
@@ -91,10 +101,32 @@ def run_pool(
     return results
 
 
-def _counted(worker: Callable[[Any], Any], job: Any) -> tuple[Any, Counter[tuple[str, str]]]:
-    """``worker(job)`` in a pool worker, and the findings selection removed meanwhile."""
-    before = Counter(SILENCED)
-    return worker(job), SILENCED - before
+MOST_CHUNK = 8  # jobs sent to a worker at once (fewer while few jobs are known: see _chunks)
+
+
+def _chunks(jobs: Iterable[Any], count: int | None) -> Iterator[list[Any]]:
+    """The jobs in chunks of a 32nd of their count, 1 to ``MOST_CHUNK``: small enough for the
+    workers to end together, big enough to cost few messages. Without a count, each chunk is a
+    32nd of the jobs made so far."""
+    chunk: list[Any] = []
+    made = 0
+    for job in jobs:
+        chunk.append(job)
+        made += 1
+        if len(chunk) >= max(1, min(MOST_CHUNK, (count if count is not None else made) // 32)):
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _counted(worker: Callable[[Any], Any], chunk: list[Any]) -> list[tuple[Any, Counter[tuple[str, str]]]]:
+    """``worker`` on each job of a chunk in a pool worker, and the findings selection removed meanwhile."""
+    done = []
+    for job in chunk:
+        before = Counter(SILENCED)
+        done.append((worker(job), SILENCED - before))
+    return done
 
 
 def _worker_start(roots: tuple[str, ...], bounds: dict[str, int]) -> None:

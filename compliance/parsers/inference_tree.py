@@ -12,6 +12,7 @@ is written.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 
 from compliance.models.inference import InferenceOrg, InferenceTree, ScenarioFolder
 from compliance.models.submission import SystemFile
@@ -46,7 +47,8 @@ class _InferenceWalker(base._Walker):
     def _divisions(self, names: dict[str, Entry]) -> list[Entry]:
         return [e for n, e in names.items() if n.lower() in DIVISIONS and e.is_dir(follow_symlinks=False)]
 
-    def walk_inference(self) -> InferenceTree:
+    def walk_inference(self) -> Iterator[InferenceOrg]:
+        """Walk the tree into ``self.tree``, yielding each organisation once it is walked whole."""
         root = self.root
         # Listed unscreened: each entry is screened once, by the level that reads it.
         names = {e.name: e for e in self.listdir(root, top=True, screen=False)}
@@ -54,7 +56,7 @@ class _InferenceWalker(base._Walker):
         if "results" in names or "systems" in names:
             parent = os.path.basename(os.path.dirname(root.rstrip(os.sep)))
             division = parent.lower() if parent.lower() in DIVISIONS else ""
-            self.org_folder(root, division, own)
+            yield self.org_folder(root, division, own)
         elif self._divisions(names):
             # A results repository: its own files (README, licence, the round's PDF, site
             # files) are not part of any submission; a folder beside the divisions is.
@@ -66,9 +68,9 @@ class _InferenceWalker(base._Walker):
                 if name.lower() not in DIVISIONS:
                     self.issue(base.STRAY, entry.path, "a results repository holds closed/, open/ and network/")
             for entry in self._divisions(names):
-                self.division_folder(entry.path, entry.name)
+                yield from self.division_folder(entry.path, entry.name)
         elif own.lower() in DIVISIONS:
-            self.division_folder(root, own)
+            yield from self.division_folder(root, own)
         else:
             names = {n: e for n, e in names.items() if self.screen(e)}
             found = False
@@ -77,17 +79,16 @@ class _InferenceWalker(base._Walker):
                     continue
                 inner = {e.name: e for e in self.listdir(entry.path)}
                 if "results" in inner or "systems" in inner:
-                    self.org_folder(entry.path, "", entry.name)
+                    yield self.org_folder(entry.path, "", entry.name)
                     found = True
                 elif self._divisions(inner):
                     for div in self._divisions(inner):
-                        self.division_folder(div.path, div.name)
+                        yield from self.division_folder(div.path, div.name)
                     found = True
             if not found:
                 self.issue(base.NO_SUBMISSION, root, "no <division>/<org>/{systems,results} folders found")
-        return self.tree  # type: ignore[return-value]
 
-    def division_folder(self, path: str, name: str) -> None:
+    def division_folder(self, path: str, name: str) -> Iterator[InferenceOrg]:
         division = name.lower()
         if name != division:
             self.issue(base.CASE, path, f"'{name}' should be '{division}'")
@@ -96,11 +97,11 @@ class _InferenceWalker(base._Walker):
             self.issue(base.EMPTY_FOLDER, path)
         for entry in entries:
             if entry.is_dir(follow_symlinks=False):
-                self.org_folder(entry.path, division, entry.name)
+                yield self.org_folder(entry.path, division, entry.name)
             else:
                 self.issue(base.STRAY, entry.path, "a division folder holds one folder per organisation")
 
-    def org_folder(self, path: str, division: str, org: str) -> None:
+    def org_folder(self, path: str, division: str, org: str) -> InferenceOrg:
         record = InferenceOrg(division=division, org=org, path=self.show(path), real=path)
         self.tree.orgs.append(record)  # type: ignore[attr-defined]
         for entry in self.listdir(path):
@@ -123,6 +124,7 @@ class _InferenceWalker(base._Walker):
         for part in ("compliance", "measurements", "code", "src", "documentation"):
             if part in record.parts:
                 self._walk_files(record.parts[part])
+        return record
 
     def systems_folder(self, org: InferenceOrg) -> None:
         for entry in self.listdir(org.parts["systems"]):
@@ -191,16 +193,31 @@ class _InferenceWalker(base._Walker):
 
 def walk_inference_tree(path: str, display: str | None = None) -> InferenceTree:
     """Read the layout under ``path`` (a folder). Never raises for bad input."""
+    tree, orgs = stream_inference_tree(path, display)
+    for _ in orgs:
+        pass
+    return tree
+
+
+def stream_inference_tree(path: str, display: str | None = None) -> tuple[InferenceTree, Iterator[InferenceOrg]]:
+    """``walk_inference_tree`` as it goes: the tree, and an iterator that walks it, yielding each
+    organisation (in ``tree.orgs``, its systems and results read) once it is walked whole, so
+    its results can be checked while the rest is walked. The tree is complete (its layout
+    issues final) once the iterator is exhausted. Never raises for bad input."""
     real = os.path.realpath(path)
     walker = _InferenceWalker(real, display or path.rstrip(os.sep) or path)
+    return walker.tree, _walked(walker, real)  # type: ignore[return-value]
+
+
+def _walked(walker: _InferenceWalker, real: str) -> Iterator[InferenceOrg]:
     if not os.path.isdir(real):
         walker.issue(base.UNREADABLE, real, "not a folder")
-        return walker.tree  # type: ignore[return-value]
-    tree = walker.walk_inference()
+        return
+    yield from walker.walk_inference()
+    tree = walker.tree
     tree.issues = [i for i in tree.issues if i.kind != base.EMPTY_FILE]
-    orgs = tuple(org.path.rstrip("/") + "/" for org in tree.orgs)
+    orgs = tuple(org.path.rstrip("/") + "/" for org in tree.orgs)  # type: ignore[attr-defined]
     for issue in tree.issues:
         if issue.kind in _IN_ORG and issue.path.startswith(orgs):
             issue.kind = _IN_ORG[issue.kind]
-    return tree
 

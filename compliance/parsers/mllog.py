@@ -253,43 +253,51 @@ class _Builder:
                 time_ms = obj["time_ms"]
                 metadata = obj["metadata"]
                 value = obj["value"]
-            except (KeyError, TypeError, IndexError):
-                key = time_ms = metadata = value = None
-            time_type = type(time_ms)
-            if (
-                type(key) is not str
-                or not key
-                or type(metadata) is not dict
-                or (time_type is int and not -limit < time_ms < limit)
-                or (time_type is not int and (time_type is not float or not isfinite(time_ms)))
-            ):
-                issue = _validate(obj)
-                if issue is not None:
-                    issues.append(ParseIssue(ISSUE_BAD_RECORD, line, issue, _excerpt(raw)))
-                    return
-                time_ms = float(time_ms)
-            slot = slots_get(key)
-            if slot is None:
-                first(key, line, time_ms, value, metadata, obj, raw)
-                return
+                slot = slots_get(key)
+            except (KeyError, TypeError, IndexError):  # not an object, a field missing, an unhashable key
+                key = time_ms = metadata = value = slot = None
+            if slot is None or type(time_ms) is not int or not -limit < time_ms < limit or type(metadata) is not dict:
+                # Not the common case (a known key, an integer time, metadata an object): the
+                # record's first of its key, a float time, or a record of another shape.
+                time_type = type(time_ms)
+                if (
+                    type(key) is not str
+                    or not key
+                    or type(metadata) is not dict
+                    or (time_type is int and not -limit < time_ms < limit)
+                    or (time_type is not int and (time_type is not float or not isfinite(time_ms)))
+                ):
+                    issue = _validate(obj)
+                    if issue is not None:
+                        issues.append(ParseIssue(ISSUE_BAD_RECORD, line, issue, _excerpt(raw)))
+                        return
+                    time_ms = float(time_ms)
+                if slot is None:
+                    slot = slots_get(key)
+                    if slot is None:
+                        first(key, line, time_ms, value, metadata, obj, raw)
+                        return
             where = slot[2]
-            if where is not None:
-                # More than the record's and its metadata's two "{": refuse() counts and charges it
-                # (metadata is an object here, so the bytes hold at least those two).
-                if (raw.count(b"{") > 2 or b"[" in raw) and refused(key, line, value, metadata, raw):
-                    return
+            if where is None:  # a key only counted
                 slot[0] += 1
-                if slot[4] is None:
-                    where.append(make(builder.seq, line, time_ms, key, value, metadata, obj.get("event_type"), obj.get("namespace")))
-                    if len(where) == slot[3]:
-                        probe(key, slot)
-                else:
-                    where.append((builder.seq, line, time_ms, value, metadata, obj))
-                    if len(where) == batch:
-                        slot[4](where)
-                        slot[2] = []
+                builder.seq += 1
+                return
+            # More than the record's and its metadata's two "{" (the first "{" after the start is
+            # not the last), or a "[": refuse() counts and charges it (metadata is an object here,
+            # so the bytes hold at least those two; two finds cost less than a count).
+            if (raw.find(b"{", 1) != raw.rfind(b"{") or raw.find(b"[") >= 0) and refused(key, line, value, metadata, raw):
+                return
+            slot[0] += 1
+            sink = slot[4]
+            if sink is None:
+                where.append(make(builder.seq, line, time_ms, key, value, metadata, obj.get("event_type"), obj.get("namespace")))
+                if len(where) == slot[3]:
+                    probe(key, slot)
             else:
-                slot[0] += 1
+                where.append((builder.seq, line, time_ms, value, metadata, obj))
+                if len(where) == batch:
+                    sink(where)
+                    slot[2] = []
             builder.seq += 1
 
         return add
@@ -478,9 +486,12 @@ def _size(count: int) -> str:
 
 
 def _scan(stream: BinaryIO, builder: _Builder) -> int:
-    """Scan the stream; return the number of lines in it."""
+    """Scan the stream; return the number of lines in it.
+
+    Each block is scanned where it lies (no copy of it): only a line that runs from one block
+    into the next is joined."""
     line_no = 1
-    tail = b""
+    tail = b""  # the start of a line that the next block goes on with
     skipping_long_line = False
     last_byte = b""
     while True:
@@ -488,82 +499,153 @@ def _scan(stream: BinaryIO, builder: _Builder) -> int:
         final = not chunk
         if chunk:
             last_byte = chunk[-1:]
-        data = tail + chunk if tail else chunk
-        tail = b""
-        if skipping_long_line:
-            nl = data.find(b"\n")
+        start = 0
+        if skipping_long_line or tail:
+            nl = chunk.find(b"\n")
             if nl < 0:
+                if skipping_long_line:
+                    if final:
+                        break
+                    continue
+                data = tail + chunk
+                tail = b""
                 if final:
+                    _scan_region(data, 0, len(data), line_no, builder)
                     break
+                if _too_long(data, line_no, builder):
+                    skipping_long_line = True
+                else:
+                    tail = data
                 continue
-            data = data[nl + 1 :]
-            line_no += 1
-            skipping_long_line = False
+            if skipping_long_line:
+                line_no += 1
+                skipping_long_line = False
+            else:
+                joined = tail + chunk[: nl + 1]
+                tail = b""
+                line_no = _scan_region(joined, 0, len(joined), line_no, builder)
+            start = nl + 1
         if final:
-            if data:
-                _scan_region(data, line_no, builder)
             break
-        cut = data.rfind(b"\n")
-        if cut < 0:
-            if len(data) > MAX_LINE_BYTES:
-                builder.log.issues.append(
-                    ParseIssue(
-                        ISSUE_LONG_LINE,
-                        line_no,
-                        f"the line is longer than {_size(MAX_LINE_BYTES)}; it was skipped",
-                        _excerpt(data[:EXCERPT]),
-                    )
-                )
+        cut = chunk.rfind(b"\n")
+        if cut < start:
+            rest = chunk[start:]
+            if _too_long(rest, line_no, builder):
                 skipping_long_line = True
             else:
-                tail = data
+                tail = rest
             continue
-        line_no = _scan_region(data[: cut + 1], line_no, builder)
-        tail = data[cut + 1 :]
+        line_no = _scan_region(chunk, start, cut + 1, line_no, builder)
+        tail = chunk[cut + 1 :]
     if not last_byte:
         return 0
     return line_no - 1 if last_byte == b"\n" else line_no
 
 
-def _scan_region(region: bytes, line_no: int, builder: _Builder) -> int:
-    """Parse the records in a run of whole lines; return the next line number."""
-    pos = 0
-    find = region.find
-    count = region.count
-    size = len(region)
+def _too_long(line: bytes, line_no: int, builder: _Builder) -> bool:
+    """Whether the start of a line without its end yet is past MAX_LINE_BYTES (reported: the
+    rest of the line is skipped)."""
+    if len(line) <= MAX_LINE_BYTES:
+        return False
+    builder.log.issues.append(
+        ParseIssue(
+            ISSUE_LONG_LINE,
+            line_no,
+            f"the line is longer than {_size(MAX_LINE_BYTES)}; it was skipped",
+            _excerpt(line[:EXCERPT]),
+        )
+    )
+    return True
+
+
+def _scan_region(data: bytes, pos: int, end: int, line_no: int, builder: _Builder) -> int:
+    """Parse the records in the run of whole lines ``data[pos:end]`` (read in place); return
+    the next line number.
+
+    The common record (one on its line, of a key seen before that is only counted or is handed
+    over in batches, an integer time, metadata an object) is taken here, with the record count
+    in a local name; any other goes through ``builder.add``, which does the same and more."""
+    low = pos
+    find = data.find
+    count = data.count
     loads = orjson.loads
     decode_error = orjson.JSONDecodeError
     add = builder.add
-    while True:
-        p = find(TOKEN, pos)
-        if p < 0:
-            return line_no + count(b"\n", pos)
-        if p != pos:  # lines before the record's (noise): a record at a line's start costs no count
-            line_no += count(b"\n", pos, p)
-        line_end = find(b"\n", p)
-        if line_end < 0:
-            line_end = size
-        # Fast path: one well-formed record on the line (trailing \r is JSON whitespace;
-        # a second record on the line makes this parse fail and takes the slow path).
-        body = p + TOKEN_LEN
-        if region[body : body + 1] == b"{" and line_end - body <= BIG_PAYLOAD:
-            payload = region[body:line_end]
-            try:
-                obj = loads(payload)
-            except decode_error:
-                obj = None
-            if obj is not None:
-                add(line_no, obj, payload)
+    slots_get = builder.slots.get
+    refused = builder._refused
+    limit = _TIME_LIMIT
+    batch = BATCH
+    seq = builder.seq
+    dense = True  # whether the last record began its line: then the next one is looked for there first
+    try:
+        while True:
+            if dense and data[pos : pos + TOKEN_LEN] == TOKEN:
+                p = pos  # a comparison costs less than a search
             else:
-                line_start = region.rfind(b"\n", 0, p) + 1
-                _parse_line(builder, line_no, region[line_start:line_end], p - line_start)
-        else:
-            line_start = region.rfind(b"\n", 0, p) + 1
-            _parse_line(builder, line_no, region[line_start:line_end], p - line_start)
-        if line_end >= size:
-            return line_no
-        pos = line_end + 1
-        line_no += 1
+                p = find(TOKEN, pos)  # no end bound: cheaper, and a token found past the end is ignored
+                if p < 0 or p >= end:
+                    return line_no + count(b"\n", pos, end)
+                dense = p == pos
+                if not dense:  # lines before the record's (noise): a record at a line's start costs no count
+                    line_no += count(b"\n", pos, p)
+            line_end = find(b"\n", p)  # the region ends with a newline, or at the end of the data
+            if line_end < 0:
+                line_end = end
+            # Fast path: one well-formed record on the line (trailing \r is JSON whitespace;
+            # a second record on the line makes this parse fail and takes the slow path).
+            body = p + TOKEN_LEN
+            obj = None
+            if body < end and data[body] == 123 and line_end - body <= BIG_PAYLOAD:  # 123: "{"
+                payload = data[body:line_end]
+                try:
+                    obj = loads(payload)
+                except decode_error:
+                    pass
+            if obj is None:
+                line_start = data.rfind(b"\n", low, p) + 1 or low
+                builder.seq = seq
+                _parse_line(builder, line_no, data[line_start:line_end], p - line_start)
+                seq = builder.seq
+            else:
+                try:
+                    slot = slots_get(obj["key"])
+                    time_ms = obj["time_ms"]
+                    metadata = obj["metadata"]
+                    value = obj["value"]
+                except (KeyError, TypeError, IndexError):
+                    slot = None
+                if (
+                    slot is None
+                    or type(time_ms) is not int
+                    or not -limit < time_ms < limit
+                    or type(metadata) is not dict
+                    or (slot[4] is None and slot[2] is not None)
+                ):
+                    builder.seq = seq
+                    add(line_no, obj, payload)
+                    seq = builder.seq
+                elif slot[2] is None:  # a key only counted
+                    slot[0] += 1
+                    seq += 1
+                elif not (
+                    (payload.find(b"{", 1) != payload.rfind(b"{") or payload.find(b"[") >= 0)
+                    and refused(obj["key"], line_no, value, metadata, payload)
+                ):  # see add() for the brackets
+                    slot[0] += 1
+                    where = slot[2]
+                    where.append((seq, line_no, time_ms, value, metadata, obj))
+                    seq += 1
+                    if len(where) == batch:
+                        slot[4](where)
+                        slot[2] = []
+            if line_end >= end:
+                return line_no
+            pos = line_end + 1
+            line_no += 1
+            if pos >= end:  # the data goes on past the region: not to be compared with the token
+                return line_no
+    finally:
+        builder.seq = seq
 
 
 class _few_collections:

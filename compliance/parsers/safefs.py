@@ -142,7 +142,7 @@ def _open_folder_at(parent: int, name: str) -> int:
         raise
 
 
-_FOLDERS: dict[str, int] = {}  # open descriptors of folders in confined folders, by path (see _folder_at)
+_FOLDERS: dict[str, int] = {}  # open descriptors of folders in confined folders, by path, least recently used first
 MAX_OPEN_FOLDERS = 256
 
 
@@ -155,36 +155,49 @@ def _forget_folders() -> None:
     _FOLDERS.clear()
 
 
+def _keep_folder(key: str, fd: int) -> None:
+    """Keep a folder's descriptor; past ``MAX_OPEN_FOLDERS`` the least recently used one is closed."""
+    if len(_FOLDERS) >= MAX_OPEN_FOLDERS:
+        oldest = next(iter(_FOLDERS))
+        try:
+            os.close(_FOLDERS.pop(oldest))
+        except OSError:
+            pass
+    _FOLDERS[key] = fd
+
+
 def _folder_at(root: str, names: list[str]) -> int:
     """An open descriptor of the folder ``root/names...``, every folder on the way opened without
     following a link (``root`` itself is what the user named and may be reached through one).
 
-    Descriptors are kept (at most ``MAX_OPEN_FOLDERS``, until the confinement ends), so the next
-    path in the same folder costs no walk; the caller must not close them. A folder replaced while
-    it is checked keeps being read through the descriptor opened first, never through a link.
+    Descriptors are kept (at most ``MAX_OPEN_FOLDERS``, the least recently used closed first, all
+    of them when the confinement ends), so the next path in the same folder costs no walk and one
+    in a sibling folder opens only that folder; the caller must not close them (a descriptor is
+    used at once, before another is asked for). A folder replaced while it is checked keeps being
+    read through the descriptor opened first, never through a link.
     """
-    found = _FOLDERS.get(f"{root}{os.sep}{os.sep.join(names)}" if names else root)
+    key = f"{root}{os.sep}{os.sep.join(names)}" if names else root
+    found = _FOLDERS.pop(key, None)
     if found is not None:
+        _FOLDERS[key] = found  # now the most recently used
         return found
     keys = [root]
     for name in names:
         keys.append(f"{keys[-1]}{os.sep}{name}")
-    depth = len(names)
+    depth = len(names) - 1
     while depth >= 0 and keys[depth] not in _FOLDERS:
         depth -= 1
     if depth < 0:
-        if len(_FOLDERS) >= MAX_OPEN_FOLDERS:
-            _forget_folders()
-        _FOLDERS[root] = os.open(root, _DIR_FLAGS)
+        fd = os.open(root, _DIR_FLAGS)
+        _keep_folder(root, fd)
         depth = 0
-    fd = _FOLDERS[keys[depth]]
+    else:
+        fd = _FOLDERS.pop(keys[depth])
+        _FOLDERS[keys[depth]] = fd  # the ancestors a walk comes back to stay kept
     for level in range(depth, len(names)):
-        if len(_FOLDERS) >= MAX_OPEN_FOLDERS:
-            inner = _open_folder_at(fd, names[level])
-            _forget_folders()
-        else:
-            inner = _open_folder_at(fd, names[level])
-        _FOLDERS[keys[level + 1]] = fd = inner
+        inner = _open_folder_at(fd, names[level])
+        _keep_folder(keys[level + 1], inner)
+        fd = inner
     return fd
 
 

@@ -920,6 +920,11 @@ def test_runs_of_plain_lines_read_as_lines_one_by_one(monkeypatch: pytest.Monkey
         at = rng.randrange(len(line) + 1)
         changed = lines[:i] + [line[:at] + rng.choice(edits) + line[at + rng.randint(0, 2):]] + lines[i + 1 :]
         variants.append(b"\n".join(changed))
+    # A "[" in a string (LoadGen's git log message names "[Whisper]" commits) and an object
+    # value (loadgen_file_sha1) before the first array: each ends a run, the lines after it still read in one.
+    for value in (b'"fix [Whisper] (#2305)"', b'{"loadgen.cc": "ab12"}', b'"a \\"value\\": {"'):
+        extra = b':::MLLOG {"key": "extra", "value": ' + value + b', "time_ms": 0.1, "namespace": "mlperf::logging", "event_type": "POINT_IN_TIME", "metadata": {"is_error": false, "is_warning": false, "file": "f.cc", "line_no": 1, "pid": 1, "tid": 1}}'
+        variants.append(b"\n".join(lines[:3] + [extra] + lines[3:]))
 
     def read(blob: bytes) -> tuple[list[tuple[int, str, object, bool, bool]], list[tuple[str, int | None, str]]]:
         log = P.parse_loadgen_detail(blob, display_path="d.txt")

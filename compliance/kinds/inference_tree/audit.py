@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable, Iterator
+from functools import partial
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from compliance import __version__
 from compliance.models.findings import Finding
-from compliance.models.inference import InferenceTree, ScenarioFolder
+from compliance.models.inference import InferenceOrg, InferenceTree, ScenarioFolder
 from compliance.models.loadgen import LoadgenRun
 from compliance.models.report import InferenceResultRow, Report, Subject, ToolInfo
 from compliance.models.roles import SubjectRole
@@ -249,10 +250,35 @@ def result_row(ctx: ResultContext) -> InferenceResultRow:
     )
 
 
-def _run_jobs(jobs: Iterable[ResultJob], count: int, progress: Callable[[int], None] | None) -> list[Outcome]:
+def _run_jobs(jobs: Iterable[ResultJob], count: int | None, progress: Callable[[int], None] | None) -> list[Outcome]:
     from compliance.pool import run_pool
 
     return run_pool(audit_result, jobs, progress, POOL_MIN_RESULTS, count)
+
+
+class _Progress:
+    """The progress bar of a check whose count of results is known only once the tree is walked:
+    the results done before then are shown as done when it starts."""
+
+    def __init__(self, factory: Callable[[int], Callable[[int], None] | None] | None):
+        self.factory = factory
+        self.bar: Callable[[int], None] | None = None
+        self.started = False
+        self.done = 0
+
+    def start(self, total: int) -> None:
+        if self.started:
+            return
+        self.started = True
+        self.bar = self.factory(total) if self.factory else None
+        if self.bar is not None and self.done:
+            self.bar(self.done)
+
+    def advance(self, step: int) -> None:
+        if self.bar is not None:
+            self.bar(step)
+        elif not self.started:
+            self.done += step
 
 
 # -- the tree -----------------------------------------------------------------------------------
@@ -266,29 +292,50 @@ def audit_inference_tree(
     ``unpacked``: the archive already unpacked; ``scope``: the part of the tree asked for (as shown)."""
     from compliance.kinds.loadgen_runs.audit import inference_round
     from compliance.kinds.trees import check_in_scope, tree_folder
-    from compliance.options import UsageError
-    from compliance.parsers.archive import archive_issues
-    from compliance.parsers.inference_tree import walk_inference_tree
-    from compliance.parsers.tree import EMPTY_FOLDER
+    from compliance.parsers.inference_tree import stream_inference_tree, walk_inference_tree
     from compliance.scope import narrow_inference_tree
 
     load_all("inference", "package")
     book, round_source = inference_round(options)
     with tree_folder(path, unpacked, display or (path.rstrip(os.sep) or path)) as (folder, shown_root, unpacked):
+        if scope is None:
+            # The whole tree: each organisation's results are checked while the next ones are walked.
+            tree, orgs = stream_inference_tree(folder, shown_root)
+            walked = partial(_walked, tree, path, unpacked, shown_root)
+            return _audit(tree, book, round_source, options, progress_factory, orgs, walked)
         tree = walk_inference_tree(folder, shown_root)
-        if unpacked is not None:
-            tree.issues.extend(archive_issues(unpacked, shown_root))
-        # Layout findings (a link where results are) are still reported; empty folders alone are
-        # nothing to check.
-        if not tree.scenarios and all(issue.kind == EMPTY_FOLDER for issue in tree.issues):
-            what = "no results/<system>/<model>/<scenario>/ folder"
-            if not tree.orgs:
-                what = "no <division>/<org>/results/ folders"
-            raise UsageError(f"nothing to check: {path} holds {what} (is this an MLPerf Inference submission?)")
+        _walked(tree, path, unpacked, shown_root)
         return check_in_scope(tree, scope, shown_root, narrow_inference_tree, lambda t: _audit(t, book, round_source, options, progress_factory))
 
 
-def _audit(tree: InferenceTree, book: InferenceRulebook, round_source: str, options: AuditOptions, progress_factory: Any) -> Report:
+def _walked(tree: InferenceTree, path: str, unpacked: Any, shown_root: str) -> None:
+    """Once the tree is walked: the archive's issues added; a UsageError when there is nothing to check."""
+    from compliance.options import UsageError
+    from compliance.parsers.archive import archive_issues
+    from compliance.parsers.tree import EMPTY_FOLDER
+
+    if unpacked is not None:
+        tree.issues.extend(archive_issues(unpacked, shown_root))
+    # Layout findings (a link where results are) are still reported; empty folders alone are
+    # nothing to check.
+    if not tree.scenarios and all(issue.kind == EMPTY_FOLDER for issue in tree.issues):
+        what = "no results/<system>/<model>/<scenario>/ folder"
+        if not tree.orgs:
+            what = "no <division>/<org>/results/ folders"
+        raise UsageError(f"nothing to check: {path} holds {what} (is this an MLPerf Inference submission?)")
+
+
+def _audit(
+    tree: InferenceTree,
+    book: InferenceRulebook,
+    round_source: str,
+    options: AuditOptions,
+    progress_factory: Any,
+    orgs: Iterable[InferenceOrg] | None = None,
+    walked: Callable[[], None] | None = None,
+) -> Report:
+    """Check the tree. ``orgs``: its organisations as they are walked (``tree`` is complete once
+    they are all there, and ``walked`` is called then), else the tree is walked already."""
     from compliance.parsers.system_desc import read_system_file
 
     systems: dict[tuple[str, str, str], SystemInfo] = {}
@@ -296,11 +343,13 @@ def _audit(tree: InferenceTree, book: InferenceRulebook, round_source: str, opti
     facts: list[ResultFacts] = []
     mapping_errors: list[tuple[str, str]] = []
     debug = options.debug
+    progress = _Progress(progress_factory)
 
     def each_job() -> Iterator[ResultJob]:
         """The results' jobs, organisation by organisation (its systems read first), made as the
-        pool asks for them: the workers start on the first organisation's results meanwhile."""
-        for org in tree.orgs:
+        pool asks for them: the workers start on the first organisation's results meanwhile,
+        and while the next organisations are walked."""
+        for org in tree.orgs if orgs is None else orgs:
             calibration = org_calibration(org.real, org.path)
             mapping, error = read_model_mapping(org.real)
             if error:
@@ -318,10 +367,14 @@ def _audit(tree: InferenceTree, book: InferenceRulebook, round_source: str, opti
                     ResultFacts(entry.division, entry.org, entry.system, entry.model, entry.scenario, entry.path, model.name if model else None, book.resolve_scenario(entry.scenario))
                 )
                 yield job
+        if walked is not None:
+            walked()
+        progress.start(len(jobs))  # once the count is known (the bar shows what is done by then)
 
-    count = sum(len(org.scenarios) for org in tree.orgs)
-    progress = progress_factory(count) if progress_factory else None
-    outcomes = _run_jobs(each_job(), count, progress)
+    count = None if orgs is not None else sum(len(org.scenarios) for org in tree.orgs)
+    if count is not None:
+        progress.start(count)
+    outcomes = _run_jobs(each_job(), count, progress.advance if progress_factory else None)
 
     report = Report(tool=ToolInfo("mlperf-audit", __version__), suite=book.suite, round=book.round)
     report.suite_source = "given" if options.suite else "detected"

@@ -201,12 +201,11 @@ def _as_written(obj: Any) -> tuple[str, int | float, Any, dict[str, Any], bool, 
 
 
 class _DetailBuilder:
-    __slots__ = ("issues", "records", "by_key", "namespace_reported", "bounds")
+    __slots__ = ("issues", "records", "namespace_reported", "bounds")
 
     def __init__(self, issues: _Issues):
         self.issues = issues
-        self.records: list[LoadgenRecord] = []
-        self.by_key: dict[str, list[LoadgenRecord]] = {}
+        self.records: list[LoadgenRecord] = []  # in file order (``by_key`` groups them once read)
         self.namespace_reported = False
         self.bounds = RecordBounds()  # what the records may expand to (objects per record, values per file)
 
@@ -234,7 +233,7 @@ class _DetailBuilder:
             if (payload.count(b"{") > 2 or b"[" in payload) and self.bounds.refuse(payload, value, metadata) is not None:
                 return False
             record = LoadgenRecord(line, float(time_ms), key, value, is_error, is_warning)
-        self._keep(record)
+        self.records.append(record)
         return True
 
     def run(self, data: bytes, start: int, end: int, first_line: int) -> bool:
@@ -253,15 +252,17 @@ class _DetailBuilder:
             return False
         if type(items) is not list or len(items) != lines:
             return False
-        made = []
-        for offset, obj in enumerate(items):
+        made: list[LoadgenRecord] = []
+        keep = made.append
+        line = first_line
+        for obj in items:
             fields = _as_written(obj)
             if fields is None:
                 return False
             key, time_ms, value, _, is_error, is_warning = fields
-            made.append(LoadgenRecord(first_line + offset, float(time_ms), key, value, is_error, is_warning))
-        for record in made:
-            self._keep(record)
+            keep(LoadgenRecord(line, float(time_ms), key, value, is_error, is_warning))
+            line += 1
+        self.records += made
         return True
 
     def lazy(self, line: int, payload: bytes) -> bool:
@@ -314,13 +315,16 @@ class _DetailBuilder:
         # The record's bytes are not read again for a value counted here within the bounds.
         return self.plain(line, obj, b"")
 
-    def _keep(self, record: LoadgenRecord) -> None:
-        self.records.append(record)
-        bucket = self.by_key.get(record.key)
-        if bucket is None:
-            self.by_key[record.key] = [record]
-        else:
-            bucket.append(record)
+    def by_key(self) -> dict[str, tuple[LoadgenRecord, ...]]:
+        """The records by key, each key's in file order."""
+        grouped: dict[str, list[LoadgenRecord]] = {}
+        for record in self.records:
+            bucket = grouped.get(record.key)
+            if bucket is None:
+                grouped[record.key] = [record]
+            else:
+                bucket.append(record)
+        return {key: tuple(found) for key, found in grouped.items()}
 
     def _add(self, line: int, obj: Any, raw: bytes | str) -> None:
         issues = self.issues
@@ -409,7 +413,7 @@ class _DetailBuilder:
             issues.add(
                 ISSUE_NAMESPACE, line, f"'{key}': the record has {seen}, not '{NAMESPACE}'", raw
             )
-        self._keep(LoadgenRecord(line, float(time_ms), key, obj["value"], is_error, is_warning))
+        self.records.append(LoadgenRecord(line, float(time_ms), key, obj["value"], is_error, is_warning))
 
     def line(self, line_no: int, raw: bytes, unterminated: bool) -> None:
         issues = self.issues
@@ -555,18 +559,21 @@ def _scan_detail(data: bytes, builder: _DetailBuilder) -> int:
     run = builder.run
     size = len(data)
     pos = line_no = 0
-    # Where the next array and the next object value start (such a line is read alone); each
-    # is looked for again only once passed, and never again once absent.
+    # Where the next "[" (an array value, or one in a string: a run holds none) and the next
+    # object value start (such a line is read alone); each is looked for again only once passed,
+    # and never again once absent. An object value is looked for only before the next "["
+    # (``object_at`` is then that "[" when none is there): the arrays are most of a log's bytes,
+    # and the run ends before them anyway. Where a run ends changes no record, only the speed.
     array_at = object_at = -1
     one_by_one = 0  # the lines before this offset are read one by one (a run of them did not read)
     while pos < size:
         if pos >= one_by_one and starts(TOKEN, pos):
             if array_at < pos:
-                array_at = find(b'"value": [', pos)
+                array_at = find(b"[", pos)
                 array_at = size if array_at < 0 else array_at
             if object_at < pos:
-                object_at = find(b'"value": {', pos)
-                object_at = size if object_at < 0 else object_at
+                object_at = find(b'"value": {', pos, array_at)
+                object_at = array_at if object_at < 0 else object_at
             container = min(array_at, object_at)
             bound = min(data.rfind(b"\n", pos, container) + 1 if container < size else size, pos + RUN_BYTES)
             stop = data.rfind(b"\n", pos, bound)  # the run: the whole lines before the bound
@@ -641,6 +648,6 @@ def _detail(loaded: _Loaded, issues: _Issues, max_bytes: int) -> LoadgenDetail:
         size_bytes=loaded.size,
         lines=lines,
         records=tuple(builder.records),
-        by_key={key: tuple(found) for key, found in builder.by_key.items()},
+        by_key=builder.by_key(),
         issues=issues.finish(),
     )
