@@ -577,7 +577,7 @@ def round_benchmarks(suite: str, round_name: str) -> frozenset[str]:
         signatures = "|".join(signature(p) for p in chain)
     except OSError:
         signatures = ""
-    name = f"benchmarks:{suite}:{round_name}"
+    name = f"benchmarks:{path}"  # by the file's path: two installs sharing a cache folder keep an entry each
     known = _INDEX.get(name, signatures) if signatures else None
     if isinstance(known, list):
         return frozenset(known)

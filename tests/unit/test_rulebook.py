@@ -169,3 +169,32 @@ def test_a_training_round_is_added_from_data_alone(tmp_path: Path) -> None:
     rcp = checkers / "training" / "rcp" / f"v{newest}.json"
     rcp.write_text(rcp.read_text(encoding="utf-8") + "\n", encoding="utf-8")
     assert check(newest)["rulebook_sha256"] != base["rulebook_sha256"], "the hash covers the RCP data used"
+
+
+def test_two_installs_sharing_a_cache_folder_keep_an_index_entry_each(tmp_path: Path) -> None:
+    """The cache index names each round's benchmarks by the round file's path: a second install
+    (another checkers/ folder) sharing the cache folder adds its own entry instead of replacing
+    the first's, so neither recomputes and rewrites the index on every run."""
+    import shutil
+    import subprocess
+    import sys
+
+    from tests.support.cli import python_env
+
+    cache, copy = tmp_path / "cache", tmp_path / "checkers"
+    shutil.copytree(data_dir(), copy)
+    code = "from compliance.rulebook.load import round_benchmarks; round_benchmarks('training', '4.1')"
+    index = cache / "index-1.json"
+
+    def run(checkers: Path | None) -> bytes:
+        env = {**python_env(), "MLPERF_AUDIT_CACHE_DIR": str(cache)}
+        env.pop("MLPERF_AUDIT_CHECKERS", None)
+        if checkers is not None:
+            env["MLPERF_AUDIT_CHECKERS"] = str(checkers)
+        subprocess.run([sys.executable, "-c", code], env=env, check=True)
+        return index.read_bytes()
+
+    run(None)
+    both = run(copy)
+    assert run(None) == both and run(copy) == both  # nothing rewritten once both are in
+    assert both.count(b'"benchmarks:') == 2
