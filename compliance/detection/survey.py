@@ -242,36 +242,55 @@ def _wanted_records(data: bytes):  # type: ignore[no-untyped-def]
         yield from _records(data[start : end if end >= 0 else len(data)])
 
 
+FACTS_POOL_MIN = 256  # runs below which reading their facts in a process pool costs more than it saves
+
+
 def read_loadgen_facts(survey: Survey, follow_named: set[str] | None = None) -> Survey:
     """Each run's test_datetime, loadgen_version and seeds (from the detail log, else the summary).
 
     The results' performance runs are read when there are any (compliance and
-    accuracy runs repeat what they say)."""
+    accuracy runs repeat what they say). Many runs are read in a process pool, the facts
+    kept in the runs' order."""
     follow_named = follow_named or set()
     folders = survey.loadgen_runs[: survey.performance_runs] if survey.performance_runs else survey.loadgen_runs
-    for folder in folders[:MAX_SURVEYED]:
-        follow = folder in follow_named
-        detail = _prefix(os.path.join(folder, LOADGEN_FILES[0]), DETAIL_PREFIX_BYTES, follow)
-        seeds: dict[str, int] = {}
-        date = None
-        for record in _wanted_records(detail):
-            key, value = record.get("key"), record.get("value")
-            if key == "test_datetime" and isinstance(value, str):
-                try:
-                    date = dt.datetime.fromisoformat(value.replace("Z", "+00:00")).date()
-                except ValueError:
-                    date = None
-            elif key == "loadgen_version" and isinstance(value, str):
-                survey.loadgen_versions.append(value)
-            elif isinstance(key, str) and key.startswith("effective_") and key[len("effective_"):] in SEED_KEYS:
-                if isinstance(value, int) and not isinstance(value, bool):
-                    seeds[key[len("effective_"):]] = value
-        if not detail:
-            summary = _prefix(os.path.join(folder, LOADGEN_FILES[1]), 1 << 20, follow)
-            for match in SUMMARY_SEED().finditer(summary):
-                seeds[match.group(1).decode()] = int(match.group(2))
+    jobs = [(folder, folder in follow_named) for folder in folders[:MAX_SURVEYED]]
+    facts: list[tuple[dt.date | None, list[str], dict[str, int]]]
+    if len(jobs) >= FACTS_POOL_MIN:
+        from compliance.pool import run_pool
+
+        facts = run_pool(_run_facts, jobs, None, FACTS_POOL_MIN)
+    else:
+        facts = [_run_facts(job) for job in jobs]
+    for date, versions, seeds in facts:
+        survey.loadgen_versions.extend(versions)
         survey.run_dates.append(date)
         if all(k in seeds for k in SEED_KEYS):
             survey.run_seeds.append(tuple(seeds[k] for k in SEED_KEYS))  # type: ignore[arg-type]
     survey.truncated = survey.truncated or len(folders) > MAX_SURVEYED
     return survey
+
+
+def _run_facts(job: tuple[str, bool]) -> tuple[dt.date | None, list[str], dict[str, int]]:
+    """One run folder's test date, LoadGen versions and seeds (a pool job of ``read_loadgen_facts``)."""
+    folder, follow = job
+    detail = _prefix(os.path.join(folder, LOADGEN_FILES[0]), DETAIL_PREFIX_BYTES, follow)
+    seeds: dict[str, int] = {}
+    versions: list[str] = []
+    date = None
+    for record in _wanted_records(detail):
+        key, value = record.get("key"), record.get("value")
+        if key == "test_datetime" and isinstance(value, str):
+            try:
+                date = dt.datetime.fromisoformat(value.replace("Z", "+00:00")).date()
+            except ValueError:
+                date = None
+        elif key == "loadgen_version" and isinstance(value, str):
+            versions.append(value)
+        elif isinstance(key, str) and key.startswith("effective_") and key[len("effective_"):] in SEED_KEYS:
+            if isinstance(value, int) and not isinstance(value, bool):
+                seeds[key[len("effective_"):]] = value
+    if not detail:
+        summary = _prefix(os.path.join(folder, LOADGEN_FILES[1]), 1 << 20, follow)
+        for match in SUMMARY_SEED().finditer(summary):
+            seeds[match.group(1).decode()] = int(match.group(2))
+    return date, versions, seeds

@@ -351,3 +351,28 @@ def test_a_round_that_is_not_one_names_the_rounds_there_are(given: str) -> None:
     result = run_cli("check", "--round", given, "examples/training")
     assert result.code == 2
     assert "the training rounds are 3.0, 3.1," in result.err, result.err
+
+
+def test_run_facts_read_in_a_pool_are_the_ones_read_in_order(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Many runs' dates, LoadGen versions and seeds are read in a process pool; the survey holds
+    them in the runs' order, as when they are read one after the other."""
+    from compliance.detection import survey as sv
+    from compliance.pool import run_pool as real_pool
+
+    tree = str(FIXTURES / "fidelity" / "v6.0")
+
+    def surveyed(pool_from: int) -> sv.Survey:
+        monkeypatch.setattr(sv, "FACTS_POOL_MIN", pool_from)
+        found = sv.walk_input(tree)
+        found.loadgen_runs *= 20  # enough runs for a pool, each read again
+        found.performance_runs *= 20
+        return sv.read_loadgen_facts(found)
+
+    pooled: list[int] = []
+    monkeypatch.setattr("compliance.pool.run_pool", lambda *a, **k: pooled.append(1) or real_pool(*a, **k))
+    serial = surveyed(10**9)
+    assert not pooled
+    in_pool = surveyed(2)
+    assert pooled
+    assert serial.run_dates and serial.run_seeds and serial.loadgen_versions
+    assert (in_pool.run_dates, in_pool.run_seeds, in_pool.loadgen_versions) == (serial.run_dates, serial.run_seeds, serial.loadgen_versions)
