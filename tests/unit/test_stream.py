@@ -114,3 +114,32 @@ def test_the_timed_region_is_tallied_while_read(tmp_path: Path) -> None:
     log, _ = read_log(str(path), "log", kept_keys(book), None, True, stream=LogStream(book))
     assert all(len(log.by_key[key]) <= mllog_parser.PROBE_AT for key in log.streamed)
     assert log.count("block_start") > 2 * mllog_parser.PROBE_AT
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [{"ge": 0.72}, {"le": 2.69, "gt": 2.6}, {"ge": 0, "lt": 10, "le": 9}, {"field": "metadata.epoch_num", "gt": 0, "le": 100}],
+    ids=["one bound", "a range", "three bounds", "a metadata range"],
+)
+def test_numeric_bounds_as_plain_predicates_hold_where_the_check_holds(raw: dict[str, Any]) -> None:
+    """A check of literal bounds (a quality target, a range) as a plain predicate, for one, two
+    and more bounds, holds on exactly the values ``evaluate_check`` says it holds on."""
+    from compliance.models.mllog import Record, TrainingLog
+    from compliance.rulebook.model import build_check
+    from compliance.rules.training.checks import evaluate_check
+    from compliance.rules.training.stream import fast_predicate
+
+    load_all("training")
+    book = load_rulebook("training", "4.1")
+    ctx = LogContext(TrainingLog(path="log"), book, subject="log", partial=True)
+    check = build_check(raw, "test")
+    holds = fast_predicate(check)
+    assert holds is not None
+    values = [0.72, 0.71, 0.73, 1, 0, -1, 2.6, 2.65, 2.69, 2.7, 9, 9.5, 10, 100, 101, True, False, None, "2.65", [1], float("nan"), float("inf"), -float("inf")]
+    for value in values:
+        for where in ("value", "metadata"):
+            record_value = value if where == "value" else 1.0
+            metadata = {"epoch_num": value} if where == "metadata" else {}
+            record = Record(0, 1, 1.0, "eval_accuracy", record_value, metadata)
+            expected = evaluate_check(ctx, check, record, {})[0]
+            assert holds(record_value, metadata) == expected, (raw, where, value)

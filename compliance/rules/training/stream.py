@@ -118,7 +118,23 @@ def _compile(check: Check) -> Callable[[Any, dict[str, Any]], bool] | None:
             bounds.append((_BOUNDS[op], operand))
         else:
             return None
-    if bounds:
+    if len(bounds) == 1:  # the common case (a quality target): one comparison, no generator
+        test, bound = bounds[0]
+
+        def one_bound(value: Any, metadata: dict[str, Any], test: Any = test, bound: Any = bound) -> bool:
+            kind = type(value)
+            return (kind is float or kind is int) and test(value, bound)  # a bool is not a number
+
+        parts.append(one_bound)
+    elif len(bounds) == 2:  # a target within a range
+
+        def two_bounds(value: Any, metadata: dict[str, Any], tests: tuple[Any, ...] = tuple(bounds)) -> bool:
+            kind = type(value)
+            (low_test, low), (high_test, high) = tests
+            return (kind is float or kind is int) and low_test(value, low) and high_test(value, high)
+
+        parts.append(two_bounds)
+    elif bounds:
         tests = tuple(bounds)
 
         def numeric(value: Any, metadata: dict[str, Any], tests: tuple[Any, ...] = tests) -> bool:
