@@ -20,6 +20,7 @@ from compliance.kinds import ALL_SUITES
 TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up time
 
 from compliance import __version__
+from compliance.wording import plural
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -345,7 +346,7 @@ def _check(args: argparse.Namespace) -> int:
             _say(str(failure.evidence["traceback"]), block=True)
     if report.internal_errors and not args.debug:
         _say(
-            f"internal error in {len(report.internal_errors)} place(s) (INT001); "
+            f"internal error in {plural(len(report.internal_errors), 'place')} (INT001); "
             "the rest was checked. Run with --debug for the traceback."
         )
     color = not to_files and _use_color(args.color)
@@ -376,7 +377,7 @@ def _exit_code(report: Report, args: argparse.Namespace) -> int:
     if code == 0 and args.strict:
         warnings = report.totals()["warnings"]
         if warnings:
-            _say(f"--strict: {warnings} warning(s) fail the check")
+            _say(f"--strict: {plural(warnings, 'warning')} {'fails' if warnings == 1 else 'fail'} the check")
             code = 1
     if code == 1 and args.exit_zero:
         return 0

@@ -34,6 +34,7 @@ import os
 from collections import Counter
 
 from compliance.records import field, recordclass
+from compliance.wording import plural
 
 
 TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up time
@@ -231,7 +232,7 @@ def _close(word: str, candidates: Iterable[str], n: int = 3, cutoff: float = 0.6
 # -- what the settings did, in the report ------------------------------------------------------
 
 
-_SEVERITY_WORDS = {"error": "error(s)", "warning": "warning(s)", "review": "review", "info": "info"}
+_SEVERITY_WORDS = {"error": "error", "warning": "warning", "review": "review", "info": "info"}  # counted nouns (review, info: no plural)
 
 
 def _tally(counts: Counter[tuple[str, str]]) -> tuple[int, str]:
@@ -241,10 +242,14 @@ def _tally(counts: Counter[tuple[str, str]]) -> tuple[int, str]:
     for (code, severity), count in counts.items():
         by_severity[severity] += count
         by_code[code] += count
-    kinds = ", ".join(f"{by_severity[s]} {_SEVERITY_WORDS[s]}" for s in _SEVERITY_WORDS if by_severity[s])
+    kinds = ", ".join(
+        plural(by_severity[s], word) if s in ("error", "warning") else f"{by_severity[s]} {word}"
+        for s, word in _SEVERITY_WORDS.items()
+        if by_severity[s]
+    )
     codes = sorted(by_code.items(), key=lambda item: (-item[1], item[0]))
     listed = ", ".join(f"{code} x{count}" for code, count in codes[:8]) + (f" and {len(codes) - 8} more codes" if len(codes) > 8 else "")
-    return by_severity["error"], f"{sum(by_code.values())} finding(s): {kinds} ({listed})"
+    return by_severity["error"], f"{plural(sum(by_code.values()), 'finding')}: {kinds} ({listed})"
 
 
 def _selection(select: list[str] | None, ignore: list[str] | None, silenced: Counter[tuple[str, str]]) -> dict[str, Counter[tuple[str, str]]]:

@@ -14,6 +14,7 @@ import os
 
 from compliance.models.report import Report
 from compliance.models.roles import SubjectRole
+from compliance.wording import plural
 
 ORG_SIDE_FOLDERS = ("compliance", "measurements")  # up to inference 5.1 these mirror results/
 
@@ -129,7 +130,7 @@ def narrow_report(report: Report, scope: str, root: str) -> None:
     report.passed = report.passed and all(row.passed for row in report.results)
     if left_errors or left_warnings:
         report.notes.append(
-            f"{left_errors} error(s) and {left_warnings} warning(s) about other parts of {root} are not shown "
+            f"{plural(left_errors, 'error')} and {plural(left_warnings, 'warning')} about other parts of {root} are not shown "
             f"(they do not change the verdict of {scope}); check {root} to see them."
         )
     if not report.results and not inner:

@@ -13,6 +13,8 @@ A kind reads and checks its input; then, in this order:
 
 from __future__ import annotations
 
+from compliance.wording import are, plural
+
 TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up time
 if TYPE_CHECKING:
     from collections import Counter
@@ -96,7 +98,7 @@ def settle(report: Report, options: AuditOptions, baseline: dict[str, Any] | Non
         rows = baseline.get("results", [])
         verdicts(report, {tuple(row.get(f) for f in ROW_KEY) for row in rows if row.get("score_minutes", row.get("value")) is None})
         report.notes.append(
-            f"Baseline {options.baseline}: {marked} finding(s) it already has are marked "
+            f"Baseline {options.baseline}: {plural(marked, 'finding')} it already has {are(marked)} marked "
             "'baseline' and do not fail; only new findings can fail."
         )
     config.account(report, options, silenced)

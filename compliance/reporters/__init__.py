@@ -13,6 +13,7 @@ from functools import cache
 from importlib import import_module
 
 from compliance.models.roles import FILE_ROLES, FOLDER_ROLES, SubjectRole
+from compliance.wording import are, plural
 
 TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up time
 if TYPE_CHECKING:
@@ -127,10 +128,10 @@ def finding_details(finding: Any) -> list[tuple[str, str]]:
 
 def setting_sentences(report: Any) -> list[str]:
     """Each setting, waiver file or flag that changed the report, as one sentence (not escaped):
-    ``mlperf-audit.toml: ignore = SEQ: 9 finding(s): 9 error(s) (SEQ004 x9) not reported``."""
+    ``mlperf-audit.toml: ignore = SEQ: 9 findings: 9 errors (SEQ004 x9) not reported``."""
     out = []
     for record in report.settings:
-        tail = f" — {record.errors} error finding(s) not counted in the verdict" if record.errors else ""
+        tail = f" — {plural(record.errors, 'error finding')} not counted in the verdict" if record.errors else ""
         out.append(f"{record.source}: {record.setting}: {record.effect}{tail}")
     return out
 
@@ -148,7 +149,7 @@ def omitted_sentences(report: Any) -> tuple[str, list[str]]:
     total = sum(o.count for o in report.omitted)
     blocking = sum(o.blocking for o in report.omitted)
     head = (
-        f"{total:,} more finding(s) are not listed ({blocking:,} errors among them); they count in every "
+        f"{plural(total, 'more finding')} {are(total)} not listed ({plural(blocking, 'error')} among them); they count in every "
         f"verdict and total: {reached('findings')}"
     )
     lines = []
@@ -157,7 +158,7 @@ def omitted_sentences(report: Any) -> tuple[str, list[str]]:
         lines.append(f"{left.code} {left.name} ({left.severity.value}): {left.count:,} in {left.subject}{waived}")
     if len(report.omitted) > MAX_OMITTED_SHOWN:
         rest = report.omitted[MAX_OMITTED_SHOWN:]
-        lines.append(f"and {sum(o.count for o in rest):,} more in {len(rest):,} other code/subject pair(s)")
+        lines.append(f"and {sum(o.count for o in rest):,} more in {plural(len(rest), 'other code/subject pair')}")
     return head, lines
 
 

@@ -22,6 +22,7 @@ from compliance.escape import workflow_data as escape_data, workflow_property as
 from compliance.reporters import annotation_files, finding_details, omitted_sentences, setting_sentences
 from compliance.models.findings import Finding, Severity
 from compliance.models.report import Report
+from compliance.wording import plural
 
 TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up time
 if TYPE_CHECKING:
@@ -81,8 +82,8 @@ def render(report: Report) -> str:
         lines.append(_notice("warning", "mlperf-audit findings not listed", "\n".join([head, *omitted])))
     totals = report.totals()
     counts = [
-        f"{totals['errors']} error(s)",
-        f"{totals['warnings']} warning(s)",
+        plural(totals["errors"], "error"),
+        plural(totals["warnings"], "warning"),
         f"{totals['review']} review",
         f"{totals['info']} info",
         f"{totals['waived']} waived",
@@ -91,6 +92,6 @@ def render(report: Report) -> str:
     subjects = len(report.subjects)
     lines.append(
         f"mlperf-audit {escape_data(report.tool.version)}: {verdict}: {', '.join(counts)}; "
-        f"{subjects} subject(s) checked (suite {escape_data(report.suite)}, round {escape_data(report.round)})."
+        f"{plural(subjects, 'subject')} checked (suite {escape_data(report.suite)}, round {escape_data(report.round)})."
     )
     return "\n".join(lines) + "\n"

@@ -26,6 +26,7 @@ from compliance.models.roles import SubjectRole
 from compliance.reporters import finding_details, omitted_sentences, setting_sentences
 from compliance.models.findings import Finding, Severity
 from compliance.models.report import Report, Subject
+from compliance.wording import plural
 
 SUITE_CASE = "mlperf-audit"
 
@@ -98,7 +99,7 @@ def _subject_line(subject: Subject | None, findings: list[Finding]) -> str:
     errors = sum(1 for f in findings if f.blocking)
     warnings = sum(1 for f in findings if f.severity is Severity.WARNING and f.waived_by is None)
     verdict = "FAIL" if errors else "PASS"
-    parts = [f"subject verdict {verdict}: {errors} error(s), {warnings} warning(s)"]
+    parts = [f"subject verdict {verdict}: {plural(errors, 'error')}, {plural(warnings, 'warning')}"]
     if subject is not None:
         parts.append(f"kind {subject.kind}")
         if subject.kind == SubjectRole.TRAINING_LOG:

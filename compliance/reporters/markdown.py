@@ -27,6 +27,7 @@ from compliance.models.findings import Finding, Severity
 from compliance.models.report import InferenceResultRow, Report, ResultRow
 from compliance.models.roles import RUN_ROLES
 from compliance.reporters import omitted_sentences, setting_sentences, view
+from compliance.wording import plural
 
 _PUNCT = re.compile(r"([\\`*\[\]<>~&#!])")
 
@@ -368,7 +369,7 @@ def render(report: Report) -> str:
         for subject in org.subjects:
             own = org.findings.get(subject.path, [])
             out.append(
-                f"- {md(subject.kind)} {code(subject.path)}: {verdict(subject.passed)}, {len(own)} finding(s)"
+                f"- {md(subject.kind)} {code(subject.path)}: {verdict(subject.passed)}, {plural(len(own), 'finding')}"
             )
         if org.subjects:
             out.append("")

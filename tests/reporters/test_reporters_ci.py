@@ -434,7 +434,7 @@ def test_github_escaping(odd_report: Report) -> None:
     assert by_code["SEQ005"].startswith("::notice file=")
     assert "::waived: run_stop appears twice%0Awaived by: " + WAIVER in by_code["SEQ005"]
     assert lines[-1].startswith(
-        "mlperf-audit 0.1.0: FAILED: 2 error(s), 1 warning(s), 1 review, 1 info, 1 waived"
+        "mlperf-audit 0.1.0: FAILED: 2 errors, 1 warning, 1 review, 1 info, 1 waived"
     )
 
 

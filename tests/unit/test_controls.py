@@ -227,7 +227,7 @@ def test_baseline_fails_only_the_new_finding_and_diff_shows_exactly_it(tmp_path:
     assert set(by_code) == {"SEED001", "SEQ005"}
     assert by_code["SEED001"]["waived_by"] == f"baseline: {old_json}"
     assert by_code["SEQ005"]["waived_by"] is None
-    assert any("Baseline" in note and "1 finding(s)" in note for note in report["notes"])
+    assert any("Baseline" in note and "1 finding it already has is marked" in note for note in report["notes"])
     text = run_cli("check", str(log), "--round", "5.1", "--baseline", str(old_json), "--color", "never").out
     assert "waived:   baseline: " in text
 
