@@ -42,7 +42,7 @@ from compliance.rulebook.inference_model import (
     Seed as Seed,
     _frozen,
 )
-from compliance.rulebook.load import _parse_toml, available_rounds, canonical_round, data_dir, read_chain
+from compliance.rulebook.load import _parse_toml, available_rounds, canonical_round, checked_round, data_dir, read_chain
 from compliance.rulebook.model import RulebookError
 
 TOP_FIELDS = frozenset(
@@ -414,9 +414,7 @@ def load_inference_rulebook(round_name: str, suite: str = SUITE) -> InferenceRul
     ``suite`` is one of ``SUITES``: inference, or a suite written in the same format (automotive)."""
     if suite not in SUITES:
         raise RulebookError(f"{suite!r} is not a suite of inference-format round data ({', '.join(SUITES)})")
-    canon = canonical_round(round_name)
-    if canon is None:
-        raise RulebookError(f"{round_name!r} is not a round name (use e.g. 5.1, v5.1 or 5.1.0)")
+    canon = checked_round(round_name, example="5.1")
     if canon not in inference_rounds(suite):
         raise RulebookError(f"no {suite} round {canon}; rounds: {', '.join(inference_rounds(suite))}")
     retired: set[str] = set()

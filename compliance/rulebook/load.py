@@ -449,14 +449,21 @@ def _shared_files(suite: str, canon: str) -> list[str]:
     return found + [path for path in (os.path.join(folder, n) for n in ("mllog_keys.toml", "calendar.toml")) if os.path.isfile(path)]
 
 
+def checked_round(round_name: str, error: type[RulebookError] = RulebookError, example: str = "5.0") -> str:
+    """The canonical name of a round (``5.0`` for ``v5.0`` or ``5.0.0``); ``error`` when
+    ``round_name`` is not the name of a round."""
+    canon = canonical_round(round_name)
+    if canon is None:
+        raise error(f"{round_name!r} is not a round name (use e.g. {example}, v{example} or {example}.0)")
+    return canon
+
+
 @lru_cache(maxsize=None)
 def load_rulebook(suite: str, round_name: str) -> Rulebook:
     """Load one round's rule data, following ``extends`` to earlier rounds."""
     if suite not in SUITES:
         raise RulebookError(f"unknown suite {suite!r}")
-    canon = canonical_round(round_name)
-    if canon is None:
-        raise RulebookError(f"{round_name!r} is not a round name (use e.g. 5.0, v5.0 or 5.0.0)")
+    canon = checked_round(round_name)
     chain, blobs, layers = read_chain(suite, canon, lambda name: _read(suite, name))
     merged: dict[str, Any] = {}
     for layer in reversed(layers):

@@ -21,7 +21,7 @@ from types import MappingProxyType
 from typing import Any
 
 from compliance.records import recordclass
-from compliance.rulebook.load import available_rounds, canonical_round, data_dir, load_rulebook, read_data
+from compliance.rulebook.load import available_rounds, canonical_round, checked_round, data_dir, load_rulebook, read_data
 from compliance.rulebook.model import RulebookError
 
 
@@ -121,12 +121,18 @@ def _text(where: str, raw: dict[str, Any], name: str) -> str | None:
     return value
 
 
-def _point(where: str, raw: Any, olympic_drop: int) -> RcpPoint:
+def _check_table(where: str, raw: Any, allowed: frozenset[str] | set[str], not_table: str) -> None:
+    """``raw`` is a JSON object with no field but ``allowed`` (else RcpDataError, ``not_table``
+    saying what it must be)."""
     if not isinstance(raw, dict):
-        raise RcpDataError(f"{where}: a point must be an object")
-    unknown = set(raw) - _POINT_FIELDS
+        raise RcpDataError(f"{where}: {not_table}")
+    unknown = set(raw) - allowed
     if unknown:
         raise RcpDataError(f"{where}: unknown fields {sorted(unknown)}")
+
+
+def _point(where: str, raw: Any, olympic_drop: int) -> RcpPoint:
+    _check_table(where, raw, _POINT_FIELDS, "a point must be an object")
     name = raw.get("name")
     if not isinstance(name, str) or not name:
         raise RcpDataError(f"{where}: every point needs a name")
@@ -158,11 +164,7 @@ def _point(where: str, raw: Any, olympic_drop: int) -> RcpPoint:
 def _benchmark_entry(
     where: str, name: str, raw: Any, round_name: str, stats: dict[str, Any], file_source: str
 ) -> RcpBenchmark:
-    if not isinstance(raw, dict):
-        raise RcpDataError(f"{where}: must be an object")
-    unknown = set(raw) - _BENCH_FIELDS
-    if unknown:
-        raise RcpDataError(f"{where}: unknown fields {sorted(unknown)}")
+    _check_table(where, raw, _BENCH_FIELDS, "must be an object")
     unit = raw.get("unit")
     if unit not in UNITS:
         raise RcpDataError(f"{where}: unit must be one of {list(UNITS)}")
@@ -286,10 +288,7 @@ def canonical_rcp_round(suite: str, round_name: str) -> str:
     """The canonical name of a round of a suite with RCPs (``5.0`` for ``v5.0``); raises RcpDataError."""
     if suite not in SUITES:
         raise RcpDataError(f"unknown suite {suite!r}")
-    canon = canonical_round(round_name)
-    if canon is None:
-        raise RcpDataError(f"{round_name!r} is not a round name (use e.g. 5.0, v5.0 or 5.0.0)")
-    return canon
+    return checked_round(round_name, RcpDataError)
 
 
 def load_rcp_benchmarks(suite: str, round_name: str) -> dict[str, RcpBenchmark]:
